@@ -1,0 +1,1 @@
+"""The ``yinsi`` command line (Typer)."""

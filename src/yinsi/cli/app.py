@@ -1,0 +1,107 @@
+"""``yinsi``: validate, render, diff and describe declarations.
+
+Entry points only parse arguments, call one function of the domain, and map errors to
+exit codes: 0 success, 1 user error (bad declaration, missing file), 3 material change
+with ``diff --exit-code``. User errors never print a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from yinsi import __version__
+from yinsi.declaration import Declaration, Problem, read_file
+
+app = typer.Typer(
+    name="yinsi",
+    help="隐私 yinsi — PIPL privacy policy as code: validate, render and diff declarations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"yinsi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """隐私 yinsi — PIPL privacy policy as code."""
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        err.print(str(p), style="red" if p.severity == "error" else "yellow", markup=False)
+
+
+def _load_or_exit(path: Path) -> Declaration:
+    loaded = read_file(path)
+    if loaded.declaration is None:
+        _print_problems(loaded.problems)
+        errors = len(loaded.errors)
+        err.print(f"{path}: {errors} error{'s' if errors != 1 else ''}", markup=False)
+        raise typer.Exit(1)
+    return loaded.declaration
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Declaration files (YAML).")],
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check declarations; print every problem as FILE:LINE:COL: message."""
+    failed = False
+    for path in files:
+        loaded = read_file(path)
+        _print_problems(loaded.problems)
+        if loaded.declaration is None or (strict and loaded.warnings):
+            failed = True
+            err.print(f"✗ {path}: {len(loaded.errors)} errors, {len(loaded.warnings)} warnings",
+                      markup=False)
+        else:
+            d = loaded.declaration
+            out.print(
+                f"✓ {path}: {d.app.name} {d.policy.title} v{d.policy.version} — "
+                f"{len(d.scenarios)} scenarios, {len(d.sdks)} SDKs, {len(d.recipients)} recipients"
+                + (f", {len(loaded.warnings)} warnings" if loaded.warnings else ""),
+                markup=False,
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the declaration's JSON Schema (for editors and CI)."""
+    print(json.dumps(Declaration.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+class Doc(StrEnum):
+    policy = "policy"
+    summary = "summary"
+    collected_list = "collected-list"
+    sharing_list = "sharing-list"
+
+
+class Format(StrEnum):
+    md = "md"
+    html = "html"
+
+
+def main() -> None:
+    app()

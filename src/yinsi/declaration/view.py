@@ -1,0 +1,47 @@
+"""Derived facts about a declaration that several packages need (one place to compute them)."""
+
+from __future__ import annotations
+
+from yinsi.declaration.schema import ConsentItem, Declaration
+from yinsi.taxonomy import BUILTIN, Category, Element, Permission, Purpose, Taxonomy
+
+
+def taxonomy_of(declaration: Declaration) -> Taxonomy:
+    """The built-in taxonomy extended with the declaration's own entries."""
+    ext = declaration.taxonomy
+    return BUILTIN.extended(
+        categories=(Category(c.id, c.label, "声明自定义") for c in ext.categories),
+        elements=(
+            Element(e.id, e.label, e.category, e.sensitive, e.grade, e.note) for e in ext.elements
+        ),
+        purposes=(Purpose(p.id, p.label) for p in ext.purposes),
+        permissions=(
+            Permission(p.id, p.label, tuple(p.android), tuple(p.ios), p.sensitive)
+            for p in ext.permissions
+        ),
+    )
+
+
+def collected_elements(declaration: Declaration) -> list[str]:
+    """Every element any scenario collects, in first-seen order."""
+    seen: dict[str, None] = {}
+    for scenario in declaration.scenarios:
+        for element_id in scenario.element_ids:
+            seen.setdefault(element_id, None)
+    return list(seen)
+
+
+def consents_by_id(declaration: Declaration) -> dict[str, ConsentItem]:
+    return {c.id: c for c in declaration.consents}
+
+
+def covering_separate_consent(
+    declaration: Declaration, consent_ids: list[str], element_id: str
+) -> ConsentItem | None:
+    """The separate (or written) consent among ``consent_ids`` that covers ``element_id``."""
+    by_id = consents_by_id(declaration)
+    for cid in consent_ids:
+        item = by_id.get(cid)
+        if item and item.kind.is_separate and (not item.elements or element_id in item.elements):
+            return item
+    return None

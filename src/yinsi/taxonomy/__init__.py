@@ -1,0 +1,51 @@
+"""PI categories and elements (GB/T 35273-2020), grades (JR/T 0171-2020), purposes,
+legal bases (PIPL Art. 13), consent kinds, permissions and recipient kinds.
+
+Stable English ids; Chinese labels. The innermost layer: imports nothing from yinsi.
+"""
+
+from yinsi.taxonomy.catalogue import (
+    BUILTIN,
+    Category,
+    Element,
+    Permission,
+    Purpose,
+    Taxonomy,
+)
+from yinsi.taxonomy.kinds import (
+    CollectionMethod,
+    ConsentKind,
+    DeclineMode,
+    DeletionTrigger,
+    FinancialGrade,
+    FunctionKind,
+    LegalBasis,
+    Platform,
+    RecipientKind,
+    RetentionAction,
+    RetentionStart,
+    RightKind,
+    TrackingKind,
+)
+
+__all__ = [
+    "BUILTIN",
+    "Category",
+    "CollectionMethod",
+    "ConsentKind",
+    "DeclineMode",
+    "DeletionTrigger",
+    "Element",
+    "FinancialGrade",
+    "FunctionKind",
+    "LegalBasis",
+    "Permission",
+    "Platform",
+    "Purpose",
+    "RecipientKind",
+    "RetentionAction",
+    "RetentionStart",
+    "RightKind",
+    "Taxonomy",
+    "TrackingKind",
+]
