@@ -103,5 +103,48 @@ class Format(StrEnum):
     html = "html"
 
 
+@app.command()
+def render(
+    file: Annotated[Path, typer.Argument(help="Declaration file (YAML).")],
+    doc: Annotated[Doc, typer.Option("--doc", help="Which document to render.")] = Doc.policy,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Render the privacy policy, its summary, or one of the two lists."""
+    from yinsi.policy import render as render_doc
+
+    text = render_doc(_load_or_exit(file), doc.value, fmt.value)
+    if output is None:
+        print(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", markup=False)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier declaration.")],
+    new: Annotated[Path, typer.Argument(help="The later declaration.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 3 when any change is material.")
+    ] = False,
+) -> None:
+    """List what changed between two declarations and which changes are material (X03)."""
+    from yinsi.declaration.diff import diff as diff_declarations
+    from yinsi.declaration.diff import format_text, to_json
+
+    changes = diff_declarations(_load_or_exit(old), _load_or_exit(new))
+    if as_json:
+        print(json.dumps(to_json(changes), ensure_ascii=False, indent=2))
+    else:
+        print(format_text(changes))
+    if exit_code and any(c.material for c in changes):
+        raise typer.Exit(3)
+
+
 def main() -> None:
     app()
