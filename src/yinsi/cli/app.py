@@ -71,8 +71,10 @@ def validate(
         _print_problems(loaded.problems)
         if loaded.declaration is None or (strict and loaded.warnings):
             failed = True
-            err.print(f"✗ {path}: {len(loaded.errors)} errors, {len(loaded.warnings)} warnings",
-                      markup=False)
+            err.print(
+                f"✗ {path}: {len(loaded.errors)} errors, {len(loaded.warnings)} warnings",
+                markup=False,
+            )
         else:
             d = loaded.declaration
             out.print(

@@ -60,7 +60,7 @@ def check(d: Declaration) -> list[Issue]:
     return list(_check(d))
 
 
-def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of rules reads best
+def _check(d: Declaration) -> Iterator[Issue]:
     tax = taxonomy_of(d)
     consent_ids = {c.id for c in d.consents}
     retention_ids = {r.id for r in d.retention}
@@ -79,7 +79,9 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
             if pid not in tax.purposes:
                 yield Issue((*path, i), _unknown("purpose", pid, tax.purposes, purpose_hint))
 
-    def ref(value: str | None, known: set[str], kind: str, path: Path, where: str) -> Iterator[Issue]:
+    def ref(
+        value: str | None, known: set[str], kind: str, path: Path, where: str
+    ) -> Iterator[Issue]:
         if value is not None and value not in known:
             yield Issue(path, _unknown(kind, value, known, f"define it under {where}"))
 
@@ -101,18 +103,27 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
     for i, e in enumerate(d.taxonomy.elements):
         path: Path = ("taxonomy", "elements", i)
         if e.category not in tax.categories:
-            yield Issue((*path, "category"), _unknown("category", e.category, tax.categories,
-                                                      "declare it under taxonomy.categories"))
+            yield Issue(
+                (*path, "category"),
+                _unknown(
+                    "category", e.category, tax.categories, "declare it under taxonomy.categories"
+                ),
+            )
         builtin = BUILTIN.elements.get(e.id)
         if builtin and builtin.sensitive and not e.sensitive:
             if not e.reason:
-                yield Issue((*path, "sensitive"),
-                            f"{builtin.label} is sensitive PI under GB/T 35273-2020 Annex B and "
-                            "PIPL Art. 28; to treat it as not sensitive, give a `reason`")
+                yield Issue(
+                    (*path, "sensitive"),
+                    f"{builtin.label} is sensitive PI under GB/T 35273-2020 Annex B and "
+                    "PIPL Art. 28; to treat it as not sensitive, give a `reason`",
+                )
             else:
-                yield Issue((*path, "sensitive"),
-                            f"{builtin.label} is treated as not sensitive although GB/T 35273-2020 "
-                            f"Annex B lists it as sensitive (reason given: {e.reason})", "warning")
+                yield Issue(
+                    (*path, "sensitive"),
+                    f"{builtin.label} is treated as not sensitive although GB/T 35273-2020 "
+                    f"Annex B lists it as sensitive (reason given: {e.reason})",
+                    "warning",
+                )
 
     # consents
     for i, c in enumerate(d.consents):
@@ -126,7 +137,9 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
         seen: set[str] = set()
         for j, use in enumerate(s.elements):
             if use.id not in tax.elements:
-                yield Issue((*path, "elements", j), _unknown("element", use.id, tax.elements, element_hint))
+                yield Issue(
+                    (*path, "elements", j), _unknown("element", use.id, tax.elements, element_hint)
+                )
             elif use.id in seen:
                 yield Issue((*path, "elements", j), f"element {use.id!r} is listed twice")
             seen.add(use.id)
@@ -135,23 +148,37 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
             yield from ref(cid, consent_ids, "consent", (*path, "consents", j), "consents")
         for j, rid in enumerate(s.recipients):
             yield from ref(rid, recipient_ids, "recipient", (*path, "recipients", j), "recipients")
-        yield from ref(s.retention, retention_ids, "retention rule", (*path, "retention"), "retention")
+        yield from ref(
+            s.retention, retention_ids, "retention rule", (*path, "retention"), "retention"
+        )
         for j, p in enumerate(s.permissions):
             if p.permission not in tax.permissions:
-                yield Issue((*path, "permissions", j, "permission"),
-                            _unknown("permission", p.permission, tax.permissions,
-                                     "declare it under taxonomy.permissions"))
+                yield Issue(
+                    (*path, "permissions", j, "permission"),
+                    _unknown(
+                        "permission",
+                        p.permission,
+                        tax.permissions,
+                        "declare it under taxonomy.permissions",
+                    ),
+                )
         if s.legal_basis is LegalBasis.CONSENT:
             if not s.consents:
-                yield Issue((*path, "consents"),
-                            f"scenario {s.id!r} relies on consent but names no consent item "
-                            "(PIPL Art. 13(1)); list the consent ids, or set legal_basis")
+                yield Issue(
+                    (*path, "consents"),
+                    f"scenario {s.id!r} relies on consent but names no consent item "
+                    "(PIPL Art. 13(1)); list the consent ids, or set legal_basis",
+                )
             for j, use in enumerate(s.elements):
-                if tax.is_sensitive(use.id) and not covering_separate_consent(d, s.consents, use.id):
-                    yield Issue((*path, "elements", j),
-                                f"sensitive element {use.id!r} ({tax.elements[use.id].label}) needs "
-                                "a separate consent that covers it (PIPL Art. 29); add a consent of "
-                                "kind `separate` to this scenario's consents")
+                if tax.is_sensitive(use.id) and not covering_separate_consent(
+                    d, s.consents, use.id
+                ):
+                    yield Issue(
+                        (*path, "elements", j),
+                        f"sensitive element {use.id!r} ({tax.elements[use.id].label}) needs "
+                        "a separate consent that covers it (PIPL Art. 29); add a consent of "
+                        "kind `separate` to this scenario's consents",
+                    )
 
     # recipients (X21-X24, W11)
     for i, r in enumerate(d.recipients):
@@ -165,26 +192,40 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
             if r.kind is RecipientKind.ENTRUSTED_PROCESSOR:
                 pass  # PIPL Art. 21: entrusted processing needs no consent of its own
             elif r.consent is None:
-                yield Issue((*path, "consent"),
-                            f"providing PI to {r.name} relies on consent but names no consent item "
-                            "(PIPL Art. 23)")
+                yield Issue(
+                    (*path, "consent"),
+                    f"providing PI to {r.name} relies on consent but names no consent item "
+                    "(PIPL Art. 23)",
+                )
             elif r.kind.needs_separate_consent:
-                item = next(c for c in d.consents if c.id == r.consent) if r.consent in consent_ids else None
+                item = (
+                    next(c for c in d.consents if c.id == r.consent)
+                    if r.consent in consent_ids
+                    else None
+                )
                 if item is not None and not item.kind.is_separate:
-                    article = {RecipientKind.PUBLIC_DISCLOSURE: "25",
-                               RecipientKind.CROSS_BORDER: "39"}.get(r.kind, "23")
-                    yield Issue((*path, "consent"),
-                                f"{r.kind.label} needs separate consent (PIPL Art. {article}); "
-                                f"consent {r.consent!r} is of kind {item.kind.value!r}")
+                    article = {
+                        RecipientKind.PUBLIC_DISCLOSURE: "25",
+                        RecipientKind.CROSS_BORDER: "39",
+                    }.get(r.kind, "23")
+                    yield Issue(
+                        (*path, "consent"),
+                        f"{r.kind.label} needs separate consent (PIPL Art. {article}); "
+                        f"consent {r.consent!r} is of kind {item.kind.value!r}",
+                    )
         if r.kind is RecipientKind.ENTRUSTED_PROCESSOR and not r.delete_on_end:
-            yield Issue((*path, "delete_on_end"),
-                        "an entrusted processor must return or delete PI when the entrustment ends "
-                        "(PIPL Art. 21); set delete_on_end: true")
+            yield Issue(
+                (*path, "delete_on_end"),
+                "an entrusted processor must return or delete PI when the entrustment ends "
+                "(PIPL Art. 21); set delete_on_end: true",
+            )
         abroad = r.kind is RecipientKind.CROSS_BORDER or r.location == "abroad"
         if abroad and not d.storage.cross_border:
-            yield Issue((*path, "kind"),
-                        "PI goes abroad but storage.cross_border is false (PIPL Arts. 38-39); "
-                        "declare the cross-border transfer and its safeguards")
+            yield Issue(
+                (*path, "kind"),
+                "PI goes abroad but storage.cross_border is false (PIPL Arts. 38-39); "
+                "declare the cross-border transfer and its safeguards",
+            )
 
     # SDKs (X20, W12)
     for i, sdk in enumerate(d.sdks):
@@ -195,15 +236,19 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
         if sdk.consent:
             used_consents.add(sdk.consent)
         if sdk.elements and sdk.legal_basis is LegalBasis.CONSENT and sdk.consent is None:
-            yield Issue((*path, "consent"),
-                        f"SDK {sdk.name!r} receives PI but names no consent that gates it; an SDK "
-                        "the user has not agreed to must never be called (W12)")
+            yield Issue(
+                (*path, "consent"),
+                f"SDK {sdk.name!r} receives PI but names no consent that gates it; an SDK "
+                "the user has not agreed to must never be called (W12)",
+            )
         if sdk.consent and sdk.legal_basis is LegalBasis.CONSENT:
             for j, eid in enumerate(sdk.elements):
                 if tax.is_sensitive(eid) and not covering_separate_consent(d, [sdk.consent], eid):
-                    yield Issue((*path, "elements", j),
-                                f"SDK {sdk.name!r} receives sensitive element {eid!r}; its gating "
-                                "consent must be separate and cover it (PIPL Art. 29)")
+                    yield Issue(
+                        (*path, "elements", j),
+                        f"SDK {sdk.name!r} receives sensitive element {eid!r}; its gating "
+                        "consent must be separate and cover it (PIPL Art. 29)",
+                    )
 
     for i, h5 in enumerate(d.h5_links):
         yield from elements(h5.elements, ("h5_links", i, "elements"))
@@ -212,39 +257,62 @@ def _check(d: Declaration) -> Iterator[Issue]:  # noqa: C901 - a flat list of ru
         path = ("tracking", i)
         yield from elements(t.elements, (*path, "elements"))
         yield from purposes(t.purposes, (*path, "purposes"))
-        yield from ref(t.retention, retention_ids, "retention rule", (*path, "retention"), "retention")
+        yield from ref(
+            t.retention, retention_ids, "retention rule", (*path, "retention"), "retention"
+        )
 
     # contacts and rights
     if d.contacts.pi_protection_officer:
         for j, cid in enumerate(d.contacts.pi_protection_officer.channels):
-            yield from ref(cid, channel_ids, "contact channel",
-                           ("contacts", "pi_protection_officer", "channels", j), "contacts.channels")
+            yield from ref(
+                cid,
+                channel_ids,
+                "contact channel",
+                ("contacts", "pi_protection_officer", "channels", j),
+                "contacts.channels",
+            )
     if not any("complaint" in c.purposes for c in d.contacts.channels):
-        yield Issue(("contacts", "channels"),
-                    "no contact channel accepts complaints (PIPL Art. 50)", "warning")
+        yield Issue(
+            ("contacts", "channels"),
+            "no contact channel accepts complaints (PIPL Art. 50)",
+            "warning",
+        )
     for j, cid in enumerate(d.incident.contacts):
-        yield from ref(cid, channel_ids, "contact channel", ("incident", "contacts", j), "contacts.channels")
+        yield from ref(
+            cid, channel_ids, "contact channel", ("incident", "contacts", j), "contacts.channels"
+        )
 
     kinds = {r.kind for r in d.rights.items}
-    for i, r in enumerate(d.rights.items):
+    for i, right in enumerate(d.rights.items):
         path = ("rights", "items", i)
-        for j, cid in enumerate(r.channels):
-            yield from ref(cid, channel_ids, "contact channel", (*path, "channels", j), "contacts.channels")
-        if r.deadline and r.deadline.working_days > MAX_RIGHTS_WORKING_DAYS:
-            yield Issue((*path, "deadline", "working_days"),
-                        f"{r.kind.label}: {r.deadline.working_days} working days exceeds the "
-                        f"{MAX_RIGHTS_WORKING_DAYS} allowed (《App违法违规收集使用个人信息行为认定方法》)")
+        for j, cid in enumerate(right.channels):
+            yield from ref(
+                cid, channel_ids, "contact channel", (*path, "channels", j), "contacts.channels"
+            )
+        if right.deadline and right.deadline.working_days > MAX_RIGHTS_WORKING_DAYS:
+            yield Issue(
+                (*path, "deadline", "working_days"),
+                f"{right.kind.label}: {right.deadline.working_days} working days exceeds the "
+                f"{MAX_RIGHTS_WORKING_DAYS} allowed (《App违法违规收集使用个人信息行为认定方法》)",
+            )
     for kind, article in STATUTORY_RIGHTS.items():
         if kind not in kinds:
-            yield Issue(("rights", "items"),
-                        f"the declaration does not say how to exercise the right of {kind.label} "
-                        f"({kind.value}, {article})", "warning")
+            yield Issue(
+                ("rights", "items"),
+                f"the declaration does not say how to exercise the right of {kind.label} "
+                f"({kind.value}, {article})",
+                "warning",
+            )
 
     for i, c in enumerate(d.consents):
         if c.id not in used_consents and c.kind.is_separate:
-            yield Issue(("consents", i, "id"),
-                        f"separate consent {c.id!r} is not used by any scenario, recipient or SDK",
-                        "warning")
+            yield Issue(
+                ("consents", i, "id"),
+                f"separate consent {c.id!r} is not used by any scenario, recipient or SDK",
+                "warning",
+            )
 
     if d.policy.effective < d.policy.updated:
-        yield Issue(("policy", "effective"), "the effective date is before the update date", "warning")
+        yield Issue(
+            ("policy", "effective"), "the effective date is before the update date", "warning"
+        )

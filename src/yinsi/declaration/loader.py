@@ -25,7 +25,9 @@ class _Builder(yaml.SafeLoader):
     """A SafeLoader that builds data and a source map, and rejects duplicate keys."""
 
 
-def _walk(loader: _Builder, node: yaml.Node, path: Path, marks: SourceMap, issues: list[Issue]) -> Any:
+def _walk(
+    loader: _Builder, node: yaml.Node, path: Path, marks: SourceMap, issues: list[Issue]
+) -> Any:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -35,8 +37,16 @@ def _walk(loader: _Builder, node: yaml.Node, path: Path, marks: SourceMap, issue
             if not isinstance(key, (str, int)):
                 key = str(key)
             if key in result:
-                marks[(*path, key, "#dup")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                issues.append(Issue((*path, key, "#dup"), f"duplicate key {key!r}; the first one would be silently lost"))
+                marks[(*path, key, "#dup")] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                issues.append(
+                    Issue(
+                        (*path, key, "#dup"),
+                        f"duplicate key {key!r}; the first one would be silently lost",
+                    )
+                )
                 continue
             marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _walk(loader, value_node, (*path, key), marks, issues)
@@ -61,7 +71,9 @@ def parse(text: str, filename: str = "<string>") -> tuple[Any, SourceMap, list[I
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        raise DeclarationError([Problem(filename, line, col, (), f"YAML syntax error: {message}")]) from None
+        raise DeclarationError(
+            [Problem(filename, line, col, (), f"YAML syntax error: {message}")]
+        ) from None
     finally:
         loader.dispose()
     return data, marks, issues
@@ -82,7 +94,9 @@ def _place(issue: Issue, marks: SourceMap, filename: str) -> Problem:
 def _pydantic_issues(exc: ValidationError) -> list[Issue]:
     issues = []
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if isinstance(p, int) or not any(c in str(p) for c in "[]("))
+        loc = tuple(
+            p for p in err["loc"] if isinstance(p, int) or not any(c in str(p) for c in "[](")
+        )
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = f"unknown key {loc[-1]!r}; check its spelling (see `yinsi schema`)"
@@ -126,7 +140,9 @@ def read(text: str, filename: str = "<string>") -> Loaded:
             issues.extend(_pydantic_issues(exc))
     if declaration is not None:
         issues.extend(check(declaration))
-    problems = sorted((_place(i, marks, filename) for i in issues), key=lambda p: (p.line, p.column))
+    problems = sorted(
+        (_place(i, marks, filename) for i in issues), key=lambda p: (p.line, p.column)
+    )
     if any(p.severity == "error" for p in problems):
         declaration = None
     return Loaded(declaration, problems)
@@ -140,11 +156,17 @@ def read_file(path: str | FsPath) -> Loaded:
     except FileNotFoundError:
         return Loaded(None, [Problem(str(path), 0, 0, (), "file not found")])
     except IsADirectoryError:
-        return Loaded(None, [Problem(str(path), 0, 0, (), "is a directory, not a declaration file")])
+        return Loaded(
+            None, [Problem(str(path), 0, 0, (), "is a directory, not a declaration file")]
+        )
     except UnicodeDecodeError as exc:
         return Loaded(
             None,
-            [Problem(str(path), 1, 1, (), f"not UTF-8 text ({exc.reason}); save the file as UTF-8")],
+            [
+                Problem(
+                    str(path), 1, 1, (), f"not UTF-8 text ({exc.reason}); save the file as UTF-8"
+                )
+            ],
         )
     return read(text, str(path))
 

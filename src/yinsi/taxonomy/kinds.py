@@ -30,7 +30,10 @@ class LegalBasis(_Labelled):
     LEGAL_DUTY = "legal_duty", "为履行法定职责或者法定义务所必需"
     EMERGENCY = "emergency", "为应对突发公共卫生事件或紧急情况下保护生命健康和财产安全所必需"
     NEWS_REPORTING = "news_reporting", "为公共利益实施新闻报道、舆论监督等行为，在合理范围内处理"
-    PUBLIC_INFORMATION = "public_information", "在合理范围内处理个人自行公开或者其他已经合法公开的个人信息"
+    PUBLIC_INFORMATION = (
+        "public_information",
+        "在合理范围内处理个人自行公开或者其他已经合法公开的个人信息",
+    )
     OTHER_LAW = "other_law", "法律、行政法规规定的其他情形"
 
     @property
