@@ -28,7 +28,9 @@ def warnings_of(data: dict[str, Any], dump: Dump) -> list[Problem]:
     return loaded.warnings
 
 
-def test_x01_policy_needs_version_update_and_effective_dates(base: dict[str, Any], dump: Dump) -> None:
+def test_x01_policy_needs_version_update_and_effective_dates(
+    base: dict[str, Any], dump: Dump
+) -> None:
     del base["policy"]["version"], base["policy"]["effective"]
     base["policy"]["updated"] = "2024-13-01"
     problems = errors_of(base, dump)
@@ -60,9 +62,18 @@ def test_x05_separate_consent_must_cover_the_sensitive_element(
     assert loads(dump(base)).scenarios[0].element_ids[-1] == "face"
 
 
-def test_x05_declaration_may_make_an_element_more_sensitive(base: dict[str, Any], dump: Dump) -> None:
+def test_x05_declaration_may_make_an_element_more_sensitive(
+    base: dict[str, Any], dump: Dump
+) -> None:
     base["taxonomy"] = {
-        "elements": [{"id": "mobile_number", "label": "手机号码", "category": "basic_profile", "sensitive": True}]
+        "elements": [
+            {
+                "id": "mobile_number",
+                "label": "手机号码",
+                "category": "basic_profile",
+                "sensitive": True,
+            }
+        ]
     }
     assert any("'mobile_number'" in p.message for p in errors_of(base, dump))
 
@@ -70,7 +81,12 @@ def test_x05_declaration_may_make_an_element_more_sensitive(base: dict[str, Any]
 def test_x05_declassifying_sensitive_pi_needs_a_reason_and_is_flagged(
     base: dict[str, Any], dump: Dump
 ) -> None:
-    override = {"id": "id_number", "label": "身份证号码", "category": "identity", "sensitive": False}
+    override = {
+        "id": "id_number",
+        "label": "身份证号码",
+        "category": "identity",
+        "sensitive": False,
+    }
     base["taxonomy"] = {"elements": [override]}
     (problem,) = errors_of(base, dump)
     assert "give a `reason`" in problem.message
@@ -89,7 +105,9 @@ def test_x19_statutory_basis_needs_no_consent_item(base: dict[str, Any], dump: D
 
 def test_x20_sdk_and_h5_links_must_name_known_elements(base: dict[str, Any], dump: Dump) -> None:
     base["sdks"][0]["elements"] = ["device_idd"]
-    base["h5_links"] = [{"id": "tbs", "name": "腾讯 TBS", "domain": "x5.tencent.com", "elements": ["cookies"]}]
+    base["h5_links"] = [
+        {"id": "tbs", "name": "腾讯 TBS", "domain": "x5.tencent.com", "elements": ["cookies"]}
+    ]
     problems = errors_of(base, dump)
     assert any("did you mean 'device_id'" in p.message for p in problems)
     assert any(p.path == ("h5_links", 0, "elements", 0) for p in problems)
@@ -99,8 +117,14 @@ def test_x21_entrusted_processor_must_delete_at_end_of_entrustment(
     base: dict[str, Any], dump: Dump
 ) -> None:
     base["recipients"].append(
-        {"id": "collector", "kind": "entrusted_processor", "name": "催收服务机构", "is_category": True,
-         "purposes": ["post_loan_management"], "elements": ["mobile_number"]}
+        {
+            "id": "collector",
+            "kind": "entrusted_processor",
+            "name": "催收服务机构",
+            "is_category": True,
+            "purposes": ["post_loan_management"],
+            "elements": ["mobile_number"],
+        }
     )
     (problem,) = errors_of(base, dump)
     assert "PIPL Art. 21" in problem.message
@@ -116,8 +140,14 @@ def test_x23_affiliate_provision_needs_separate_consent(base: dict[str, Any], du
 
 def test_x24_public_disclosure_needs_separate_consent(base: dict[str, Any], dump: Dump) -> None:
     base["recipients"].append(
-        {"id": "public", "kind": "public_disclosure", "name": "公开披露", "purposes": ["legal_compliance"],
-         "elements": ["name"], "consent": "policy"}
+        {
+            "id": "public",
+            "kind": "public_disclosure",
+            "name": "公开披露",
+            "purposes": ["legal_compliance"],
+            "elements": ["name"],
+            "consent": "policy",
+        }
     )
     assert any("PIPL Art. 25" in p.message for p in errors_of(base, dump))
 
@@ -129,7 +159,9 @@ def test_x37_cross_border_transfer_must_be_declared(base: dict[str, Any], dump: 
     assert loads(dump(base)).storage.cross_border
 
 
-def test_x35_rights_deadline_over_15_working_days_is_refused(base: dict[str, Any], dump: Dump) -> None:
+def test_x35_rights_deadline_over_15_working_days_is_refused(
+    base: dict[str, Any], dump: Dump
+) -> None:
     base["rights"]["items"][0]["deadline"]["working_days"] = 30
     (problem,) = errors_of(base, dump)
     assert problem.path == ("rights", "items", 0, "deadline", "working_days")
@@ -152,15 +184,25 @@ def test_w01_scenario_needs_purpose_method_and_elements(base: dict[str, Any], du
     scenario = base["scenarios"][0]
     scenario["purposes"], scenario["methods"], scenario["elements"] = [], [], []
     paths = {p.path for p in errors_of(base, dump)}
-    assert {("scenarios", 0, "purposes"), ("scenarios", 0, "methods"), ("scenarios", 0, "elements")} <= paths
+    assert {
+        ("scenarios", 0, "purposes"),
+        ("scenarios", 0, "methods"),
+        ("scenarios", 0, "elements"),
+    } <= paths
 
 
 def test_w02_tracking_items_declare_elements_purpose_and_how_to_clear(
     base: dict[str, Any], dump: Dump
 ) -> None:
     base["tracking"] = [
-        {"id": "token", "kind": "header", "name": "X-User-Token", "elements": ["login_token"],
-         "purposes": ["login_state"], "how_to_clear": "我的->设置->清除缓存"},
+        {
+            "id": "token",
+            "kind": "header",
+            "name": "X-User-Token",
+            "elements": ["login_token"],
+            "purposes": ["login_state"],
+            "how_to_clear": "我的->设置->清除缓存",
+        },
         {"id": "page", "kind": "local_storage", "name": "LocalStorage", "purposes": ["page_stat"]},
     ]
     (problem,) = errors_of(base, dump)
@@ -169,19 +211,29 @@ def test_w02_tracking_items_declare_elements_purpose_and_how_to_clear(
     assert loads(dump(base)).tracking[0].how_to_clear.startswith("我的")
 
 
-def test_w12_sdk_receiving_pi_must_name_its_gating_consent(base: dict[str, Any], dump: Dump) -> None:
+def test_w12_sdk_receiving_pi_must_name_its_gating_consent(
+    base: dict[str, Any], dump: Dump
+) -> None:
     del base["sdks"][0]["consent"]
     (problem,) = errors_of(base, dump)
     assert problem.path == ("sdks", 0, "consent") and "W12" in problem.message
 
 
 def test_w12_sdk_without_pi_needs_no_consent(base: dict[str, Any], dump: Dump) -> None:
-    base["sdks"].append({"id": "hardening", "name": "爱加密", "function": "移动应用安全加固",
-                         "provider": "北京智游网安科技有限公司"})
+    base["sdks"].append(
+        {
+            "id": "hardening",
+            "name": "爱加密",
+            "function": "移动应用安全加固",
+            "provider": "北京智游网安科技有限公司",
+        }
+    )
     assert loads(dump(base)).sdks[-1].consent is None
 
 
-def test_w12_sdk_receiving_sensitive_pi_needs_separate_consent(base: dict[str, Any], dump: Dump) -> None:
+def test_w12_sdk_receiving_sensitive_pi_needs_separate_consent(
+    base: dict[str, Any], dump: Dump
+) -> None:
     base["sdks"][0]["elements"].append("face")
     assert any("sensitive element 'face'" in p.message for p in errors_of(base, dump))
 
@@ -193,6 +245,8 @@ def test_duplicate_ids_are_refused(base: dict[str, Any], dump: Dump) -> None:
 
 
 def test_missing_statutory_rights_are_warned_with_article(base: dict[str, Any], dump: Dump) -> None:
-    base["rights"]["items"] = [r for r in base["rights"]["items"] if r["kind"] != "deceased_relatives"]
+    base["rights"]["items"] = [
+        r for r in base["rights"]["items"] if r["kind"] != "deceased_relatives"
+    ]
     (warning,) = warnings_of(base, dump)
     assert "PIPL Art. 49" in warning.message

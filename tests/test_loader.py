@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA
 from typer.testing import CliRunner
 
+from conftest import DATA
 from yinsi.cli.app import app
 from yinsi.declaration import Declaration, DeclarationError, load, loads, read, read_file
 
@@ -23,7 +23,11 @@ def test_base_declaration_is_valid_without_warnings() -> None:
 
 
 def test_wrong_type_is_reported_with_file_line_and_column() -> None:
-    text = (DATA / "base.yaml").read_text(encoding="utf-8").replace("function: basic", "function: core")
+    text = (
+        (DATA / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace("function: basic", "function: core")
+    )
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "function: core" in t)
     with pytest.raises(DeclarationError) as exc:
         loads(text, "app.yaml")
@@ -35,8 +39,10 @@ def test_wrong_type_is_reported_with_file_line_and_column() -> None:
 
 
 def test_broken_cross_reference_is_reported_with_file_line() -> None:
-    text = (DATA / "base.yaml").read_text(encoding="utf-8").replace(
-        "retention: account", "retention: acount"
+    text = (
+        (DATA / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace("retention: account", "retention: acount")
     )
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "retention: acount" in t)
     with pytest.raises(DeclarationError) as exc:
@@ -78,8 +84,10 @@ def test_all_type_errors_are_reported_together(
 
 
 def test_missing_required_key_points_at_its_parent() -> None:
-    text = (DATA / "base.yaml").read_text(encoding="utf-8").replace(
-        "  service_model: 为用户匹配持牌资金方的借贷信息服务平台\n", ""
+    text = (
+        (DATA / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  service_model: 为用户匹配持牌资金方的借贷信息服务平台\n", "")
     )
     with pytest.raises(DeclarationError) as exc:
         loads(text, "x.yaml")
@@ -89,8 +97,10 @@ def test_missing_required_key_points_at_its_parent() -> None:
 
 
 def test_duplicate_key_is_an_error_not_a_silent_overwrite() -> None:
-    text = (DATA / "base.yaml").read_text(encoding="utf-8").replace(
-        "  name: 示例贷\n", "  name: 示例贷\n  name: 另一个名字\n"
+    text = (
+        (DATA / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  name: 示例贷\n", "  name: 示例贷\n  name: 另一个名字\n")
     )
     with pytest.raises(DeclarationError) as exc:
         loads(text, "x.yaml")
@@ -138,7 +148,9 @@ def test_durations_parse_and_reject_nonsense(
 def test_cli_validate_reports_errors_with_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        (DATA / "base.yaml").read_text(encoding="utf-8").replace("kind: affiliate", "kind: partner"),
+        (DATA / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace("kind: affiliate", "kind: partner"),
         encoding="utf-8",
     )
     result = runner.invoke(app, ["validate", str(bad)])

@@ -35,13 +35,23 @@ def test_every_element_is_in_a_known_category() -> None:
 
 @pytest.mark.parametrize(
     "element_id",
-    ["id_number", "face", "bank_card", "precise_location", "address_book", "transaction_records", "credit_report"],
+    [
+        "id_number",
+        "face",
+        "bank_card",
+        "precise_location",
+        "address_book",
+        "transaction_records",
+        "credit_report",
+    ],
 )
 def test_annex_b_sensitive_elements(element_id: str) -> None:
     assert BUILTIN.is_sensitive(element_id)
 
 
-@pytest.mark.parametrize("element_id", ["mobile_number", "device_model", "ip_address", "coarse_location"])
+@pytest.mark.parametrize(
+    "element_id", ["mobile_number", "device_model", "ip_address", "coarse_location"]
+)
 def test_ordinary_elements(element_id: str) -> None:
     assert not BUILTIN.is_sensitive(element_id)
 
@@ -63,7 +73,12 @@ def test_consent_kinds_and_recipient_kinds() -> None:
     assert {k.value for k in ConsentKind} == {"general", "separate", "written"}
     assert ConsentKind.WRITTEN.is_separate and not ConsentKind.GENERAL.is_separate
     assert {k.value for k in RecipientKind} == {
-        "affiliate", "entrusted_processor", "other_handler", "sdk", "public_disclosure", "cross_border"
+        "affiliate",
+        "entrusted_processor",
+        "other_handler",
+        "sdk",
+        "public_disclosure",
+        "cross_border",
     }
     assert not RecipientKind.ENTRUSTED_PROCESSOR.needs_separate_consent
     assert RecipientKind.CROSS_BORDER.needs_separate_consent

@@ -44,8 +44,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = format_path(self.path)
+        place = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.file}:{self.line}:{self.column}: {prefix}{where + ': ' if where else ''}{self.message}"
+        return f"{place}: {prefix}{where + ': ' if where else ''}{self.message}"
 
 
 class DeclarationError(Exception):

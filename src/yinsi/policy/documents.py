@@ -1,0 +1,89 @@
+"""Render a declaration as the policy, its summary or one of the two lists (md or html).
+
+Markdown is the source of every document; HTML is that Markdown in a self-contained page
+(inline CSS, no scripts, no external resources).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from yinsi.declaration.schema import Declaration
+from yinsi.policy.context import build
+from yinsi.policy.html import to_html
+from yinsi.policy.text import cell, finalize
+
+__all__ = ["DOCS", "FORMATS", "render"]
+
+DOCS: dict[str, str] = {
+    "policy": "policy.md.j2",
+    "summary": "summary.md.j2",
+    "collected-list": "collected_list.md.j2",
+    "sharing-list": "sharing_list.md.j2",
+}
+FORMATS: tuple[str, ...] = ("md", "html")
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+@cache
+def _markdown_env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("yinsi.policy"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=finalize,
+    )
+    env.filters["cell"] = cell
+    return env
+
+
+@cache
+def _html_env() -> Environment:
+    return Environment(
+        loader=PackageLoader("yinsi.policy"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _choose(value: str, valid: list[str] | tuple[str, ...], what: str) -> str:
+    if value not in valid:
+        raise ValueError(f"unknown {what} {value!r}: choose one of {', '.join(sorted(valid))}")
+    return value
+
+
+def render(declaration: Declaration, doc: str, fmt: str) -> str:
+    """The document ``doc`` of ``declaration`` as Markdown (``md``) or a page (``html``)."""
+    template = DOCS[_choose(doc, list(DOCS), "document")]
+    _choose(fmt, FORMATS, "format")
+    context = build(declaration)
+    markdown = _markdown_env().get_template(template).render(ctx=context, html=fmt == "html")
+    markdown = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", markdown)).strip() + "\n"
+    if fmt == "md":
+        return markdown
+    body, headings = to_html(markdown)
+    header, h2, rest = body.partition("<h2")
+    page = _html_env().get_template("page.html.j2")
+    return page.render(
+        title=_title(markdown),
+        header=Markup(header),
+        body=Markup(h2 + rest),
+        toc=headings if doc == "policy" else [],
+    )
+
+
+def _title(markdown: str) -> str:
+    first = markdown.split("\n", 1)[0]
+    return first.removeprefix("# ").replace("\\", "")

@@ -1,0 +1,156 @@
+"""The policy's fixed Chinese wording for the declaration's closed vocabularies.
+
+Enum labels (``LegalBasis.label`` …) are terms; the phrases here are how a policy says
+them in a sentence. Statutory wording follows PIPL (Arts. 13, 24, 44-50) and
+GB/T 35273-2020 Annex D.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from yinsi.taxonomy import DeclineMode, RightKind
+
+__all__ = [
+    "ASKED",
+    "CHANNEL_KIND",
+    "CHANNEL_PURPOSES",
+    "DECLINE",
+    "IMPACT",
+    "IMPACT_DEFAULT",
+    "PERMISSION_WHEN",
+    "RIGHT_STATUTE",
+    "RIGHT_TITLE",
+    "chinese_date",
+    "version_label",
+]
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def version_label(version: str) -> str:
+    """``1.3`` → ``第1.3版``; anything else (a date, a code) is shown as written."""
+    plain = version.replace(".", "")
+    return f"第{version}版" if plain.isdigit() else version
+
+
+ASKED: dict[str, str] = {
+    "at_registration": "在您注册时",
+    "on_first_use": "在您首次使用相关功能时",
+    "each_time": "在每次处理前",
+    "in_settings": "在设置页面中",
+}
+
+PERMISSION_WHEN: dict[str, str] = {
+    "on_first_use": "在您首次使用相关功能时申请",
+    "on_use": "仅在您使用相关功能时调用",
+    "at_login": "仅在您登录时调用",
+    "at_launch": "在应用启动时申请",
+    "necessary_steps": "仅在登录及必要的业务环节调用",
+}
+
+CHANNEL_KIND: dict[str, str] = {
+    "phone": "电话",
+    "email": "电子邮箱",
+    "in_app": "App内",
+    "web": "网址",
+    "postal": "通讯地址",
+    "online_chat": "在线客服",
+}
+
+CHANNEL_PURPOSES: dict[str, str] = {
+    "inquiry": "咨询",
+    "complaint": "投诉",
+    "rights_request": "行使个人信息权利",
+    "pi_officer": "联系个人信息保护负责人",
+    "incident": "报告个人信息安全问题",
+    "report": "举报",
+}
+
+DECLINE: dict[DeclineMode, str] = {
+    DeclineMode.BROWSE_ONLY: (
+        "您不同意更新后的政策的，我们仍将按照您已同意的版本处理您的个人信息，并向您提供仅浏览模式，"
+        "但您可能无法使用本平台产品和/或服务的完整功能。"
+    ),
+    DeclineMode.PREVIOUS_VERSION: (
+        "您不同意更新后的政策的，我们将继续按照您此前已同意的版本处理您的个人信息。"
+    ),
+    DeclineMode.STOP_SERVICE: "您不同意更新后的政策的，有权停止使用本平台的产品和/或服务。",
+}
+
+# PIPL Art. 30: the impact on the person of processing sensitive PI, by category.
+IMPACT: dict[str, str] = {
+    "identity": "身份信息一旦泄露或被非法使用，可能导致您的身份被冒用，或使您遭受诈骗等不法侵害",
+    "biometric": (
+        "生物识别信息具有唯一性且不可更改，一旦泄露或被非法使用，可能导致您的身份被冒用、"
+        "财产遭受损失，且难以通过更换加以补救"
+    ),
+    "property": "财产信息一旦泄露或被非法使用，可能导致您的财产遭受损失或使您遭受金融诈骗",
+    "network_identity": "账户凭证一旦泄露，可能导致您的账户被盗用、财产遭受损失",
+    "communication": "通信信息一旦泄露，可能导致您及他人的通信秘密和隐私受到侵害",
+    "contacts": "联系人信息一旦泄露，可能导致您及您的联系人受到骚扰或诈骗",
+    "online_records": "上网记录一旦泄露，可能暴露您的个人偏好和隐私",
+    "location": "位置信息一旦泄露，可能暴露您的行踪，危及您的人身和财产安全",
+    "basic_profile": "该等信息一旦泄露，可能导致您受到骚扰，或使您的人身、财产安全受到威胁",
+    "health": "健康生理信息一旦泄露，可能导致您受到歧视或人格尊严受到侵害",
+}
+IMPACT_DEFAULT = "一旦泄露或者非法使用，容易导致您的人格尊严受到侵害或者人身、财产安全受到危害"
+
+RIGHT_TITLE: dict[RightKind, str] = {
+    RightKind.ACCESS: "查阅您的个人信息",
+    RightKind.COPY: "复制您的个人信息",
+    RightKind.TRANSFER: "转移您的个人信息",
+    RightKind.CORRECTION: "更正、补充您的个人信息",
+    RightKind.DELETION: "删除您的个人信息",
+    RightKind.WITHDRAW_CONSENT: "撤回或改变您的同意",
+    RightKind.CANCEL_ACCOUNT: "注销您的账号",
+    RightKind.EXPLANATION: "要求我们解释说明个人信息处理规则",
+    RightKind.CONTEST_AUTOMATED_DECISION: "拒绝仅通过自动化决策作出的决定",
+    RightKind.OPT_OUT_PERSONALISATION: "拒绝个性化展示与推送",
+    RightKind.RESTRICT: "限制或拒绝我们处理您的个人信息",
+    RightKind.DECEASED_RELATIVES: "已故用户近亲属的权利",
+    RightKind.COMPLAINT: "投诉与举报",
+}
+
+RIGHT_STATUTE: dict[RightKind, str] = {
+    RightKind.ACCESS: "您有权查阅我们处理的您的个人信息（《个人信息保护法》第四十五条）。",
+    RightKind.COPY: "您有权复制我们处理的您的个人信息（《个人信息保护法》第四十五条）。",
+    RightKind.TRANSFER: (
+        "符合国家网信部门规定条件的，您有权请求将您的个人信息转移至您指定的个人信息处理者"
+        "（《个人信息保护法》第四十五条）。"
+    ),
+    RightKind.CORRECTION: (
+        "您发现您的个人信息不准确或者不完整的，有权请求我们更正、补充（《个人信息保护法》第四十六条）。"
+    ),
+    RightKind.DELETION: "有下列情形之一的，我们将主动删除您的个人信息；我们未删除的，您有权请求删除：",
+    RightKind.WITHDRAW_CONSENT: (
+        "对于基于您的同意而进行的个人信息处理活动，您有权随时撤回同意（《个人信息保护法》第十五条）。"
+        "撤回同意不影响撤回前基于您的同意已进行的个人信息处理活动的效力。"
+    ),
+    RightKind.CANCEL_ACCOUNT: (
+        "您可以申请注销您的账号。账号注销后，我们将停止为您提供产品和/或服务，并依法删除您的个人信息"
+        "或对其进行匿名化处理，法律、行政法规另有规定的除外。"
+    ),
+    RightKind.EXPLANATION: (
+        "您有权要求我们对本政策所述的个人信息处理规则进行解释说明（《个人信息保护法》第四十八条）。"
+    ),
+    RightKind.CONTEST_AUTOMATED_DECISION: (
+        "通过自动化决策方式作出对您个人权益有重大影响的决定的，您有权要求我们予以说明，"
+        "并有权拒绝我们仅通过自动化决策的方式作出决定（《个人信息保护法》第二十四条）。"
+    ),
+    RightKind.OPT_OUT_PERSONALISATION: (
+        "我们通过自动化决策方式向您进行信息推送、商业营销的，将同时提供不针对您个人特征的选项，"
+        "或者向您提供便捷的拒绝方式（《个人信息保护法》第二十四条）。"
+    ),
+    RightKind.RESTRICT: (
+        "您有权限制或者拒绝我们对您个人信息的处理，法律、行政法规另有规定的除外"
+        "（《个人信息保护法》第四十四条）。"
+    ),
+    RightKind.DECEASED_RELATIVES: (
+        "用户死亡的，其近亲属为了自身的合法、正当利益，可以对死者的相关个人信息行使查阅、复制、"
+        "更正、删除等权利；死者生前另有安排的除外（《个人信息保护法》第四十九条）。"
+    ),
+    RightKind.COMPLAINT: "您可以就我们的个人信息处理活动向我们投诉、举报。",
+}
