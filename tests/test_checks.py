@@ -250,3 +250,60 @@ def test_missing_statutory_rights_are_warned_with_article(base: dict[str, Any], 
     ]
     (warning,) = warnings_of(base, dump)
     assert "PIPL Art. 49" in warning.message
+
+
+def test_x23_waiver_states_a_known_gap_as_a_warning_that_cites_the_law(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    base["recipients"][0]["consent"] = "policy"
+    base["waivers"] = [
+        {
+            "rule": "separate-consent",
+            "id": "group_affiliate",
+            "reason": "源政策未就向关联公司提供设单独同意",
+        }
+    ]
+    (warning,) = [w for w in warnings_of(base, dump) if w.path == ("recipients", 0, "consent")]
+    assert "PIPL Art. 23" in warning.message and "waived (separate-consent)" in warning.message
+    assert "源政策未就向关联公司提供设单独同意" in warning.message
+
+
+def test_waiver_applies_only_to_the_named_entity_and_rule(base: dict[str, Any], dump: Dump) -> None:
+    base["recipients"][0]["consent"] = "policy"
+    base["waivers"] = [
+        {"rule": "consent-required", "id": "group_affiliate", "reason": "错误的规则"}
+    ]
+    problems = errors_of(base, dump)
+    assert any("PIPL Art. 23" in p.message for p in problems)
+
+
+def test_unknown_and_unused_waivers_are_reported(base: dict[str, Any], dump: Dump) -> None:
+    base["waivers"] = [{"rule": "no-such-rule", "id": "registration", "reason": "x"}]
+    (problem,) = errors_of(base, dump)
+    assert problem.path == ("waivers", 0, "rule") and "separate-consent" in problem.message
+    base["waivers"] = [{"rule": "separate-consent", "id": "registration", "reason": "x"}]
+    (warning,) = warnings_of(base, dump)
+    assert "matches no finding" in warning.message
+
+
+def test_w12_sdk_may_receive_a_sensitive_element_only_under_its_own_consent(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    base["consents"].append(
+        {
+            "id": "location",
+            "label": "位置信息单独授权",
+            "kind": "separate",
+            "elements": ["precise_location"],
+        }
+    )
+    sdk = base["sdks"][0]
+    sdk["elements"].append("precise_location")
+    assert any("precise_location" in p.message for p in errors_of(base, dump))
+    sdk["element_consents"] = {"precise_location": "location"}
+    d = loads(dump(base))
+    assert d.sdks[0].consent == "push" and d.sdks[0].element_consents == {
+        "precise_location": "location"
+    }
+    sdk["element_consents"] = {"face": "location"}
+    assert any("not in this SDK's elements" in p.message for p in errors_of(base, dump))

@@ -177,3 +177,13 @@ def test_cli_schema_is_json_schema() -> None:
 def test_cli_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("yinsi ")
+
+
+def test_cli_prints_positions_literally_never_as_emoji(tmp_path: Path) -> None:
+    text = (DATA / "base.yaml").read_text(encoding="utf-8")
+    padded = "\n" * 100 + text.replace("function: basic", "function: core")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(padded, encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(bad)])
+    line = next(i for i, t in enumerate(padded.splitlines(), 1) if "function: core" in t)
+    assert f"{bad}:{line}:" in result.output

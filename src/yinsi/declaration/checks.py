@@ -55,9 +55,54 @@ def _unknown(kind: str, name: str, known: Iterable[str], hint: str) -> str:
     return f"unknown {kind} {name!r}{suggestion} ({hint})"
 
 
+CONSENT_REQUIRED = "consent-required"
+SEPARATE_CONSENT = "separate-consent"
+ENTRUSTED_DELETION = "entrusted-deletion"
+WAIVABLE_RULES: dict[str, str] = {
+    CONSENT_REQUIRED: "processing on consent names no consent item (PIPL Arts. 13, 23; W12)",
+    SEPARATE_CONSENT: "sensitive PI or provision without separate consent (PIPL Arts. 23, 25, 29, 39)",
+    ENTRUSTED_DELETION: "entrusted processor not bound to delete at the end (PIPL Art. 21)",
+}
+"""Rules a declaration may waive for one entity, stating why (``Declaration.waivers``)."""
+
+
 def check(d: Declaration) -> list[Issue]:
-    """All cross-reference problems of ``d``; errors and warnings."""
-    return list(_check(d))
+    """All cross-reference problems of ``d``; errors and warnings, waivers applied."""
+    return _apply_waivers(d, list(_check(d)))
+
+
+def _apply_waivers(d: Declaration, issues: list[Issue]) -> list[Issue]:
+    """Turn waived errors into warnings that still cite the rule and the reason."""
+    reasons = {(w.rule, w.id): w.reason for w in d.waivers}
+    used: set[tuple[str, str]] = set()
+    out: list[Issue] = []
+    for issue in issues:
+        key = (issue.rule or "", issue.subject or "")
+        if issue.severity == "error" and key in reasons:
+            used.add(key)
+            issue = Issue(
+                issue.path,
+                f"{issue.message} — waived ({issue.rule}): {reasons[key]}",
+                "warning",
+                issue.rule,
+                issue.subject,
+            )
+        out.append(issue)
+    for i, w in enumerate(d.waivers):
+        if w.rule not in WAIVABLE_RULES:
+            known = ", ".join(sorted(WAIVABLE_RULES))
+            out.append(
+                Issue(("waivers", i, "rule"), f"unknown rule {w.rule!r}; waivable rules: {known}")
+            )
+        elif (w.rule, w.id) not in used:
+            out.append(
+                Issue(
+                    ("waivers", i),
+                    f"waiver of {w.rule!r} for {w.id!r} matches no finding; remove it",
+                    "warning",
+                )
+            )
+    return out
 
 
 def _check(d: Declaration) -> Iterator[Issue]:
@@ -168,6 +213,8 @@ def _check(d: Declaration) -> Iterator[Issue]:
                     (*path, "consents"),
                     f"scenario {s.id!r} relies on consent but names no consent item "
                     "(PIPL Art. 13(1)); list the consent ids, or set legal_basis",
+                    rule=CONSENT_REQUIRED,
+                    subject=s.id,
                 )
             for j, use in enumerate(s.elements):
                 if tax.is_sensitive(use.id) and not covering_separate_consent(
@@ -178,6 +225,8 @@ def _check(d: Declaration) -> Iterator[Issue]:
                         f"sensitive element {use.id!r} ({tax.elements[use.id].label}) needs "
                         "a separate consent that covers it (PIPL Art. 29); add a consent of "
                         "kind `separate` to this scenario's consents",
+                        rule=SEPARATE_CONSENT,
+                        subject=s.id,
                     )
 
     # recipients (X21-X24, W11)
@@ -196,6 +245,8 @@ def _check(d: Declaration) -> Iterator[Issue]:
                     (*path, "consent"),
                     f"providing PI to {r.name} relies on consent but names no consent item "
                     "(PIPL Art. 23)",
+                    rule=CONSENT_REQUIRED,
+                    subject=r.id,
                 )
             elif r.kind.needs_separate_consent:
                 item = (
@@ -212,12 +263,16 @@ def _check(d: Declaration) -> Iterator[Issue]:
                         (*path, "consent"),
                         f"{r.kind.label} needs separate consent (PIPL Art. {article}); "
                         f"consent {r.consent!r} is of kind {item.kind.value!r}",
+                        rule=SEPARATE_CONSENT,
+                        subject=r.id,
                     )
         if r.kind is RecipientKind.ENTRUSTED_PROCESSOR and not r.delete_on_end:
             yield Issue(
                 (*path, "delete_on_end"),
                 "an entrusted processor must return or delete PI when the entrustment ends "
                 "(PIPL Art. 21); set delete_on_end: true",
+                rule=ENTRUSTED_DELETION,
+                subject=r.id,
             )
         abroad = r.kind is RecipientKind.CROSS_BORDER or r.location == "abroad"
         if abroad and not d.storage.cross_border:
@@ -240,14 +295,28 @@ def _check(d: Declaration) -> Iterator[Issue]:
                 (*path, "consent"),
                 f"SDK {sdk.name!r} receives PI but names no consent that gates it; an SDK "
                 "the user has not agreed to must never be called (W12)",
+                rule=CONSENT_REQUIRED,
+                subject=sdk.id,
             )
-        if sdk.consent and sdk.legal_basis is LegalBasis.CONSENT:
+        for eid, cid in sdk.element_consents.items():
+            used_consents.add(cid)
+            epath: Path = (*path, "element_consents", eid)
+            yield from ref(cid, consent_ids, "consent", epath, "consents")
+            if eid not in sdk.elements:
+                yield Issue(
+                    epath, f"element {eid!r} has a consent but is not in this SDK's elements"
+                )
+        if sdk.legal_basis is LegalBasis.CONSENT and (sdk.consent or sdk.element_consents):
             for j, eid in enumerate(sdk.elements):
-                if tax.is_sensitive(eid) and not covering_separate_consent(d, [sdk.consent], eid):
+                gates = [c for c in (sdk.element_consents.get(eid), sdk.consent) if c]
+                if tax.is_sensitive(eid) and not covering_separate_consent(d, gates, eid):
                     yield Issue(
                         (*path, "elements", j),
-                        f"SDK {sdk.name!r} receives sensitive element {eid!r}; its gating "
-                        "consent must be separate and cover it (PIPL Art. 29)",
+                        f"SDK {sdk.name!r} receives sensitive element {eid!r}; a separate consent "
+                        "must cover it, as the SDK's `consent` or in `element_consents` "
+                        "(PIPL Art. 29)",
+                        rule=SEPARATE_CONSENT,
+                        subject=sdk.id,
                     )
 
     for i, h5 in enumerate(d.h5_links):

@@ -22,6 +22,10 @@ class Issue:
     path: Path
     message: str
     severity: Severity = "error"
+    rule: str | None = None
+    """A stable code for rules a declaration may waive (see ``Declaration.waivers``)."""
+    subject: str | None = None
+    """The id of the entity the issue is about, which a waiver names."""
 
 
 def format_path(path: Path) -> str:

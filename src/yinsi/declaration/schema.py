@@ -344,6 +344,11 @@ class Sdk(Model):
     purposes: IdList = []
     legal_basis: LegalBasis = LegalBasis.CONSENT
     consent: Id | None = Field(None, description="The consent item that gates this SDK (W12).")
+    element_consents: dict[Id, Id] = Field(
+        default_factory=dict,
+        description="Element -> consent: the SDK receives that element only once this consent "
+        "is granted too (e.g. precise_location -> location), on top of `consent`.",
+    )
     platforms: list[Platform] = [Platform.ANDROID, Platform.IOS]
     de_identified: bool = False
     note: str = ""
@@ -434,6 +439,18 @@ class Incident(Model):
     contacts: IdList = []
 
 
+class Waiver(Model):
+    """A known gap, accepted on purpose: one rule, for one entity, with a reason.
+
+    The finding stays visible as a warning that cites the law and the reason, so a
+    declaration can state a source policy as it is without pretending it complies.
+    """
+
+    rule: Text = Field(description="The rule code, e.g. separate-consent (see docs).")
+    id: Id = Field(description="The id of the scenario, recipient or SDK it applies to.")
+    reason: Text
+
+
 # ---------------------------------------------------------------- the declaration
 
 
@@ -456,3 +473,4 @@ class Declaration(Model):
     storage: Storage = Storage()
     security: Security = Security()
     incident: Incident = Incident()
+    waivers: list[Waiver] = []
