@@ -15,19 +15,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
+	@echo "== 1. Validate the two reference declarations (warnings are gaps of the source policies)"
 	$(BIN)/yinsi validate examples/declarations/*.yaml
-	@mkdir -p build
+	@echo
+	@echo "== 2. Render policy, summary and the two lists (Markdown and HTML) into build/"
 	@for f in examples/declarations/*.yaml; do \
 	  name=$$(basename $$f .yaml); \
 	  for doc in policy summary collected-list sharing-list; do \
-	    $(BIN)/yinsi render $$f --doc $$doc --format html -o build/$$name/$$doc.html || exit 1; \
-	    $(BIN)/yinsi render $$f --doc $$doc --format md -o build/$$name/$$doc.md || exit 1; \
+	    for fmt in md html; do \
+	      out=$$($(BIN)/yinsi render $$f --doc $$doc --format $$fmt -o build/$$name/$$doc.$$fmt 2>&1) \
+	        || { echo "$$out"; exit 1; }; \
+	    done; \
 	  done; \
+	  echo "  $$f -> build/$$name/{policy,summary,collected-list,sharing-list}.{md,html}"; \
 	done
 	@echo
-	@echo "Rendered policies are in build/:"
-	@for f in build/*/policy.html; do echo "  open file://$$(pwd)/$$f"; done
-	@echo "Try: $(BIN)/yinsi diff examples/declarations/xiaoying-kadai.yaml tests/data/xiaoying-kadai-v1.4.yaml"
+	@echo "== 3. What changes from 小赢卡贷 v1.3 to a v1.4 draft, and which changes need fresh consent (X03)"
+	$(BIN)/yinsi diff examples/declarations/xiaoying-kadai.yaml tests/data/xiaoying-kadai-v1.4.yaml
+	@echo
+	@echo "Open the rendered policies in a browser:"
+	@for f in build/*/policy.html; do echo "  file://$$(pwd)/$$f"; done
 
 test: setup
 	$(BIN)/python -m pytest

@@ -21,7 +21,11 @@ from yinsi.declaration.schema import Declaration
 SourceMap = dict[Path, tuple[int, int]]
 
 
-class _Builder(yaml.SafeLoader):
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (about 10x faster), else pure Python."""
+
+
+class _Builder(_BaseLoader):  # type: ignore[valid-type,misc]  # CSafeLoader is a runtime alias
     """A SafeLoader that builds data and a source map, and rejects duplicate keys."""
 
 
