@@ -44,7 +44,9 @@ def main() -> None:
     fastest = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     baseline = _median_seconds(lambda: yaml.load(text, Loader=fastest), repeat)
     ours = _median_seconds(lambda: loads(text, str(EXAMPLE)), repeat)
-    print(f"yaml.load ({fastest.__name__}): {baseline * 1e3:.1f} ms   yinsi loads: {ours * 1e3:.1f} ms")
+    print(
+        f"yaml.load ({fastest.__name__}): {baseline * 1e3:.1f} ms   yinsi loads: {ours * 1e3:.1f} ms"
+    )
     print(
         json.dumps(
             {
