@@ -36,7 +36,7 @@ demo: setup
 	@echo "Open the rendered policies in a browser:"
 	@for f in build/*/policy.html; do echo "  file://$$(pwd)/$$f"; done
 
-test: setup
+test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
