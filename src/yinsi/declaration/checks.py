@@ -12,7 +12,7 @@ from typing import Protocol
 
 from yinsi.declaration.errors import Issue, Path
 from yinsi.declaration.schema import Declaration
-from yinsi.declaration.view import covering_separate_consent, taxonomy_of
+from yinsi.declaration.view import covering_separate_consent, sdk_gates, taxonomy_of
 from yinsi.taxonomy import BUILTIN, LegalBasis, RecipientKind, RightKind
 
 MAX_RIGHTS_WORKING_DAYS = 15
@@ -308,7 +308,7 @@ def _check(d: Declaration) -> Iterator[Issue]:
                 )
         if sdk.legal_basis is LegalBasis.CONSENT and (sdk.consent or sdk.element_consents):
             for j, eid in enumerate(sdk.elements):
-                gates = [c for c in (sdk.element_consents.get(eid), sdk.consent) if c]
+                gates = sdk_gates(sdk, eid)
                 if tax.is_sensitive(eid) and not covering_separate_consent(d, gates, eid):
                     yield Issue(
                         (*path, "elements", j),

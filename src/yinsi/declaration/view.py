@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yinsi.declaration.schema import ConsentItem, Declaration
+from yinsi.declaration.schema import ConsentItem, Declaration, Sdk
 from yinsi.taxonomy import BUILTIN, Category, Element, Permission, Purpose, Taxonomy
 
 
@@ -33,6 +33,15 @@ def collected_elements(declaration: Declaration) -> list[str]:
 
 def consents_by_id(declaration: Declaration) -> dict[str, ConsentItem]:
     return {c.id: c for c in declaration.consents}
+
+
+def sdk_gates(sdk: Sdk, element_id: str) -> list[str]:
+    """The consents behind an SDK receiving ``element_id``: the element's own gate, then the SDK's.
+
+    The SDK's ``consent`` gates calling it at all (W12); ``element_consents`` adds a gate
+    for one element (e.g. precise location only under the location authorisation).
+    """
+    return [c for c in (sdk.element_consents.get(element_id), sdk.consent) if c]
 
 
 def covering_separate_consent(

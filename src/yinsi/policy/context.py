@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from yinsi.declaration.schema import Declaration
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.phrases import DECLINE, chinese_date, version_label
+from yinsi.policy.phrases import DECLINE, chinese_date, laws_in_force, version_label
 from yinsi.policy.retention import StorageView, TrackingRow, storage_view, tracking_rows
 from yinsi.policy.rights import ContactsView, RightsView, contacts_view, rights_view
 from yinsi.policy.scenarios import (
@@ -70,6 +70,7 @@ class PolicyMeta:
     high_risk: bool
     signature_required: bool
     minimum_age: int
+    laws: str
     adults_only: bool
     children_allowed: bool
 
@@ -137,6 +138,7 @@ def _meta(d: Declaration) -> PolicyMeta:
         high_risk=p.high_risk_impact_assessment,
         signature_required=p.signature_required,
         minimum_age=p.minimum_age,
+        laws=laws_in_force(p.effective),
         adults_only=p.minimum_age >= ADULT,
         children_allowed=p.minimum_age < CHILD,
     )

@@ -68,8 +68,13 @@ class Lookup:
         return join(self.element(i) for i in ids)
 
     def element_uses(self, uses: Iterable[ElementUse]) -> Md:
-        """Scenario elements; an optional one without a note is marked ``（如有）``."""
-        return join(self.element(u.id, u.note or ("" if u.required else "如有")) for u in uses)
+        """Scenario elements; an optional one is marked ``（如有）``, after its note if any."""
+        return join(
+            self.element(
+                u.id, "，".join(filter(None, [clause(u.note), "" if u.required else "如有"]))
+            )
+            for u in uses
+        )
 
     # ------------------------------------------------------------ other ids
 

@@ -26,6 +26,19 @@ __all__ = [
 ]
 
 
+LAWS_IN_FORCE: tuple[tuple[date, str], ...] = (
+    (date(2021, 11, 1), "《中华人民共和国个人信息保护法》"),
+    (date(2017, 6, 1), "《中华人民共和国网络安全法》"),
+    (date(2025, 1, 1), "《网络数据安全管理条例》"),
+)
+"""The laws a policy is drafted under, with the day each came into force."""
+
+
+def laws_in_force(on: date) -> str:
+    """The laws in force on ``on``: a 2022 policy cannot cite the 2024 regulation."""
+    return "".join(name for start, name in LAWS_IN_FORCE if start <= on)
+
+
 def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 

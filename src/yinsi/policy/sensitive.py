@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from yinsi.declaration.schema import ConsentItem
-from yinsi.declaration.view import covering_separate_consent
+from yinsi.declaration.view import covering_separate_consent, sdk_gates
 from yinsi.policy.lookup import Lookup
 from yinsi.policy.phrases import ASKED, IMPACT, IMPACT_DEFAULT
 from yinsi.policy.text import Md, clause, quoted, sentence
@@ -55,9 +55,9 @@ def _collected(look: Lookup) -> Iterator[Use]:
             consents = [quoted(item.label)] if item else []
             yield e.id, s.name, list(s.purposes), consents, basis
     for sdk in d.sdks:
-        item = look.consents.get(sdk.consent) if sdk.consent else None
-        consents = [quoted(item.label)] if item and item.kind.is_separate else []
         for eid in sdk.elements:
+            item = covering_separate_consent(d, sdk_gates(sdk, eid), eid)
+            consents = [quoted(item.label)] if item else []
             yield eid, f"{sdk.name}（第三方SDK）", list(sdk.purposes), consents, ""
     for t in d.tracking:
         for eid in t.elements:
@@ -135,6 +135,9 @@ def _gated(item: ConsentItem, look: Lookup) -> tuple[list[str], list[str]]:
         if sdk.consent == item.id:
             names.append(f"{sdk.name}（第三方SDK）")
             elements += [] if item.elements else sdk.elements
+        gated = [e for e, c in sdk.element_consents.items() if c == item.id]
+        if gated and sdk.consent != item.id:
+            names.append(f"{sdk.name}（第三方SDK）获取{'、'.join(look.label(e) for e in gated)}")
     return names, list(dict.fromkeys(elements))
 
 

@@ -134,6 +134,15 @@ def recipient_view(r: Recipient, look: Lookup) -> RecipientView:
 
 
 def _sdk_consent(sdk: Sdk, look: Lookup) -> str:
+    extra = "".join(
+        f"；获取{look.label(eid)}另需{quoted(gate.label)}（{gate.kind.label}）"
+        for eid, cid in sdk.element_consents.items()
+        if (gate := look.consents.get(cid)) is not None
+    )
+    return _sdk_gate(sdk, look) + extra
+
+
+def _sdk_gate(sdk: Sdk, look: Lookup) -> str:
     item = look.consents.get(sdk.consent) if sdk.consent else None
     if item is not None:
         return f"{quoted(item.label)}（{item.kind.label}）"
