@@ -187,3 +187,16 @@ def test_cli_prints_positions_literally_never_as_emoji(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(bad)])
     line = next(i for i, t in enumerate(padded.splitlines(), 1) if "function: core" in t)
     assert f"{bad}:{line}:" in result.output
+
+
+def test_cli_validate_runs_the_policy_completeness_check(tmp_path: Path) -> None:
+    text = (DATA / "base.yaml").read_text(encoding="utf-8")
+    no_period = tmp_path / "no-period.yaml"
+    no_period.write_text(text.replace("period: 5y, ", ""), encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "period: 5y" in t)
+    result = runner.invoke(app, ["validate", str(no_period)])
+    assert result.exit_code == 0
+    assert f"{no_period}:{line}:5: warning: retention[0].period" in result.output
+    assert "网络数据安全管理条例 Art. 21" in result.output
+    assert runner.invoke(app, ["validate", "--strict", str(no_period)]).exit_code == 1
+    assert runner.invoke(app, ["validate", "--strict", str(DATA / "base.yaml")]).exit_code == 0

@@ -65,9 +65,11 @@ def validate(
     strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
 ) -> None:
     """Check declarations; print every problem as FILE:LINE:COL: message."""
+    from yinsi.policy import completeness
+
     failed = False
     for path in files:
-        loaded = read_file(path)
+        loaded = read_file(path, checks=(completeness,))
         _print_problems(loaded.problems)
         if loaded.declaration is None or (strict and loaded.warnings):
             failed = True

@@ -7,6 +7,7 @@ cross-references (:mod:`.checks`), and place every finding back in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
@@ -19,6 +20,7 @@ from yinsi.declaration.errors import DeclarationError, Issue, Path, Problem
 from yinsi.declaration.schema import Declaration
 
 SourceMap = dict[Path, tuple[int, int]]
+Check = Callable[[Declaration], list[Issue]]
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -128,8 +130,12 @@ class Loaded:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def read(text: str, filename: str = "<string>") -> Loaded:
-    """Validate YAML text and return the declaration with all errors and warnings."""
+def read(text: str, filename: str = "<string>", checks: Sequence[Check] = ()) -> Loaded:
+    """Validate YAML text and return the declaration with all errors and warnings.
+
+    ``checks`` are further rules run on a type-valid declaration (e.g. the policy's
+    PIPL Art. 17 completeness); their findings are placed in the file like the others.
+    """
     try:
         data, marks, issues = parse(text, filename)
     except DeclarationError as exc:
@@ -144,6 +150,8 @@ def read(text: str, filename: str = "<string>") -> Loaded:
             issues.extend(_pydantic_issues(exc))
     if declaration is not None:
         issues.extend(check(declaration))
+        for extra in checks:
+            issues.extend(extra(declaration))
     problems = sorted(
         (_place(i, marks, filename) for i in issues), key=lambda p: (p.line, p.column)
     )
@@ -152,7 +160,7 @@ def read(text: str, filename: str = "<string>") -> Loaded:
     return Loaded(declaration, problems)
 
 
-def read_file(path: str | FsPath) -> Loaded:
+def read_file(path: str | FsPath, checks: Sequence[Check] = ()) -> Loaded:
     """Read a declaration file; a missing or undecodable file is a problem, not a crash."""
     fs_path = FsPath(path)
     try:
@@ -172,7 +180,7 @@ def read_file(path: str | FsPath) -> Loaded:
                 )
             ],
         )
-    return read(text, str(path))
+    return read(text, str(path), checks)
 
 
 def _ok(loaded: Loaded) -> Declaration:
