@@ -155,17 +155,22 @@ def _check(d: Declaration) -> Iterator[Issue]:
                 ),
             )
         builtin = BUILTIN.elements.get(e.id)
+        shown = (
+            e.label
+            if builtin is None or e.label == builtin.label
+            else f"{e.label}（{builtin.label}）"
+        )
         if builtin and builtin.sensitive and not e.sensitive:
             if not e.reason:
                 yield Issue(
                     (*path, "sensitive"),
-                    f"{builtin.label} is sensitive PI under GB/T 35273-2020 Annex B and "
+                    f"{shown} is sensitive PI under GB/T 35273-2020 Annex B and "
                     "PIPL Art. 28; to treat it as not sensitive, give a `reason`",
                 )
             else:
                 yield Issue(
                     (*path, "sensitive"),
-                    f"{builtin.label} is treated as not sensitive although GB/T 35273-2020 "
+                    f"{shown} is treated as not sensitive although GB/T 35273-2020 "
                     f"Annex B lists it as sensitive (reason given: {e.reason})",
                     "warning",
                 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from yinsi.declaration.checks import SEPARATE_CONSENT
 from yinsi.declaration.schema import Declaration
 from yinsi.policy.lookup import Lookup
 from yinsi.policy.phrases import DECLINE, chinese_date, laws_in_force, version_label
@@ -92,6 +93,8 @@ class PolicyContext:
     basic: list[ScenarioView]
     extended: list[ScenarioView]
     sensitive: Md
+    consent_gaps: bool
+    """The declaration waives a separate-consent rule: blanket promises must say so."""
     sensitive_rows: list[SensitiveRow]
     separate_consents: list[ConsentView]
     permissions: list[PermissionRow]
@@ -165,6 +168,7 @@ def build(declaration: Declaration) -> PolicyContext:
         basic=[v for v in views.values() if v.is_basic],
         extended=[v for v in views.values() if not v.is_basic],
         sensitive=join(look.element(e) for e in sensitive_ids(look)),
+        consent_gaps=any(w.rule == SEPARATE_CONSENT for w in declaration.waivers),
         sensitive_rows=sensitive_rows(look),
         separate_consents=consent_views(look),
         permissions=permission_rows(look),

@@ -44,7 +44,9 @@ class ScenarioView:
     methods: str
     elements: Md
     sensitive: Md
+    sensitive_covered: Md
     sensitive_consents: str
+    sensitive_uncovered: Md
     consents: str
     legal_basis: str
     permissions: list[str]
@@ -143,10 +145,13 @@ def scenario_view(scenario: Scenario, number: str, look: Lookup) -> ScenarioView
     d = look.declaration
     sensitive = [e.id for e in scenario.elements if look.is_sensitive(e.id)]
     covering: dict[str, None] = {}
-    for eid in sensitive:
+    covered: list[str] = []
+    for eid in dict.fromkeys(sensitive):
         item = covering_separate_consent(d, scenario.consents, eid)
         if item is not None:
             covering.setdefault(quoted(item.label), None)
+            covered.append(eid)
+    uncovered = [e for e in dict.fromkeys(sensitive) if e not in covered]
     basis = scenario.legal_basis
     rule = look.retention.get(scenario.retention) if scenario.retention else None
     return ScenarioView(
@@ -159,7 +164,9 @@ def scenario_view(scenario: Scenario, number: str, look: Lookup) -> ScenarioView
         methods="、".join(m.label for m in scenario.methods),
         elements=look.element_uses(scenario.elements),
         sensitive=join(look.element(e) for e in dict.fromkeys(sensitive)),
+        sensitive_covered=join(look.element(e) for e in covered),
         sensitive_consents="、".join(covering),
+        sensitive_uncovered=join(look.element(e) for e in uncovered),
         consents=_consents(scenario, look) if basis is LegalBasis.CONSENT else "",
         legal_basis="" if basis is LegalBasis.CONSENT else basis.label,
         permissions=[permission_sentence(p, look) for p in scenario.permissions],
