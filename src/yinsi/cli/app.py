@@ -80,7 +80,7 @@ def validate(
         else:
             d = loaded.declaration
             out.print(
-                f"✓ {path}: {d.app.name} {d.policy.title} v{d.policy.version} — "
+                f"✓ {path}: {d.policy.title} v{d.policy.version} — "
                 f"{len(d.scenarios)} scenarios, {len(d.sdks)} SDKs, {len(d.recipients)} recipients"
                 + (f", {len(loaded.warnings)} warnings" if loaded.warnings else ""),
                 markup=False,
