@@ -326,12 +326,7 @@ class Taxonomy:
         purposes: Iterable[Purpose] = (),
         permissions: Iterable[Permission] = (),
     ) -> Taxonomy:
-        return cls(
-            MappingProxyType({c.id: c for c in categories}),
-            MappingProxyType({e.id: e for e in elements}),
-            MappingProxyType({p.id: p for p in purposes}),
-            MappingProxyType({p.id: p for p in permissions}),
-        )
+        return cls().extended(categories, elements, purposes, permissions)
 
     def extended(
         self,
