@@ -24,7 +24,9 @@ def test_domain_never_imports_adapters() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("module", ["yinsi.taxonomy", "yinsi.declaration", "yinsi.policy"])
+@pytest.mark.parametrize(
+    "module", ["yinsi.taxonomy", "yinsi.declaration", "yinsi.policy", "yinsi.consent"]
+)
 def test_public_api_is_sorted_and_complete(module: str) -> None:
     mod = importlib.import_module(module)
     names = mod.__all__

@@ -1,0 +1,30 @@
+"""What a decision says: allowed or not, why, and under which policy version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Machine-readable reasons. Allowed decisions carry ``consent`` or a legal basis."""
+
+    CONSENT = "consent"
+    LEGAL_BASIS = "legal_basis"  # rendered as ``legal_basis:<basis>``
+    NO_CONSENT = "no_consent"
+    SEPARATE_CONSENT_REQUIRED = "separate_consent_required"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    POLICY_NOT_ACCEPTED = "policy_not_accepted"
+    MINOR = "minor"
+    RESTRICTED = "restricted"
+    NOT_DECLARED = "not_declared"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str
+    """A :class:`Reason` value, or ``legal_basis:<basis>`` (e.g. ``legal_basis:contract``)."""
+    policy_version: str | None
+    consent_ids: tuple[str, ...] = ()
+    """The consent items the decision relied on, or that are missing."""
