@@ -18,6 +18,8 @@ class Reason(StrEnum):
     MINOR = "minor"
     RESTRICTED = "restricted"
     NOT_DECLARED = "not_declared"
+    BROWSE_ONLY = "browse_only"
+    """Allowed: a scenario of the browse-only (guest) mode a declining user keeps (X02)."""
 
 
 @dataclass(frozen=True, slots=True)

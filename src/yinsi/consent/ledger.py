@@ -19,6 +19,15 @@ class EventKind(StrEnum):
     POLICY_DECLINED = "policy_declined"
     CONSENT_GRANTED = "consent_granted"
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_USED = "consent_used"
+    """A single-use grant (consent item ``asked: each_time``, X15) was used up by the
+    processing it allowed; the next use needs a fresh grant. Not a withdrawal: earlier
+    processing was lawful and the item is not marked withdrawn."""
+
+
+_ITEM_KINDS = frozenset(
+    {EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN, EventKind.CONSENT_USED}
+)
 
 
 class Channel(StrEnum):
@@ -43,7 +52,7 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class ConsentEvent:
-    """One thing a subject did. ``consent_id`` is set for grant/withdraw, else None."""
+    """One thing a subject did. ``consent_id`` is set for grant/withdraw/use, else None."""
 
     app_id: str
     subject_id: str
@@ -56,7 +65,7 @@ class ConsentEvent:
     """Position in the subject's ledger, assigned by the store on append (1, 2, …)."""
 
     def __post_init__(self) -> None:
-        needs_item = self.kind in (EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN)
+        needs_item = self.kind in _ITEM_KINDS
         if needs_item != (self.consent_id is not None):
             what = "needs a consent_id" if needs_item else "must not carry a consent_id"
             raise ValueError(f"{self.kind.value} event {what}")
@@ -105,6 +114,9 @@ def apply(state: ConsentState, event: ConsentEvent) -> ConsentState:
                 granted=state.granted - {event.consent_id},
                 withdrawn=state.withdrawn | {event.consent_id} if was_granted else state.withdrawn,
             )
+        case EventKind.CONSENT_USED:
+            assert event.consent_id is not None
+            return replace(base, granted=state.granted - {event.consent_id})
 
 
 def replay(app_id: str, subject_id: str, events: Iterable[ConsentEvent]) -> ConsentState:
