@@ -150,5 +150,60 @@ def diff(
         raise typer.Exit(3)
 
 
+db = typer.Typer(help="yinsi's own database: migrations.", no_args_is_help=True)
+app.add_typer(db, name="db")
+
+
+def _show_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db.command("upgrade")
+def db_upgrade(
+    url: Annotated[
+        str | None,
+        typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
+    ] = None,
+) -> None:
+    """Migrate yinsi's database to the latest schema (safe to run again)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from yinsi.storage import current_revision, database_url, head_revision, upgrade
+
+    target = url or database_url()
+    try:
+        before = current_revision(target)
+        upgrade(target)
+    except SQLAlchemyError as exc:
+        err.print(
+            f"cannot migrate {_show_url(target)}: {exc.__class__.__name__}: {exc}", markup=False
+        )
+        raise typer.Exit(1) from None
+    head = head_revision()
+    state = "already up to date" if before == head else f"{before or 'empty'} -> {head}"
+    out.print(f"{_show_url(target)}: {state}", markup=False)
+
+
+@db.command("current")
+def db_current(
+    url: Annotated[str | None, typer.Option(help="Database URL (default as for upgrade).")] = None,
+) -> None:
+    """Show the schema revision of yinsi's database and whether it is up to date."""
+    from yinsi.storage import current_revision, database_url, head_revision
+
+    target = url or database_url()
+    rev, head = current_revision(target), head_revision()
+    out.print(
+        f"{_show_url(target)}: {rev or 'not migrated'}"
+        + ("" if rev == head else f" (latest is {head}; run `yinsi db upgrade`)"),
+        markup=False,
+    )
+    if rev != head:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()

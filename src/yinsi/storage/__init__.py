@@ -1,0 +1,58 @@
+"""Storage adapter: SQLAlchemy 2 + Alembic on SQLite (embedded default) or PostgreSQL.
+
+The domain never imports this package; it maps the domain's frozen dataclasses to its
+own row classes. Typical use::
+
+    engine = create_engine(database_url())
+    upgrade(engine)                      # or `yinsi db upgrade`
+    with SqlUnitOfWork(engine) as uow:
+        uow.ledger.append(event)
+        uow.commit()
+"""
+
+from yinsi.storage.engine import create_engine
+from yinsi.storage.errors import (
+    EventAlreadyStored,
+    LedgerBusy,
+    NaiveTimestamp,
+    PolicyAppMismatch,
+    PolicyVersionConflict,
+    StorageError,
+    StorageNotMigrated,
+)
+from yinsi.storage.migrate import (
+    current_revision,
+    head_revision,
+    is_up_to_date,
+    require_up_to_date,
+    upgrade,
+)
+from yinsi.storage.policies import content_sha256
+from yinsi.storage.ports import ConsentLedger, PolicyStore, UnitOfWork
+from yinsi.storage.records import ChangeFlag, PolicyVersion
+from yinsi.storage.uow import SqlUnitOfWork
+from yinsi.storage.url import database_url
+
+__all__ = [
+    "ChangeFlag",
+    "ConsentLedger",
+    "EventAlreadyStored",
+    "LedgerBusy",
+    "NaiveTimestamp",
+    "PolicyAppMismatch",
+    "PolicyStore",
+    "PolicyVersion",
+    "PolicyVersionConflict",
+    "SqlUnitOfWork",
+    "StorageError",
+    "StorageNotMigrated",
+    "UnitOfWork",
+    "content_sha256",
+    "create_engine",
+    "current_revision",
+    "database_url",
+    "head_revision",
+    "is_up_to_date",
+    "require_up_to_date",
+    "upgrade",
+]

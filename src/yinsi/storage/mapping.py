@@ -1,0 +1,107 @@
+"""Rows to domain objects and back; the only place that knows both shapes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from yinsi.consent import Channel, ConsentEvent, ConsentState, EventKind, Evidence
+from yinsi.storage.errors import NaiveTimestamp
+from yinsi.storage.records import ChangeFlag, PolicyVersion
+from yinsi.storage.tables import ConsentEventRow, ConsentStateRow, PolicyVersionRow
+
+
+def utc(value: datetime, what: str) -> datetime:
+    """``value`` in UTC; a naive datetime is an error, never guessed."""
+    if value.utcoffset() is None:
+        raise NaiveTimestamp(what)
+    return value.astimezone(UTC)
+
+
+def event_row(event: ConsentEvent, seq: int) -> ConsentEventRow:
+    ev = event.evidence
+    return ConsentEventRow(
+        app_id=event.app_id,
+        subject_id=event.subject_id,
+        seq=seq,
+        kind=event.kind.value,
+        policy_version=event.policy_version,
+        consent_id=event.consent_id,
+        at=utc(event.at, "the event's time (at)"),
+        channel=ev.channel.value,
+        account=ev.account,
+        signature_sha256=ev.signature_sha256,
+        client_ip=ev.client_ip,
+        user_agent=ev.user_agent,
+    )
+
+
+def event_from_row(row: ConsentEventRow) -> ConsentEvent:
+    return ConsentEvent(
+        app_id=row.app_id,
+        subject_id=row.subject_id,
+        kind=EventKind(row.kind),
+        policy_version=row.policy_version,
+        at=row.at,
+        evidence=Evidence(
+            channel=Channel(row.channel),
+            account=row.account,
+            signature_sha256=row.signature_sha256,
+            client_ip=row.client_ip,
+            user_agent=row.user_agent,
+        ),
+        consent_id=row.consent_id,
+        seq=row.seq,
+    )
+
+
+def state_from_row(row: ConsentStateRow) -> ConsentState:
+    return ConsentState(
+        app_id=row.app_id,
+        subject_id=row.subject_id,
+        accepted_version=row.accepted_version,
+        declined_version=row.declined_version,
+        granted=frozenset(row.granted),
+        withdrawn=frozenset(row.withdrawn),
+        last_seq=row.last_seq,
+        updated_at=row.updated_at,
+    )
+
+
+def write_state(row: ConsentStateRow, state: ConsentState) -> None:
+    """Copy ``state`` onto its row (consent ids sorted, so equal states store equal JSON)."""
+    row.accepted_version = state.accepted_version
+    row.declined_version = state.declined_version
+    row.granted = sorted(state.granted)
+    row.withdrawn = sorted(state.withdrawn)
+    row.last_seq = state.last_seq
+    row.updated_at = None if state.updated_at is None else utc(state.updated_at, "updated_at")
+
+
+def empty_state_values(app_id: str, subject_id: str) -> dict[str, Any]:
+    """Column values of a subject with no events yet (for an INSERT … ON CONFLICT)."""
+    return {
+        "app_id": app_id,
+        "subject_id": subject_id,
+        "granted": [],
+        "withdrawn": [],
+        "last_seq": 0,
+    }
+
+
+def flags_json(flags: tuple[ChangeFlag, ...]) -> list[dict[str, Any]]:
+    return [asdict(f) for f in flags]
+
+
+def policy_from_row(row: PolicyVersionRow) -> PolicyVersion:
+    return PolicyVersion(
+        app_id=row.app_id,
+        version=row.version,
+        content_sha256=row.content_sha256,
+        effective=row.effective,
+        published_at=row.published_at,
+        declaration_text=row.declaration_text,
+        previous_version=row.previous_version,
+        changes=tuple(ChangeFlag(**c) for c in row.changes),
+    )

@@ -1,0 +1,110 @@
+"""The database rows: SQLAlchemy 2 typed declarative classes, separate from the domain.
+
+The domain's frozen dataclasses never see these; :mod:`yinsi.storage.mapping` converts.
+A change here needs a new migration in ``migrations/versions`` (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from yinsi.storage.columns import JsonType, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = String(255)
+Sha256 = String(64)
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AppRow(Base):
+    __tablename__ = "apps"
+
+    app_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PolicyVersionRow(Base):
+    """A published policy version; never updated (X01)."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (
+        UniqueConstraint("app_id", "version"),
+        UniqueConstraint("app_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(Id, ForeignKey("apps.app_id"))
+    position: Mapped[int] = mapped_column(Integer)
+    """1 for the app's first published version, then 2, 3, … in publishing order."""
+    version: Mapped[str] = mapped_column(Id)
+    content_sha256: Mapped[str] = mapped_column(Sha256)
+    effective: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    declaration_text: Mapped[str] = mapped_column(Text)
+    previous_version: Mapped[str | None] = mapped_column(Id)
+    material: Mapped[bool] = mapped_column(Boolean)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    """The diff against the previous version: one flag object per change, no values."""
+
+
+class ConsentEventRow(Base):
+    """One ledger entry; append-only (an UPDATE is refused by a trigger)."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (UniqueConstraint("app_id", "subject_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(Id, ForeignKey("apps.app_id"))
+    subject_id: Mapped[str] = mapped_column(Id)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    policy_version: Mapped[str] = mapped_column(Id)
+    consent_id: Mapped[str | None] = mapped_column(Id)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str | None] = mapped_column(Id)
+    signature_sha256: Mapped[str | None] = mapped_column(Sha256)
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+
+
+class ConsentStateRow(Base):
+    """A subject's current state, the fold of its events, kept in the append's transaction."""
+
+    __tablename__ = "consent_states"
+
+    app_id: Mapped[str] = mapped_column(Id, ForeignKey("apps.app_id"), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    accepted_version: Mapped[str | None] = mapped_column(Id)
+    declined_version: Mapped[str | None] = mapped_column(Id)
+    granted: Mapped[list[str]] = mapped_column(JsonType)
+    """Sorted consent ids."""
+    withdrawn: Mapped[list[str]] = mapped_column(JsonType)
+    """Sorted consent ids."""
+    last_seq: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

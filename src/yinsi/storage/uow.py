@@ -1,0 +1,46 @@
+"""The SQL unit of work: one session, one transaction, explicit commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from yinsi.storage.ledger import SqlConsentLedger
+from yinsi.storage.migrate import require_up_to_date
+from yinsi.storage.policies import SqlPolicyStore
+from yinsi.storage.ports import UnitOfWork
+from yinsi.storage.statements import Clock, utc_now
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """``with SqlUnitOfWork(engine) as uow: uow.ledger.append(e); uow.commit()``.
+
+    Raises :class:`~yinsi.storage.errors.StorageNotMigrated` when the schema is not
+    current. Whatever is not committed when the block ends (normally or by an exception)
+    is rolled back. ``clock`` stamps ``published_at`` and ``created_at``.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        require_up_to_date(engine)
+        self._session = Session(engine, expire_on_commit=False, autoflush=False)
+        self.ledger = SqlConsentLedger(self._session, clock)
+        self.policies = SqlPolicyStore(self._session, clock)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            self._session.close()
+
+    def commit(self) -> None:
+        self._session.commit()
+
+    def rollback(self) -> None:
+        self._session.rollback()
