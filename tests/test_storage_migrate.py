@@ -34,7 +34,7 @@ def test_migrate_from_empty_to_up_to_date(empty_engine: Engine) -> None:
     assert current_revision(empty_engine) is None
     assert not is_up_to_date(empty_engine)
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0001"
+    assert current_revision(empty_engine) == head_revision() == "0002"
     assert is_up_to_date(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) >= TABLES
     upgrade(empty_engine)  # a second upgrade is a no-op
@@ -51,7 +51,7 @@ def test_unmigrated_database_says_to_run_db_upgrade(empty_engine: Engine) -> Non
         require_up_to_date(empty_engine)
     with pytest.raises(StorageNotMigrated, match="empty database") as caught:
         SqlUnitOfWork(empty_engine)
-    assert caught.value.current is None and caught.value.head == "0001"
+    assert caught.value.current is None and caught.value.head == "0002"
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:

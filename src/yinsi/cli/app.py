@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from yinsi import __version__
+from yinsi.cli.audit import audit_app
 from yinsi.declaration import Declaration, Problem, read_file
 
 app = typer.Typer(
@@ -152,6 +153,7 @@ def diff(
 
 db = typer.Typer(help="yinsi's own database: migrations.", no_args_is_help=True)
 app.add_typer(db, name="db")
+app.add_typer(audit_app, name="audit")
 
 
 def _show_url(url: str) -> str:

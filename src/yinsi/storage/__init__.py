@@ -7,11 +7,14 @@ own row classes. Typical use::
     upgrade(engine)                      # or `yinsi db upgrade`
     with SqlUnitOfWork(engine) as uow:
         uow.ledger.append(event)
+        uow.audit.append("cli", "consent.granted", event.app_id, event.subject_id)
         uow.commit()
 """
 
+from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.engine import create_engine
 from yinsi.storage.errors import (
+    AuditLogBusy,
     EventAlreadyStored,
     LedgerBusy,
     NaiveTimestamp,
@@ -28,12 +31,14 @@ from yinsi.storage.migrate import (
     upgrade,
 )
 from yinsi.storage.policies import content_sha256
-from yinsi.storage.ports import ConsentLedger, PolicyStore, UnitOfWork
+from yinsi.storage.ports import AuditLog, ConsentLedger, PolicyStore, UnitOfWork
 from yinsi.storage.records import ChangeFlag, PolicyVersion
 from yinsi.storage.uow import SqlUnitOfWork
 from yinsi.storage.url import database_url
 
 __all__ = [
+    "AuditLog",
+    "AuditLogBusy",
     "ChangeFlag",
     "ConsentLedger",
     "EventAlreadyStored",
@@ -43,6 +48,7 @@ __all__ = [
     "PolicyStore",
     "PolicyVersion",
     "PolicyVersionConflict",
+    "SqlAuditLog",
     "SqlUnitOfWork",
     "StorageError",
     "StorageNotMigrated",

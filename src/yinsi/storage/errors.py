@@ -8,7 +8,8 @@
     ├── PolicyAppMismatch        a declaration published under another app's id
     ├── EventAlreadyStored       an event that already carries a ledger seq appended again
     ├── NaiveTimestamp           a datetime without a timezone (also a ValueError)
-    └── LedgerBusy               an append still conflicting after bounded retries
+    ├── LedgerBusy               an append still conflicting after bounded retries
+    └── AuditLogBusy             an audit append still conflicting after bounded retries
 """
 
 from __future__ import annotations
@@ -69,4 +70,12 @@ class LedgerBusy(StorageError):
         super().__init__(
             f"appending to the ledger of subject {subject_id!r} (app {app_id!r}) still "
             f"conflicted after {attempts} attempts; retry the request later"
+        )
+
+
+class AuditLogBusy(StorageError):
+    def __init__(self, action: str, attempts: int) -> None:
+        super().__init__(
+            f"appending {action!r} to the audit log still conflicted after {attempts} "
+            "attempts; retry the request later"
         )

@@ -1,4 +1,4 @@
-"""The ports the storage adapter implements: a ledger, a policy store, a unit of work.
+"""The ports the storage adapter implements: a ledger, a policy store, an audit log, a UoW.
 
 Services take a :class:`UnitOfWork`; tests of services can plug in an in-memory one.
 """
@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import abc
 import builtins
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Self
 
 from yinsi.consent import ConsentEvent, ConsentState
 from yinsi.declaration import Declaration
+from yinsi.security import AuditEntry, AuditHead, JsonValue
 from yinsi.storage.records import PolicyVersion
 
 
@@ -51,11 +53,39 @@ class PolicyStore(abc.ABC):
         """Every version of the app, in publishing order (X01: none is ever dropped)."""
 
 
+class AuditLog(abc.ABC):
+    """Append-only and hash-chained (PIPL Art. 54): there is no update and no delete."""
+
+    @abc.abstractmethod
+    def append(
+        self,
+        actor: str,
+        action: str,
+        app_id: str,
+        subject_id: str | None = None,
+        details: Mapping[str, JsonValue] | None = None,
+    ) -> AuditEntry:
+        """Chain a new entry to the latest one, stamped now; return it with seq and hash.
+
+        Raises :class:`~yinsi.security.AuditRecordRejected` for personal information in
+        clear or details that are not JSON.
+        """
+
+    @abc.abstractmethod
+    def entries(self, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        """Entries with seq above ``after_seq``, in seq order, at most ``limit`` of them."""
+
+    @abc.abstractmethod
+    def head(self) -> AuditHead:
+        """The seq and hash of the last append (seq 0 and GENESIS when the log is empty)."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction: nothing is stored until :meth:`commit`; leaving rolls back the rest."""
 
     ledger: ConsentLedger
     policies: PolicyStore
+    audit: AuditLog
 
     def __enter__(self) -> Self:
         return self

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Integer,
@@ -108,3 +109,34 @@ class ConsentStateRow(Base):
     """Sorted consent ids."""
     last_seq: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEntryRow(Base):
+    """One audit log entry, hash-chained (PIPL Art. 54); UPDATE and DELETE are refused.
+
+    ``details`` is the canonical JSON text itself, not JSON(B): JSONB would rewrite
+    numbers (``1e2`` as ``100``) and so change the bytes the hash covers.
+    """
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(Id)
+    action: Mapped[str] = mapped_column(String(64))
+    app_id: Mapped[str] = mapped_column(Id)
+    subject_id: Mapped[str | None] = mapped_column(Id)
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(Sha256)
+    hash: Mapped[str] = mapped_column(Sha256)
+
+
+class AuditHeadRow(Base):
+    """The audit chain's last seq and hash, one row, locked by every append."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigId)
+    hash: Mapped[str] = mapped_column(Sha256)

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.ledger import SqlConsentLedger
 from yinsi.storage.migrate import require_up_to_date
 from yinsi.storage.policies import SqlPolicyStore
@@ -19,7 +20,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     Raises :class:`~yinsi.storage.errors.StorageNotMigrated` when the schema is not
     current. Whatever is not committed when the block ends (normally or by an exception)
-    is rolled back. ``clock`` stamps ``published_at`` and ``created_at``.
+    is rolled back. ``clock`` stamps ``published_at``, ``created_at`` and audit entries.
     """
 
     def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
@@ -27,6 +28,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._session = Session(engine, expire_on_commit=False, autoflush=False)
         self.ledger = SqlConsentLedger(self._session, clock)
         self.policies = SqlPolicyStore(self._session, clock)
+        self.audit = SqlAuditLog(self._session, clock)
 
     def __exit__(
         self,

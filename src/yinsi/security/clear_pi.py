@@ -1,0 +1,39 @@
+"""A safety net against personal information in clear in the audit log (PIPL Art. 51).
+
+The log must name people by opaque ids (``subj_7f3a9c``) and carry hashes, never a phone
+number, an ID card number or an e-mail address. This catches a value that *is* one of
+those, the common mistake; it is no proof that a value holds no personal information.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+
+_CLEAR_PI = {
+    "a mobile phone number": re.compile(r"(?:\+?86[- ]?)?1[3-9]\d{9}"),
+    "a resident ID card number": re.compile(r"\d{17}[\dXx]"),
+    "an e-mail address": re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+}
+
+
+def clear_pi(value: str) -> str | None:
+    """What kind of personal information ``value`` is in clear, or None."""
+    stripped = value.strip()
+    for kind, pattern in _CLEAR_PI.items():
+        if pattern.fullmatch(stripped):
+            return kind
+    return None
+
+
+def strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in a JSON value (keys too), with its path: ``details.a[2]``."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield f"{path}.{key}", str(key)
+            yield from strings(item, f"{path}.{key}")
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        for i, item in enumerate(value):
+            yield from strings(item, f"{path}[{i}]")
