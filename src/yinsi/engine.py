@@ -131,8 +131,12 @@ class Engine:
     ``with Engine(...) as engine:``) releases the database connections.
     """
 
-    def __init__(self, url: str | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self, url: str | None = None, *, clock: Clock = _utc_now, actor: str = "engine"
+    ) -> None:
         self._db: SqlEngine = create_engine(database_url() if url is None else url)
+        self._actor = actor
+        """Who the audit log names for this engine's writes (an API key id, "cli", …)."""
         try:
             require_up_to_date(self._db)
         except BaseException:
@@ -143,11 +147,13 @@ class Engine:
         self._compiled: dict[tuple[str, str], _Version] = {}
 
     @classmethod
-    def embedded(cls, path: str | Path, *, clock: Clock = _utc_now) -> Engine:
+    def embedded(
+        cls, path: str | Path, *, clock: Clock = _utc_now, actor: str = "engine"
+    ) -> Engine:
         """An engine on the SQLite file at ``path``, created and migrated if needed."""
         url = f"sqlite:///{Path(path).expanduser().resolve()}"
         upgrade(url)
-        return cls(url, clock=clock)
+        return cls(url, clock=clock, actor=actor)
 
     def close(self) -> None:
         self._db.dispose()
@@ -174,7 +180,20 @@ class Engine:
         text, filename = _declaration_text(declaration)
         parsed = loads(text, filename)
         with self._uow() as uow:
+            before = uow.policies.get(parsed.app.id, parsed.policy.version)
             published = uow.policies.publish(parsed.app.id, text, parsed)
+            if before is None:  # every write is audited; a no-op re-publish writes nothing
+                uow.audit.append(
+                    self._actor,
+                    "policy.published",
+                    parsed.app.id,
+                    details={
+                        "version": published.version,
+                        "content_sha256": published.content_sha256,
+                        "previous_version": published.previous_version,
+                        "material": published.material,
+                    },
+                )
             uow.commit()
         self._compiled.setdefault((parsed.app.id, published.version), _compile(parsed))
         self._apps.pop(parsed.app.id, None)
@@ -352,7 +371,7 @@ class Engine:
         evidence: Evidence,
         consent_id: str | None = None,
     ) -> None:
-        uow.ledger.append(
+        stored = uow.ledger.append(
             ConsentEvent(
                 app_id=app_id,
                 subject_id=subject_id,
@@ -362,6 +381,18 @@ class Engine:
                 evidence=evidence,
                 consent_id=consent_id,
             )
+        )
+        uow.audit.append(
+            self._actor,
+            f"consent.{kind.value}",
+            app_id,
+            subject_id,
+            details={
+                "seq": stored.seq,
+                "policy_version": stored.policy_version,
+                "consent_id": consent_id,
+                "channel": evidence.channel.value,
+            },
         )
 
     def _version(self, app_id: str, version: str | None) -> _Version:
