@@ -34,7 +34,7 @@ def test_migrate_from_empty_to_up_to_date(empty_engine: Engine) -> None:
     assert current_revision(empty_engine) is None
     assert not is_up_to_date(empty_engine)
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0002"
+    assert current_revision(empty_engine) == head_revision() == "0003"
     assert is_up_to_date(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) >= TABLES
     upgrade(empty_engine)  # a second upgrade is a no-op
@@ -49,9 +49,9 @@ def test_upgrade_takes_a_url(empty_url: str) -> None:
 def test_unmigrated_database_says_to_run_db_upgrade(empty_engine: Engine) -> None:
     with pytest.raises(StorageNotMigrated, match=r"run `yinsi db upgrade`"):
         require_up_to_date(empty_engine)
-    with pytest.raises(StorageNotMigrated, match="empty database") as caught:
+    with pytest.raises(StorageNotMigrated, match=r"is empty \(never migrated\)") as caught:
         SqlUnitOfWork(empty_engine)
-    assert caught.value.current is None and caught.value.head == "0002"
+    assert caught.value.current is None and caught.value.head == "0003"
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:

@@ -171,11 +171,13 @@ class Engine:
 
     # ------------------------------------------------------------ policy versions
 
-    def publish(self, declaration: str | Path) -> PolicyVersion:
+    def publish(self, declaration: str | Path, *, actor: str | None = None) -> PolicyVersion:
         """Publish a declaration (a path, or YAML text with a newline) under its ``app.id``.
 
         Publishing the same content again is a no-op; a published version with other
         content raises ``PolicyVersionConflict`` (X01). The app's rules are rebuilt.
+        ``actor`` (on every write method) names the writer in the audit log for this call
+        only, e.g. the API key of a request; None: the engine's own actor.
         """
         text, filename = _declaration_text(declaration)
         parsed = loads(text, filename)
@@ -184,7 +186,7 @@ class Engine:
             published = uow.policies.publish(parsed.app.id, text, parsed)
             if before is None:  # every write is audited; a no-op re-publish writes nothing
                 uow.audit.append(
-                    self._actor,
+                    actor or self._actor,
                     "policy.published",
                     parsed.app.id,
                     details={
@@ -216,6 +218,7 @@ class Engine:
         *,
         version: str | None = None,
         evidence: Evidence,
+        actor: str | None = None,
     ) -> ConsentState:
         """Record that the subject accepted ``version`` (None: the latest published).
 
@@ -225,13 +228,12 @@ class Engine:
         """
         accepted = self._version(app_id, version)
         with self._uow() as uow:
-            self._append(uow, app_id, subject_id, EventKind.POLICY_ACCEPTED, accepted, evidence)
+            append = self._appender(uow, app_id, subject_id, evidence, actor)
+            append(EventKind.POLICY_ACCEPTED, accepted, None)
             granted = uow.ledger.state(app_id, subject_id).granted
             for item in accepted.policy_items:
                 if item not in granted:
-                    self._append(
-                        uow, app_id, subject_id, EventKind.CONSENT_GRANTED, accepted, evidence, item
-                    )
+                    append(EventKind.CONSENT_GRANTED, accepted, item)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
         return state
@@ -243,6 +245,7 @@ class Engine:
         *,
         version: str | None = None,
         evidence: Evidence,
+        actor: str | None = None,
     ) -> ConsentState:
         """Record that the subject declined ``version`` (None: the latest published).
 
@@ -250,25 +253,38 @@ class Engine:
         """
         declined = self._version(app_id, version)
         with self._uow() as uow:
-            self._append(uow, app_id, subject_id, EventKind.POLICY_DECLINED, declined, evidence)
+            append = self._appender(uow, app_id, subject_id, evidence, actor)
+            append(EventKind.POLICY_DECLINED, declined, None)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
         return state
 
     def grant(
-        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+        self,
+        app_id: str,
+        subject_id: str,
+        consent_id: str,
+        *,
+        evidence: Evidence,
+        actor: str | None = None,
     ) -> ConsentState:
         """Record a grant of ``consent_id`` under the version the subject is decided by."""
         return self._consent_event(
-            EventKind.CONSENT_GRANTED, app_id, subject_id, consent_id, evidence
+            EventKind.CONSENT_GRANTED, app_id, subject_id, consent_id, evidence, actor
         )
 
     def withdraw(
-        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+        self,
+        app_id: str,
+        subject_id: str,
+        consent_id: str,
+        *,
+        evidence: Evidence,
+        actor: str | None = None,
     ) -> ConsentState:
         """Record a withdrawal; decisions needing the item say ``consent_withdrawn`` at once (X29)."""
         return self._consent_event(
-            EventKind.CONSENT_WITHDRAWN, app_id, subject_id, consent_id, evidence
+            EventKind.CONSENT_WITHDRAWN, app_id, subject_id, consent_id, evidence, actor
         )
 
     def state(self, app_id: str, subject_id: str) -> ConsentState:
@@ -349,6 +365,7 @@ class Engine:
         subject_id: str,
         consent_id: str,
         evidence: Evidence,
+        actor: str | None,
     ) -> ConsentState:
         with self._uow() as uow:
             state = uow.ledger.state(app_id, subject_id)
@@ -356,10 +373,25 @@ class Engine:
             version = self._version(app_id, rules.version)
             if consent_id not in version.consent_ids:
                 raise UnknownName("consent item", consent_id, version.consent_ids)
-            self._append(uow, app_id, subject_id, kind, version, evidence, consent_id)
+            self._appender(uow, app_id, subject_id, evidence, actor)(kind, version, consent_id)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
         return state
+
+    def _appender(
+        self,
+        uow: UnitOfWork,
+        app_id: str,
+        subject_id: str,
+        evidence: Evidence,
+        actor: str | None,
+    ) -> Callable[[EventKind, _Version, str | None], None]:
+        """Append one event of the subject (ledger and audit log) per call."""
+
+        def append(kind: EventKind, version: _Version, consent_id: str | None) -> None:
+            self._append(uow, app_id, subject_id, kind, version, evidence, consent_id, actor)
+
+        return append
 
     def _append(
         self,
@@ -369,7 +401,8 @@ class Engine:
         kind: EventKind,
         version: _Version,
         evidence: Evidence,
-        consent_id: str | None = None,
+        consent_id: str | None,
+        actor: str | None,
     ) -> None:
         stored = uow.ledger.append(
             ConsentEvent(
@@ -383,7 +416,7 @@ class Engine:
             )
         )
         uow.audit.append(
-            self._actor,
+            actor or self._actor,
             f"consent.{kind.value}",
             app_id,
             subject_id,

@@ -17,6 +17,8 @@ from rich.console import Console
 
 from yinsi import __version__
 from yinsi.cli.audit import audit_app
+from yinsi.cli.keys import keys_app
+from yinsi.cli.serve import serve_app
 from yinsi.declaration import Declaration, Problem, read_file
 
 app = typer.Typer(
@@ -154,6 +156,8 @@ def diff(
 db = typer.Typer(help="yinsi's own database: migrations.", no_args_is_help=True)
 app.add_typer(db, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.registered_commands += serve_app.registered_commands
 
 
 def _show_url(url: str) -> str:

@@ -11,6 +11,7 @@ own row classes. Typical use::
         uow.commit()
 """
 
+from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.engine import create_engine
 from yinsi.storage.errors import (
@@ -31,12 +32,22 @@ from yinsi.storage.migrate import (
     upgrade,
 )
 from yinsi.storage.policies import content_sha256
-from yinsi.storage.ports import AuditLog, ConsentLedger, PolicyStore, UnitOfWork
+from yinsi.storage.ports import (
+    ApiKey,
+    ApiKeyStore,
+    AuditLog,
+    ConsentLedger,
+    PolicyStore,
+    Scope,
+    UnitOfWork,
+)
 from yinsi.storage.records import ChangeFlag, PolicyVersion
 from yinsi.storage.uow import SqlUnitOfWork
 from yinsi.storage.url import database_url
 
 __all__ = [
+    "ApiKey",
+    "ApiKeyStore",
     "AuditLog",
     "AuditLogBusy",
     "ChangeFlag",
@@ -48,6 +59,8 @@ __all__ = [
     "PolicyStore",
     "PolicyVersion",
     "PolicyVersionConflict",
+    "Scope",
+    "SqlApiKeyStore",
     "SqlAuditLog",
     "SqlUnitOfWork",
     "StorageError",

@@ -21,9 +21,11 @@ class StorageError(Exception):
 
 class StorageNotMigrated(StorageError):
     def __init__(self, current: str | None, head: str) -> None:
-        found = "an empty database" if current is None else f"schema revision {current}"
+        found = (
+            "is empty (never migrated)" if current is None else f"is at schema revision {current}"
+        )
         super().__init__(
-            f"the database holds {found} but this yinsi needs revision {head}; "
+            f"the database {found}, but this yinsi needs revision {head}; "
             "run `yinsi db upgrade` (or yinsi.storage.upgrade(url)) and retry"
         )
         self.current = current

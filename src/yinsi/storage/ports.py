@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import abc
 import builtins
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Self
 
@@ -80,12 +83,54 @@ class AuditLog(abc.ABC):
         """The seq and hash of the last append (seq 0 and GENESIS when the log is empty)."""
 
 
+class Scope(StrEnum):
+    """What an API key may do: publish policies, record and decide consent, read the audit."""
+
+    ADMIN = "admin"
+    BACKEND = "backend"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A stored API key; its secret is shown once at creation and never stored."""
+
+    id: str
+    name: str
+    scopes: frozenset[Scope]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiKeyStore(abc.ABC):
+    """API keys, stored hashed; creating and revoking one is audited in the same transaction."""
+
+    @abc.abstractmethod
+    def create(
+        self, name: str, scopes: Iterable[Scope | str], *, actor: str = "cli"
+    ) -> tuple[ApiKey, str]:
+        """A new key and its secret (32 random bytes, URL-safe), which is not kept."""
+
+    @abc.abstractmethod
+    def verify(self, secret: str) -> ApiKey | None:
+        """The key whose secret this is, unless unknown or revoked (then None)."""
+
+    @abc.abstractmethod
+    def revoke(self, key_id: str, *, actor: str = "cli") -> ApiKey | None:
+        """Revoke the key (idempotent); None when there is no key ``key_id``."""
+
+    @abc.abstractmethod
+    def list(self) -> builtins.list[ApiKey]:
+        """Every key, revoked ones too, oldest first."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction: nothing is stored until :meth:`commit`; leaving rolls back the rest."""
 
     ledger: ConsentLedger
     policies: PolicyStore
     audit: AuditLog
+    api_keys: ApiKeyStore
 
     def __enter__(self) -> Self:
         return self

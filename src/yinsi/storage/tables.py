@@ -140,3 +140,17 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigId)
     hash: Mapped[str] = mapped_column(Sha256)
+
+
+class ApiKeyRow(Base):
+    """An API key of the service: only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Id)
+    scopes: Mapped[list[str]] = mapped_column(JsonType)
+    """Sorted scope names: ``admin``, ``backend``, ``auditor``."""
+    secret_sha256: Mapped[str] = mapped_column(Sha256, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

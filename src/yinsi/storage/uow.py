@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.ledger import SqlConsentLedger
 from yinsi.storage.migrate import require_up_to_date
@@ -29,6 +30,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.ledger = SqlConsentLedger(self._session, clock)
         self.policies = SqlPolicyStore(self._session, clock)
         self.audit = SqlAuditLog(self._session, clock)
+        self.api_keys = SqlApiKeyStore(self._session, clock, self.audit)
 
     def __exit__(
         self,

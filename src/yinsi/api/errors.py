@@ -1,0 +1,43 @@
+"""Domain and storage errors mapped to HTTP answers, so no known error becomes a 500.
+
+UnknownName             422 {"detail": {"kind", "name", "close"}}
+DeclarationError        422 {"detail": {"problems": ["FILE:LINE:COL: message", …]}}
+PolicyVersionConflict   409 {"detail": message}
+StorageNotMigrated      503 {"detail": message (says to run `yinsi db upgrade`)}
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from yinsi.consent import UnknownName
+from yinsi.declaration import DeclarationError
+from yinsi.storage import PolicyVersionConflict, StorageNotMigrated
+
+
+async def _unknown_name(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnknownName)
+    detail = {"kind": exc.kind, "name": exc.name, "close": list(exc.close), "message": str(exc)}
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _invalid_declaration(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DeclarationError)
+    problems = [str(p) for p in exc.problems if p.severity == "error"]
+    return JSONResponse({"detail": {"problems": problems}}, status_code=422)
+
+
+async def _conflict(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
+async def _not_migrated(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(UnknownName, _unknown_name)
+    app.add_exception_handler(DeclarationError, _invalid_declaration)
+    app.add_exception_handler(PolicyVersionConflict, _conflict)
+    app.add_exception_handler(StorageNotMigrated, _not_migrated)

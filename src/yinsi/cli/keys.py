@@ -1,0 +1,92 @@
+"""``yinsi keys``: create, list and revoke the service's API keys.
+
+The secret is printed once, at creation; only its SHA-256 is stored. Creating and
+revoking a key is written to the audit log (actor ``cli``). Exit 1 on a user error
+(un-migrated database, unknown key id), never with a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from yinsi.storage import (
+    Scope,
+    SqlUnitOfWork,
+    StorageError,
+    UnitOfWork,
+    create_engine,
+    database_url,
+)
+
+keys_app = typer.Typer(help="API keys of `yinsi serve` (stored hashed).", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+Url = Annotated[
+    str | None,
+    typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
+]
+
+
+@contextmanager
+def _unit_of_work(url: str | None) -> Iterator[UnitOfWork]:
+    engine = create_engine(url or database_url())
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            yield uow
+    except StorageError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+@keys_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="What the key is for, e.g. loan-backend.")],
+    scope: Annotated[
+        list[Scope], typer.Option("--scope", help="admin, backend or auditor (repeatable).")
+    ],
+    url: Url = None,
+) -> None:
+    """Create a key and print its secret, once: it cannot be shown again."""
+    with _unit_of_work(url) as uow:
+        key, secret = uow.api_keys.create(name, scope)
+        uow.commit()
+    err.print(f"created {key.id} ({name}; {', '.join(sorted(key.scopes))})", markup=False)
+    err.print("the secret below is shown once; store it now:", markup=False)
+    out.print(secret, markup=False)
+
+
+@keys_app.command("list")
+def list_keys(url: Url = None) -> None:
+    """List every key (id, name, scopes, created, revoked); never a secret."""
+    with _unit_of_work(url) as uow:
+        keys = uow.api_keys.list()
+    for k in keys:
+        revoked = f"  revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        out.print(
+            f"{k.id}  {k.name}  {','.join(sorted(k.scopes))}  "
+            f"created {k.created_at:%Y-%m-%d %H:%M}{revoked}",
+            markup=False,
+        )
+
+
+@keys_app.command("revoke")
+def revoke(
+    key_id: Annotated[str, typer.Argument(metavar="ID", help="The key id (key_…).")],
+    url: Url = None,
+) -> None:
+    """Revoke a key: requests with it are refused (401) from now on."""
+    with _unit_of_work(url) as uow:
+        key = uow.api_keys.revoke(key_id)
+        uow.commit()
+    if key is None:
+        err.print(f"no API key {key_id!r}; `yinsi keys list` shows the ids", markup=False)
+        raise typer.Exit(1)
+    out.print(f"revoked {key.id} ({key.name})", markup=False)

@@ -1,0 +1,45 @@
+"""``yinsi serve``: the HTTP API (FastAPI on uvicorn) on yinsi's database.
+
+Refuses to start (exit 1) on a database that is not migrated, saying to run
+``yinsi db upgrade``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+serve_app = typer.Typer()
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+@serve_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
+    ] = None,
+) -> None:
+    """Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz)."""
+    import uvicorn
+
+    from yinsi.api import create_app
+    from yinsi.engine import Engine
+    from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine, database_url
+
+    target = url or database_url()
+    try:
+        engine = Engine(target, actor="api")
+    except StorageNotMigrated as exc:
+        err.print(f"yinsi serve: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    db = create_engine(target)
+    try:
+        uvicorn.run(create_app(engine, lambda: SqlUnitOfWork(db)), host=host, port=port)
+    finally:
+        db.dispose()
+        engine.close()

@@ -1,0 +1,240 @@
+"""``YinsiClient`` and ``AsyncYinsiClient``: the :class:`~yinsi.Engine` methods over HTTP.
+
+The same names and signatures as the engine for publish, accept_policy, decline_policy,
+grant, withdraw, state, decide and decide_batch, returning the same domain types
+(``publish`` returns the service's version record as a dict). A 422 naming an unknown
+element, purpose, consent item, … raises :class:`~yinsi.consent.UnknownName`; other
+error answers raise :class:`httpx.HTTPStatusError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from yinsi.consent import ConsentState, Decision, Evidence, UnknownName
+from yinsi.engine import DecisionRequest
+
+__all__ = ["AsyncYinsiClient", "YinsiClient"]
+
+Call = tuple[str, str, Any]
+"""(method, path, JSON body)."""
+
+
+def _subject(app_id: str, subject_id: str) -> str:
+    return f"/v1/apps/{app_id}/subjects/{subject_id}"
+
+
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    body = asdict(evidence)
+    body.pop("client_ip")  # the service takes it from the request
+    body["channel"] = evidence.channel.value
+    return body
+
+
+def _declaration(declaration: str | Path) -> str:
+    if isinstance(declaration, str) and "\n" in declaration:
+        return declaration
+    return Path(declaration).read_text(encoding="utf-8")
+
+
+def _check(response: httpx.Response) -> Any:
+    if response.status_code == 422:
+        detail = response.json().get("detail")
+        if isinstance(detail, dict) and {"kind", "name"} <= detail.keys():
+            raise UnknownName(detail["kind"], detail["name"], detail.get("close", ()))
+    response.raise_for_status()
+    return response.json()
+
+
+def _state(data: dict[str, Any]) -> ConsentState:
+    updated = data["updated_at"]
+    return ConsentState(
+        app_id=data["app_id"],
+        subject_id=data["subject_id"],
+        accepted_version=data["accepted_version"],
+        declined_version=data["declined_version"],
+        granted=frozenset(data["granted"]),
+        withdrawn=frozenset(data["withdrawn"]),
+        last_seq=data["last_seq"],
+        updated_at=None if updated is None else datetime.fromisoformat(updated),
+    )
+
+
+def _decision(data: dict[str, Any]) -> Decision:
+    return Decision(
+        data["allowed"], data["reason"], data["policy_version"], tuple(data["consent_ids"])
+    )
+
+
+class _Calls:
+    """The HTTP call each method makes; the sync and async clients only send them."""
+
+    @staticmethod
+    def publish(declaration: str | Path) -> Call:
+        return "POST", "/v1/policies", {"declaration": _declaration(declaration)}
+
+    @staticmethod
+    def answer(
+        app_id: str, subject_id: str, verb: str, version: str | None, evidence: Evidence
+    ) -> Call:
+        body = {"version": version, "evidence": _evidence(evidence)}
+        return "POST", f"{_subject(app_id, subject_id)}/policy:{verb}", body
+
+    @staticmethod
+    def consent(
+        app_id: str, subject_id: str, consent_id: str, verb: str, evidence: Evidence
+    ) -> Call:
+        path = f"{_subject(app_id, subject_id)}/consents/{consent_id}:{verb}"
+        return "POST", path, {"evidence": _evidence(evidence)}
+
+    @staticmethod
+    def decide(app_id: str, subject_id: str, requests: Sequence[DecisionRequest]) -> Call:
+        body = [asdict(r) for r in requests]
+        return "POST", f"{_subject(app_id, subject_id)}/decisions", body
+
+
+class YinsiClient:
+    """``YinsiClient("https://yinsi.internal", api_key)``; ``transport`` for tests."""
+
+    def __init__(
+        self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}"},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _send(self, call: Call) -> Any:
+        method, path, body = call
+        return _check(self._http.request(method, path, json=body))
+
+    def publish(self, declaration: str | Path) -> dict[str, Any]:
+        result: dict[str, Any] = self._send(_Calls.publish(declaration))
+        return result
+
+    def accept_policy(
+        self, app_id: str, subject_id: str, *, version: str | None = None, evidence: Evidence
+    ) -> ConsentState:
+        return _state(self._send(_Calls.answer(app_id, subject_id, "accept", version, evidence)))
+
+    def decline_policy(
+        self, app_id: str, subject_id: str, *, version: str | None = None, evidence: Evidence
+    ) -> ConsentState:
+        return _state(self._send(_Calls.answer(app_id, subject_id, "decline", version, evidence)))
+
+    def grant(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        return _state(self._send(_Calls.consent(app_id, subject_id, consent_id, "grant", evidence)))
+
+    def withdraw(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        return _state(
+            self._send(_Calls.consent(app_id, subject_id, consent_id, "withdraw", evidence))
+        )
+
+    def state(self, app_id: str, subject_id: str) -> ConsentState:
+        return _state(self._send(("GET", _subject(app_id, subject_id), None)))
+
+    def decide(
+        self,
+        app_id: str,
+        subject_id: str,
+        *,
+        element: str,
+        purpose: str,
+        scenario: str,
+        minor: bool = False,
+        restricted: bool = False,
+        under_14: bool = False,
+    ) -> Decision:
+        request = DecisionRequest(element, purpose, scenario, minor, restricted, under_14)
+        return self.decide_batch(app_id, subject_id, (request,))[0]
+
+    def decide_batch(
+        self, app_id: str, subject_id: str, requests: Sequence[DecisionRequest]
+    ) -> list[Decision]:
+        return [_decision(d) for d in self._send(_Calls.decide(app_id, subject_id, requests))]
+
+
+class AsyncYinsiClient:
+    """:class:`YinsiClient` with ``await``; ``transport`` e.g. ``httpx.ASGITransport(app)``."""
+
+    def __init__(
+        self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}"},
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, call: Call) -> Any:
+        method, path, body = call
+        return _check(await self._http.request(method, path, json=body))
+
+    async def publish(self, declaration: str | Path) -> dict[str, Any]:
+        result: dict[str, Any] = await self._send(_Calls.publish(declaration))
+        return result
+
+    async def accept_policy(
+        self, app_id: str, subject_id: str, *, version: str | None = None, evidence: Evidence
+    ) -> ConsentState:
+        call = _Calls.answer(app_id, subject_id, "accept", version, evidence)
+        return _state(await self._send(call))
+
+    async def decline_policy(
+        self, app_id: str, subject_id: str, *, version: str | None = None, evidence: Evidence
+    ) -> ConsentState:
+        call = _Calls.answer(app_id, subject_id, "decline", version, evidence)
+        return _state(await self._send(call))
+
+    async def grant(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        call = _Calls.consent(app_id, subject_id, consent_id, "grant", evidence)
+        return _state(await self._send(call))
+
+    async def withdraw(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        call = _Calls.consent(app_id, subject_id, consent_id, "withdraw", evidence)
+        return _state(await self._send(call))
+
+    async def state(self, app_id: str, subject_id: str) -> ConsentState:
+        return _state(await self._send(("GET", _subject(app_id, subject_id), None)))
+
+    async def decide(
+        self,
+        app_id: str,
+        subject_id: str,
+        *,
+        element: str,
+        purpose: str,
+        scenario: str,
+        minor: bool = False,
+        restricted: bool = False,
+        under_14: bool = False,
+    ) -> Decision:
+        request = DecisionRequest(element, purpose, scenario, minor, restricted, under_14)
+        return (await self.decide_batch(app_id, subject_id, (request,)))[0]
+
+    async def decide_batch(
+        self, app_id: str, subject_id: str, requests: Sequence[DecisionRequest]
+    ) -> list[Decision]:
+        decided = await self._send(_Calls.decide(app_id, subject_id, requests))
+        return [_decision(d) for d in decided]

@@ -1,0 +1,43 @@
+"""Fixtures of the API tests (imported by the test modules): a service on embedded SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from yinsi.api import create_app
+from yinsi.engine import Engine
+from yinsi.storage import Scope, SqlUnitOfWork, create_engine
+
+
+@dataclass(frozen=True)
+class Service:
+    client: TestClient
+    keys: dict[Scope, str]
+    key_ids: dict[Scope, str]
+    url: str
+
+    def auth(self, scope: Scope) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[scope]}"}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    engine = Engine.embedded(tmp_path / "yinsi.db", actor="test")
+    url = f"sqlite:///{(tmp_path / 'yinsi.db').resolve()}"
+    db = create_engine(url)
+    keys, ids = {}, {}
+    with SqlUnitOfWork(db) as uow:
+        for scope in Scope:
+            key, secret = uow.api_keys.create(f"test-{scope.value}", [scope])
+            keys[scope], ids[scope] = secret, key.id
+        uow.commit()
+    app = create_app(engine, lambda: SqlUnitOfWork(db))
+    with TestClient(app) as client:
+        yield Service(client, keys, ids, url)
+    db.dispose()
+    engine.close()

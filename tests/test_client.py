@@ -1,0 +1,82 @@
+"""YinsiClient and AsyncYinsiClient against create_app, in-process (no socket)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from conftest import EXAMPLES
+from test_api_fixtures import Service, service
+from yinsi.client import AsyncYinsiClient, YinsiClient
+from yinsi.consent import Channel, Evidence, UnknownName
+from yinsi.engine import DecisionRequest
+from yinsi.storage import Scope
+
+__all__ = ["service"]  # the fixture
+
+APP = "xiaoying_kadai"
+EVIDENCE = Evidence(Channel.APP, account="acct-1")
+XY = EXAMPLES / "xiaoying-kadai.yaml"
+
+
+def test_sync_client_has_the_engine_methods(service: Service) -> None:
+    transport = service.client._transport  # TestClient's in-process transport
+
+    admin = YinsiClient("http://testserver", service.keys[Scope.ADMIN], transport=transport)
+    assert admin.publish(XY)["version"] == "1.3"
+    c = YinsiClient("http://testserver", service.keys[Scope.BACKEND], transport=transport)
+    state = c.accept_policy(APP, "s1", evidence=EVIDENCE)
+    assert state.accepted_version == "1.3" and state.granted == {"privacy_policy"}
+    assert c.grant(APP, "s1", "location", evidence=EVIDENCE).granted == {
+        "privacy_policy",
+        "location",
+    }
+    login = c.decide(APP, "s1", element="password", purpose="account_security", scenario="login")
+    assert (login.allowed, login.reason, login.consent_ids) == (
+        True,
+        "consent",
+        ("privacy_policy",),
+    )
+    step = DecisionRequest("precise_location", "anti_fraud", "location")
+    assert c.decide_batch(APP, "s1", [step])[0].allowed
+    assert c.withdraw(APP, "s1", "location", evidence=EVIDENCE).withdrawn == {"location"}
+    assert c.state(APP, "s1").last_seq == 4
+    assert c.decline_policy(APP, "s2", evidence=EVIDENCE).declined_version == "1.3"
+    with pytest.raises(UnknownName) as caught:
+        c.decide(APP, "s1", element="passwrod", purpose="account_security", scenario="login")
+    assert (caught.value.kind, caught.value.name) == ("element", "passwrod")
+    with pytest.raises(httpx.HTTPStatusError):
+        YinsiClient("http://testserver", "bad", transport=transport).state(APP, "s1")
+    c.close()
+    admin.close()
+
+
+def test_async_client_over_asgi_transport(service: Service) -> None:
+
+    transport = httpx.ASGITransport(app=service.client.app)
+
+    async def scenario() -> None:
+        admin = AsyncYinsiClient("http://t", service.keys[Scope.ADMIN], transport=transport)
+        await admin.publish(XY)
+        c = AsyncYinsiClient("http://t", service.keys[Scope.BACKEND], transport=transport)
+        await c.accept_policy(APP, "s1", evidence=EVIDENCE)
+        await c.grant(APP, "s1", "location", evidence=EVIDENCE)
+        d = await c.decide(
+            APP, "s1", element="precise_location", purpose="anti_fraud", scenario="location"
+        )
+        assert d.allowed
+        await c.withdraw(APP, "s1", "location", evidence=EVIDENCE)
+        assert (await c.state(APP, "s1")).withdrawn == {"location"}
+        assert (await c.decline_policy(APP, "s2", evidence=EVIDENCE)).declined_version == "1.3"
+        batch = await c.decide_batch(
+            APP, "never-seen", [DecisionRequest("password", "account_security", "login")]
+        )
+        assert not batch[0].allowed
+        with pytest.raises(UnknownName):
+            await c.grant(APP, "s1", "locaton", evidence=EVIDENCE)
+        await c.aclose()
+        await admin.aclose()
+
+    asyncio.run(scenario())
