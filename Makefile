@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEMO_PORT ?= 8000
+DEMO_SERVE ?= 1
 
 .PHONY: setup demo test lint bench clean
 
@@ -35,6 +37,21 @@ demo: setup
 	@echo
 	@echo "Open the rendered policies in a browser:"
 	@for f in build/*/policy.html; do echo "  file://$$(pwd)/$$f"; done
+	@echo
+	@echo "== 4. The yinsi service on the embedded default (SQLite ./.yinsi/yinsi.db), 小赢卡贷 published"
+	$(BIN)/yinsi db upgrade
+	$(BIN)/yinsi publish examples/declarations/xiaoying-kadai.yaml
+	@key=$$($(BIN)/yinsi keys create demo --scope admin --scope backend --scope auditor 2>/dev/null) || exit 1; \
+	  api=http://127.0.0.1:$(DEMO_PORT); auth="Authorization: Bearer $$key"; \
+	  echo; echo "API key for this demo (shown once): $$key"; \
+	  echo "Call it from another terminal:"; \
+	  echo "  curl -s $$api/healthz"; \
+	  echo "  curl -s -X POST -H '$$auth' -H 'content-type: application/json' -d '{\"evidence\":{\"channel\":\"app\"}}' $$api/v1/apps/xiaoying_kadai/subjects/u1/policy:accept"; \
+	  echo "  curl -s -H '$$auth' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/u1/decisions"; \
+	  echo "  curl -s -X POST -H '$$auth' -H 'content-type: application/json' -d '{\"evidence\":{\"channel\":\"app\"}}' $$api/v1/apps/xiaoying_kadai/subjects/u1/consents/location:grant"; \
+	  echo "  curl -s -H '$$auth' $$api/v1/audit/verify"; \
+	  echo "OpenAPI: $$api/docs — stop the service with Ctrl-C."; \
+	  if [ "$(DEMO_SERVE)" != "0" ]; then exec $(BIN)/yinsi serve --port $(DEMO_PORT); fi
 
 test: lint
 	$(BIN)/python -m pytest

@@ -154,6 +154,35 @@ def diff(
 
 
 db = typer.Typer(help="yinsi's own database: migrations.", no_args_is_help=True)
+
+
+@app.command()
+def publish(
+    file: Annotated[Path, typer.Argument(help="Declaration file (YAML) to publish.")],
+    url: Annotated[
+        str | None, typer.Option(help="Database URL (default as for db upgrade).")
+    ] = None,
+) -> None:
+    """Publish a declaration as an immutable policy version (X01) in yinsi's database."""
+    from yinsi.engine import Engine
+    from yinsi.storage import StorageError
+
+    declaration = _load_or_exit(file)  # every problem as FILE:LINE:COL before touching the db
+    try:
+        with Engine(url, actor="cli") as engine:
+            version = engine.publish(file)
+    except StorageError as exc:
+        err.print(f"{file}: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    material = [c for c in version.changes if c.material]
+    since = f" (since {version.previous_version}: {len(version.changes)} changes, {len(material)} material)"
+    out.print(
+        f"published {declaration.app.id} {version.version} sha256:{version.content_sha256[:12]}"
+        + (since if version.previous_version else ""),
+        markup=False,
+    )
+
+
 app.add_typer(db, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
