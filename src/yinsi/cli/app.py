@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from yinsi import __version__
 from yinsi.cli.audit import audit_app
+from yinsi.cli.common import DbUrl, db_url, err, out, show_url
 from yinsi.cli.keys import keys_app
 from yinsi.cli.serve import serve_app
 from yinsi.declaration import Declaration, Problem, read_file
@@ -28,8 +28,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _version(value: bool) -> None:
@@ -159,9 +157,7 @@ db = typer.Typer(help="yinsi's own database: migrations.", no_args_is_help=True)
 @app.command()
 def publish(
     file: Annotated[Path, typer.Argument(help="Declaration file (YAML) to publish.")],
-    url: Annotated[
-        str | None, typer.Option(help="Database URL (default as for db upgrade).")
-    ] = None,
+    url: DbUrl = None,
 ) -> None:
     """Publish a declaration as an immutable policy version (X01) in yinsi's database."""
     from yinsi.engine import Engine
@@ -189,50 +185,40 @@ app.add_typer(keys_app, name="keys")
 app.registered_commands += serve_app.registered_commands
 
 
-def _show_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 @db.command("upgrade")
 def db_upgrade(
-    url: Annotated[
-        str | None,
-        typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
-    ] = None,
+    url: DbUrl = None,
 ) -> None:
     """Migrate yinsi's database to the latest schema (safe to run again)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from yinsi.storage import current_revision, database_url, head_revision, upgrade
+    from yinsi.storage import current_revision, head_revision, upgrade
 
-    target = url or database_url()
+    target = db_url(url)
     try:
         before = current_revision(target)
         upgrade(target)
     except SQLAlchemyError as exc:
         err.print(
-            f"cannot migrate {_show_url(target)}: {exc.__class__.__name__}: {exc}", markup=False
+            f"cannot migrate {show_url(target)}: {exc.__class__.__name__}: {exc}", markup=False
         )
         raise typer.Exit(1) from None
     head = head_revision()
     state = "already up to date" if before == head else f"{before or 'empty'} -> {head}"
-    out.print(f"{_show_url(target)}: {state}", markup=False)
+    out.print(f"{show_url(target)}: {state}", markup=False)
 
 
 @db.command("current")
 def db_current(
-    url: Annotated[str | None, typer.Option(help="Database URL (default as for upgrade).")] = None,
+    url: DbUrl = None,
 ) -> None:
     """Show the schema revision of yinsi's database and whether it is up to date."""
-    from yinsi.storage import current_revision, database_url, head_revision
+    from yinsi.storage import current_revision, head_revision
 
-    target = url or database_url()
+    target = db_url(url)
     rev, head = current_revision(target), head_revision()
     out.print(
-        f"{_show_url(target)}: {rev or 'not migrated'}"
+        f"{show_url(target)}: {rev or 'not migrated'}"
         + ("" if rev == head else f" (latest is {head}; run `yinsi db upgrade`)"),
         markup=False,
     )

@@ -7,31 +7,24 @@ print a traceback.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
-from rich.console import Console
+
+from yinsi.cli.common import DbUrl, db_url, err, out, show_url
 
 audit_app = typer.Typer(help="yinsi's hash-chained audit log.", no_args_is_help=True)
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 @audit_app.command("verify")
 def verify(
-    url: Annotated[
-        str | None,
-        typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
-    ] = None,
+    url: DbUrl = None,
 ) -> None:
     """Check every entry of the audit chain; report each edited, deleted or moved one."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.security import verify as verify_chain
-    from yinsi.storage import SqlUnitOfWork, StorageError, create_engine, database_url
+    from yinsi.storage import SqlUnitOfWork, StorageError, create_engine
 
-    target = url or database_url()
+    target = db_url(url)
     engine = create_engine(target)
     try:
         with SqlUnitOfWork(engine) as uow:
@@ -41,8 +34,7 @@ def verify(
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
     except SQLAlchemyError as exc:
-        shown = make_url(target).render_as_string(hide_password=True)
-        err.print(f"cannot read {shown}: {exc.__class__.__name__}: {exc}", markup=False)
+        err.print(f"cannot read {show_url(target)}: {exc.__class__.__name__}: {exc}", markup=False)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()

@@ -12,30 +12,22 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from yinsi.cli.common import DbUrl, db_url, err, out
 from yinsi.storage import (
     Scope,
     SqlUnitOfWork,
     StorageError,
     UnitOfWork,
     create_engine,
-    database_url,
 )
 
 keys_app = typer.Typer(help="API keys of `yinsi serve` (stored hashed).", no_args_is_help=True)
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-
-Url = Annotated[
-    str | None,
-    typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
-]
 
 
 @contextmanager
 def _unit_of_work(url: str | None) -> Iterator[UnitOfWork]:
-    engine = create_engine(url or database_url())
+    engine = create_engine(db_url(url))
     try:
         with SqlUnitOfWork(engine) as uow:
             yield uow
@@ -52,7 +44,7 @@ def create(
     scope: Annotated[
         list[Scope], typer.Option("--scope", help="admin, backend or auditor (repeatable).")
     ],
-    url: Url = None,
+    url: DbUrl = None,
 ) -> None:
     """Create a key and print its secret, once: it cannot be shown again."""
     with _unit_of_work(url) as uow:
@@ -64,7 +56,7 @@ def create(
 
 
 @keys_app.command("list")
-def list_keys(url: Url = None) -> None:
+def list_keys(url: DbUrl = None) -> None:
     """List every key (id, name, scopes, created, revoked); never a secret."""
     with _unit_of_work(url) as uow:
         keys = uow.api_keys.list()
@@ -80,7 +72,7 @@ def list_keys(url: Url = None) -> None:
 @keys_app.command("revoke")
 def revoke(
     key_id: Annotated[str, typer.Argument(metavar="ID", help="The key id (key_…).")],
-    url: Url = None,
+    url: DbUrl = None,
 ) -> None:
     """Revoke a key: requests with it are refused (401) from now on."""
     with _unit_of_work(url) as uow:

@@ -9,29 +9,26 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from yinsi.cli.common import DbUrl, db_url, err
 
 serve_app = typer.Typer()
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 @serve_app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    url: Annotated[
-        str | None,
-        typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
-    ] = None,
+    url: DbUrl = None,
 ) -> None:
     """Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz)."""
     import uvicorn
 
     from yinsi.api import create_app
     from yinsi.engine import Engine
-    from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine, database_url
+    from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine
 
-    target = url or database_url()
+    target = db_url(url)
     try:
         engine = Engine(target, actor="api")
     except StorageNotMigrated as exc:
