@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from yinsi.declaration.checks import check
 from yinsi.declaration.errors import DeclarationError, Issue, Path, Problem
@@ -21,6 +21,7 @@ from yinsi.declaration.schema import Declaration
 
 SourceMap = dict[Path, tuple[int, int]]
 Check = Callable[[Declaration], list[Issue]]
+M = TypeVar("M", bound=BaseModel)
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -136,50 +137,65 @@ def read(text: str, filename: str = "<string>", checks: Sequence[Check] = ()) ->
     ``checks`` are further rules run on a type-valid declaration (e.g. the policy's
     PIPL Art. 17 completeness); their findings are placed in the file like the others.
     """
+    model, problems = read_model(text, filename, Declaration, [check, *checks])
+    return Loaded(model, problems)
+
+
+def read_model(
+    text: str,
+    filename: str,
+    model: type[M],
+    checks: Sequence[Callable[[M], list[Issue]]] = (),
+    what: str = "a declaration",
+) -> tuple[M | None, list[Problem]]:
+    """Parse YAML text into ``model``, run ``checks`` and place every finding in the file.
+
+    The model is ``None`` when any finding is an error. Used for declarations and for
+    the files beside them (data maps).
+    """
     try:
         data, marks, issues = parse(text, filename)
     except DeclarationError as exc:
-        return Loaded(None, exc.problems)
-    declaration: Declaration | None = None
+        return None, exc.problems
+    value: M | None = None
     if not isinstance(data, dict):
-        issues.append(Issue((), "a declaration must be a YAML mapping (key: value) at the top"))
+        issues.append(Issue((), f"{what} must be a YAML mapping (key: value) at the top"))
     else:
         try:
-            declaration = Declaration.model_validate(data)
+            value = model.model_validate(data)
         except ValidationError as exc:
             issues.extend(_pydantic_issues(exc))
-    if declaration is not None:
-        issues.extend(check(declaration))
+    if value is not None:
         for extra in checks:
-            issues.extend(extra(declaration))
+            issues.extend(extra(value))
     problems = sorted(
         (_place(i, marks, filename) for i in issues), key=lambda p: (p.line, p.column)
     )
     if any(p.severity == "error" for p in problems):
-        declaration = None
-    return Loaded(declaration, problems)
+        value = None
+    return value, problems
+
+
+def read_text(path: str | FsPath) -> tuple[str | None, list[Problem]]:
+    """A file's UTF-8 text; a missing or undecodable file is a problem, not a crash."""
+    fs_path = FsPath(path)
+    try:
+        return fs_path.read_text(encoding="utf-8"), []
+    except FileNotFoundError:
+        return None, [Problem(str(path), 0, 0, (), "file not found")]
+    except IsADirectoryError:
+        return None, [Problem(str(path), 0, 0, (), "is a directory, not a YAML file")]
+    except UnicodeDecodeError as exc:
+        return None, [
+            Problem(str(path), 1, 1, (), f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
+        ]
 
 
 def read_file(path: str | FsPath, checks: Sequence[Check] = ()) -> Loaded:
     """Read a declaration file; a missing or undecodable file is a problem, not a crash."""
-    fs_path = FsPath(path)
-    try:
-        text = fs_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Loaded(None, [Problem(str(path), 0, 0, (), "file not found")])
-    except IsADirectoryError:
-        return Loaded(
-            None, [Problem(str(path), 0, 0, (), "is a directory, not a declaration file")]
-        )
-    except UnicodeDecodeError as exc:
-        return Loaded(
-            None,
-            [
-                Problem(
-                    str(path), 1, 1, (), f"not UTF-8 text ({exc.reason}); save the file as UTF-8"
-                )
-            ],
-        )
+    text, problems = read_text(path)
+    if text is None:
+        return Loaded(None, problems)
     return read(text, str(path), checks)
 
 

@@ -1,0 +1,1 @@
+"""Adapters to the stores that hold an app's PI: SQL, Redis, HTTP webhooks."""

@@ -1,0 +1,228 @@
+"""The data map: where each PI element of an app really lives (issue 5).
+
+A data map is a YAML file beside the declaration. It names the stores (SQL databases,
+Redis, processors reached by HTTP webhook) and, per dataset (a table, a Redis key pattern,
+a processor), the columns that hold which declared element, how each is erased, and how
+the dataset hangs off the subject: directly by an identity (``subject``), or through a
+foreign key to a parent dataset (``parent``), like ``users`` → ``loans`` → ``repayments``.
+The rights executor walks that graph from a subject's identities.
+
+Connection strings are never written in clear: ``url: ${LENDING_DB_URL}`` names an
+environment variable that the adapter expands when it connects.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from yinsi.declaration.schema import Id, Model, Text
+
+
+class Strategy(StrEnum):
+    """How one value (or one row) is erased. Every strategy is idempotent."""
+
+    DELETE = "delete"
+    """Delete the whole row / Redis key / hash field."""
+    NULL = "null"
+    MASK = "mask"
+    """Format-keeping mask, e.g. ``138****1234``."""
+    KEYED_HASH = "keyed_hash"
+    GENERALISE = "generalise"
+    """Birth date → year, age → band, address → first administrative level."""
+    ANONYMISE = "anonymise"
+
+
+EnvOrText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    Field(description="A literal value or ${ENV_VAR}, expanded when connecting."),
+]
+
+_COLUMN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Column = Annotated[str, StringConstraints(pattern=_COLUMN, max_length=64)]
+Identity = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
+    Field(description="A subject identity: user_id (the subject id), phone_hash, …"),
+]
+
+
+class Store(Model):
+    id: Id
+    kind: Literal["sql", "redis", "webhook"]
+    url: EnvOrText
+    secret: EnvOrText | None = Field(
+        None, description="Webhook only: the HMAC-SHA256 key that signs requests."
+    )
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _secret_for_webhooks(self) -> Store:
+        if self.kind == "webhook" and self.secret is None:
+            raise ValueError("a webhook store needs `secret` (the key that signs requests)")
+        if self.kind != "webhook" and self.secret is not None:
+            raise ValueError("`secret` is for webhook stores only")
+        return self
+
+
+class MappedField(Model):
+    """One column (SQL) or hash field (Redis) holding a declared element."""
+
+    column: Column | None = None
+    field: str | None = Field(None, description="Redis hash field.")
+    element: Id
+    erase: Strategy = Strategy.NULL
+    format: str | None = Field(None, description="Value format for corrections (see formats).")
+
+    @property
+    def name(self) -> str:
+        return self.column or self.field or ""
+
+    @model_validator(mode="after")
+    def _one_place(self) -> MappedField:
+        if (self.column is None) == (self.field is None):
+            raise ValueError("give exactly one of `column` (SQL) or `field` (Redis hash)")
+        return self
+
+
+class SubjectLink(Model):
+    """How rows of a root dataset are found: ``column`` equals one of the subject's identities."""
+
+    column: Column
+    identity: Identity = "user_id"
+
+
+class ParentLink(Model):
+    """A foreign key: ``column`` of this dataset holds the parent's primary key (or ``references``)."""
+
+    dataset: Id
+    column: Column
+    references: Column | None = Field(None, description="Parent column; default its primary key.")
+
+
+class Hold(Model):
+    """Rows kept despite erasure while a retention rule with a legal minimum still runs."""
+
+    rule: Id = Field(description="A retention rule of the declaration (its `minimum` or `period`).")
+    since: Column | None = Field(
+        None,
+        description="Column with the date the period counts from (e.g. settled_at); "
+        "empty value = the relationship has not ended, so the row is held.",
+    )
+    while_: Annotated[
+        str | None,
+        Field(
+            None,
+            alias="while",
+            description="SQL condition under which a row is always held (e.g. status = 'outstanding').",
+        ),
+    ] = None
+
+
+class Dataset(Model):
+    id: Id
+    label: Text
+    store: Id
+    table: Column | None = Field(None, description="SQL table.")
+    key: str | None = Field(
+        None, description="Redis key pattern with {identity} placeholders, e.g. session:{user_id}."
+    )
+    primary_key: Column | None = None
+    subject: SubjectLink | None = None
+    parent: ParentLink | None = None
+    provides: dict[Identity, Column] = Field(
+        default_factory=dict,
+        description="Identities read from this dataset's columns, e.g. {phone_hash: phone_hash}.",
+    )
+    erase: Literal["row", "fields"] = "fields"
+    fields: list[MappedField] = Field(default_factory=list)
+    elements: list[Id] = Field(
+        default_factory=list, description="Webhook: the elements the processor holds."
+    )
+    holds: list[Hold] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Dataset:
+        if (self.subject is None) == (self.parent is None) and self.table is not None:
+            raise ValueError("a SQL dataset needs exactly one of `subject` or `parent`")
+        if self.table is not None and self.key is not None:
+            raise ValueError("give `table` (SQL) or `key` (Redis), not both")
+        if self.table is not None and self.primary_key is None:
+            raise ValueError("a SQL dataset needs `primary_key`")
+        if self.key is not None:
+            missing = set(_PLACEHOLDER.findall(self.key))
+            if not missing:
+                raise ValueError(
+                    "a Redis key pattern must name an identity, e.g. session:{user_id}"
+                )
+        return self
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        return tuple(_PLACEHOLDER.findall(self.key or ""))
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+class DataMap(Model):
+    """Where an app's PI lives. One file per app, keyed by the declaration's app id."""
+
+    app: Id
+    stores: list[Store] = Field(min_length=1)
+    datasets: list[Dataset] = Field(min_length=1)
+    identities: list[Identity] = Field(
+        default_factory=lambda: ["user_id"],
+        description="Identities of a subject. user_id is yinsi's subject id.",
+    )
+
+    def store(self, store_id: str) -> Store:
+        return next(s for s in self.stores if s.id == store_id)
+
+    def dataset(self, dataset_id: str) -> Dataset:
+        return next(d for d in self.datasets if d.id == dataset_id)
+
+
+class DataMapCycle(ValueError):
+    """Datasets depend on each other in a circle; no walk order exists."""
+
+
+def walk_order(data_map: DataMap) -> list[Dataset]:
+    """Datasets in the order the executor reads them: a dataset after its parent and
+    after every dataset that provides an identity it is found by.
+
+    Deletion runs the reverse order (children first), so no foreign key is left dangling.
+    Raises :class:`DataMapCycle` naming the datasets in a cycle.
+    """
+    providers: dict[str, list[str]] = {}
+    for ds in data_map.datasets:
+        for identity in ds.provides:
+            providers.setdefault(identity, []).append(ds.id)
+    needs: dict[str, set[str]] = {}
+    known = {ds.id for ds in data_map.datasets}
+    for ds in data_map.datasets:
+        deps: set[str] = set()
+        if ds.parent is not None:
+            deps.add(ds.parent.dataset)
+        found_by = {ds.subject.identity} if ds.subject is not None else set(ds.placeholders)
+        for identity in found_by - {"user_id"}:
+            deps.update(p for p in providers.get(identity, []) if p != ds.id)
+        needs[ds.id] = deps & known
+    order: list[Dataset] = []
+    done: set[str] = set()
+    pending = [ds.id for ds in data_map.datasets]
+    while pending:
+        ready = [d for d in pending if needs[d] <= done]
+        if not ready:
+            raise DataMapCycle(
+                "datasets depend on each other in a cycle: " + ", ".join(sorted(pending))
+            )
+        for d in ready:
+            order.append(data_map.dataset(d))
+            done.add(d)
+        pending = [d for d in pending if d not in done]
+    return order

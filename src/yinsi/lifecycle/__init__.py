@@ -1,0 +1,1 @@
+"""What happens to PI between collection and deletion: retention, sharing, SDK gates."""

@@ -1,0 +1,1 @@
+"""Rights requests (PIPL Chapter IV): requests, identity verification, deadlines, plans."""

@@ -1,0 +1,96 @@
+"""The port the rights executor uses to reach the stores that hold an app's PI.
+
+One :class:`Connector` per store of the data map. The executor only ever asks three
+things: find the records of a dataset that match some values, erase records by key,
+correct one value. Adapters live in :mod:`yinsi.connectors` (SQL, Redis, HTTP webhook);
+tests plug in those real adapters against real services.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from yinsi.declaration.datamap import Dataset
+
+
+@dataclass(frozen=True, slots=True)
+class HoldFacts:
+    """What a store knows about one hold of one record; the domain decides with the rule."""
+
+    since: date | None
+    """Value of the hold's ``since`` column; ``None`` = the period has not started."""
+    condition: bool = False
+    """The hold's ``while`` condition holds for this record (e.g. a loan is outstanding)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One row (SQL), key (Redis) or processor record (webhook) of a dataset."""
+
+    dataset: str
+    key: str
+    """Primary key value (SQL, as text), the Redis key, or the processor's record id."""
+    values: Mapping[str, object]
+    """Declared fields by column/field name, plus the columns the walk needs
+    (``provides`` identities, the parent link column)."""
+    holds: Mapping[str, HoldFacts] = field(default_factory=dict)
+    """Per retention rule id of ``Dataset.holds``."""
+
+
+@dataclass(frozen=True, slots=True)
+class EraseOutcome:
+    """What one erase call did. Re-running it on the same keys must be harmless."""
+
+    affected: int
+    """Rows deleted or updated, keys deleted, or records the processor confirmed."""
+    confirmation: str | None = None
+    """Webhook: the processor's confirmation reference (X21)."""
+
+
+class Connector(ABC):
+    """A store of the data map (a SQL database, a Redis, a processor's webhook)."""
+
+    @abstractmethod
+    def find(self, dataset: Dataset, match: Mapping[str, Sequence[str]]) -> list[Record]:
+        """Records of ``dataset`` matching ``match``.
+
+        SQL: ``{column: values}`` — rows whose column is one of the values (the subject
+        link column, or the parent link column with the parent records' keys).
+        Redis and webhook: ``{identity: values}`` — the key pattern's placeholders, or
+        the identities sent to the processor.
+        """
+
+    @abstractmethod
+    def erase(
+        self,
+        dataset: Dataset,
+        keys: Sequence[str],
+        *,
+        hash_key: bytes,
+        idempotency_key: str,
+    ) -> EraseOutcome:
+        """Erase the records with these keys as the dataset says: delete the row / key
+        (``erase: row``) or apply each field's strategy (``erase: fields``).
+
+        ``hash_key`` keys the ``keyed_hash`` strategy. ``idempotency_key`` identifies the
+        step, so a processor receiving the same instruction twice acts once. Every
+        implementation is idempotent: keys already erased are skipped, not an error.
+        """
+
+    @abstractmethod
+    def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
+        """Set one field of one record; returns the number of records changed."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+class ConnectorError(Exception):
+    """A store could not be reached or refused an operation; says which store and why."""
+
+    def __init__(self, store: str, message: str) -> None:
+        super().__init__(f"store {store!r}: {message}")
+        self.store = store
