@@ -1,17 +1,17 @@
-"""Fixtures of the API tests (imported by the test modules): a service on embedded SQLite."""
+"""Fixtures of the API tests (imported by the test modules): the service on SQLite and on
+PostgreSQL (``empty_url`` of :mod:`storage_fixtures` is parametrised over both)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from yinsi.api import create_app
 from yinsi.engine import Engine
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine
+from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,10 @@ class Service:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    engine = Engine.embedded(tmp_path / "yinsi.db", actor="test")
-    url = f"sqlite:///{(tmp_path / 'yinsi.db').resolve()}"
+def service(empty_url: str) -> Iterator[Service]:
+    upgrade(empty_url)
+    url = empty_url
+    engine = Engine(url, actor="test")
     db = create_engine(url)
     keys, ids = {}, {}
     with SqlUnitOfWork(db) as uow:

@@ -1,4 +1,4 @@
-"""The HTTP service end to end on an embedded SQLite engine, through FastAPI's TestClient."""
+"""The HTTP service end to end on SQLite and PostgreSQL, through FastAPI's TestClient."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from test_api_fixtures import Service, service
-
-__all__ = ["service"]  # the fixture
 from conftest import EXAMPLES
+from test_api_fixtures import Service, service
 from yinsi.cli.app import app as cli
 from yinsi.storage import Scope
+
+__all__ = ["service"]  # the fixture
+pytest_plugins = ["storage_fixtures"]
 
 APP = "xiaoying_kadai"
 S1 = f"/v1/apps/{APP}/subjects/s1"
@@ -189,3 +190,83 @@ def test_keys_are_stored_hashed(service: Service) -> None:
     engine.dispose()
     assert len(rows) == 3
     assert all(secret not in dump for secret in service.keys.values())
+
+
+def _id(first17: str) -> str:
+    from yinsi.consent.age import check_character
+
+    return first17 + check_character(first17)
+
+
+def test_events_list_the_ledger_with_evidence(service: Service) -> None:
+    publish(service)
+    c, backend = service.client, service.auth(Scope.BACKEND)
+    c.post(f"{S1}/policy:accept", json=EVIDENCE, headers=backend)
+    c.post(f"{S1}/consents/location:grant", json=EVIDENCE, headers=backend)
+    events = c.get(f"{S1}/events", headers=service.auth(Scope.AUDITOR)).json()
+    assert [(e["seq"], e["kind"], e["consent_id"]) for e in events][-1][1:] == (
+        "consent_granted",
+        "location",
+    )
+    assert events[0]["evidence"]["account"] == "acct-1"
+    assert events[0]["evidence"]["client_ip"] == "testclient"
+    never = c.get(f"/v1/apps/{APP}/subjects/nobody/events", headers=backend)
+    assert never.status_code == 200 and never.json() == []
+
+
+def test_x15_use_of_a_single_use_consent_over_http(service: Service) -> None:
+    publish(service)
+    c, backend = service.client, service.auth(Scope.BACKEND)
+    survey = {"element": "survey_responses", "purpose": "survey", "scenario": "survey"}
+    c.post(f"{S1}/policy:accept", json=EVIDENCE, headers=backend)
+    c.post(f"{S1}/consents/survey:grant", json=EVIDENCE, headers=backend)
+    assert c.post(f"{S1}/decisions", json=[survey], headers=backend).json()[0]["allowed"]
+    used = c.post(f"{S1}/consents/survey:use", json=EVIDENCE, headers=backend)
+    assert used.status_code == 200 and "survey" not in used.json()["granted"]
+    after = c.post(f"{S1}/decisions", json=[survey], headers=backend).json()[0]
+    assert (after["allowed"], after["reason"]) == (False, "no_consent")
+    standing = c.post(f"{S1}/consents/privacy_policy:use", json=EVIDENCE, headers=backend)
+    assert standing.status_code == 422
+    assert standing.json()["detail"]["kind"] == "not_single_use"
+
+
+def test_x04_registration_check_refuses_a_minor_and_never_echoes_the_id(
+    service: Service,
+) -> None:
+    publish(service)
+    c, backend = service.client, service.auth(Scope.BACKEND)
+    url = f"/v1/apps/{APP}/registration:check"
+    adult, child = _id("11010519800101123"), _id("11010520200101123")
+    ok = c.post(url, json={"id_number": adult}, headers=backend).json()
+    assert ok == {"allowed": True, "reason": None, "policy_version": "1.3"}
+    refused = c.post(url, json={"id_number": child}, headers=backend)
+    assert refused.json() == {"allowed": False, "reason": "minor", "policy_version": "1.3"}
+    bad = adult[:-1] + ("0" if adult[-1] != "0" else "1")
+    invalid = c.post(url, json={"id_number": bad}, headers=backend)
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"]["problem"] == "check_digit"
+    for answer in (refused, invalid):
+        assert adult[6:14] not in answer.text and child[6:14] not in answer.text
+
+
+def test_admin_manages_keys_over_http_and_others_cannot(service: Service) -> None:
+    c, admin = service.client, service.auth(Scope.ADMIN)
+    made = c.post("/v1/keys", json={"name": "app-backend", "scopes": ["backend"]}, headers=admin)
+    assert made.status_code == 201
+    key = made.json()
+    assert key["scopes"] == ["backend"] and key["secret"] and key["revoked_at"] is None
+    listed = c.get("/v1/keys", headers=admin).json()
+    assert key["id"] in {k["id"] for k in listed}
+    assert all("secret" not in k for k in listed)
+    fresh = {"Authorization": f"Bearer {key['secret']}"}
+    assert c.get(f"{S1}/events", headers=fresh).status_code == 200
+    assert (
+        c.post("/v1/keys", json={"name": "x", "scopes": ["admin"]}, headers=fresh).status_code
+        == 403
+    )
+    revoked = c.post(f"/v1/keys/{key['id']}:revoke", headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert c.get(f"{S1}/events", headers=fresh).status_code == 401
+    assert c.post("/v1/keys/key_nope:revoke", headers=admin).status_code == 404
+    bad_scope = c.post("/v1/keys", json={"name": "x", "scopes": ["root"]}, headers=admin)
+    assert bad_scope.status_code == 422

@@ -13,7 +13,7 @@ import pytest
 
 import yinsi
 from conftest import DATA, EXAMPLES
-from yinsi.consent import Channel, EventKind, Evidence, InvalidIdNumber, UnknownName
+from yinsi.consent import Channel, EventKind, Evidence, InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.consent.age import check_character
 from yinsi.declaration import DeclarationError, load
 from yinsi.engine import DecisionRequest, Engine, policy_consent_items
@@ -328,3 +328,17 @@ def test_default_url_comes_from_the_environment(
     with Engine() as e:
         e.publish(XY)
         assert e.state(APP, "nobody").accepted_version is None
+
+
+def test_x15_engine_records_the_use_of_a_single_use_consent(yinsi_engine: Engine) -> None:
+    e = yinsi_engine
+    e.accept_policy(APP, "s1", evidence=APP_EVIDENCE)
+    e.grant(APP, "s1", "survey", evidence=APP_EVIDENCE)
+    ask: dict[str, Any] = {"element": "survey_responses", "purpose": "survey", "scenario": "survey"}
+    assert e.decide(APP, "s1", **ask).allowed
+    e.use(APP, "s1", "survey", evidence=APP_EVIDENCE)
+    again = e.decide(APP, "s1", **ask)
+    assert (again.allowed, again.reason) == (False, "no_consent")
+    assert [ev.kind for ev in e.events(APP, "s1")][-1] is EventKind.CONSENT_USED
+    with pytest.raises(NotSingleUse, match="privacy_policy"):
+        e.use(APP, "s1", "privacy_policy", evidence=APP_EVIDENCE)

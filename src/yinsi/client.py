@@ -1,24 +1,37 @@
 """``YinsiClient`` and ``AsyncYinsiClient``: the :class:`~yinsi.Engine` methods over HTTP.
 
 The same names and signatures as the engine for publish, accept_policy, decline_policy,
-grant, withdraw, state, decide and decide_batch, returning the same domain types
-(``publish`` returns the service's version record as a dict). A 422 naming an unknown
-element, purpose, consent item, … raises :class:`~yinsi.consent.UnknownName`; other
-error answers raise :class:`httpx.HTTPStatusError`.
+grant, withdraw, use, state, events, decide, decide_batch and register_check, returning
+the same domain types. A 422 naming an unknown element, purpose, consent item, …
+raises :class:`~yinsi.consent.UnknownName`; using an item that is not single-use raises
+:class:`~yinsi.consent.NotSingleUse`, an invalid ID number
+:class:`~yinsi.consent.InvalidIdNumber`; other error answers raise
+:class:`httpx.HTTPStatusError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from yinsi.consent import ConsentState, Decision, Evidence, UnknownName
+from yinsi.consent import (
+    Channel,
+    ConsentEvent,
+    ConsentState,
+    Decision,
+    EventKind,
+    Evidence,
+    InvalidIdNumber,
+    NotSingleUse,
+    UnknownName,
+)
 from yinsi.engine import DecisionRequest
+from yinsi.storage import ChangeFlag, PolicyVersion
 
 __all__ = ["AsyncYinsiClient", "YinsiClient"]
 
@@ -46,6 +59,10 @@ def _declaration(declaration: str | Path) -> str:
 def _check(response: httpx.Response) -> Any:
     if response.status_code == 422:
         detail = response.json().get("detail")
+        if isinstance(detail, dict) and detail.get("kind") == "not_single_use":
+            raise NotSingleUse(detail["name"], "")
+        if isinstance(detail, dict) and detail.get("kind") == "id_number":
+            raise InvalidIdNumber("(masked)", detail["problem"], detail["message"])
         if isinstance(detail, dict) and {"kind", "name"} <= detail.keys():
             raise UnknownName(detail["kind"], detail["name"], detail.get("close", ()))
     response.raise_for_status()
@@ -64,6 +81,45 @@ def _state(data: dict[str, Any]) -> ConsentState:
         last_seq=data["last_seq"],
         updated_at=None if updated is None else datetime.fromisoformat(updated),
     )
+
+
+def _policy(data: dict[str, Any]) -> PolicyVersion:
+    return PolicyVersion(
+        app_id=data["app_id"],
+        version=data["version"],
+        content_sha256=data["content_sha256"],
+        effective=date.fromisoformat(data["effective"]),
+        published_at=datetime.fromisoformat(data["published_at"]),
+        previous_version=data["previous_version"],
+        declaration_text="",  # not sent back; the caller has the text it published
+        changes=tuple(ChangeFlag(**c) for c in data["changes"]),
+    )
+
+
+def _event(data: dict[str, Any]) -> ConsentEvent:
+    ev = data["evidence"]
+    return ConsentEvent(
+        app_id=data["app_id"],
+        subject_id=data["subject_id"],
+        kind=EventKind(data["kind"]),
+        policy_version=data["policy_version"],
+        at=datetime.fromisoformat(data["at"]),
+        evidence=Evidence(
+            Channel(ev["channel"]),
+            ev["account"],
+            ev["signature_sha256"],
+            ev["client_ip"],
+            ev["user_agent"],
+        ),
+        consent_id=data["consent_id"],
+        seq=data["seq"],
+    )
+
+
+def _registration(data: dict[str, Any]) -> Decision | None:
+    if data["allowed"]:
+        return None
+    return Decision(False, data["reason"], data["policy_version"])
 
 
 def _decision(data: dict[str, Any]) -> Decision:
@@ -94,33 +150,49 @@ class _Calls:
         return "POST", path, {"evidence": _evidence(evidence)}
 
     @staticmethod
+    def events(app_id: str, subject_id: str) -> Call:
+        return "GET", f"{_subject(app_id, subject_id)}/events", None
+
+    @staticmethod
+    def register_check(app_id: str, id_number: str) -> Call:
+        return "POST", f"/v1/apps/{app_id}/registration:check", {"id_number": id_number}
+
+    @staticmethod
     def decide(app_id: str, subject_id: str, requests: Sequence[DecisionRequest]) -> Call:
         body = [asdict(r) for r in requests]
         return "POST", f"{_subject(app_id, subject_id)}/decisions", body
 
 
 class YinsiClient:
-    """``YinsiClient("https://yinsi.internal", api_key)``; ``transport`` for tests."""
+    """``YinsiClient("https://yinsi.internal", api_key)``.
+
+    ``http`` plugs in a configured :class:`httpx.Client` (proxies, TLS, timeouts, or a
+    test client); its ``base_url`` is used and the key header is added per request.
+    """
 
     def __init__(
-        self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}"},
-            transport=transport,
-        )
+        self._auth = {"Authorization": f"Bearer {api_key}"}
+        self._owned = http is None
+        self._http = http or httpx.Client(base_url=base_url, transport=transport)
 
     def close(self) -> None:
-        self._http.close()
+        """Close the HTTP client, unless it was passed in (its owner closes it)."""
+        if self._owned:
+            self._http.close()
 
     def _send(self, call: Call) -> Any:
         method, path, body = call
-        return _check(self._http.request(method, path, json=body))
+        return _check(self._http.request(method, path, json=body, headers=self._auth))
 
-    def publish(self, declaration: str | Path) -> dict[str, Any]:
-        result: dict[str, Any] = self._send(_Calls.publish(declaration))
-        return result
+    def publish(self, declaration: str | Path) -> PolicyVersion:
+        return _policy(self._send(_Calls.publish(declaration)))
 
     def accept_policy(
         self, app_id: str, subject_id: str, *, version: str | None = None, evidence: Evidence
@@ -144,8 +216,19 @@ class YinsiClient:
             self._send(_Calls.consent(app_id, subject_id, consent_id, "withdraw", evidence))
         )
 
+    def use(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        return _state(self._send(_Calls.consent(app_id, subject_id, consent_id, "use", evidence)))
+
     def state(self, app_id: str, subject_id: str) -> ConsentState:
         return _state(self._send(("GET", _subject(app_id, subject_id), None)))
+
+    def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
+        return [_event(e) for e in self._send(_Calls.events(app_id, subject_id))]
+
+    def register_check(self, app_id: str, id_number: str) -> Decision | None:
+        return _registration(self._send(_Calls.register_check(app_id, id_number)))
 
     def decide(
         self,
@@ -172,24 +255,28 @@ class AsyncYinsiClient:
     """:class:`YinsiClient` with ``await``; ``transport`` e.g. ``httpx.ASGITransport(app)``."""
 
     def __init__(
-        self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}"},
-            transport=transport,
-        )
+        self._auth = {"Authorization": f"Bearer {api_key}"}
+        self._owned = http is None
+        self._http = http or httpx.AsyncClient(base_url=base_url, transport=transport)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        """Close the HTTP client, unless it was passed in (its owner closes it)."""
+        if self._owned:
+            await self._http.aclose()
 
     async def _send(self, call: Call) -> Any:
         method, path, body = call
-        return _check(await self._http.request(method, path, json=body))
+        return _check(await self._http.request(method, path, json=body, headers=self._auth))
 
-    async def publish(self, declaration: str | Path) -> dict[str, Any]:
-        result: dict[str, Any] = await self._send(_Calls.publish(declaration))
-        return result
+    async def publish(self, declaration: str | Path) -> PolicyVersion:
+        return _policy(await self._send(_Calls.publish(declaration)))
 
     async def accept_policy(
         self, app_id: str, subject_id: str, *, version: str | None = None, evidence: Evidence
@@ -215,8 +302,20 @@ class AsyncYinsiClient:
         call = _Calls.consent(app_id, subject_id, consent_id, "withdraw", evidence)
         return _state(await self._send(call))
 
+    async def use(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        call = _Calls.consent(app_id, subject_id, consent_id, "use", evidence)
+        return _state(await self._send(call))
+
     async def state(self, app_id: str, subject_id: str) -> ConsentState:
         return _state(await self._send(("GET", _subject(app_id, subject_id), None)))
+
+    async def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
+        return [_event(e) for e in await self._send(_Calls.events(app_id, subject_id))]
+
+    async def register_check(self, app_id: str, id_number: str) -> Decision | None:
+        return _registration(await self._send(_Calls.register_check(app_id, id_number)))
 
     async def decide(
         self,

@@ -44,6 +44,7 @@ from yinsi.consent import (
     Decision,
     EventKind,
     Evidence,
+    NotSingleUse,
     RuleBook,
     Rules,
     UnknownName,
@@ -287,6 +288,25 @@ class Engine:
             EventKind.CONSENT_WITHDRAWN, app_id, subject_id, consent_id, evidence, actor
         )
 
+    def use(
+        self,
+        app_id: str,
+        subject_id: str,
+        consent_id: str,
+        *,
+        evidence: Evidence,
+        actor: str | None = None,
+    ) -> ConsentState:
+        """Record that a single-use consent (``asked: each_time``, X15) was used up.
+
+        Call it after the processing an allowed decision relied on; the next decision
+        needing the item says ``no_consent`` until the user grants it again. Raises
+        :class:`~yinsi.consent.NotSingleUse` for an item granted once for all uses.
+        """
+        return self._consent_event(
+            EventKind.CONSENT_USED, app_id, subject_id, consent_id, evidence, actor
+        )
+
     def state(self, app_id: str, subject_id: str) -> ConsentState:
         """The subject's current state; the empty state for a subject never seen."""
         with self._uow() as uow:
@@ -339,6 +359,10 @@ class Engine:
             for r in requests
         ]
 
+    def current_version(self, app_id: str) -> str:
+        """The latest published policy version of the app (raises UnknownName for an app)."""
+        return self._app(app_id).book.current.version
+
     def register_check(
         self, app_id: str, id_number: str, *, today: date | None = None
     ) -> Decision | None:
@@ -373,6 +397,8 @@ class Engine:
             version = self._version(app_id, rules.version)
             if consent_id not in version.consent_ids:
                 raise UnknownName("consent item", consent_id, version.consent_ids)
+            if kind is EventKind.CONSENT_USED and consent_id not in rules.each_time:
+                raise NotSingleUse(consent_id, rules.version)
             self._appender(uow, app_id, subject_id, evidence, actor)(kind, version, consent_id)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()

@@ -5,7 +5,7 @@ of work for keys, the policy list and the audit log) and let :mod:`yinsi.api.err
 what is raised. Writes are audited by the engine under the API key's id.
 """
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 
 from yinsi import __version__
 from yinsi.api import errors
@@ -15,10 +15,16 @@ from yinsi.api.models import (
     ConsentBody,
     DecisionOut,
     DecisionRequestBody,
+    EventOut,
     Health,
+    KeyBody,
+    KeyOut,
+    NewKeyOut,
     PolicyAnswerBody,
     PolicyVersionOut,
     PublishBody,
+    RegistrationCheckBody,
+    RegistrationCheckOut,
     StateOut,
 )
 from yinsi.engine import Engine
@@ -100,6 +106,39 @@ def create_app(engine: Engine, units: UnitsOfWork) -> FastAPI:
             engine.withdraw(app_id, subject_id, consent_id, evidence=evidence, actor=key.id)
         )
 
+    @app.post(SUBJECT + "/consents/{consent_id}:use", tags=["consents"])
+    def use(
+        app_id: str,
+        subject_id: str,
+        consent_id: str,
+        body: ConsentBody,
+        request: Request,
+        key: Backend,
+    ) -> StateOut:
+        """X15: a single-use consent (asked each time) was used up by the processing."""
+        evidence = body.evidence.evidence(_client_ip(request))
+        return StateOut.of(
+            engine.use(app_id, subject_id, consent_id, evidence=evidence, actor=key.id)
+        )
+
+    @app.get(SUBJECT + "/events", tags=["consents"])
+    def events(app_id: str, subject_id: str, _: Reader) -> list[EventOut]:
+        """The subject's ledger in order, with the evidence of each event (X41)."""
+        return [EventOut.of(e) for e in engine.events(app_id, subject_id)]
+
+    @app.post("/v1/apps/{app_id}/registration:check", tags=["decisions"])
+    def registration_check(
+        app_id: str, body: RegistrationCheckBody, _: Backend
+    ) -> RegistrationCheckOut:
+        """X04: refuse registering a minor; the ID number is neither stored nor logged."""
+        refusal = engine.register_check(app_id, body.id_number)
+        if refusal is None:
+            version = engine.current_version(app_id)
+            return RegistrationCheckOut(allowed=True, reason=None, policy_version=version)
+        return RegistrationCheckOut(
+            allowed=False, reason=refusal.reason, policy_version=refusal.policy_version
+        )
+
     @app.get(SUBJECT, tags=["consents"])
     def state(app_id: str, subject_id: str, _: Reader) -> StateOut:
         return StateOut.of(engine.state(app_id, subject_id))
@@ -110,6 +149,27 @@ def create_app(engine: Engine, units: UnitsOfWork) -> FastAPI:
     ) -> list[DecisionOut]:
         requests = [r.request() for r in body]
         return [DecisionOut.of(d) for d in engine.decide_batch(app_id, subject_id, requests)]
+
+    @app.post("/v1/keys", status_code=status.HTTP_201_CREATED, tags=["keys"])
+    def create_key(body: KeyBody, key: Admin) -> NewKeyOut:
+        with units() as uow:
+            made, secret = uow.api_keys.create(body.name, body.scopes, actor=key.id)
+            uow.commit()
+        return NewKeyOut(**KeyOut.of(made).model_dump(), secret=secret)
+
+    @app.get("/v1/keys", tags=["keys"])
+    def list_keys(_: Admin) -> list[KeyOut]:
+        with units() as uow:
+            return [KeyOut.of(k) for k in uow.api_keys.list()]
+
+    @app.post("/v1/keys/{key_id}:revoke", tags=["keys"])
+    def revoke_key(key_id: str, key: Admin) -> KeyOut:
+        with units() as uow:
+            revoked = uow.api_keys.revoke(key_id, actor=key.id)
+            uow.commit()
+        if revoked is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no API key {key_id!r}")
+        return KeyOut.of(revoked)
 
     @app.get("/v1/audit/verify", tags=["audit"])
     def audit_verify(_: Auditor) -> AuditVerifyOut:

@@ -1,9 +1,14 @@
 """Domain and storage errors mapped to HTTP answers, so no known error becomes a 500.
 
-UnknownName             422 {"detail": {"kind", "name", "close"}}
+UnknownName             422 {"detail": {"kind", "name", "close", "message"}}
+NotSingleUse            422 {"detail": {"kind": "not_single_use", "name", "message"}}
+InvalidIdNumber         422 {"detail": {"kind": "id_number", "problem", "message"}} (masked)
 DeclarationError        422 {"detail": {"problems": ["FILE:LINE:COL: message", …]}}
 PolicyVersionConflict   409 {"detail": message}
 StorageNotMigrated      503 {"detail": message (says to run `yinsi db upgrade`)}
+
+A body that does not fit its schema keeps FastAPI's standard 422 shape,
+``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``, whose ``loc`` names the field.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from yinsi.consent import UnknownName
+from yinsi.consent import InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.declaration import DeclarationError
 from yinsi.storage import PolicyVersionConflict, StorageNotMigrated
 
@@ -19,6 +24,18 @@ from yinsi.storage import PolicyVersionConflict, StorageNotMigrated
 async def _unknown_name(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UnknownName)
     detail = {"kind": exc.kind, "name": exc.name, "close": list(exc.close), "message": str(exc)}
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _not_single_use(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotSingleUse)
+    detail = {"kind": "not_single_use", "name": exc.consent_id, "message": str(exc)}
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _invalid_id_number(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidIdNumber)
+    detail = {"kind": "id_number", "problem": exc.problem, "message": str(exc)}
     return JSONResponse({"detail": detail}, status_code=422)
 
 
@@ -38,6 +55,8 @@ async def _not_migrated(_: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownName, _unknown_name)
+    app.add_exception_handler(NotSingleUse, _not_single_use)
+    app.add_exception_handler(InvalidIdNumber, _invalid_id_number)
     app.add_exception_handler(DeclarationError, _invalid_declaration)
     app.add_exception_handler(PolicyVersionConflict, _conflict)
     app.add_exception_handler(StorageNotMigrated, _not_migrated)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from yinsi.consent import Channel, ConsentState, Decision, Evidence
+from yinsi.consent import Channel, ConsentEvent, ConsentState, Decision, EventKind, Evidence
 from yinsi.engine import DecisionRequest
-from yinsi.storage import PolicyVersion
+from yinsi.storage import ApiKey, PolicyVersion, Scope
 
 
 class PublishBody(BaseModel):
@@ -92,6 +93,15 @@ class StateOut(BaseModel):
         )
 
 
+class ChangeFlagOut(BaseModel):
+    section: str
+    key: str
+    kind: str
+    field: str | None
+    material: bool
+    reason: str
+
+
 class PolicyVersionOut(BaseModel):
     app_id: str
     version: str
@@ -100,6 +110,7 @@ class PolicyVersionOut(BaseModel):
     published_at: datetime
     previous_version: str | None
     material: bool
+    changes: list[ChangeFlagOut] = Field(description="Changes against the previous version.")
 
     @classmethod
     def of(cls, p: PolicyVersion) -> PolicyVersionOut:
@@ -111,6 +122,7 @@ class PolicyVersionOut(BaseModel):
             published_at=p.published_at,
             previous_version=p.previous_version,
             material=p.material,
+            changes=[ChangeFlagOut(**asdict(c)) for c in p.changes],
         )
 
 
@@ -123,3 +135,83 @@ class AuditVerifyOut(BaseModel):
 
 class Health(BaseModel):
     status: str = "ok"
+
+
+class EvidenceOut(BaseModel):
+    channel: Channel
+    account: str | None
+    signature_sha256: str | None
+    client_ip: str | None
+    user_agent: str | None
+
+
+class EventOut(BaseModel):
+    """One ledger event with its evidence (X41)."""
+
+    app_id: str
+    subject_id: str
+    seq: int | None
+    kind: EventKind
+    policy_version: str
+    at: datetime
+    consent_id: str | None
+    evidence: EvidenceOut
+
+    @classmethod
+    def of(cls, e: ConsentEvent) -> EventOut:
+        ev = e.evidence
+        return cls(
+            app_id=e.app_id,
+            subject_id=e.subject_id,
+            seq=e.seq,
+            kind=e.kind,
+            policy_version=e.policy_version,
+            at=e.at,
+            consent_id=e.consent_id,
+            evidence=EvidenceOut(
+                channel=ev.channel,
+                account=ev.account,
+                signature_sha256=ev.signature_sha256,
+                client_ip=ev.client_ip,
+                user_agent=ev.user_agent,
+            ),
+        )
+
+
+class RegistrationCheckBody(BaseModel):
+    """X04. The ID number is checked and forgotten: never stored, logged or echoed."""
+
+    id_number: str = Field(min_length=1, max_length=32)
+
+
+class RegistrationCheckOut(BaseModel):
+    allowed: bool
+    reason: str | None = Field(description="``minor`` when refused, else null.")
+    policy_version: str | None
+
+
+class KeyBody(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[Scope] = Field(min_length=1)
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    scopes: list[Scope]
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, k: ApiKey) -> KeyOut:
+        return cls(
+            id=k.id,
+            name=k.name,
+            scopes=sorted(k.scopes),
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
+        )
+
+
+class NewKeyOut(KeyOut):
+    secret: str = Field(description="Shown once; only its SHA-256 is stored.")

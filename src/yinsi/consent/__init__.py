@@ -10,7 +10,7 @@ from yinsi.consent.age import (
 )
 from yinsi.consent.decision import Decision, Reason
 from yinsi.consent.engine import RuleBook, decide, may_call_sdk, sdk_manifest, single_use
-from yinsi.consent.errors import ConsentError, InvalidIdNumber, UnknownName
+from yinsi.consent.errors import ConsentError, InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.consent.ledger import (
     Channel,
     ConsentEvent,
@@ -32,6 +32,7 @@ __all__ = [
     "Evidence",
     "IdNumber",
     "InvalidIdNumber",
+    "NotSingleUse",
     "Reason",
     "Rule",
     "RuleBook",

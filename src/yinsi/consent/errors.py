@@ -3,6 +3,7 @@
     ConsentError                 base of everything below
     ├── UnknownName              a scenario, element, purpose, SDK, consent item or policy
     │                            version the rules do not know (the API answers 422)
+    ├── NotSingleUse             ``use`` of a consent item that is not asked each time (422)
     └── InvalidIdNumber          not a valid GB 11643-1999 resident ID number (masked)
 
 Messages never carry a full ID number: :class:`InvalidIdNumber` shows a masked form.
@@ -43,3 +44,15 @@ class InvalidIdNumber(ConsentError, ValueError):
         self.masked = masked
         self.problem = problem
         super().__init__(f"ID number {masked}: {detail}")
+
+
+class NotSingleUse(ConsentError, ValueError):
+    """``use`` was called for a consent item granted once for all uses (not ``each_time``)."""
+
+    def __init__(self, consent_id: str, version: str) -> None:
+        self.consent_id = consent_id
+        self.version = version
+        super().__init__(
+            f"consent item {consent_id!r} is not single-use under policy {version}: only items "
+            "with `asked: each_time` are used up (X15); a grant of this item stays until withdrawn"
+        )
