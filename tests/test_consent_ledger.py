@@ -14,11 +14,20 @@ from yinsi.consent import Channel, ConsentEvent, ConsentState, EventKind, Eviden
 APP, SUBJECT = "app", "s1"
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 ITEM_KINDS = (EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN, EventKind.CONSENT_USED)
+ELEMENT_KINDS = (EventKind.PROCESSING_RESTRICTED, EventKind.RESTRICTION_LIFTED)
 
 
 def event(kind: EventKind, version: str, consent: str | None, i: int) -> ConsentEvent:
+    """``consent`` is the consent item of item events and the element of restrictions."""
     return ConsentEvent(
-        APP, SUBJECT, kind, version, T0 + timedelta(seconds=i), Evidence(Channel.APP), consent
+        APP,
+        SUBJECT,
+        kind,
+        version,
+        T0 + timedelta(seconds=i),
+        Evidence(Channel.APP),
+        consent if kind in ITEM_KINDS else None,
+        element=(consent if consent != "c" else "*") if kind in ELEMENT_KINDS else None,
     )
 
 
@@ -34,10 +43,7 @@ def ledgers(draw: st.DrawFn) -> list[ConsentEvent]:
             max_size=30,
         )
     )
-    return [
-        event(kind, version, consent if kind in ITEM_KINDS else None, i)
-        for i, (kind, version, consent) in enumerate(steps)
-    ]
+    return [event(kind, version, consent, i) for i, (kind, version, consent) in enumerate(steps)]
 
 
 @dataclass
@@ -49,6 +55,7 @@ class Model:
     granted: set[str] = field(default_factory=set)
     withdrawn: set[str] = field(default_factory=set)
     ever_granted: set[str] = field(default_factory=set)
+    restricted: set[str] = field(default_factory=set)
     last_seq: int = 0
 
     def step(self, e: ConsentEvent) -> None:
@@ -68,6 +75,15 @@ class Model:
             if c in self.granted:
                 self.granted.remove(c)
                 self.withdrawn.add(c)
+        elif e.kind is EventKind.PROCESSING_RESTRICTED:
+            assert e.element is not None
+            self.restricted.add(e.element)
+        elif e.kind is EventKind.RESTRICTION_LIFTED:
+            assert e.element is not None
+            if e.element == "*":
+                self.restricted.clear()
+            else:
+                self.restricted.discard(e.element)
         else:
             assert c is not None
             self.granted.discard(c)
@@ -87,6 +103,7 @@ def test_replay_equals_incremental_apply_and_the_model(ledger: list[ConsentEvent
         assert state.declined_version == model.declined
         assert state.granted == model.granted
         assert state.withdrawn == model.withdrawn
+        assert state.restricted == model.restricted
         assert state.last_seq == model.last_seq
         assert state.updated_at == e.at
         # Only something once granted can be withdrawn; granted and withdrawn are disjoint.
@@ -99,14 +116,26 @@ def test_replay_equals_incremental_apply_and_the_model(ledger: list[ConsentEvent
 def test_store_assigned_seq_is_kept(ledger: list[ConsentEvent], start: int) -> None:
     numbered = [
         ConsentEvent(
-            e.app_id, e.subject_id, e.kind, e.policy_version, e.at, e.evidence, e.consent_id, seq
+            e.app_id,
+            e.subject_id,
+            e.kind,
+            e.policy_version,
+            e.at,
+            e.evidence,
+            e.consent_id,
+            seq,
+            e.element,
         )
         for seq, e in enumerate(ledger, start=start)
     ]
     state = replay(APP, SUBJECT, numbered)
     assert state.last_seq == (start + len(ledger) - 1 if ledger else 0)
     unnumbered = replay(APP, SUBJECT, ledger)
-    assert (state.granted, state.withdrawn) == (unnumbered.granted, unnumbered.withdrawn)
+    assert (state.granted, state.withdrawn, state.restricted) == (
+        unnumbered.granted,
+        unnumbered.withdrawn,
+        unnumbered.restricted,
+    )
 
 
 def test_withdrawing_a_never_granted_item_does_not_mark_it_withdrawn() -> None:
@@ -138,5 +167,14 @@ def test_events_of_another_subject_are_refused() -> None:
 @pytest.mark.parametrize("kind", list(EventKind))
 def test_consent_id_is_required_exactly_for_item_events(kind: EventKind) -> None:
     wrong = None if kind in ITEM_KINDS else "a"
+    element = "name" if kind in ELEMENT_KINDS else None
     with pytest.raises(ValueError, match=kind.value):
-        ConsentEvent(APP, SUBJECT, kind, "1.0", T0, Evidence(Channel.APP), wrong)
+        ConsentEvent(APP, SUBJECT, kind, "1.0", T0, Evidence(Channel.APP), wrong, element=element)
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+def test_element_is_required_exactly_for_restriction_events(kind: EventKind) -> None:
+    consent = "a" if kind in ITEM_KINDS else None
+    wrong = None if kind in ELEMENT_KINDS else "name"
+    with pytest.raises(ValueError, match=kind.value):
+        ConsentEvent(APP, SUBJECT, kind, "1.0", T0, Evidence(Channel.APP), consent, element=wrong)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 from yinsi.consent.decision import Decision, Reason
 from yinsi.consent.errors import UnknownName
-from yinsi.consent.ledger import ConsentState
+from yinsi.consent.ledger import ALL_ELEMENTS, ConsentState
 from yinsi.consent.rules import Rules
 from yinsi.taxonomy import LegalBasis
 
@@ -85,7 +85,9 @@ def _decide(
     if rule is None:
         names.check_names(scenario, element, purpose)
         return Decision(False, _NOT_DECLARED, version)
-    if restricted:
+    if restricted or (
+        state.restricted and (element in state.restricted or ALL_ELEMENTS in state.restricted)
+    ):
         if purpose in rules.restricted_purposes:
             return Decision(True, _RESTRICTION_BASIS, version)
         return Decision(False, _RESTRICTED, version)

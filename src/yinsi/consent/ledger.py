@@ -23,11 +23,21 @@ class EventKind(StrEnum):
     """A single-use grant (consent item ``asked: each_time``, X15) was used up by the
     processing it allowed; the next use needs a fresh grant. Not a withdrawal: earlier
     processing was lawful and the item is not marked withdrawn."""
+    PROCESSING_RESTRICTED = "processing_restricted"
+    """An element (or ``*``: all PI of the subject) is kept only because a retention rule or
+    legal hold requires it, or deletion is infeasible: every processing except storage and
+    security stops (PIPL Art. 47 para. 2, X28). Recorded by the rights executor."""
+    RESTRICTION_LIFTED = "restriction_lifted"
+    """The restricted data is gone (the hold ended and it was erased), or the hold was lifted."""
 
 
 _ITEM_KINDS = frozenset(
     {EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN, EventKind.CONSENT_USED}
 )
+_ELEMENT_KINDS = frozenset({EventKind.PROCESSING_RESTRICTED, EventKind.RESTRICTION_LIFTED})
+
+ALL_ELEMENTS = "*"
+"""The ``element`` of a restriction covering all PI of the subject (e.g. after cancellation)."""
 
 
 class Channel(StrEnum):
@@ -52,7 +62,8 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class ConsentEvent:
-    """One thing a subject did. ``consent_id`` is set for grant/withdraw/use, else None."""
+    """One thing a subject did, or yinsi did for them. ``consent_id`` is set for
+    grant/withdraw/use, ``element`` for a restriction and its lifting, else None."""
 
     app_id: str
     subject_id: str
@@ -63,11 +74,16 @@ class ConsentEvent:
     consent_id: str | None = None
     seq: int | None = None
     """Position in the subject's ledger, assigned by the store on append (1, 2, …)."""
+    element: str | None = None
 
     def __post_init__(self) -> None:
         needs_item = self.kind in _ITEM_KINDS
         if needs_item != (self.consent_id is not None):
             what = "needs a consent_id" if needs_item else "must not carry a consent_id"
+            raise ValueError(f"{self.kind.value} event {what}")
+        needs_element = self.kind in _ELEMENT_KINDS
+        if needs_element != (self.element is not None):
+            what = "needs an element" if needs_element else "must not carry an element"
             raise ValueError(f"{self.kind.value} event {what}")
 
 
@@ -84,6 +100,8 @@ class ConsentState:
     granted: frozenset[str] = field(default_factory=frozenset)
     withdrawn: frozenset[str] = field(default_factory=frozenset)
     """Consent items granted once and since withdrawn (reason ``consent_withdrawn``)."""
+    restricted: frozenset[str] = field(default_factory=frozenset)
+    """Elements whose processing is restricted (X28); ``*`` restricts all of them."""
     last_seq: int = 0
     updated_at: datetime | None = None
 
@@ -117,6 +135,13 @@ def apply(state: ConsentState, event: ConsentEvent) -> ConsentState:
         case EventKind.CONSENT_USED:
             assert event.consent_id is not None
             return replace(base, granted=state.granted - {event.consent_id})
+        case EventKind.PROCESSING_RESTRICTED:
+            assert event.element is not None
+            return replace(base, restricted=state.restricted | {event.element})
+        case EventKind.RESTRICTION_LIFTED:
+            assert event.element is not None
+            lifted = state.restricted if event.element == ALL_ELEMENTS else {event.element}
+            return replace(base, restricted=state.restricted - lifted)
 
 
 def replay(app_id: str, subject_id: str, events: Iterable[ConsentEvent]) -> ConsentState:

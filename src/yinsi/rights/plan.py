@@ -1,0 +1,67 @@
+"""An execution plan: the steps a rights request takes, persisted before the first effect.
+
+A plan is made once (its keys resolved by walking the data map) and stored with every
+step; running it marks each step ``running`` then ``done`` with its outcome. After a crash
+(kill -9 mid-way) the run resumes at the first step not ``done``; every step is idempotent
+(erasing erased keys changes nothing; the processor gets the same idempotency key), so
+repeating the one that was running when the process died is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    EXPORT = "export"
+    """Read the records and add them to the export archive."""
+    ERASE = "erase"
+    """Erase the records (row delete or per-field strategies)."""
+    RESTRICT = "restrict"
+    """Record a restriction for held elements (X28) in the ledger."""
+    CORRECT = "correct"
+    WITHDRAW = "withdraw"
+    """Record a consent withdrawal in the ledger."""
+    NOTIFY = "notify"
+    """Send an erasure instruction to a processor and record its confirmation (X21)."""
+    REVIEW = "review"
+    """A person answers (complaint, contest of an automated decision, explanation)."""
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One idempotent unit of work of a plan."""
+
+    request_id: str
+    n: int
+    """Position in the plan, from 1; steps run in this order."""
+    action: Action
+    dataset: str | None = None
+    keys: tuple[str, ...] = ()
+    """The records the step acts on, resolved when the plan was made."""
+    params: dict[str, Any] = field(default_factory=dict)
+    status: StepStatus = StepStatus.PENDING
+    attempts: int = 0
+    outcome: dict[str, Any] = field(default_factory=dict)
+    """What the step did: counts, confirmation reference, error message."""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    def started(self, at: datetime) -> Step:
+        return replace(self, status=StepStatus.RUNNING, attempts=self.attempts + 1, started_at=at)
+
+    def finished(self, at: datetime, outcome: dict[str, Any]) -> Step:
+        return replace(self, status=StepStatus.DONE, outcome=outcome, finished_at=at)
+
+    def failed(self, at: datetime, error: str) -> Step:
+        return replace(self, status=StepStatus.FAILED, outcome={"error": error}, finished_at=at)
