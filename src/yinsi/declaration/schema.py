@@ -7,8 +7,9 @@ the loader turns into ``FILE:LINE:COL``. ``yinsi schema`` prints this as JSON Sc
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -85,6 +86,16 @@ class Duration(Model):
     def approx_days(self) -> int:
         per = {"days": 1, "weeks": 7, "months": 30, "years": 365}[self.unit]
         return self.amount * per
+
+    def after(self, start: date) -> date:
+        """The calendar date this period after ``start`` (month ends clamp: Jan 31 + 1m = Feb 28)."""
+        if self.unit in ("days", "weeks"):
+            return start + timedelta(days=self.amount * (7 if self.unit == "weeks" else 1))
+        months = self.amount * (12 if self.unit == "years" else 1)
+        year, month = divmod(start.month - 1 + months, 12)
+        year += start.year
+        last = calendar.monthrange(year, month + 1)[1]
+        return date(year, month + 1, min(start.day, last))
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit[0]}"

@@ -63,6 +63,16 @@ class Connector(ABC):
         the identities sent to the processor.
         """
 
+    def find_keys(self, dataset: Dataset, keys: Sequence[str]) -> list[Record]:
+        """The records with these keys (as :attr:`Record.key` gave them).
+
+        The default serves SQL datasets through :meth:`find` on the primary key; stores
+        whose keys are not a column (Redis, processors) override it.
+        """
+        if dataset.primary_key is None:
+            raise NotImplementedError(f"{type(self).__name__} cannot find records by key")
+        return self.find(dataset, {dataset.primary_key: list(keys)})
+
     @abstractmethod
     def erase(
         self,

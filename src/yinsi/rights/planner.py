@@ -1,0 +1,153 @@
+"""From a verified, approved request and the records found, the plan of steps to run.
+
+Access, copy and transfer export every dataset; deletion and cancellation erase every
+erasable record, children before parents, tell processors to erase theirs, and restrict
+what a hold keeps (X28, X30); withdrawal and opting out of personalisation record the
+withdrawal and erase what was collected under that consent only (X29, X33); a correction
+sets the element wherever it is held (X27). Complaints, contests of automated decisions
+and requests for explanation are answered by a person (X32, X36).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from yinsi.declaration.datamap import DataMap, Dataset, walk_order
+from yinsi.declaration.schema import Declaration
+from yinsi.rights.plan import Action, Step
+from yinsi.rights.requests import InvalidRequest, RightsRequest
+from yinsi.rights.walk import Found, HoldReason
+from yinsi.taxonomy import RightKind
+
+EXPORT_KINDS = frozenset({RightKind.ACCESS, RightKind.COPY, RightKind.TRANSFER})
+ERASE_KINDS = frozenset({RightKind.DELETION, RightKind.CANCEL_ACCOUNT})
+CONSENT_KINDS = frozenset({RightKind.WITHDRAW_CONSENT, RightKind.OPT_OUT_PERSONALISATION})
+REVIEW_KINDS = frozenset(
+    {RightKind.COMPLAINT, RightKind.CONTEST_AUTOMATED_DECISION, RightKind.EXPLANATION}
+)
+ALL = "*"
+
+
+def subset(dataset: Dataset, elements: Iterable[str] | None) -> Dataset | None:
+    """The dataset narrowed to fields holding ``elements`` (None: all), erased field by field.
+
+    A row-level dataset narrowed to some of its elements keeps its rows: only those fields
+    are erased (a field whose strategy is ``delete`` is nulled).
+    """
+    if elements is None:
+        return dataset
+    wanted = set(elements)
+    fields = [f for f in dataset.fields if f.element in wanted]
+    if not fields:
+        return None
+    return dataset.model_copy(update={"fields": fields, "erase": "fields"})
+
+
+def plan(
+    request: RightsRequest,
+    data_map: DataMap,
+    declaration: Declaration,
+    found: Found,
+) -> list[Step]:
+    """The steps of ``request``, numbered from 1; raises :class:`InvalidRequest`."""
+    kind = request.kind
+    steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
+    order = walk_order(data_map)
+    if kind in EXPORT_KINDS:
+        for ds in order:
+            keys = [r.key for r in found.records.get(ds.id, [])]
+            if keys:
+                steps.append((Action.EXPORT, ds.id, keys, {}))
+        steps.append((Action.EXPORT, None, [], {"package": True}))
+    elif kind in ERASE_KINDS:
+        steps += _erasure(order, found, None)
+        if kind is RightKind.CANCEL_ACCOUNT:
+            steps.append((Action.RESTRICT, None, [], {"elements": [ALL], "cancelled": True}))
+    elif kind in CONSENT_KINDS:
+        consent_id = request.consent_id or _personalisation_item(declaration)
+        item = next((c for c in declaration.consents if c.id == consent_id), None)
+        if item is None:
+            raise InvalidRequest(
+                f"unknown consent item {consent_id!r}; items: "
+                + ", ".join(c.id for c in declaration.consents)
+            )
+        steps.append((Action.WITHDRAW, None, [], {"consent_id": item.id}))
+        steps += _erasure(order, found, set(item.elements))
+    elif kind is RightKind.CORRECTION:
+        for element in request.corrections:
+            for ds in order:
+                keys = [r.key for r in found.records.get(ds.id, [])]
+                for f in ds.fields:
+                    if f.element == element and keys:
+                        params: dict[str, object] = {"element": element, "field": f.name}
+                        steps.append((Action.CORRECT, ds.id, keys, params))
+        if not steps:
+            raise InvalidRequest(
+                "no dataset holds "
+                + ", ".join(request.corrections)
+                + ": nothing to correct (check the data map)"
+            )
+    elif kind is RightKind.RESTRICT:
+        steps.append((Action.RESTRICT, None, [], {"elements": [ALL]}))
+    elif kind in REVIEW_KINDS:
+        steps.append((Action.REVIEW, None, [], {}))
+    else:  # pragma: no cover - validate_new refuses the rest
+        raise InvalidRequest(f"no plan for {kind.value}")
+    return [
+        Step(request.id, n, action, dataset, tuple(keys), dict(params))
+        for n, (action, dataset, keys, params) in enumerate(steps, start=1)
+    ]
+
+
+def _erasure(
+    order: list[Dataset], found: Found, elements: set[str] | None
+) -> list[tuple[Action, str | None, list[str], dict[str, object]]]:
+    steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
+    held_elements: dict[str, list[HoldReason]] = {}
+    for ds in reversed(order):  # children before parents: no dangling foreign key
+        narrowed = subset(ds, elements)
+        if narrowed is None and not (elements and set(ds.elements) & elements):
+            continue
+        params: dict[str, object] = {} if elements is None else {"elements": sorted(elements)}
+        keys = found.erasable(ds.id)
+        if ds.table is None and ds.key is None:  # a processor's webhook
+            if found.records.get(ds.id) or ds.elements:
+                steps.append((Action.NOTIFY, ds.id, keys or found.identities["user_id"], params))
+            continue
+        if keys:
+            steps.append((Action.ERASE, ds.id, keys, params))
+        for key, reasons in found.held.get(ds.id, {}).items():
+            del key
+            for f in (narrowed or ds).fields:
+                held_elements.setdefault(f.element, []).extend(reasons)
+    if held_elements:
+        kept = {
+            (r.dataset, r.reason, r.until.isoformat() if r.until else None)
+            for rs in held_elements.values()
+            for r in rs
+        }
+        steps.append(
+            (
+                Action.RESTRICT,
+                None,
+                [],
+                {
+                    "elements": sorted(held_elements),
+                    "kept": [
+                        {"dataset": d, "reason": why, "until": until}
+                        for d, why, until in sorted(kept, key=lambda t: (t[0], t[1]))
+                    ],
+                },
+            )
+        )
+    return steps
+
+
+def _personalisation_item(declaration: Declaration) -> str:
+    for item in declaration.consents:
+        if "personal" in item.id:
+            return item.id
+    raise InvalidRequest(
+        "opting out of personalisation needs the consent item (consent_id): the declaration "
+        "has none whose id mentions 'personal'"
+    )

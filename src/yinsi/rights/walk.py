@@ -1,0 +1,155 @@
+"""Find a subject's records in every store: walk the data map from the subject's identities.
+
+Datasets are read in :func:`~yinsi.declaration.datamap.walk_order`: roots by an identity
+(``users.id = user_id``, ``marketing_leads.phone_hash = phone_hash``), children through
+their parent link (``loans.user_id`` → ``repayments.loan_id``), Redis keys and processors
+by the identities known so far. Identities a dataset ``provides`` (a phone hash read from
+``users``) are added as the walk goes, so a later dataset can be found by them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from yinsi.declaration.datamap import DataMap, Dataset, walk_order
+from yinsi.declaration.schema import RetentionRule
+from yinsi.rights.holds import LegalHold
+from yinsi.rights.ports import Connector, Record
+
+
+@dataclass(frozen=True, slots=True)
+class HoldReason:
+    """Why a record is kept: a retention rule (``rule``) or a legal hold (``hold``)."""
+
+    dataset: str
+    reason: str
+    """Shown to the requester: the rule's basis or the hold's reason."""
+    until: date | None
+    """None: as long as the condition lasts (a loan outstanding, a hold not released)."""
+    rule: str | None = None
+    hold: str | None = None
+
+
+@dataclass(slots=True)
+class Found:
+    """Every record of the subject per dataset, and which of them are held and why."""
+
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    held: dict[str, dict[str, list[HoldReason]]] = field(default_factory=dict)
+    """dataset → record key → reasons."""
+    identities: dict[str, list[str]] = field(default_factory=dict)
+
+    def erasable(self, dataset: str) -> list[str]:
+        held = self.held.get(dataset, {})
+        return [r.key for r in self.records.get(dataset, []) if r.key not in held]
+
+    def held_keys(self, dataset: str) -> list[str]:
+        return list(self.held.get(dataset, {}))
+
+
+def _period_end(rule: RetentionRule, since: date) -> date | None:
+    length = rule.minimum or rule.period
+    if length is None:
+        return None
+    return length.after(since)
+
+
+def hold_reasons(
+    dataset: Dataset,
+    record: Record,
+    rules: Mapping[str, RetentionRule],
+    legal_holds: Sequence[LegalHold],
+    today: date,
+) -> list[HoldReason]:
+    """The reasons ``record`` must be kept today (empty: it may be erased)."""
+    reasons: list[HoldReason] = []
+    for hold in dataset.holds:
+        rule = rules[hold.rule]
+        facts = record.holds.get(hold.rule)
+        basis = rule.basis or rule.label
+        if facts is None:
+            continue
+        if facts.condition or (hold.since is not None and facts.since is None):
+            reasons.append(HoldReason(dataset.id, basis, None, rule=rule.id))
+        elif facts.since is not None:
+            end = _period_end(rule, facts.since)
+            if end is None or today < end:
+                reasons.append(HoldReason(dataset.id, basis, end, rule=rule.id))
+    for legal in legal_holds:
+        if legal.active(today) and legal.dataset in (None, dataset.id):
+            reasons.append(HoldReason(dataset.id, legal.reason, legal.until, hold=legal.id))
+    return reasons
+
+
+def _match(ds: Dataset, data_map: DataMap, found: Found) -> dict[str, list[str]]:
+    if ds.table is not None and ds.subject is not None:
+        return {ds.subject.column: found.identities.get(ds.subject.identity, [])}
+    if ds.table is not None and ds.parent is not None:
+        parent = data_map.dataset(ds.parent.dataset)
+        column = ds.parent.references
+        records = found.records.get(parent.id, [])
+        if column is None or column == parent.primary_key:
+            return {ds.parent.column: [r.key for r in records]}
+        values = [str(r.values[column]) for r in records if r.values.get(column) is not None]
+        return {ds.parent.column: values}
+    names = ds.placeholders or tuple(data_map.identities)
+    return {name: found.identities.get(name, []) for name in names}
+
+
+def find(
+    data_map: DataMap,
+    connectors: Mapping[str, Connector],
+    subject_id: str,
+    *,
+    rules: Mapping[str, RetentionRule],
+    legal_holds: Sequence[LegalHold] = (),
+    today: date,
+) -> Found:
+    """Every record of the subject in every dataset, with holds evaluated for ``today``.
+
+    A record whose parent record is held is held too, for the same reasons (a repayment of
+    a loan kept for five years is kept with it).
+    """
+    found = Found(identities={"user_id": [subject_id]})
+    for ds in walk_order(data_map):
+        match = _match(ds, data_map, found)
+        if not any(match.values()):
+            found.records[ds.id] = []
+            continue
+        records = connectors[ds.store].find(ds, match)
+        found.records[ds.id] = records
+        for record in records:
+            for identity, column in ds.provides.items():
+                value = record.values.get(column)
+                known = found.identities.setdefault(identity, [])
+                if value is not None and str(value) not in known:
+                    known.append(str(value))
+            reasons = hold_reasons(ds, record, rules, legal_holds, today)
+            reasons += _inherited(ds, record, data_map, found)
+            if reasons:
+                found.held.setdefault(ds.id, {})[record.key] = reasons
+    return found
+
+
+def _inherited(ds: Dataset, record: Record, data_map: DataMap, found: Found) -> list[HoldReason]:
+    if ds.parent is None:
+        return []
+    parent = data_map.dataset(ds.parent.dataset)
+    held = found.held.get(parent.id, {})
+    if not held:
+        return []
+    link = record.values.get(ds.parent.column)
+    if link is None:
+        return []
+    column = ds.parent.references
+    for prec in found.records.get(parent.id, []):
+        by_key = column is None or column == parent.primary_key
+        value = prec.key if by_key else prec.values.get(str(column))
+        if str(value) == str(link) and prec.key in held:
+            return [
+                HoldReason(ds.id, r.reason, r.until, rule=r.rule, hold=r.hold)
+                for r in held[prec.key]
+            ]
+    return []
