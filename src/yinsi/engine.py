@@ -39,6 +39,7 @@ from typing import Self
 from sqlalchemy.engine import Engine as SqlEngine
 
 from yinsi.consent import (
+    ALL_ELEMENTS,
     ConsentEvent,
     ConsentState,
     Decision,
@@ -52,6 +53,7 @@ from yinsi.consent import (
     compile_rules,
 )
 from yinsi.declaration import Declaration, loads
+from yinsi.security import JsonValue
 from yinsi.storage import (
     PolicyVersion,
     SqlUnitOfWork,
@@ -114,6 +116,7 @@ class _Version:
     rules: Rules
     consent_ids: frozenset[str]
     policy_items: tuple[str, ...]
+    declaration: Declaration
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +362,47 @@ class Engine:
             for r in requests
         ]
 
+    def declaration(self, app_id: str, version: str | None = None) -> Declaration:
+        """A published declaration (the latest by default); raises UnknownName."""
+        return self._version(app_id, version).declaration
+
+    def restrict(
+        self,
+        app_id: str,
+        subject_id: str,
+        elements: Sequence[str],
+        *,
+        evidence: Evidence,
+        actor: str | None = None,
+    ) -> tuple[ConsentState, list[str]]:
+        """Restrict processing of ``elements`` (``*``: all) for the subject (X28).
+
+        Elements already restricted are not recorded again (a re-run adds nothing).
+        Returns the state and the elements restricted now. Every decision on them is
+        then ``restricted``, except the storage and security purposes.
+        """
+        return self._restriction(
+            EventKind.PROCESSING_RESTRICTED, app_id, subject_id, elements, evidence, actor
+        )
+
+    def lift_restriction(
+        self,
+        app_id: str,
+        subject_id: str,
+        elements: Sequence[str],
+        *,
+        evidence: Evidence,
+        actor: str | None = None,
+    ) -> tuple[ConsentState, list[str]]:
+        """Lift restrictions (the held data was erased, or the hold released)."""
+        return self._restriction(
+            EventKind.RESTRICTION_LIFTED, app_id, subject_id, elements, evidence, actor
+        )
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A unit of work on the engine's database (for services beside the engine)."""
+        return self._uow()
+
     def current_version(self, app_id: str) -> str:
         """The latest published policy version of the app (raises UnknownName for an app)."""
         return self._app(app_id).book.current.version
@@ -404,6 +448,32 @@ class Engine:
             uow.commit()
         return state
 
+    def _restriction(
+        self,
+        kind: EventKind,
+        app_id: str,
+        subject_id: str,
+        elements: Sequence[str],
+        evidence: Evidence,
+        actor: str | None,
+    ) -> tuple[ConsentState, list[str]]:
+        with self._uow() as uow:
+            state = uow.ledger.state(app_id, subject_id)
+            version = self._version(app_id, state.accepted_version)
+            if kind is EventKind.PROCESSING_RESTRICTED:
+                todo = [e for e in dict.fromkeys(elements) if e not in state.restricted]
+            else:
+                todo = [
+                    e
+                    for e in dict.fromkeys(elements)
+                    if e in state.restricted or (e == ALL_ELEMENTS and state.restricted)
+                ]
+            for element in todo:
+                self._append(uow, app_id, subject_id, kind, version, evidence, None, actor, element)
+            state = uow.ledger.state(app_id, subject_id)
+            uow.commit()
+        return state, todo
+
     def _appender(
         self,
         uow: UnitOfWork,
@@ -429,6 +499,7 @@ class Engine:
         evidence: Evidence,
         consent_id: str | None,
         actor: str | None,
+        element: str | None = None,
     ) -> None:
         stored = uow.ledger.append(
             ConsentEvent(
@@ -439,19 +510,19 @@ class Engine:
                 at=self._clock(),
                 evidence=evidence,
                 consent_id=consent_id,
+                element=element,
             )
         )
+        details: dict[str, JsonValue] = {
+            "seq": stored.seq,
+            "policy_version": stored.policy_version,
+            "consent_id": consent_id,
+            "channel": evidence.channel.value,
+        }
+        if element is not None:
+            details["element"] = element
         uow.audit.append(
-            actor or self._actor,
-            f"consent.{kind.value}",
-            app_id,
-            subject_id,
-            details={
-                "seq": stored.seq,
-                "policy_version": stored.policy_version,
-                "consent_id": consent_id,
-                "channel": evidence.channel.value,
-            },
+            actor or self._actor, f"consent.{kind.value}", app_id, subject_id, details=details
         )
 
     def _version(self, app_id: str, version: str | None) -> _Version:
@@ -497,6 +568,7 @@ def _compile(declaration: Declaration) -> _Version:
         rules=compile_rules(declaration),
         consent_ids=frozenset(c.id for c in declaration.consents),
         policy_items=policy_consent_items(declaration),
+        declaration=declaration,
     )
 
 

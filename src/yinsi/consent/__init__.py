@@ -12,6 +12,7 @@ from yinsi.consent.decision import Decision, Reason
 from yinsi.consent.engine import RuleBook, decide, may_call_sdk, sdk_manifest, single_use
 from yinsi.consent.errors import ConsentError, InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.consent.ledger import (
+    ALL_ELEMENTS,
     Channel,
     ConsentEvent,
     ConsentState,
@@ -23,6 +24,7 @@ from yinsi.consent.ledger import (
 from yinsi.consent.rules import Rule, Rules, compile_rules
 
 __all__ = [
+    "ALL_ELEMENTS",
     "Channel",
     "ConsentError",
     "ConsentEvent",
