@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from yinsi.declaration.schema import Id, Model, Text
+from yinsi.taxonomy import RightKind
 
 
 class Strategy(StrEnum):
@@ -169,6 +170,18 @@ class Dataset(Model):
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
+class PreconditionDef(Model):
+    """Refuse requests of ``kind`` while a record of ``dataset`` meets the ``while``
+    condition of its hold on ``rule`` — e.g. no account cancellation while a loan is
+    outstanding (W16). ``text`` is what the user is told."""
+
+    id: Id
+    kind: RightKind
+    dataset: Id
+    rule: Id
+    text: Text
+
+
 class DataMap(Model):
     """Where an app's PI lives. One file per app, keyed by the declaration's app id."""
 
@@ -179,6 +192,7 @@ class DataMap(Model):
         default_factory=lambda: ["user_id"],
         description="Identities of a subject. user_id is yinsi's subject id.",
     )
+    preconditions: list[PreconditionDef] = Field(default_factory=list)
 
     def store(self, store_id: str) -> Store:
         return next(s for s in self.stores if s.id == store_id)

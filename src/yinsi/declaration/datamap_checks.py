@@ -75,6 +75,20 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
                     f"no dataset `provides` identity {identity!r}, so nothing can be found by it",
                 )
             )
+    for i, pre in enumerate(data_map.preconditions):
+        target = next((d for d in data_map.datasets if d.id == pre.dataset), None)
+        if target is None:
+            issues.append(
+                Issue(("preconditions", i, "dataset"), f"unknown dataset {pre.dataset!r}")
+            )
+        elif not any(h.rule == pre.rule and h.while_ for h in target.holds):
+            issues.append(
+                Issue(
+                    ("preconditions", i, "rule"),
+                    f"dataset {pre.dataset!r} has no hold on rule {pre.rule!r} with a `while` "
+                    "condition for this precondition to test",
+                )
+            )
     try:
         walk_order(data_map)
     except DataMapCycle as exc:
