@@ -7,137 +7,61 @@ birthday — the rule of 法释〔2006〕1号 第二条 (juvenile criminal cases
 analogy as the conservative reading: a user is still a minor on their 18th birthday.
 
 Nothing here logs, stores or echoes a full ID number; errors and ``repr`` show it masked
-(GB/T 35273-2020 §7.2 display restriction).
+(GB/T 35273-2020 §7.2 display restriction). The GB 11643-1999 checks (check character,
+region, birth date) live in :mod:`yinsi.taxonomy.formats`, shared with corrections.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from yinsi.consent.decision import Reason
 from yinsi.consent.errors import InvalidIdNumber
+from yinsi.taxonomy.formats import IdNumber, InvalidValue, check_character, read_id_number
+from yinsi.taxonomy.formats import mask_id_number as mask
+
+__all__ = [
+    "ADULT_AGE",
+    "CHILD_AGE",
+    "IdNumber",
+    "age_on",
+    "check_character",
+    "check_registration",
+    "is_minor",
+    "is_under_14",
+    "mask",
+    "parse_id_number",
+]
 
 ADULT_AGE = 18
 """The default minimum age; a declaration sets its own (``policy.minimum_age``)."""
 CHILD_AGE = 14
 """PIPL Arts. 28, 31: PI of a child under this age is sensitive."""
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # 2**(17-i) mod 11
-_CHECK = "10X98765432"  # ISO 7064 MOD 11-2: check character for sum mod 11
-# GB/T 2260 province-level codes (the first two digits of the region code).
-_PROVINCES = frozenset(
-    {
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    }
-)
-
-
-def mask(text: str) -> str:
-    """``110105********1234`` for an 18-character number; all stars for anything shorter.
-
-    Showing 6 + 4 characters only when at least 8 stay hidden keeps a mistyped, short
-    number from being echoed almost whole.
-    """
-    if len(text) >= 18:
-        return text[:6] + "*" * (len(text) - 10) + text[-4:]
-    return "*" * len(text)
-
-
-def check_character(first17: str) -> str:
-    """The GB 11643-1999 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class IdNumber:
-    """A valid 18-digit resident ID number. ``repr`` and ``str`` are masked."""
-
-    number: str
-    region: str
-    birth: date
-    sequence: str
-
-    @property
-    def masked(self) -> str:
-        return mask(self.number)
-
-    @property
-    def is_male(self) -> bool:
-        """GB 11643-1999 §4.3: an odd sequence code is assigned to men."""
-        return int(self.sequence[-1]) % 2 == 1
-
-    def __repr__(self) -> str:
-        return f"IdNumber({self.masked!r})"
-
-    def __str__(self) -> str:
-        return self.masked
+# English details of the problem codes of :func:`yinsi.taxonomy.formats.read_id_number`.
+_DETAILS = {
+    "characters": "must be 17 digits followed by a digit or X",
+    "region": "the region code does not start with a province code (GB/T 2260)",
+    "birth_date": "the birth date (digits 7-14) is not valid",
+    "check_digit": "the check digit does not match (GB 11643-1999, ISO 7064 MOD 11-2); "
+    "ask the user to enter the number again",
+}
 
 
 def parse_id_number(text: str, *, today: date | None = None) -> IdNumber:
     """Validate an 18-digit ID number; raise :class:`InvalidIdNumber` saying what is wrong.
 
-    With ``today``, a birth date after it is rejected too.
+    With ``today``, a birth date after it is rejected too. The checks themselves are
+    :func:`yinsi.taxonomy.formats.read_id_number`'s.
     """
-    s = text.strip().upper()
-    masked = mask(s)
-    if len(s) != 18:
-        raise InvalidIdNumber(
-            masked, "length", f"has {len(s)} characters; a resident ID number has 18"
-        )
-    if not (s[:17].isascii() and s[:17].isdigit() and (s[17].isdigit() or s[17] == "X")):
-        raise InvalidIdNumber(masked, "characters", "must be 17 digits followed by a digit or X")
-    if s[:2] not in _PROVINCES:
-        raise InvalidIdNumber(
-            masked, "region", "the region code does not start with a province code (GB/T 2260)"
-        )
     try:
-        birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        birth = None
-    if birth is None or birth.year < 1800 or (today is not None and birth > today):
-        raise InvalidIdNumber(masked, "birth_date", "the birth date (digits 7-14) is not valid")
-    if check_character(s[:17]) != s[17]:
-        raise InvalidIdNumber(
-            masked,
-            "check_digit",
-            "the check digit does not match (GB 11643-1999, ISO 7064 MOD 11-2); "
-            "ask the user to enter the number again",
-        )
-    return IdNumber(number=s, region=s[:6], birth=birth, sequence=s[14:17])
+        return read_id_number(text, today=today)
+    except InvalidValue as invalid:
+        if invalid.problem == "length":
+            detail = f"has {len(text.strip())} characters; a resident ID number has 18"
+        else:
+            detail = _DETAILS[invalid.problem]
+        raise InvalidIdNumber(invalid.value_masked, invalid.problem, detail) from None
 
 
 def _id(value: IdNumber | str) -> IdNumber:

@@ -24,17 +24,22 @@ from yinsi.taxonomy import RightKind
 
 
 class Strategy(StrEnum):
-    """How one value (or one row) is erased. Every strategy is idempotent."""
+    """How one value (or one row) is erased or de-identified; every strategy is
+    idempotent. The value transforms are :func:`yinsi.lifecycle.deidentify.apply`."""
 
     DELETE = "delete"
-    """Delete the whole row / Redis key / hash field."""
+    """Row-level: the connector deletes the row / Redis key / hash field (a SQL column
+    cannot be deleted from a row: it is nulled)."""
     NULL = "null"
+    """The value becomes ``None``."""
     MASK = "mask"
-    """Format-keeping mask, e.g. ``138****1234``."""
+    """Display masking, format-keeping (``138****1234``): see :mod:`yinsi.security.masking`."""
     KEYED_HASH = "keyed_hash"
+    """``h1:`` + 32 hex digits of HMAC-SHA256 under the caller's key: a pseudonym (去标识化)."""
     GENERALISE = "generalise"
-    """Birth date → year, age → band, address → first administrative level."""
+    """A coarser value: birth date → year, age → 10-year band, address → province."""
     ANONYMISE = "anonymise"
+    """``已匿名`` for text, ``None`` for anything else (匿名化, PIPL Art. 73 (4))."""
 
 
 EnvOrText = Annotated[
