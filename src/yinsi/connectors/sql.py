@@ -1,0 +1,309 @@
+"""The SQL adapter of the rights executor: SQLAlchemy 2 Core on PostgreSQL, MariaDB, SQLite.
+
+Each dataset's table is reflected once and cached. Statements are built with Core, never
+by formatting strings; the one exception is a hold's ``while`` condition, written by the
+operator in the data map, which is wrapped in ``CASE WHEN (…) THEN 1 ELSE 0 END``.
+
+Erasure runs in chunks of ``chunk_size`` keys, one short transaction per chunk, so no
+lock is held for long. Per-field erasure reads the chunk's rows ``FOR UPDATE``, applies
+each field's strategy (:func:`yinsi.lifecycle.deidentify.apply`, idempotent) and updates
+only the columns that change: a re-run after a crash updates nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, bindparam, case, text
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select as sql_select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+from yinsi.connectors.sql_errors import connect_error, statement_error
+from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
+from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
+from yinsi.lifecycle.deidentify import DeidentificationError, apply
+from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFacts, Record
+
+CHUNK_SIZE = 500
+"""Keys per IN list and per erase transaction."""
+
+# A `:name` that text() would take for a bind parameter (its own pattern): escaped as `\:`.
+_BIND_LIKE = re.compile(r"(?<![:\w\\]):(\w+)(?![:\w])")
+
+
+class SqlConnector(Connector):
+    """A SQL database of the data map, reached through a SQLAlchemy engine."""
+
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        *,
+        referenced: Mapping[str, Collection[str]] | None = None,
+        chunk_size: int = CHUNK_SIZE,
+        owned: bool = False,
+    ) -> None:
+        """``referenced``: per dataset id, its columns that child datasets' ``parent``
+        links reference (``references:``), returned in each record's values.
+        ``owned``: :meth:`close` disposes the engine (the factory's engines are owned)."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self.store = store.id
+        self._engine = engine
+        self._referenced = {k: tuple(v) for k, v in (referenced or {}).items()}
+        self._chunk = chunk_size
+        self._owned = owned
+        self._tables: dict[tuple[str, str], Table] = {}
+        self._shown = engine.url.render_as_string(hide_password=True)
+
+    # -- the port ---------------------------------------------------------------------
+
+    def find(self, dataset: Dataset, match: Mapping[str, Sequence[str]]) -> list[Record]:
+        table = self._table(dataset)
+        pk = self._pk(table, dataset)
+        names = self._value_columns(dataset)
+        holds = [
+            (
+                table.c[h.since] if h.since else None,
+                case((text(f"({_escape(h.while_)})"), 1), else_=0) if h.while_ else None,
+            )
+            for h in dataset.holds
+        ]
+        selected: list[Any] = [pk, *(table.c[n] for n in names)]
+        for since, condition in holds:
+            selected += [x for x in (since, condition) if x is not None]
+        base = sql_select(*selected).order_by(pk)
+        records: dict[str, Record] = {}
+        doing = f"reading table {dataset.table!r} (dataset {dataset.id!r})"
+        with self._transaction(doing) as conn:
+            for column_name, texts in match.items():
+                column = self._column(table, dataset, column_name)
+                for chunk in _chunks(coerce_all(column, texts), self._chunk):
+                    for row in conn.execute(base.where(column.in_(chunk))):
+                        key = str(row[0])
+                        if key not in records:
+                            records[key] = self._record(dataset, names, holds, key, row)
+        return list(records.values())
+
+    def erase(
+        self,
+        dataset: Dataset,
+        keys: Sequence[str],
+        *,
+        hash_key: bytes,
+        idempotency_key: str,
+    ) -> EraseOutcome:
+        table = self._table(dataset)
+        pk = self._pk(table, dataset)
+        affected = 0
+        for chunk in _chunks(coerce_all(pk, keys), self._chunk):
+            if dataset.erase == "row":
+                doing = f"deleting rows of table {dataset.table!r} (dataset {dataset.id!r})"
+                with self._transaction(doing) as conn:
+                    affected += conn.execute(sql_delete(table).where(pk.in_(chunk))).rowcount
+            elif dataset.fields:
+                columns = ", ".join(f.name for f in dataset.fields)
+                doing = f"erasing columns {columns} of table {dataset.table!r}"
+                with self._transaction(doing) as conn:
+                    affected += self._erase_fields(conn, table, dataset, chunk, hash_key)
+        return EraseOutcome(affected)
+
+    def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
+        table = self._table(dataset)
+        declared = [f.name for f in dataset.fields]
+        if name not in declared:
+            raise ConnectorError(
+                self.store,
+                f"column {name!r} is not a declared field of dataset {dataset.id!r} "
+                f"(declared: {', '.join(declared) or 'none'}); only declared PI can be "
+                "corrected — add it under `fields` in the data map",
+            )
+        pk = self._pk(table, dataset)
+        column = table.c[name]
+        try:
+            new = coerce(column, value)
+        except NotOfType as exc:
+            raise ConnectorError(self.store, f"dataset {dataset.id!r}: {exc}") from None
+        keys = coerce_all(pk, [key])
+        if not keys:
+            return 0
+        doing = f"correcting column {name!r} of table {dataset.table!r}"
+        with self._transaction(doing) as conn:
+            statement = sql_update(table).where(pk == keys[0]).values({column.name: new})
+            return conn.execute(statement).rowcount
+
+    def close(self) -> None:
+        if self._owned:
+            self._engine.dispose()
+
+    # -- tables and rows --------------------------------------------------------------
+
+    def _table(self, dataset: Dataset) -> Table:
+        """The dataset's table, reflected once; every column the dataset names must exist."""
+        if dataset.table is None:
+            raise ConnectorError(
+                self.store, f"dataset {dataset.id!r} has no `table`, which a SQL store needs"
+            )
+        table = self._tables.get((dataset.id, dataset.table))
+        if table is None:
+            table = self._reflect(dataset, dataset.table)
+            self._tables[(dataset.id, dataset.table)] = table
+        missing = [n for n in _named_columns(dataset, self._referenced) if n not in table.c]
+        if missing:
+            raise ConnectorError(
+                self.store,
+                f"table {dataset.table!r} has no column {', '.join(repr(m) for m in missing)}, "
+                f"named by dataset {dataset.id!r}; check its primary_key, fields, subject, "
+                "parent, provides and holds in the data map",
+            )
+        return table
+
+    def _reflect(self, dataset: Dataset, name: str) -> Table:
+        try:
+            with self._transaction(f"reading the structure of table {name!r}") as conn:
+                return Table(name, MetaData(), autoload_with=conn)
+        except NoSuchTableError:
+            raise ConnectorError(
+                self.store,
+                f"table {name!r} of dataset {dataset.id!r} does not exist in {self._shown}; "
+                "check `table` in the data map and that the app's schema is migrated",
+            ) from None
+
+    def _pk(self, table: Table, dataset: Dataset) -> Column[Any]:
+        return table.c[dataset.primary_key or ""]
+
+    def _column(self, table: Table, dataset: Dataset, name: str) -> Column[Any]:
+        if name not in table.c:
+            raise ConnectorError(
+                self.store,
+                f"cannot match rows of dataset {dataset.id!r} by {name!r}: table "
+                f"{dataset.table!r} has no such column",
+            )
+        return table.c[name]
+
+    def _value_columns(self, dataset: Dataset) -> list[str]:
+        names = [f.name for f in dataset.fields]
+        names += dataset.provides.values()
+        if dataset.subject is not None:
+            names.append(dataset.subject.column)
+        if dataset.parent is not None:
+            names.append(dataset.parent.column)
+        names += self._referenced.get(dataset.id, ())
+        return list(dict.fromkeys(names))
+
+    def _record(
+        self,
+        dataset: Dataset,
+        names: list[str],
+        holds: list[tuple[Any, Any]],
+        key: str,
+        row: Any,
+    ) -> Record:
+        values = dict(zip(names, row[1 : 1 + len(names)], strict=True))
+        at = 1 + len(names)
+        facts: dict[str, HoldFacts] = {}
+        for hold, (since, condition) in zip(dataset.holds, holds, strict=True):
+            since_value = condition_value = None
+            if since is not None:
+                since_value, at = row[at], at + 1
+            if condition is not None:
+                condition_value, at = row[at], at + 1
+            try:
+                day = as_date(since_value)
+            except ValueError:
+                raise ConnectorError(
+                    self.store,
+                    f"column {hold.since!r} of table {dataset.table!r} (the `since` of hold "
+                    f"{hold.rule!r}) holds a value that is not a date; point `since` at a "
+                    "date or timestamp column",
+                ) from None
+            facts[hold.rule] = HoldFacts(since=day, condition=bool(condition_value))
+        return Record(dataset=dataset.id, key=key, values=values, holds=facts)
+
+    def _erase_fields(
+        self,
+        conn: Connection,
+        table: Table,
+        dataset: Dataset,
+        keys: list[object],
+        hash_key: bytes,
+    ) -> int:
+        pk = self._pk(table, dataset)
+        fields = [(table.c[f.name], f) for f in dataset.fields]
+        query = sql_select(pk, *(c for c, _ in fields)).where(pk.in_(keys)).with_for_update()
+        groups: dict[tuple[str, ...], list[tuple[object, dict[str, object]]]] = {}
+        for row in conn.execute(query):
+            changes: dict[str, object] = {}
+            for (column, field), old in zip(fields, row[1:], strict=True):
+                new = self._erased(dataset, field, old, hash_key)
+                if new != old:
+                    changes[column.name] = new
+            if changes:
+                groups.setdefault(tuple(changes), []).append((row[0], changes))
+        for names, rows in groups.items():
+            first = rows[0][1]
+            if all(c == first for _, c in rows):  # same new values: one UPDATE … IN
+                pks = [k for k, _ in rows]
+                conn.execute(sql_update(table).where(pk.in_(pks)).values(first))
+                continue
+            statement = (
+                sql_update(table)
+                .where(pk == bindparam("yinsi_pk"))
+                .values({n: bindparam(f"yinsi_v{i}") for i, n in enumerate(names)})
+            )
+            params = [
+                {"yinsi_pk": k, **{f"yinsi_v{i}": c[n] for i, n in enumerate(names)}}
+                for k, c in rows
+            ]
+            conn.execute(statement, params)
+        return sum(len(rows) for rows in groups.values())
+
+    def _erased(self, dataset: Dataset, field: MappedField, old: object, key: bytes) -> object:
+        if field.erase is Strategy.DELETE:  # a field cannot be deleted from a row: NULL
+            return None
+        try:
+            return apply(field.erase.value, old, element=field.element, key=key)
+        except DeidentificationError as exc:
+            raise ConnectorError(
+                self.store, f"column {field.name!r} of dataset {dataset.id!r}: {exc}"
+            ) from None
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Connection]:
+        """One short transaction; driver errors become :class:`ConnectorError`."""
+        try:
+            conn = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise connect_error(self.store, self._shown, exc) from None
+        try:
+            with conn, conn.begin():
+                yield conn
+        except NoSuchTableError:
+            raise
+        except SQLAlchemyError as exc:
+            raise statement_error(self.store, self._shown, exc, doing) from None
+
+
+def _named_columns(dataset: Dataset, referenced: Mapping[str, Sequence[str]]) -> list[str]:
+    names = [dataset.primary_key or ""]
+    names += [f.name for f in dataset.fields]
+    names += dataset.provides.values()
+    names += [link.column for link in (dataset.subject, dataset.parent) if link is not None]
+    names += referenced.get(dataset.id, ())
+    names += [h.since for h in dataset.holds if h.since]
+    return list(dict.fromkeys(names))
+
+
+def _escape(condition: str) -> str:
+    """An operator's SQL condition for ``text()``: a ``:word`` is literal, not a parameter."""
+    return _BIND_LIKE.sub(r"\\:\1", condition)
+
+
+def _chunks(values: list[object], size: int) -> Iterator[list[object]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
