@@ -82,22 +82,29 @@ class RedisConnector(Connector):
             for pattern in patterns:
                 scan = self._client.scan_iter(match=pattern, count=self._scan_count)
                 found.update(dict.fromkeys(map(_text, scan)))
-            keys = list(found)
-            records: list[Record] = []
-            for chunk in _chunks(keys, self._chunk):
-                with self._client.pipeline(transaction=False) as pipe:
-                    for key in chunk:
-                        pipe.type(key)
-                    kinds = [_text(t) for t in pipe.execute()]
-                present = [(k, t) for k, t in zip(chunk, kinds, strict=True) if t != "none"]
-                if not present:
-                    continue
-                with self._client.pipeline(transaction=False) as pipe:
-                    for key, kind in present:
-                        self._read(pipe, dataset, key, kind)
-                    raws = pipe.execute()
-                for (key, kind), raw in zip(present, raws, strict=True):
-                    records.append(self._record(dataset, key, kind, raw))
+            return self._read_keys(dataset, list(found))
+
+    def find_keys(self, dataset: Dataset, keys: Sequence[str]) -> list[Record]:
+        """The records of these Redis keys (the keys :meth:`find` returned)."""
+        with self._guard(f"reading keys of dataset {dataset.id!r}"):
+            return self._read_keys(dataset, list(dict.fromkeys(keys)))
+
+    def _read_keys(self, dataset: Dataset, keys: list[str]) -> list[Record]:
+        records: list[Record] = []
+        for chunk in _chunks(keys, self._chunk):
+            with self._client.pipeline(transaction=False) as pipe:
+                for key in chunk:
+                    pipe.type(key)
+                kinds = [_text(t) for t in pipe.execute()]
+            present = [(k, t) for k, t in zip(chunk, kinds, strict=True) if t != "none"]
+            if not present:
+                continue
+            with self._client.pipeline(transaction=False) as pipe:
+                for key, kind in present:
+                    self._read(pipe, dataset, key, kind)
+                raws = pipe.execute()
+            for (key, kind), raw in zip(present, raws, strict=True):
+                records.append(self._record(dataset, key, kind, raw))
         return records
 
     def erase(

@@ -134,6 +134,15 @@ class WebhookConnector(Connector):
             for found in answer.records
         ]
 
+    def find_keys(self, dataset: Dataset, keys: Sequence[str]) -> list[Record]:
+        """The processor's records with these keys: a ``find`` naming ``keys``."""
+        payload = self._payload("find", dataset, str(uuid.uuid4()), keys=list(dict.fromkeys(keys)))
+        answer = self._call(payload, _FindAnswer)
+        return [
+            Record(dataset=dataset.id, key=str(found.key), values=found.values)
+            for found in answer.records
+        ]
+
     def erase(
         self,
         dataset: Dataset,
