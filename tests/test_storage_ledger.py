@@ -104,6 +104,7 @@ def test_x41_acceptance_evidence_recorded(engine: Engine) -> None:
         "kind": "policy_accepted",
         "policy_version": "1.3",
         "consent_id": None,
+        "element": None,
         "at": datetime(2024, 5, 1, 8, 30, 5, 123456, tzinfo=UTC),
         "channel": "h5",
         "account": "acct_51b2",

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yinsi.consent import Channel, ConsentEvent, EventKind, Evidence, replay
+from yinsi.consent.ledger import ALL_ELEMENTS
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 APP, SUBJECT = "app_prop", "subj_prop"
@@ -17,7 +18,8 @@ ZONES = st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(h
 
 @st.composite
 def events(draw: st.DrawFn) -> ConsentEvent:
-    """Any valid event; a kind takes a consent id exactly when the domain says it needs one."""
+    """Any valid event: a kind takes a consent id, or an element (restrictions, X28), exactly
+    when the domain says it needs one."""
     event = ConsentEvent(
         app_id=APP,
         subject_id=SUBJECT,
@@ -32,9 +34,14 @@ def events(draw: st.DrawFn) -> ConsentEvent:
     )
     kind = draw(st.sampled_from(list(EventKind)))
     consent_id = draw(st.sampled_from(["face", "marketing", "contacts"]))
+    element = draw(st.sampled_from(["precise_location", "contacts_list", ALL_ELEMENTS]))
     try:
         return replace(event, kind=kind, consent_id=consent_id)
     except ValueError:  # this kind must not carry a consent id
+        pass
+    try:
+        return replace(event, kind=kind, element=element)
+    except ValueError:  # nor an element
         return replace(event, kind=kind)
 
 

@@ -9,6 +9,9 @@ own row classes. Typical use::
         uow.ledger.append(event)
         uow.audit.append("cli", "consent.granted", event.app_id, event.subject_id)
         uow.commit()
+
+Rights requests (issue 5) are reached the same way: ``uow.requests``, ``uow.plans``,
+``uow.challenges``, ``uow.holds``.
 """
 
 from yinsi.storage.api_keys import SqlApiKeyStore
@@ -17,10 +20,17 @@ from yinsi.storage.engine import create_engine
 from yinsi.storage.errors import (
     AuditLogBusy,
     EventAlreadyStored,
+    HoldExists,
+    HoldNotFound,
     LedgerBusy,
     NaiveTimestamp,
+    PlanExists,
     PolicyAppMismatch,
     PolicyVersionConflict,
+    RequestConflict,
+    RequestExists,
+    RequestNotFound,
+    StepNotFound,
     StorageError,
     StorageNotMigrated,
 )
@@ -42,6 +52,12 @@ from yinsi.storage.ports import (
     UnitOfWork,
 )
 from yinsi.storage.records import ChangeFlag, PolicyVersion
+from yinsi.storage.rights_ports import (
+    ChallengeStore,
+    LegalHoldStore,
+    PlanStore,
+    RightsRequestStore,
+)
 from yinsi.storage.uow import SqlUnitOfWork
 from yinsi.storage.url import database_url
 
@@ -50,19 +66,30 @@ __all__ = [
     "ApiKeyStore",
     "AuditLog",
     "AuditLogBusy",
+    "ChallengeStore",
     "ChangeFlag",
     "ConsentLedger",
     "EventAlreadyStored",
+    "HoldExists",
+    "HoldNotFound",
     "LedgerBusy",
+    "LegalHoldStore",
     "NaiveTimestamp",
+    "PlanExists",
+    "PlanStore",
     "PolicyAppMismatch",
     "PolicyStore",
     "PolicyVersion",
     "PolicyVersionConflict",
+    "RequestConflict",
+    "RequestExists",
+    "RequestNotFound",
+    "RightsRequestStore",
     "Scope",
     "SqlApiKeyStore",
     "SqlAuditLog",
     "SqlUnitOfWork",
+    "StepNotFound",
     "StorageError",
     "StorageNotMigrated",
     "UnitOfWork",

@@ -9,7 +9,14 @@
     ├── EventAlreadyStored       an event that already carries a ledger seq appended again
     ├── NaiveTimestamp           a datetime without a timezone (also a ValueError)
     ├── LedgerBusy               an append still conflicting after bounded retries
-    └── AuditLogBusy             an audit append still conflicting after bounded retries
+    ├── AuditLogBusy             an audit append still conflicting after bounded retries
+    ├── RequestNotFound          no rights request with that id
+    ├── RequestExists            a rights request added twice
+    ├── RequestConflict          a rights request changed by someone else since it was read
+    ├── PlanExists               a second plan for a request that has one
+    ├── StepNotFound             a plan step that was never stored
+    ├── HoldNotFound             no legal hold with that id
+    └── HoldExists               a legal hold added twice
 """
 
 from __future__ import annotations
@@ -81,3 +88,70 @@ class AuditLogBusy(StorageError):
             f"appending {action!r} to the audit log still conflicted after {attempts} "
             "attempts; retry the request later"
         )
+
+
+class RequestNotFound(StorageError, LookupError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            f"there is no rights request {request_id!r}; check the id (it looks like "
+            "req_<hex>) or list the app's requests"
+        )
+        self.request_id = request_id
+
+
+class RequestExists(StorageError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            f"rights request {request_id!r} is already stored; add a new request under a new "
+            "id, or change this one with requests.save()"
+        )
+        self.request_id = request_id
+
+
+class RequestConflict(StorageError):
+    def __init__(self, request_id: str, status: str, transitions: int) -> None:
+        super().__init__(
+            f"rights request {request_id!r} was changed by someone else since it was read "
+            f"(it is now {status} after {transitions} transitions); reload it with "
+            "requests.get() and retry"
+        )
+        self.request_id = request_id
+        self.status = status
+        self.transitions = transitions
+
+
+class PlanExists(StorageError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            f"rights request {request_id!r} already has an execution plan; a plan is made "
+            "once: resume it with plans.steps() instead of saving a new one"
+        )
+        self.request_id = request_id
+
+
+class StepNotFound(StorageError, LookupError):
+    def __init__(self, request_id: str, n: int) -> None:
+        super().__init__(
+            f"rights request {request_id!r} has no plan step {n}; save the plan with "
+            "plans.save() before updating its steps"
+        )
+        self.request_id = request_id
+        self.n = n
+
+
+class HoldNotFound(StorageError, LookupError):
+    def __init__(self, hold_id: str) -> None:
+        super().__init__(
+            f"there is no legal hold {hold_id!r}; check the id against holds.active() of "
+            "the subject"
+        )
+        self.hold_id = hold_id
+
+
+class HoldExists(StorageError):
+    def __init__(self, hold_id: str) -> None:
+        super().__init__(
+            f"legal hold {hold_id!r} is already stored; add a new hold under a new id, or "
+            "release this one with holds.release()"
+        )
+        self.hold_id = hold_id

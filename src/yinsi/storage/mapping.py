@@ -28,6 +28,7 @@ def event_row(event: ConsentEvent, seq: int) -> ConsentEventRow:
         kind=event.kind.value,
         policy_version=event.policy_version,
         consent_id=event.consent_id,
+        element=event.element,
         at=utc(event.at, "the event's time (at)"),
         channel=ev.channel.value,
         account=ev.account,
@@ -53,6 +54,7 @@ def event_from_row(row: ConsentEventRow) -> ConsentEvent:
         ),
         consent_id=row.consent_id,
         seq=row.seq,
+        element=row.element,
     )
 
 
@@ -64,17 +66,19 @@ def state_from_row(row: ConsentStateRow) -> ConsentState:
         declined_version=row.declined_version,
         granted=frozenset(row.granted),
         withdrawn=frozenset(row.withdrawn),
+        restricted=frozenset(row.restricted),
         last_seq=row.last_seq,
         updated_at=row.updated_at,
     )
 
 
 def write_state(row: ConsentStateRow, state: ConsentState) -> None:
-    """Copy ``state`` onto its row (consent ids sorted, so equal states store equal JSON)."""
+    """Copy ``state`` onto its row (ids sorted, so equal states store equal JSON)."""
     row.accepted_version = state.accepted_version
     row.declined_version = state.declined_version
     row.granted = sorted(state.granted)
     row.withdrawn = sorted(state.withdrawn)
+    row.restricted = sorted(state.restricted)
     row.last_seq = state.last_seq
     row.updated_at = None if state.updated_at is None else utc(state.updated_at, "updated_at")
 
@@ -86,6 +90,7 @@ def empty_state_values(app_id: str, subject_id: str) -> dict[str, Any]:
         "subject_id": subject_id,
         "granted": [],
         "withdrawn": [],
+        "restricted": [],
         "last_seq": 0,
     }
 

@@ -60,6 +60,19 @@ def upgrade(url: str | Engine, revision: str = "head") -> None:
         _dispose(url, engine)
 
 
+def downgrade(url: str | Engine, revision: str) -> None:
+    """Migrate the database back to ``revision``, in one transaction (data of the newer
+    tables and columns is lost; for rolling a release back, not for daily use)."""
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            command.downgrade(_config(conn), revision)
+    finally:
+        _dispose(url, engine)
+
+
 def current_revision(url: str | Engine) -> str | None:
     """The database's schema revision; None for an empty (never migrated) database."""
     engine = _engine(url)

@@ -1,5 +1,7 @@
 """The ports the storage adapter implements: a ledger, a policy store, an audit log, a UoW.
 
+The ports of rights requests live in :mod:`yinsi.storage.rights_ports`.
+
 Services take a :class:`UnitOfWork`; tests of services can plug in an in-memory one.
 """
 
@@ -18,6 +20,12 @@ from yinsi.consent import ConsentEvent, ConsentState
 from yinsi.declaration import Declaration
 from yinsi.security import AuditEntry, AuditHead, JsonValue
 from yinsi.storage.records import PolicyVersion
+from yinsi.storage.rights_ports import (
+    ChallengeStore,
+    LegalHoldStore,
+    PlanStore,
+    RightsRequestStore,
+)
 
 
 class ConsentLedger(abc.ABC):
@@ -131,6 +139,10 @@ class UnitOfWork(abc.ABC):
     policies: PolicyStore
     audit: AuditLog
     api_keys: ApiKeyStore
+    requests: RightsRequestStore
+    plans: PlanStore
+    challenges: ChallengeStore
+    holds: LegalHoldStore
 
     def __enter__(self) -> Self:
         return self

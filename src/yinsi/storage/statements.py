@@ -1,4 +1,4 @@
-"""Statements that differ by backend: INSERT … ON CONFLICT DO NOTHING, transient errors."""
+"""Statements that differ by backend: INSERT … ON CONFLICT, transient errors."""
 
 from __future__ import annotations
 
@@ -34,6 +34,28 @@ def insert_ignoring_conflict(
             stmt = pg_insert(row).values(values).on_conflict_do_nothing(index_elements=keys)
         case "sqlite":
             stmt = sqlite_insert(row).values(values).on_conflict_do_nothing(index_elements=keys)
+        case other:  # pragma: no cover - create_engine accepts only these two
+            raise NotImplementedError(f"yinsi storage supports SQLite and PostgreSQL, not {other}")
+    session.execute(stmt)
+
+
+def upsert(session: Session, row: type[Base], values: dict[str, Any], keys: Sequence[str]) -> None:
+    """Insert a row, or overwrite the one with the same ``keys`` (one atomic statement)."""
+    changes = {k: v for k, v in values.items() if k not in keys}
+    stmt: Insert
+    match session.get_bind().dialect.name:
+        case "postgresql":
+            stmt = (
+                pg_insert(row)
+                .values(values)
+                .on_conflict_do_update(index_elements=keys, set_=changes)
+            )
+        case "sqlite":
+            stmt = (
+                sqlite_insert(row)
+                .values(values)
+                .on_conflict_do_update(index_elements=keys, set_=changes)
+            )
         case other:  # pragma: no cover - create_engine accepts only these two
             raise NotImplementedError(f"yinsi storage supports SQLite and PostgreSQL, not {other}")
     session.execute(stmt)

@@ -86,6 +86,8 @@ class ConsentEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     policy_version: Mapped[str] = mapped_column(Id)
     consent_id: Mapped[str | None] = mapped_column(Id)
+    element: Mapped[str | None] = mapped_column(Id)
+    """The element restricted or released (``*``: all of them); None for other kinds."""
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     channel: Mapped[str] = mapped_column(String(32))
     account: Mapped[str | None] = mapped_column(Id)
@@ -107,6 +109,8 @@ class ConsentStateRow(Base):
     """Sorted consent ids."""
     withdrawn: Mapped[list[str]] = mapped_column(JsonType)
     """Sorted consent ids."""
+    restricted: Mapped[list[str]] = mapped_column(JsonType)
+    """Sorted element ids whose processing is restricted (X28); ``*`` means all."""
     last_seq: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -9,10 +9,14 @@ from sqlalchemy.orm import Session
 
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
+from yinsi.storage.challenges import SqlChallengeStore
+from yinsi.storage.holds import SqlLegalHoldStore
 from yinsi.storage.ledger import SqlConsentLedger
 from yinsi.storage.migrate import require_up_to_date
+from yinsi.storage.plans import SqlPlanStore
 from yinsi.storage.policies import SqlPolicyStore
 from yinsi.storage.ports import UnitOfWork
+from yinsi.storage.rights_requests import SqlRightsRequestStore
 from yinsi.storage.statements import Clock, utc_now
 
 
@@ -21,7 +25,8 @@ class SqlUnitOfWork(UnitOfWork):
 
     Raises :class:`~yinsi.storage.errors.StorageNotMigrated` when the schema is not
     current. Whatever is not committed when the block ends (normally or by an exception)
-    is rolled back. ``clock`` stamps ``published_at``, ``created_at`` and audit entries.
+    is rolled back. ``clock`` stamps ``published_at``, ``created_at``, a request's
+    ``updated_at`` and audit entries.
     """
 
     def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
@@ -31,6 +36,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.policies = SqlPolicyStore(self._session, clock)
         self.audit = SqlAuditLog(self._session, clock)
         self.api_keys = SqlApiKeyStore(self._session, clock, self.audit)
+        self.requests = SqlRightsRequestStore(self._session, clock, self.audit)
+        self.plans = SqlPlanStore(self._session)
+        self.challenges = SqlChallengeStore(self._session)
+        self.holds = SqlLegalHoldStore(self._session, clock, self.audit)
 
     def __exit__(
         self,

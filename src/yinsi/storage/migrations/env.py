@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from yinsi.storage import rights_tables  # noqa: F401 - registers the rights tables on Base
 from yinsi.storage.tables import Base
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,84 @@
+"""Execution plans on SQL: all steps of a request stored at once, before the first effect.
+
+The plan's primary key (request, n) makes a second plan impossible even when two
+executors race: the loser's insert fails and raises
+:class:`~yinsi.storage.errors.PlanExists`. After a crash the executor reads the steps
+back and resumes at the first one not done (see :mod:`yinsi.rights.plan`).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yinsi.rights.plan import Step
+from yinsi.storage.errors import PlanExists, RequestNotFound, StepNotFound
+from yinsi.storage.rights_mapping import step_from_row, step_progress_values, step_row
+from yinsi.storage.rights_ports import PlanStore
+from yinsi.storage.rights_tables import RightsRequestRow, RightsStepRow
+
+
+class SqlPlanStore(PlanStore):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def save(self, steps: Sequence[Step]) -> None:
+        request_id = _one_request(steps)
+        known = select(RightsRequestRow.id).where(RightsRequestRow.id == request_id)
+        if self._session.scalar(known) is None:
+            raise RequestNotFound(request_id)
+        if self._has_plan(request_id):
+            raise PlanExists(request_id)
+        try:
+            with self._session.begin_nested():
+                self._session.add_all(step_row(s) for s in steps)
+                self._session.flush()
+        except IntegrityError as exc:  # a concurrent executor stored its plan first
+            if self._has_plan(request_id):
+                raise PlanExists(request_id) from exc
+            raise
+
+    def steps(self, request_id: str) -> builtins.list[Step]:
+        rows = self._session.scalars(
+            select(RightsStepRow)
+            .where(RightsStepRow.request_id == request_id)
+            .order_by(RightsStepRow.n)
+            .execution_options(populate_existing=True)
+        )
+        return [step_from_row(r) for r in rows]
+
+    def update(self, step: Step) -> None:
+        result = self._session.connection().execute(
+            update(RightsStepRow)
+            .where(RightsStepRow.request_id == step.request_id, RightsStepRow.n == step.n)
+            .values(**step_progress_values(step))
+        )
+        if result.rowcount != 1:
+            raise StepNotFound(step.request_id, step.n)
+
+    def _has_plan(self, request_id: str) -> bool:
+        first = select(RightsStepRow.n).where(RightsStepRow.request_id == request_id).limit(1)
+        return self._session.scalar(first) is not None
+
+
+def _one_request(steps: Sequence[Step]) -> str:
+    """The request the steps are the plan of; refuses steps that do not make one plan."""
+    if not steps:
+        raise ValueError("a plan has at least one step")
+    request_id = steps[0].request_id
+    others = sorted({s.request_id for s in steps} - {request_id})
+    if others:
+        raise ValueError(
+            f"a plan belongs to one request; steps of {request_id} and {', '.join(others)} "
+            "were given together: save each request's plan on its own"
+        )
+    numbers = [s.n for s in steps]
+    if numbers != list(range(1, len(steps) + 1)):
+        raise ValueError(
+            f"the steps of a plan are numbered 1, 2, … in order; {request_id} has {numbers}"
+        )
+    return request_id

@@ -1,0 +1,231 @@
+"""Rows of rights requests to the domain's types and back; the only place knowing both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from yinsi.rights.holds import LegalHold
+from yinsi.rights.plan import Action, Step, StepStatus
+from yinsi.rights.requests import Due, Refusal, Requester, RightsRequest, Status, Transition
+from yinsi.rights.verification import Challenge, Method
+from yinsi.storage.mapping import utc
+from yinsi.storage.rights_tables import (
+    LegalHoldRow,
+    RightsChallengeRow,
+    RightsRequestRow,
+    RightsStepRow,
+    RightsTransitionRow,
+)
+from yinsi.taxonomy import DeletionTrigger, RightKind
+
+_RIGHT_KINDS = {k.value: k for k in RightKind}
+_TRIGGERS = {t.value: t for t in DeletionTrigger}
+"""By value: these labelled enums take (value, label) in their constructor, so mypy refuses
+``RightKind(value)``."""
+
+
+def _utc_or_none(value: datetime | None, what: str) -> datetime | None:
+    return None if value is None else utc(value, what)
+
+
+def progress_values(request: RightsRequest) -> dict[str, Any]:
+    """The columns that change over a request's life (the filing itself never does)."""
+    due, refusal = request.due, request.refusal
+    return {
+        "status": request.status.value,
+        "verified_at": _utc_or_none(request.verified_at, f"verified_at of {request.id}"),
+        "due_date": None if due is None else due.date,
+        "due_working_days": None if due is None else due.working_days,
+        "due_counted_from": None if due is None else due.counted_from,
+        "due_provisional": None if due is None else due.provisional,
+        "due_target": None if due is None else due.target,
+        "due_warning": None if due is None else due.warning,
+        "refusal_ground": None if refusal is None else refusal.ground,
+        "refusal_text": None if refusal is None else refusal.text,
+        "refusal_remedy": None if refusal is None else refusal.remedy,
+        "answer": request.answer,
+    }
+
+
+def request_row(request: RightsRequest, updated_at: datetime) -> RightsRequestRow:
+    return RightsRequestRow(
+        id=request.id,
+        app_id=request.app_id,
+        subject_id=request.subject_id,
+        kind=request.kind.value,
+        channel=request.channel,
+        requester_relation=request.requester.relation,
+        requester_name=request.requester.name,
+        trigger=None if request.trigger is None else request.trigger.value,
+        consent_id=request.consent_id,
+        corrections=dict(request.corrections),
+        text=request.text,
+        received_at=utc(request.received_at, f"received_at of {request.id}"),
+        transitions=len(request.history),
+        updated_at=updated_at,
+        **progress_values(request),
+    )
+
+
+def transition_rows(
+    request_id: str, history: Iterable[Transition], first: int
+) -> list[RightsTransitionRow]:
+    """Rows of ``history``, numbered from ``first``."""
+    return [
+        RightsTransitionRow(
+            request_id=request_id,
+            n=n,
+            at=utc(t.at, f"the time of transition {n} of {request_id}"),
+            status=t.status.value,
+            actor=t.actor,
+            note=t.note,
+        )
+        for n, t in enumerate(history, start=first)
+    ]
+
+
+def transition_from_row(row: RightsTransitionRow) -> Transition:
+    return Transition(at=row.at, status=Status(row.status), actor=row.actor, note=row.note)
+
+
+def request_from_row(
+    row: RightsRequestRow, history: Iterable[RightsTransitionRow]
+) -> RightsRequest:
+    return RightsRequest(
+        id=row.id,
+        app_id=row.app_id,
+        subject_id=row.subject_id,
+        kind=_RIGHT_KINDS[row.kind],
+        status=Status(row.status),
+        received_at=row.received_at,
+        requester=Requester(relation=row.requester_relation, name=row.requester_name),
+        channel=row.channel,
+        trigger=None if row.trigger is None else _TRIGGERS[row.trigger],
+        consent_id=row.consent_id,
+        corrections=dict(row.corrections),
+        text=row.text,
+        verified_at=row.verified_at,
+        due=_due(row),
+        refusal=_refusal(row),
+        answer=row.answer,
+        history=tuple(transition_from_row(t) for t in history),
+    )
+
+
+def _due(row: RightsRequestRow) -> Due | None:
+    if row.due_date is None:
+        return None
+    assert row.due_working_days is not None and row.due_counted_from is not None
+    return Due(
+        date=row.due_date,
+        working_days=row.due_working_days,
+        counted_from=row.due_counted_from,
+        provisional=bool(row.due_provisional),
+        target=row.due_target,
+        warning=row.due_warning or "",
+    )
+
+
+def _refusal(row: RightsRequestRow) -> Refusal | None:
+    if row.refusal_ground is None:
+        return None
+    return Refusal(
+        ground=row.refusal_ground, text=row.refusal_text or "", remedy=row.refusal_remedy or ""
+    )
+
+
+def step_progress_values(step: Step) -> dict[str, Any]:
+    """The columns a run of the step changes."""
+    where = f"step {step.n} of {step.request_id}"
+    return {
+        "status": step.status.value,
+        "attempts": step.attempts,
+        "outcome": dict(step.outcome),
+        "started_at": _utc_or_none(step.started_at, f"started_at of {where}"),
+        "finished_at": _utc_or_none(step.finished_at, f"finished_at of {where}"),
+    }
+
+
+def step_row(step: Step) -> RightsStepRow:
+    return RightsStepRow(
+        request_id=step.request_id,
+        n=step.n,
+        action=step.action.value,
+        dataset=step.dataset,
+        keys=list(step.keys),
+        params=dict(step.params),
+        **step_progress_values(step),
+    )
+
+
+def step_from_row(row: RightsStepRow) -> Step:
+    return Step(
+        request_id=row.request_id,
+        n=row.n,
+        action=Action(row.action),
+        dataset=row.dataset,
+        keys=tuple(row.keys),
+        params=dict(row.params),
+        status=StepStatus(row.status),
+        attempts=row.attempts,
+        outcome=dict(row.outcome),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def challenge_values(challenge: Challenge) -> dict[str, Any]:
+    where = f"the {challenge.method.value} challenge of {challenge.request_id}"
+    return {
+        "request_id": challenge.request_id,
+        "method": challenge.method.value,
+        "secret_sha256": challenge.secret_sha256,
+        "salt": challenge.salt,
+        "created_at": utc(challenge.created_at, f"created_at of {where}"),
+        "expires_at": _utc_or_none(challenge.expires_at, f"expires_at of {where}"),
+        "attempts": challenge.attempts,
+        "verified_at": _utc_or_none(challenge.verified_at, f"verified_at of {where}"),
+    }
+
+
+def challenge_from_row(row: RightsChallengeRow) -> Challenge:
+    return Challenge(
+        request_id=row.request_id,
+        method=Method(row.method),
+        secret_sha256=row.secret_sha256,
+        salt=row.salt,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        attempts=row.attempts,
+        verified_at=row.verified_at,
+    )
+
+
+def hold_row(hold: LegalHold) -> LegalHoldRow:
+    return LegalHoldRow(
+        id=hold.id,
+        app_id=hold.app_id,
+        subject_id=hold.subject_id,
+        dataset=hold.dataset,
+        reason=hold.reason,
+        until=hold.until,
+        created_at=utc(hold.created_at, f"created_at of legal hold {hold.id}"),
+        created_by=hold.created_by,
+        released_at=_utc_or_none(hold.released_at, f"released_at of legal hold {hold.id}"),
+    )
+
+
+def hold_from_row(row: LegalHoldRow) -> LegalHold:
+    return LegalHold(
+        id=row.id,
+        app_id=row.app_id,
+        subject_id=row.subject_id,
+        reason=row.reason,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        dataset=row.dataset,
+        until=row.until,
+        released_at=row.released_at,
+    )

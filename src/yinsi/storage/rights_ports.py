@@ -1,0 +1,113 @@
+"""The ports of rights requests: requests, execution plans, identity challenges, legal holds.
+
+Reached from a unit of work (``uow.requests``, ``uow.plans``, ``uow.challenges``,
+``uow.holds``); nothing is stored until ``uow.commit()``.
+"""
+
+from __future__ import annotations
+
+import abc
+import builtins
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from yinsi.rights.holds import LegalHold
+from yinsi.rights.plan import Step
+from yinsi.rights.requests import RightsRequest, Status
+from yinsi.rights.verification import Challenge, Method
+
+
+class RightsRequestStore(abc.ABC):
+    """Rights requests and their history; every filing and transition is audited."""
+
+    @abc.abstractmethod
+    def add(self, request: RightsRequest, *, actor: str = "subject") -> None:
+        """Store a new request (status ``received``) with its history so far; ``actor``
+        (who filed it: the subject, or a staff member's or API key's id) is audited.
+
+        Raises :class:`~yinsi.storage.errors.RequestExists` for an id already stored.
+        """
+
+    @abc.abstractmethod
+    def get(self, request_id: str) -> RightsRequest:
+        """The request with its whole history; raises
+        :class:`~yinsi.storage.errors.RequestNotFound`."""
+
+    @abc.abstractmethod
+    def save(self, request: RightsRequest, *, actor: str) -> None:
+        """Store the request's progress: status, verification, due date, refusal, answer,
+        and the transitions of its history not stored yet.
+
+        The filing (kind, requester, corrections, text, …) was fixed by :meth:`add` and is
+        not rewritten. Optimistic concurrency: raises
+        :class:`~yinsi.storage.errors.RequestConflict` when the stored history is not
+        the start of ``request.history`` (someone else moved the request since it was
+        read); reload with :meth:`get` and retry.
+        """
+
+    @abc.abstractmethod
+    def list(
+        self,
+        app_id: str,
+        *,
+        statuses: Iterable[Status] | None = None,
+        subject_id: str | None = None,
+    ) -> builtins.list[RightsRequest]:
+        """The app's requests, by due date (none last), then by the time received."""
+
+    @abc.abstractmethod
+    def clear_corrections(self, request_id: str, *, actor: str = "yinsi") -> None:
+        """Erase the request's new values (personal information) once they are executed."""
+
+
+class PlanStore(abc.ABC):
+    """Execution plans: saved whole, once, before the first effect; steps updated as run."""
+
+    @abc.abstractmethod
+    def save(self, steps: Sequence[Step]) -> None:
+        """Store every step of one request's plan (numbered 1, 2, … in order).
+
+        Raises :class:`~yinsi.storage.errors.PlanExists` if the request has a plan.
+        """
+
+    @abc.abstractmethod
+    def steps(self, request_id: str) -> builtins.list[Step]:
+        """The plan's steps in order; empty when the request has no plan."""
+
+    @abc.abstractmethod
+    def update(self, step: Step) -> None:
+        """Store a step's status, attempts, outcome and times.
+
+        Raises :class:`~yinsi.storage.errors.StepNotFound` for a step never saved.
+        """
+
+
+class ChallengeStore(abc.ABC):
+    """Identity challenges, one current challenge per request and method."""
+
+    @abc.abstractmethod
+    def put(self, challenge: Challenge) -> None:
+        """Store the challenge, replacing the request's challenge of the same method."""
+
+    @abc.abstractmethod
+    def get(self, request_id: str, method: Method) -> Challenge | None:
+        """The current challenge, locked until the unit of work ends (so two answers are
+        counted one after the other and the attempt limit cannot be raced)."""
+
+
+class LegalHoldStore(abc.ABC):
+    """Legal holds on subjects' data; adding and releasing one is audited."""
+
+    @abc.abstractmethod
+    def add(self, hold: LegalHold, *, actor: str) -> None: ...
+
+    @abc.abstractmethod
+    def active(self, app_id: str, subject_id: str, today: date) -> builtins.list[LegalHold]:
+        """The holds in force on ``today`` (not released, ``until`` not past), oldest first."""
+
+    @abc.abstractmethod
+    def release(self, hold_id: str, *, actor: str, at: datetime) -> LegalHold:
+        """Release the hold (a second release changes nothing) and return it.
+
+        Raises :class:`~yinsi.storage.errors.HoldNotFound`.
+        """

@@ -1,0 +1,226 @@
+"""Rights requests on SQL, with optimistic concurrency on their history.
+
+A request is read without a lock (staff look at a request for minutes before acting).
+:meth:`SqlRightsRequestStore.save` then checks that the stored history is the start of
+the one it is given, and its UPDATE is guarded by the status and the number of
+transitions it read::
+
+    UPDATE rights_requests SET … WHERE id = :id AND status = :read AND transitions = :n
+
+Someone who moved the request in between (committed, or still holding the row: then
+PostgreSQL waits for them and re-checks the guard) makes that match no row, and the save
+raises :class:`~yinsi.storage.errors.RequestConflict` instead of overwriting their move.
+On SQLite, units of work are serialized anyway (``BEGIN IMMEDIATE``, see :mod:`.engine`).
+A save that records no transition (a due date, an answer) is guarded the same way, so
+two such saves of one request are last-writer-wins: the domain object carries no version.
+
+Every filing and transition is audited in the same transaction, by ids only: never the
+corrections' values, a requester's name or a note, which may hold personal information.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yinsi.rights.requests import RightsRequest, Status, Transition
+from yinsi.security import JsonValue
+from yinsi.storage.errors import RequestConflict, RequestExists, RequestNotFound
+from yinsi.storage.ports import AuditLog
+from yinsi.storage.rights_mapping import (
+    progress_values,
+    request_from_row,
+    request_row,
+    transition_from_row,
+    transition_rows,
+)
+from yinsi.storage.rights_ports import RightsRequestStore
+from yinsi.storage.rights_tables import RightsRequestRow, RightsTransitionRow
+from yinsi.storage.statements import Clock, ensure_app
+
+BATCH = 500
+"""Requests whose histories are read in one query by :meth:`SqlRightsRequestStore.list`."""
+
+
+class SqlRightsRequestStore(RightsRequestStore):
+    def __init__(self, session: Session, clock: Clock, audit: AuditLog) -> None:
+        self._session = session
+        self._clock = clock
+        self._audit = audit
+
+    def add(self, request: RightsRequest, *, actor: str = "subject") -> None:
+        if request.status is not Status.RECEIVED:
+            raise ValueError(
+                f"request {request.id} is {request.status.value}: a new request is stored "
+                "as received; move it on afterwards with requests.save()"
+            )
+        _require_consistent(request)
+        if self._row(request.id) is not None:
+            raise RequestExists(request.id)
+        ensure_app(self._session, request.app_id, self._clock)
+        try:
+            with self._session.begin_nested():
+                self._session.add(request_row(request, self._clock()))
+                self._session.add_all(transition_rows(request.id, request.history, 1))
+                self._session.flush()
+        except IntegrityError as exc:  # a concurrent add of the same id won
+            if self._row(request.id) is not None:
+                raise RequestExists(request.id) from exc
+            raise
+        details: dict[str, JsonValue] = {
+            "request_id": request.id,
+            "kind": request.kind.value,
+            "channel": request.channel,
+        }
+        if request.requester.relation is not None:
+            details["relation"] = request.requester.relation
+        self._audit.append(
+            actor, "rights.request.received", request.app_id, request.subject_id, details
+        )
+
+    def get(self, request_id: str) -> RightsRequest:
+        row = self._row(request_id)
+        if row is None:
+            raise RequestNotFound(request_id)
+        return request_from_row(row, self._stored_history(request_id))
+
+    def save(self, request: RightsRequest, *, actor: str) -> None:
+        row = self._row(request.id)
+        if row is None:
+            raise RequestNotFound(request.id)
+        _require_consistent(request)
+        read_status, n = row.status, row.transitions
+        stored = self._stored_history(request.id)
+        if len(stored) != n or request.history[:n] != tuple(transition_from_row(t) for t in stored):
+            raise RequestConflict(request.id, read_status, len(stored))
+        new = request.history[n:]
+        values = progress_values(request)
+        if not new and values["status"] != read_status:
+            raise ValueError(
+                f"request {request.id} is stored as {read_status} and given as "
+                f"{request.status.value} without a new transition; change the status with "
+                "request.moved(), which records the transition"
+            )
+        changed = sorted(k for k, v in values.items() if k != "status" and getattr(row, k) != v)
+        if not new and not changed:
+            return
+        guarded = (
+            update(RightsRequestRow)
+            .where(
+                RightsRequestRow.id == request.id,
+                RightsRequestRow.status == read_status,
+                RightsRequestRow.transitions == n,
+            )
+            .values(**values, transitions=len(request.history), updated_at=self._clock())
+        )
+        if self._session.connection().execute(guarded).rowcount != 1:
+            now = self._row(request.id)
+            assert now is not None  # requests are never deleted
+            raise RequestConflict(request.id, now.status, now.transitions)
+        self._session.add_all(transition_rows(request.id, new, n + 1))
+        self._session.flush()
+        self._audit_save(request, actor, new, n, changed)
+
+    def list(
+        self,
+        app_id: str,
+        *,
+        statuses: Iterable[Status] | None = None,
+        subject_id: str | None = None,
+    ) -> builtins.list[RightsRequest]:
+        query = select(RightsRequestRow).where(RightsRequestRow.app_id == app_id)
+        if statuses is not None:
+            query = query.where(RightsRequestRow.status.in_([Status(s).value for s in statuses]))
+        if subject_id is not None:
+            query = query.where(RightsRequestRow.subject_id == subject_id)
+        query = query.order_by(
+            RightsRequestRow.due_date.is_(None),  # false (has a due date) sorts first
+            RightsRequestRow.due_date,
+            RightsRequestRow.received_at,
+            RightsRequestRow.id,
+        ).execution_options(populate_existing=True)
+        rows = builtins.list(self._session.scalars(query))
+        histories = self._histories([r.id for r in rows])
+        return [request_from_row(r, histories.get(r.id, [])) for r in rows]
+
+    def clear_corrections(self, request_id: str, *, actor: str = "yinsi") -> None:
+        row = self._row(request_id)
+        if row is None:
+            raise RequestNotFound(request_id)
+        if not row.corrections:
+            return
+        elements = sorted(row.corrections)
+        self._session.connection().execute(
+            update(RightsRequestRow)
+            .where(RightsRequestRow.id == request_id)
+            .values(corrections={}, updated_at=self._clock())
+        )
+        self._audit.append(
+            actor,
+            "rights.request.corrections_erased",
+            row.app_id,
+            row.subject_id,
+            {"request_id": request_id, "elements": elements},
+        )
+
+    def _audit_save(
+        self,
+        request: RightsRequest,
+        actor: str,
+        new: Sequence[Transition],
+        n: int,
+        changed: Sequence[str],
+    ) -> None:
+        """One entry per new transition; the fields changed ride on the last one."""
+        base: dict[str, JsonValue] = {"request_id": request.id, "kind": request.kind.value}
+        entries: list[tuple[str, dict[str, JsonValue]]] = []
+        for i, transition in enumerate(new, start=n + 1):
+            details = {**base, "n": i}
+            if transition.status is Status.REFUSED and request.refusal is not None:
+                details["ground"] = request.refusal.ground
+            entries.append((f"rights.request.{transition.status.value}", details))
+        if not entries:
+            entries.append(("rights.request.updated", dict(base)))
+        if changed:
+            entries[-1][1]["fields"] = builtins.list(changed)
+        for action, details in entries:
+            self._audit.append(actor, action, request.app_id, request.subject_id, details)
+
+    def _row(self, request_id: str) -> RightsRequestRow | None:
+        return self._session.scalars(
+            select(RightsRequestRow)
+            .where(RightsRequestRow.id == request_id)
+            .execution_options(populate_existing=True)  # another writer may have moved it on
+        ).one_or_none()
+
+    def _stored_history(self, request_id: str) -> builtins.list[RightsTransitionRow]:
+        return self._histories([request_id]).get(request_id, [])
+
+    def _histories(
+        self, request_ids: Sequence[str]
+    ) -> dict[str, builtins.list[RightsTransitionRow]]:
+        found: dict[str, builtins.list[RightsTransitionRow]] = {}
+        for start in range(0, len(request_ids), BATCH):
+            rows = self._session.scalars(
+                select(RightsTransitionRow)
+                .where(RightsTransitionRow.request_id.in_(request_ids[start : start + BATCH]))
+                .order_by(RightsTransitionRow.request_id, RightsTransitionRow.n)
+                .execution_options(populate_existing=True)
+            )
+            for row in rows:
+                found.setdefault(row.request_id, []).append(row)
+        return found
+
+
+def _require_consistent(request: RightsRequest) -> None:
+    """A status changes only with a transition: ``request.moved()`` records both."""
+    if request.history and request.history[-1].status is not request.status:
+        raise ValueError(
+            f"request {request.id} is {request.status.value} but its last transition is to "
+            f"{request.history[-1].status.value}; change the status with request.moved(), "
+            "which records the transition"
+        )
