@@ -72,7 +72,7 @@ def plan(
                 + ", ".join(c.id for c in declaration.consents)
             )
         steps.append((Action.WITHDRAW, None, [], {"consent_id": item.id}))
-        steps += _erasure(order, found, set(item.elements))
+        steps += _erasure(order, found, collected_under(declaration, item.id))
     elif kind is RightKind.CORRECTION:
         for element in request.corrections:
             for ds in order:
@@ -141,6 +141,20 @@ def _erasure(
             )
         )
     return steps
+
+
+def collected_under(declaration: Declaration, consent_id: str) -> set[str]:
+    """The elements collected under a consent item only, which its withdrawal erases
+    (PIPL Art. 47 (3)): those the item names, else those of the scenarios that need the
+    item and of no scenario without it (what other functions still need is kept)."""
+    item = next(c for c in declaration.consents if c.id == consent_id)
+    if item.elements:
+        return set(item.elements)
+    own = {e for s in declaration.scenarios if consent_id in s.consents for e in s.element_ids}
+    other = {
+        e for s in declaration.scenarios if consent_id not in s.consents for e in s.element_ids
+    }
+    return own - other
 
 
 def _personalisation_item(declaration: Declaration) -> str:

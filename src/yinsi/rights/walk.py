@@ -68,15 +68,18 @@ def hold_reasons(
     for hold in dataset.holds:
         rule = rules[hold.rule]
         facts = record.holds.get(hold.rule)
-        basis = rule.basis or rule.label
         if facts is None:
             continue
+        length = rule.minimum or rule.period
         if facts.condition or (hold.since is not None and facts.since is None):
-            reasons.append(HoldReason(dataset.id, basis, None, rule=rule.id))
+            why = f"“{rule.label}”的相关业务尚未结束，依法须保存"
+            reasons.append(HoldReason(dataset.id, why, None, rule=rule.id))
         elif facts.since is not None:
             end = _period_end(rule, facts.since)
             if end is None or today < end:
-                reasons.append(HoldReason(dataset.id, basis, end, rule=rule.id))
+                span = f"（{length.label}）" if length is not None else ""
+                why = f"“{rule.label}”的法定或约定保存期限{span}未届满"
+                reasons.append(HoldReason(dataset.id, why, end, rule=rule.id))
     for legal in legal_holds:
         if legal.active(today) and legal.dataset in (None, dataset.id):
             reasons.append(HoldReason(dataset.id, legal.reason, legal.until, hold=legal.id))
