@@ -1,14 +1,17 @@
-"""``create_app(engine, units)``: the composition root of the service.
+"""``create_app(engine, units, rights=None)``: the composition root of the service.
 
 Routes parse the request, call one method (of the :class:`~yinsi.Engine`, or of a unit
 of work for keys, the policy list and the audit log) and let :mod:`yinsi.api.errors` map
-what is raised. Writes are audited by the engine under the API key's id.
+what is raised. Writes are audited by the engine under the API key's id. Rights requests
+(``/v1/requests``, :mod:`yinsi.api.rights`) need a
+:class:`~yinsi.rights_service.RightsService`; without one those routes answer 503.
 """
 
 from fastapi import FastAPI, HTTPException, Request, status
 
 from yinsi import __version__
 from yinsi.api import errors
+from yinsi.api import rights as rights_routes
 from yinsi.api.auth import Admin, Anyone, Auditor, Backend, Reader, UnitsOfWork
 from yinsi.api.models import (
     AuditVerifyOut,
@@ -28,6 +31,7 @@ from yinsi.api.models import (
     StateOut,
 )
 from yinsi.engine import Engine
+from yinsi.rights_service import RightsService
 from yinsi.security import verify
 
 __all__ = ["UnitsOfWork", "create_app"]
@@ -35,10 +39,12 @@ __all__ = ["UnitsOfWork", "create_app"]
 SUBJECT = "/v1/apps/{app_id}/subjects/{subject_id}"
 
 
-def create_app(engine: Engine, units: UnitsOfWork) -> FastAPI:
+def create_app(engine: Engine, units: UnitsOfWork, rights: RightsService | None = None) -> FastAPI:
     app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
     app.state.units = units
+    app.state.rights = rights
     errors.install(app)
+    app.include_router(rights_routes.router)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> Health:

@@ -7,6 +7,15 @@ DeclarationError        422 {"detail": {"problems": ["FILE:LINE:COL: message", â
 PolicyVersionConflict   409 {"detail": message}
 StorageNotMigrated      503 {"detail": message (says to run `yinsi db upgrade`)}
 
+Rights requests (``/v1/requests``):
+
+InvalidRequest          422 {"detail": message} (a correction's value is never in it)
+InvalidTransition       409 {"detail": message (the status now and what may follow)}
+RequestConflict         409 {"detail": message (someone else moved it; read it again)}
+VerificationFailed      403 {"detail": {"message", "remaining"}} (0 remaining: locked)
+RequestNotFound         404 {"detail": message}
+ConnectorError          502 {"detail": message (which store of the app, and why)}
+
 A body that does not fit its schema keeps FastAPI's standard 422 shape,
 ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``, whose ``loc`` names the field.
 """
@@ -18,7 +27,15 @@ from fastapi.responses import JSONResponse
 
 from yinsi.consent import InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.declaration import DeclarationError
-from yinsi.storage import PolicyVersionConflict, StorageNotMigrated
+from yinsi.rights.ports import ConnectorError
+from yinsi.rights.requests import InvalidRequest, InvalidTransition
+from yinsi.rights.verification import VerificationFailed
+from yinsi.storage import (
+    PolicyVersionConflict,
+    RequestConflict,
+    RequestNotFound,
+    StorageNotMigrated,
+)
 
 
 async def _unknown_name(_: Request, exc: Exception) -> JSONResponse:
@@ -53,6 +70,24 @@ async def _not_migrated(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=503)
 
 
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=422)
+
+
+async def _not_found(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+async def _verification_failed(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VerificationFailed)
+    detail = {"message": str(exc), "remaining": exc.remaining}
+    return JSONResponse({"detail": detail}, status_code=403)
+
+
+async def _store_unreachable(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=502)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownName, _unknown_name)
     app.add_exception_handler(NotSingleUse, _not_single_use)
@@ -60,3 +95,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DeclarationError, _invalid_declaration)
     app.add_exception_handler(PolicyVersionConflict, _conflict)
     app.add_exception_handler(StorageNotMigrated, _not_migrated)
+    app.add_exception_handler(InvalidRequest, _invalid_request)
+    app.add_exception_handler(InvalidTransition, _conflict)
+    app.add_exception_handler(RequestConflict, _conflict)
+    app.add_exception_handler(VerificationFailed, _verification_failed)
+    app.add_exception_handler(RequestNotFound, _not_found)
+    app.add_exception_handler(ConnectorError, _store_unreachable)

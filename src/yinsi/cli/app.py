@@ -18,6 +18,7 @@ from yinsi import __version__
 from yinsi.cli.audit import audit_app
 from yinsi.cli.common import DbUrl, db_url, err, out, show_url
 from yinsi.cli.keys import keys_app
+from yinsi.cli.rights import rights_app
 from yinsi.cli.serve import serve_app
 from yinsi.declaration import Declaration, Problem, read_file
 
@@ -182,6 +183,7 @@ def publish(
 app.add_typer(db, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(rights_app, name="rights")
 app.registered_commands += serve_app.registered_commands
 
 

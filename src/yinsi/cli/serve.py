@@ -1,11 +1,13 @@
 """``yinsi serve``: the HTTP API (FastAPI on uvicorn) on yinsi's database.
 
 Refuses to start (exit 1) on a database that is not migrated, saying to run
-``yinsi db upgrade``.
+``yinsi db upgrade``. With ``--map`` (or ``$YINSI_DATA_MAP``) it also serves rights
+requests under ``/v1/requests`` for the app that data map describes.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,23 +22,46 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     url: DbUrl = None,
+    data_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            envvar="YINSI_DATA_MAP",
+            help="The app's data map (YAML): enables rights requests under /v1/requests.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz)."""
     import uvicorn
 
     from yinsi.api import create_app
+    from yinsi.cli.rights_errors import KNOWN, describe
     from yinsi.engine import Engine
+    from yinsi.rights_service import RightsService
     from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine
 
     target = db_url(url)
+    rights: RightsService | None = None
     try:
-        engine = Engine(target, actor="api")
+        if data_map is None:
+            engine = Engine(target, actor="api")
+        else:
+            rights = RightsService.open(data_map, url=target, actor="api")
+            engine = rights.engine
     except StorageNotMigrated as exc:
         err.print(f"yinsi serve: {exc}", markup=False)
         raise typer.Exit(1) from None
+    except KNOWN as exc:
+        err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
+        raise typer.Exit(1) from None
     db = create_engine(target)
     try:
-        uvicorn.run(create_app(engine, lambda: SqlUnitOfWork(db)), host=host, port=port)
+        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights)
+        uvicorn.run(app, host=host, port=port)
     finally:
         db.dispose()
-        engine.close()
+        if rights is not None:
+            rights.close()  # closes its engine too
+        else:
+            engine.close()

@@ -1,0 +1,183 @@
+"""``/v1/requests``: rights requests over HTTP (PIPL Chapter IV).
+
+The app's back-end files a request on the user's behalf, sends the SMS code and passes
+the user's answer (scope ``backend``); staff approve, refuse, run and answer (``admin``);
+auditors read. Each route calls one method of the
+:class:`~yinsi.rights_service.RightsService` that ``create_app(..., rights=...)`` was
+given (``yinsi serve --map``); without one every route answers 503. Errors are mapped in
+:mod:`yinsi.api.errors`.
+
+Correction values and verification answers are never echoed: not in answers, not in the
+422 of a body that does not fit (its ``input`` is dropped, see :class:`NoEchoRoute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+
+from yinsi.api.auth import Admin, Anyone, Auditor, Backend
+from yinsi.api.rights_models import (
+    AnswerBody,
+    CodeSentOut,
+    RefuseBody,
+    RequestOut,
+    StepOut,
+    SubmitBody,
+    VerifyBody,
+)
+from yinsi.rights.deadlines import triage
+from yinsi.rights.requests import Requester, Status
+from yinsi.rights.verification import CODE_TTL
+from yinsi.rights_service import RightsService
+from yinsi.taxonomy import RightKind
+
+NOT_CONFIGURED = "rights requests are not configured: start yinsi serve with --map"
+EXPORT_KINDS = frozenset({RightKind.ACCESS, RightKind.COPY, RightKind.TRANSFER})
+ONE = "/v1/requests/{request_id}"
+
+
+class NoEchoRoute(APIRoute):
+    """A route whose 422 for a body that does not fit leaves out what was sent.
+
+    FastAPI's validation errors carry each wrong value as ``input``; here that may be a
+    correction's new value or an ID-number suffix, so only ``loc``, ``msg`` and ``type``
+    are kept.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def no_echo(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                kept = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
+                raise RequestValidationError(kept) from None
+
+        return no_echo
+
+
+def rights_of(request: Request) -> RightsService:
+    rights: RightsService | None = getattr(request.app.state, "rights", None)
+    if rights is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NOT_CONFIGURED)
+    return rights
+
+
+Rights = Annotated[RightsService, Depends(rights_of)]
+
+router = APIRouter(tags=["rights requests"], route_class=NoEchoRoute)
+
+
+@router.post("/v1/requests", status_code=status.HTTP_201_CREATED)
+def submit(body: SubmitBody, key: Backend, rights: Rights) -> RequestOut:
+    """File a request on the user's behalf; it waits for identity verification (X35)."""
+    request = rights.submit(
+        body.subject_id,
+        body.kind,
+        requester=Requester(body.relation, body.relative_name),
+        channel=body.channel.value,
+        trigger=body.trigger,
+        consent_id=body.consent_id,
+        corrections=body.corrections,
+        text=body.text,
+        actor=key.id,
+    )
+    return RequestOut.of(request)
+
+
+@router.get("/v1/requests")
+def list_requests(
+    _: Auditor,
+    rights: Rights,
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    subject_id: str | None = None,
+    overdue: Annotated[bool, Query(description="Only open requests past due.")] = False,
+) -> list[RequestOut]:
+    """The app's requests by due date (requests whose clock has not started last)."""
+    requests = rights.requests(statuses=status_, subject_id=subject_id)
+    if overdue:
+        today = rights.today()
+        open_dated = [r for r in requests if r.due is not None and not r.status.closed]
+        split = triage(
+            open_dated,
+            today,
+            key=lambda r: r.due.date if r.due else today,
+            calendar=rights.calendar,
+        )
+        requests = list(split.overdue)
+    return [RequestOut.of(r) for r in requests]
+
+
+@router.get(ONE)
+def get(request_id: str, _: Anyone, rights: Rights) -> RequestOut:
+    return RequestOut.of(rights.get(request_id))
+
+
+@router.get(ONE + "/steps")
+def steps(request_id: str, _: Auditor, rights: Rights) -> list[StepOut]:
+    """The execution plan and each step's outcome (empty until the request runs)."""
+    rights.get(request_id)  # 404 for an unknown request, not an empty plan
+    return [StepOut.of(s) for s in rights.steps(request_id)]
+
+
+@router.post(ONE + ":send-code", status_code=status.HTTP_202_ACCEPTED)
+def send_code(request_id: str, _: Backend, rights: Rights) -> CodeSentOut:
+    """Send a one-time code to the phone on file."""
+    rights.send_code(request_id)
+    return CodeSentOut(request_id=request_id, expires_in_s=int(CODE_TTL.total_seconds()))
+
+
+@router.post(ONE + ":verify")
+def verify(request_id: str, body: VerifyBody, _: Backend, rights: Rights) -> RequestOut:
+    """The user's answer: the SMS code or the ID number's last 6 (403 with ``remaining``)."""
+    return RequestOut.of(rights.verify(request_id, body.answer, method=body.method))
+
+
+@router.post(ONE + ":approve")
+def approve(request_id: str, key: Admin, rights: Rights) -> RequestOut:
+    """Approve a verified request; refused at once if a precondition fails (W16)."""
+    return RequestOut.of(rights.approve(request_id, actor=key.id))
+
+
+@router.post(ONE + ":refuse")
+def refuse(request_id: str, body: RefuseBody, key: Admin, rights: Rights) -> RequestOut:
+    """Refuse on a declared ground (X35); the answer says how to complain or sue."""
+    return RequestOut.of(rights.refuse(request_id, body.ground, actor=key.id, note=body.note))
+
+
+@router.post(ONE + ":run")
+def run(request_id: str, key: Admin, rights: Rights) -> RequestOut:
+    """Execute an approved request; run again to resume after a failed step."""
+    return RequestOut.of(rights.run(request_id, actor=key.id))
+
+
+@router.post(ONE + ":answer")
+def answer(request_id: str, body: AnswerBody, key: Admin, rights: Rights) -> RequestOut:
+    """Answer a complaint, a contest of an automated decision or an explanation request."""
+    return RequestOut.of(rights.answer(request_id, body.text, actor=key.id))
+
+
+@router.get(
+    ONE + "/archive",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "The ZIP."}},
+)
+def archive(request_id: str, _: Backend, rights: Rights) -> FileResponse:
+    """The export of a completed access, copy or transfer request (说明.md, data.json, CSV)."""
+    request = rights.get(request_id)
+    path = rights.archive_path(request_id)
+    done = request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    if request.kind not in EXPORT_KINDS or not done or not path.is_file():
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"request {request_id} has no archive: only a completed access, copy or transfer "
+            f"request has one (it is {request.kind.value}, {request.status.value})",
+        )
+    return FileResponse(path, media_type="application/zip", filename=f"{request_id}.zip")

@@ -1,0 +1,286 @@
+"""``yinsi rights``: rights requests at the customer-service desk (PIPL Chapter IV, W14).
+
+The command line is the customer-service channel: a request filed here is recorded with
+channel ``customer_service``. Each command opens the
+:class:`~yinsi.rights_service.RightsService` of the app a data map describes (``--map``,
+or ``$YINSI_DATA_MAP``) on yinsi's database (``--url``), calls one method and prints the
+result with Chinese labels. Errors print one
+line and exit 1, never a traceback; correction values and verification answers are never
+printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.text import Text
+
+from yinsi.cli.common import DbUrl, err, out
+from yinsi.cli.rights_view import by_due, due_text, show_request, steps_table
+
+if TYPE_CHECKING:
+    from yinsi.rights_service import RightsService
+
+rights_app = typer.Typer(
+    help="Rights requests: submit, verify, approve or refuse, run, answer, follow up.",
+    no_args_is_help=True,
+)
+
+CHANNEL = "customer_service"
+"""Requests filed on the command line come through customer service (W14)."""
+
+MapFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--map",
+        envvar="YINSI_DATA_MAP",
+        help="The app's data map (YAML); default: $YINSI_DATA_MAP.",
+        show_default=False,
+    ),
+]
+Actor = Annotated[str, typer.Option(help="Who the audit log names for this action.")]
+RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id (req_…).")]
+
+
+@contextmanager
+def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[RightsService]:
+    """The service, closed on leaving; every known error becomes one line and exit 1."""
+    from yinsi.cli.rights_errors import KNOWN, describe
+    from yinsi.rights_service import RightsService
+
+    if data_map is None:
+        err.print("no data map: pass --map FILE or set YINSI_DATA_MAP", markup=False)
+        raise typer.Exit(1)
+    try:
+        service = RightsService.open(data_map, url=url, actor=actor)
+    except KNOWN as exc:
+        _fail(describe(exc, data_map=data_map, url=url))
+    try:
+        yield service
+    except KNOWN as exc:
+        _fail(describe(exc, data_map=data_map, url=url))
+    finally:
+        service.close()
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(message, style="red", markup=False)
+    raise typer.Exit(1)
+
+
+def _corrections(values: list[str]) -> dict[str, str]:
+    """``element=value`` pairs; a value is never echoed, even in an error."""
+    parsed: dict[str, str] = {}
+    for i, item in enumerate(values, start=1):
+        element, sep, value = item.partition("=")
+        if not sep or not element.strip():
+            _fail(f"--correct #{i} is not element=value (e.g. --correct name=张三)")
+        parsed[element.strip()] = value
+    return parsed
+
+
+@rights_app.command("submit")
+def submit(
+    subject: Annotated[str, typer.Argument(help="The subject's user id.")],
+    kind: Annotated[str, typer.Argument(help="access, copy, transfer, correction, deletion, …")],
+    trigger: Annotated[
+        str | None, typer.Option(help="Deletion: the PIPL Art. 47 trigger, e.g. purpose_done.")
+    ] = None,
+    consent: Annotated[
+        str | None, typer.Option(help="Withdrawal: the consent item withdrawn.")
+    ] = None,
+    correct: Annotated[
+        list[str] | None,
+        typer.Option(help="Correction: element=value (repeatable); never printed."),
+    ] = None,
+    text: Annotated[str, typer.Option(help="The requester's words (complaint, contest).")] = "",
+    relation: Annotated[
+        str | None, typer.Option(help="Filed by a close relative: spouse, child, parent, …")
+    ] = None,
+    relative_name: Annotated[str | None, typer.Option(help="The relative's name.")] = None,
+    data_map: MapFile = None,
+    url: DbUrl = None,
+    actor: Actor = "cli",
+) -> None:
+    """File a request for SUBJECT; it waits for identity verification (X35).
+
+    Prints the request id on stdout (for scripts) and a summary on stderr.
+    """
+    from yinsi.rights.requests import Requester
+
+    if relative_name is not None and relation is None:
+        _fail("--relative-name needs --relation (spouse, child, parent, sibling, …)")
+    corrections = _corrections(correct or [])
+    with _service(data_map, url, actor) as service:
+        request = service.submit(
+            subject,
+            kind,
+            requester=Requester(relation, relative_name),
+            channel=CHANNEL,
+            trigger=trigger,
+            consent_id=consent,
+            corrections=corrections,
+            text=text,
+            actor=actor,
+        )
+    err.print(
+        f"已受理 {request.kind.label}申请（用户 {subject}）：{request.status.label}；"
+        f"截止日期 {due_text(request.due)}",
+        markup=False,
+    )
+    err.print(f"下一步：yinsi rights send-code {request.id}", markup=False)
+    out.print(request.id, markup=False)
+
+
+@rights_app.command("send-code")
+def send_code(
+    request_id: RequestId, data_map: MapFile = None, url: DbUrl = None, actor: Actor = "cli"
+) -> None:
+    """Send a one-time code to the phone on file (valid 10 minutes)."""
+    with _service(data_map, url, actor) as service:
+        service.send_code(request_id)
+    out.print(f"验证码已发送至用户预留手机号（{request_id}），10分钟内有效", markup=False)
+
+
+@rights_app.command("verify")
+def verify(
+    request_id: RequestId,
+    answer: Annotated[str, typer.Argument(help="The SMS code, or the ID number's last 6.")],
+    method: Annotated[str, typer.Option(help="sms or id_suffix.")] = "sms",
+    data_map: MapFile = None,
+    url: DbUrl = None,
+    actor: Actor = "cli",
+) -> None:
+    """Verify the requester's identity; 5 wrong answers lock the code."""
+    from yinsi.rights.verification import Method
+
+    if method not in Method._value2member_map_:
+        _fail(f"unknown --method {method!r}; one of: sms, id_suffix")
+    with _service(data_map, url, actor) as service:
+        request = service.verify(request_id, answer, method=method)
+    out.print(
+        f"{request.id}：{request.status.label}；截止日期 {due_text(request.due)}", markup=False
+    )
+
+
+@rights_app.command("approve")
+def approve(
+    request_id: RequestId, data_map: MapFile = None, url: DbUrl = None, actor: Actor = "cli"
+) -> None:
+    """Approve a verified request (refused at once if a precondition fails, W16)."""
+    with _service(data_map, url, actor) as service:
+        request = service.approve(request_id, actor=actor)
+    out.print(f"{request.id}：{request.status.label}", markup=False)
+    if request.refusal is not None:
+        out.print(f"原因：{request.refusal.text}", markup=False)
+
+
+@rights_app.command("refuse")
+def refuse(
+    request_id: RequestId,
+    ground: Annotated[str, typer.Argument(help="A refusal ground id of the declaration.")],
+    note: Annotated[str, typer.Option(help="An internal note for the record.")] = "",
+    data_map: MapFile = None,
+    url: DbUrl = None,
+    actor: Actor = "cli",
+) -> None:
+    """Refuse on a declared ground (X35); the user is told how to complain or sue."""
+    with _service(data_map, url, actor) as service:
+        request = service.refuse(request_id, ground, actor=actor, note=note)
+    out.print(f"{request.id}：{request.status.label}", markup=False)
+    out.print(request.answer, markup=False)
+
+
+@rights_app.command("run")
+def run(
+    request_id: RequestId, data_map: MapFile = None, url: DbUrl = None, actor: Actor = "cli"
+) -> None:
+    """Execute an approved request, step by step; run it again to resume after a failure."""
+    from yinsi.rights.plan import StepStatus
+
+    with _service(data_map, url, actor) as service:
+        with err.status(f"正在执行 {request_id} …"):
+            request = service.run(request_id, actor=actor)
+        steps = service.steps(request_id)
+    out.print(steps_table(steps))
+    failed = next((s for s in steps if s.status is StepStatus.FAILED), None)
+    if failed is not None:
+        _fail(
+            f"step {failed.n} failed: {failed.outcome.get('error', '')}; fix it and run "
+            f"`yinsi rights run {request_id}` again (done steps are not repeated)"
+        )
+    out.print(f"{request.id}：{request.status.label}", markup=False)
+    if request.status.closed:
+        if request.answer:
+            out.print(request.answer, markup=False)
+    elif any(s.status is StepStatus.PENDING for s in steps):
+        out.print(f"待人工答复：yinsi rights answer {request.id} TEXT", markup=False)
+
+
+@rights_app.command("answer")
+def answer(
+    request_id: RequestId,
+    text: Annotated[str, typer.Argument(help="The answer the user reads.")],
+    data_map: MapFile = None,
+    url: DbUrl = None,
+    actor: Actor = "cli",
+) -> None:
+    """Answer a complaint, a contest of an automated decision or an explanation request."""
+    with _service(data_map, url, actor) as service:
+        request = service.answer(request_id, text, actor=actor)
+    out.print(f"{request.id}：{request.status.label}", markup=False)
+
+
+@rights_app.command("status")
+def status(
+    request_id: RequestId, data_map: MapFile = None, url: DbUrl = None, actor: Actor = "cli"
+) -> None:
+    """Show the request: status, due date, history and each step with its outcome."""
+    with _service(data_map, url, actor) as service:
+        request = service.get(request_id)
+        steps = service.steps(request_id)
+    show_request(out, request, steps)
+
+
+@rights_app.command("list")
+def list_requests(
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Only these statuses (repeatable), e.g. verified."),
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open overdue requests.")] = False,
+    due_soon: Annotated[
+        bool, typer.Option("--due-soon", help="Only open requests due within 3 working days.")
+    ] = False,
+    data_map: MapFile = None,
+    url: DbUrl = None,
+    actor: Actor = "cli",
+) -> None:
+    """The app's requests by due date; overdue ones in red."""
+    from yinsi.cli.rights_view import requests_table
+    from yinsi.rights.deadlines import triage
+    from yinsi.rights.requests import Status
+
+    wanted: list[Status] | None = None
+    if status:
+        unknown = [s for s in status if s not in Status._value2member_map_]
+        if unknown:
+            _fail(f"unknown --status {unknown[0]!r}; one of: " + ", ".join(s.value for s in Status))
+        wanted = [Status(s) for s in status]
+    with _service(data_map, url, actor) as service:
+        requests = service.requests(statuses=wanted)
+        today, calendar = service.today(), service.calendar
+    dated = [r for r in requests if r.due is not None and not r.status.closed]
+    split = triage(dated, today, key=lambda r: r.due.date if r.due else today, calendar=calendar)
+    late = frozenset(r.id for r in split.overdue)
+    soon = frozenset(r.id for r in split.due_soon)
+    if overdue or due_soon:
+        keep = (late if overdue else frozenset()) | (soon if due_soon else frozenset())
+        requests = [r for r in requests if r.id in keep]
+    out.print(requests_table(by_due(requests), late, soon))
+    if late:
+        err.print(Text(f"{len(late)} 件已逾期", style="red"))
