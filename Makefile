@@ -38,9 +38,23 @@ demo: setup
 	@echo "Open the rendered policies in a browser:"
 	@for f in build/*/policy.html; do echo "  file://$$(pwd)/$$f"; done
 	@echo
-	@echo "== 4. The yinsi service on the embedded default (SQLite ./.yinsi/yinsi.db), 小赢卡贷 published"
+	@echo "== 4. 小赢卡贷 published on the embedded default (SQLite ./.yinsi/yinsi.db)"
 	$(BIN)/yinsi db upgrade
 	$(BIN)/yinsi publish examples/declarations/xiaoying-kadai.yaml
+	@echo
+	@echo "== 5. A deletion request against a sample lending back-end (SQLite files + Redis):"
+	@echo "      verified, approved, run; loans still held are kept and restricted (X28)"
+	$(BIN)/yinsi sample seed .yinsi/sample --subjects 50
+	@set -e; . .yinsi/sample/env; m=.yinsi/sample/datamap.yaml; \
+	  line=$$(grep '^mixed' .yinsi/sample/subjects.tsv); \
+	  subject=$$(echo "$$line" | cut -f2); suffix=$$(echo "$$line" | cut -f3); \
+	  id=$$($(BIN)/yinsi rights submit $$subject deletion --trigger purpose_done --map $$m 2>/dev/null); \
+	  $(BIN)/yinsi rights verify $$id $$suffix --method id_suffix --map $$m; \
+	  $(BIN)/yinsi rights approve $$id --map $$m; \
+	  $(BIN)/yinsi rights run $$id --map $$m >/dev/null; \
+	  $(BIN)/yinsi rights status $$id --map $$m
+	@echo
+	@echo "== 6. The yinsi service (consent, decisions, rights requests under /v1)"
 	@key=$$($(BIN)/yinsi keys create demo --scope admin --scope backend --scope auditor 2>/dev/null) || exit 1; \
 	  api=http://127.0.0.1:$(DEMO_PORT); auth="Authorization: Bearer $$key"; \
 	  echo; echo "API key for this demo (shown once): $$key"; \
@@ -50,8 +64,10 @@ demo: setup
 	  echo "  curl -s -H '$$auth' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/u1/decisions"; \
 	  echo "  curl -s -X POST -H '$$auth' -H 'content-type: application/json' -d '{\"evidence\":{\"channel\":\"app\"}}' $$api/v1/apps/xiaoying_kadai/subjects/u1/consents/location:grant"; \
 	  echo "  curl -s -H '$$auth' $$api/v1/audit/verify"; \
+	  echo "  curl -s -H '$$auth' '$$api/v1/requests?status=partially_completed'"; \
 	  echo "OpenAPI: $$api/docs — stop the service with Ctrl-C."; \
-	  if [ "$(DEMO_SERVE)" != "0" ]; then exec $(BIN)/yinsi serve --port $(DEMO_PORT); fi
+	  if [ "$(DEMO_SERVE)" != "0" ]; then . .yinsi/sample/env; \
+	    exec $(BIN)/yinsi serve --port $(DEMO_PORT) --map .yinsi/sample/datamap.yaml; fi
 
 test: lint
 	$(BIN)/python -m pytest

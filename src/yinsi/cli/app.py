@@ -19,6 +19,7 @@ from yinsi.cli.audit import audit_app
 from yinsi.cli.common import DbUrl, db_url, err, out, show_url
 from yinsi.cli.keys import keys_app
 from yinsi.cli.rights import rights_app
+from yinsi.cli.sample import app as sample_app
 from yinsi.cli.serve import serve_app
 from yinsi.declaration import Declaration, Problem, read_file
 
@@ -184,6 +185,7 @@ app.add_typer(db, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(rights_app, name="rights")
+app.add_typer(sample_app, name="sample")
 app.registered_commands += serve_app.registered_commands
 
 
