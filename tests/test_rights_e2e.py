@@ -426,3 +426,25 @@ def test_kill_9_mid_erasure_then_the_rerun_finishes_without_repeating_effects(
         if cell.dataset == "users" and cell.name == "id_number_hash":
             once = apply(Strategy.KEYED_HASH, value, element="id_number", key=HASH_KEY)
             assert after[cell] == once
+
+
+def test_x28_a_legal_hold_keeps_a_dataset_restricted_until_released(desk: Desk) -> None:
+    s, seeded = desk.service, desk.stores.seeded
+    subject = desk.subject("no_loan")
+    hold = s.add_hold(subject, "存在未决的投诉纠纷", actor="legal", dataset="devices")
+    before = desk.stores.snapshot()
+    rid = desk.approved(subject, "deletion", trigger="purpose_done")
+    done = s.run(rid)
+    assert done.status is Status.PARTIALLY_COMPLETED
+    assert "存在未决的投诉纠纷" in done.answer
+    after = desk.stores.snapshot()
+    devices = {c: v for c, v in seeded.cells_of(subject).items() if c.dataset == "devices"}
+    assert devices and all(after.get(c) == v for c, v in devices.items())
+    others = {c: v for c, v in seeded.erasable_cells(subject).items() if c.dataset != "devices"}
+    assert all(after.get(c) != v or v is None for c, v in others.items())
+    assert {c for c in before if seeded.owner(c) not in (subject, None)} <= set(after)
+    assert "device_id" in s.engine.state(APP, subject).restricted
+    s.release_hold(hold.id, actor="legal")
+    again = desk.approved(subject, "deletion", trigger="purpose_done")
+    assert s.run(again).status is Status.COMPLETED
+    assert all(desk.stores.snapshot().get(c) is None for c in devices)
