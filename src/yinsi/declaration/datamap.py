@@ -129,6 +129,15 @@ class Hold(Model):
     ] = None
 
 
+class RetentionRef(Model):
+    """Rows expire ``rule``'s period after the date in column ``since`` (X38, W13); the
+    retention sweeper then deletes them (``erase: row``) or erases their fields. An empty
+    ``since`` means the period has not started: the row never expires."""
+
+    rule: Id = Field(description="A retention rule of the declaration that has a `period`.")
+    since: Column = Field(description="Date or timestamp column the period counts from.")
+
+
 class Dataset(Model):
     id: Id
     label: Text
@@ -150,6 +159,9 @@ class Dataset(Model):
         default_factory=list, description="Webhook: the elements the processor holds."
     )
     holds: list[Hold] = Field(default_factory=list)
+    retention: RetentionRef | None = Field(
+        None, description="SQL only: when rows expire, e.g. {rule: browse_only, since: seen_at}."
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Dataset:

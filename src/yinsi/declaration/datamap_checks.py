@@ -66,6 +66,7 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
             )
         if ds.erase == "row" and store is not None and store.kind == "webhook":
             issues.append(Issue((*at, "erase"), "a webhook dataset is erased by the processor"))
+        issues.extend(_retention_shape(data_map, i, store.kind if store else None))
     provided = {"user_id"} | {i for d in data_map.datasets for i in d.provides}
     for identity in data_map.identities:
         if identity not in provided:
@@ -139,6 +140,10 @@ def _against_declaration(data_map: DataMap, declaration: Declaration) -> list[Is
                         f"unknown retention rule {hold.rule!r}; rules: {', '.join(sorted(rules))}",
                     )
                 )
+        if ds.retention is not None:
+            issues.extend(
+                _retention_rule(ds.retention.rule, (*at, "retention", "rule"), declaration)
+            )
     for element in sorted(set(collected) - held):
         issues.append(
             Issue(
@@ -149,6 +154,51 @@ def _against_declaration(data_map: DataMap, declaration: Declaration) -> list[Is
             )
         )
     return issues
+
+
+def _retention_shape(data_map: DataMap, index: int, kind: str | None) -> list[Issue]:
+    """A retention reference needs a SQL dataset; a swept-away row must have no children."""
+    ds = data_map.datasets[index]
+    if ds.retention is None:
+        return []
+    at = ("datasets", index, "retention")
+    if kind is not None and kind != "sql":
+        return [
+            Issue(
+                at,
+                f"`retention` is for SQL datasets (a date column to count from); store "
+                f"{ds.store!r} is {kind}: remove it (Redis keys expire by TTL)",
+            )
+        ]
+    children = [d.id for d in data_map.datasets if d.parent and d.parent.dataset == ds.id]
+    if ds.erase == "row" and children:
+        return [
+            Issue(
+                at,
+                f"rows of {ds.id!r} are deleted when they expire, but datasets "
+                f"{', '.join(children)} hang off them by foreign key; give those their own "
+                "`retention` and use `erase: fields` here, or remove `retention`",
+            )
+        ]
+    return []
+
+
+def _retention_rule(
+    rule_id: str, at: tuple[str | int, ...], declaration: Declaration
+) -> list[Issue]:
+    rule = next((r for r in declaration.retention if r.id == rule_id), None)
+    if rule is None:
+        rules = ", ".join(sorted(r.id for r in declaration.retention))
+        return [Issue(at, f"unknown retention rule {rule_id!r}; rules: {rules}")]
+    if rule.period is None:
+        return [
+            Issue(
+                at,
+                f"retention rule {rule_id!r} has no `period`, so rows never expire; "
+                "give the rule a period in the declaration or name another rule",
+            )
+        ]
+    return []
 
 
 def read_data_map(

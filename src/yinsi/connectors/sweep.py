@@ -1,0 +1,267 @@
+"""The SQL side of a retention sweep: count, then act on expired rows in key-ordered batches.
+
+A :class:`~yinsi.lifecycle.retention.SweepPlan` becomes one predicate,
+
+    since < :cutoff AND NOT (held) AND pk NOT IN (:legally_held)
+
+and each batch is one short transaction: the key of the N-th eligible row after the last
+batch (``SELECT pk … ORDER BY pk LIMIT 1 OFFSET N-1``), then one ``DELETE`` (or a
+``SELECT … FOR UPDATE`` + ``UPDATE`` of the fields) over ``after < pk <= that key`` that
+re-checks the predicate, so a row refreshed meanwhile is never touched. No key lists
+travel and no lock outlives a batch. Progress is the last key done: a sweep interrupted
+anywhere resumes after it, and deleted rows are simply gone.
+
+This sits beside :class:`~yinsi.connectors.sql.SqlConnector` rather than in the rights
+port: a rights request acts on one subject's keys, a sweep on a whole table by predicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    not_,
+    or_,
+    text,
+)
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select as sql_select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+from yinsi.connectors.factory import _engine
+from yinsi.connectors.sql import _escape
+from yinsi.connectors.sql_errors import connect_error, statement_error
+from yinsi.connectors.sql_values import NotOfType, coerce, coerce_all
+from yinsi.connectors.urls import expand
+from yinsi.declaration.datamap import Store, Strategy
+from yinsi.lifecycle.deidentify import DeidentificationError, apply
+from yinsi.lifecycle.retention import SweepAction, SweepPlan
+from yinsi.rights.ports import ConnectorError
+
+
+@dataclass(frozen=True, slots=True)
+class SweepCount:
+    """Rows of one dataset past their limit today."""
+
+    due: int
+    """Expired and not held: what a run deletes or erases."""
+    held: int
+    """Expired but kept by a hold or a legal hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    rows: int
+    """Rows deleted, or rows whose fields changed."""
+    last: str | None
+    """The last key of the batch (as text): the next batch starts after it."""
+    done: bool
+    """No eligible row is left after ``last``."""
+
+
+class SqlSweeper:
+    """Runs sweep plans on one SQL store."""
+
+    def __init__(self, store: str, engine: Engine, *, owned: bool = False) -> None:
+        self.store = store
+        self._engine = engine
+        self._owned = owned
+        self._tables: dict[str, Table] = {}
+        self._shown = engine.url.render_as_string(hide_password=True)
+
+    @classmethod
+    def connect(cls, store: Store, environ: Mapping[str, str] | None = None) -> SqlSweeper:
+        """A sweeper owning a new engine on the store's (expanded) URL."""
+        if store.kind != "sql":
+            raise ConnectorError(store.id, f"a {store.kind} store cannot be swept by SQL")
+        return cls(store.id, _engine(store.id, expand(store.id, store.url, environ)), owned=True)
+
+    def close(self) -> None:
+        if self._owned:
+            self._engine.dispose()
+
+    def count(self, plan: SweepPlan) -> SweepCount:
+        table = self._table(plan)
+        expired = self._expired(table, plan)
+        doing = f"counting expired rows of table {plan.table!r}"
+        with self._transaction(doing) as conn:
+            total = conn.execute(sql_select(func.count()).where(expired)).scalar_one()
+            due = conn.execute(
+                sql_select(func.count()).where(self._eligible(table, plan))
+            ).scalar_one()
+        return SweepCount(due=int(due), held=int(total) - int(due))
+
+    def batch(
+        self, plan: SweepPlan, after: str | None, size: int, *, hash_key: bytes
+    ) -> BatchResult:
+        """Act on the next ``size`` eligible rows after key ``after`` (``None``: from the start)."""
+        if size < 1:
+            raise ValueError("the batch size must be at least 1")
+        table = self._table(plan)
+        pk = table.c[plan.primary_key]
+        where = [self._eligible(table, plan)]
+        if after is not None:
+            where.append(pk > self._key(plan, pk, after))
+        doing = f"sweeping table {plan.table!r} (dataset {plan.dataset!r})"
+        with self._transaction(doing) as conn:
+            upper = conn.execute(
+                sql_select(pk).where(*where).order_by(pk).limit(1).offset(size - 1)
+            ).scalar()
+            if upper is not None:
+                where.append(pk <= upper)
+            if plan.action is SweepAction.DELETE:
+                rows = conn.execute(sql_delete(table).where(*where)).rowcount
+                last = upper
+            else:
+                rows, last = self._erase_fields(conn, table, plan, where, hash_key)
+        if upper is not None:
+            last = upper
+        return BatchResult(rows=rows, last=None if last is None else str(last), done=upper is None)
+
+    # -- predicates -------------------------------------------------------------------
+
+    def _expired(self, table: Table, plan: SweepPlan) -> ColumnElement[bool]:
+        since = table.c[plan.since]
+        return since < _bound(since, plan.cutoff)
+
+    def _eligible(self, table: Table, plan: SweepPlan) -> ColumnElement[bool]:
+        parts = [self._expired(table, plan)]
+        held: list[ColumnElement[bool]] = []
+        for hold in plan.holds:
+            if hold.condition:
+                held.append(case((text(f"({_escape(hold.condition)})"), 1), else_=0) == 1)
+            if hold.since is not None:
+                column = table.c[hold.since]
+                held.append(column.is_(None))
+                if hold.held_from is None:
+                    held.append(column.is_not(None))
+                else:
+                    held.append(column >= _bound(column, hold.held_from))
+        if held:
+            parts.append(not_(or_(false(), *held)))
+        if plan.excluded:
+            pk = table.c[plan.primary_key]
+            parts.append(pk.not_in(coerce_all(pk, sorted(plan.excluded))))
+        return and_(*parts)
+
+    # -- field erasure ----------------------------------------------------------------
+
+    def _erase_fields(
+        self,
+        conn: Connection,
+        table: Table,
+        plan: SweepPlan,
+        where: list[ColumnElement[bool]],
+        hash_key: bytes,
+    ) -> tuple[int, object]:
+        pk = table.c[plan.primary_key]
+        fields = plan.fields
+        query = (
+            sql_select(pk, *(table.c[f.name] for f in fields))
+            .where(*where)
+            .order_by(pk)
+            .with_for_update()
+        )
+        params: list[dict[str, object]] = []
+        last: object = None
+        for row in conn.execute(query):
+            last = row[0]
+            new = {
+                f"v{i}": self._erased(plan, f.name, f.erase, f.element, old, hash_key)
+                for i, (f, old) in enumerate(zip(fields, row[1:], strict=True))
+            }
+            if any(new[f"v{i}"] != old for i, old in enumerate(row[1:])):
+                params.append({"k": row[0], **new})
+        if params:
+            statement = (
+                sql_update(table)
+                .where(pk == bindparam("k"))
+                .values({f.name: bindparam(f"v{i}") for i, f in enumerate(fields)})
+            )
+            conn.execute(statement, params)
+        return len(params), last
+
+    def _erased(
+        self, plan: SweepPlan, name: str, strategy: Strategy, element: str, old: object, key: bytes
+    ) -> object:
+        if strategy is Strategy.DELETE:
+            return None
+        try:
+            return apply(strategy.value, old, element=element, key=key)
+        except DeidentificationError as exc:
+            raise ConnectorError(
+                self.store, f"column {name!r} of dataset {plan.dataset!r}: {exc}"
+            ) from None
+
+    # -- tables -----------------------------------------------------------------------
+
+    def _table(self, plan: SweepPlan) -> Table:
+        table = self._tables.get(plan.table)
+        if table is None:
+            try:
+                with self._transaction(f"reading the structure of table {plan.table!r}") as conn:
+                    table = Table(plan.table, MetaData(), autoload_with=conn)
+            except NoSuchTableError:
+                raise ConnectorError(
+                    self.store,
+                    f"table {plan.table!r} of dataset {plan.dataset!r} does not exist in "
+                    f"{self._shown}; check `table` in the data map",
+                ) from None
+            self._tables[plan.table] = table
+        names = [plan.primary_key, plan.since, *(f.name for f in plan.fields)]
+        names += [h.since for h in plan.holds if h.since]
+        missing = [n for n in dict.fromkeys(names) if n not in table.c]
+        if missing:
+            raise ConnectorError(
+                self.store,
+                f"table {plan.table!r} has no column {', '.join(repr(m) for m in missing)}, "
+                f"named by dataset {plan.dataset!r}; check its primary_key, fields, holds "
+                "and retention.since in the data map",
+            )
+        return table
+
+    def _key(self, plan: SweepPlan, pk: Column[Any], key: str) -> object:
+        try:
+            return coerce(pk, key)
+        except NotOfType:
+            raise ConnectorError(
+                self.store,
+                f"the checkpoint's last key {key!r} does not fit the primary key of "
+                f"{plan.table!r}; delete the retention checkpoint and run again",
+            ) from None
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Connection]:
+        try:
+            conn = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise connect_error(self.store, self._shown, exc) from None
+        try:
+            with conn, conn.begin():
+                yield conn
+        except NoSuchTableError:
+            raise
+        except SQLAlchemyError as exc:
+            raise statement_error(self.store, self._shown, exc, doing) from None
+
+
+def _bound(column: Column[Any], day: date) -> date | datetime:
+    """``day`` at midnight, typed for ``column`` (a timestamp or a date)."""
+    return datetime.combine(day, time()) if isinstance(column.type, DateTime) else day

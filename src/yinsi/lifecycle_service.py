@@ -1,0 +1,303 @@
+"""``RetentionService``: retention sweeps end to end (X38, W13) — beside ``RightsService``.
+
+It composes the pure plan (:mod:`yinsi.lifecycle.retention`) with the SQL sweepers
+(:mod:`yinsi.connectors.sweep`), the rights walk (to find the rows of subjects under a
+legal hold), yinsi's audit log and a small checkpoint file:
+
+    plan(today) ─► per dataset: cutoff, action, holds, legally held keys
+    counts(today) ─► per dataset: rows due, rows held (the dry run changes nothing)
+    run(today) ─► per dataset, batches of N keys, one short transaction each
+                  ├ every batch that changed rows: audit ``retention.swept``
+                  │  {dataset, rule, action, rows, cutoff} (no PI)
+                  └ checkpoint ``YINSI_HOME/retention/<app>.json``: the last key per
+                    dataset; a run with the same ``today`` resumes after it, and the file
+                    is removed when the run completes
+
+Adapters (``yinsi retention``) call one method and render the result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from yinsi.connectors import Connectors
+from yinsi.connectors.sweep import SqlSweeper, SweepCount
+from yinsi.declaration import Declaration, DeclarationError
+from yinsi.declaration.datamap import DataMap
+from yinsi.declaration.datamap_checks import load_data_map, read_data_map
+from yinsi.engine import Engine
+from yinsi.lifecycle.retention import SweepPlan, plan
+from yinsi.rights.holds import LegalHold
+from yinsi.rights.ports import Connector
+from yinsi.rights.walk import find
+from yinsi.rights_service import erasure_key
+from yinsi.storage import create_engine, database_url
+from yinsi.storage.rights_mapping import hold_from_row
+from yinsi.storage.rights_tables import LegalHoldRow
+
+CHINA = timezone(timedelta(hours=8))
+DEFAULT_BATCH = 1000
+AUDIT_ACTION = "retention.swept"
+
+LegalHoldSource = Callable[[str, date], Sequence[LegalHold]]
+"""``(app_id, today)`` → every legal hold of the app active today."""
+
+
+def stored_legal_holds(url: str) -> LegalHoldSource:
+    """Active legal holds read from yinsi's database at ``url``.
+
+    The storage port lists holds per subject only; a sweep needs every subject's.
+    """
+
+    def read(app_id: str, today: date) -> list[LegalHold]:
+        db = create_engine(url)
+        try:
+            with Session(db) as session:
+                rows = session.scalars(
+                    sa.select(LegalHoldRow)
+                    .where(LegalHoldRow.app_id == app_id, LegalHoldRow.released_at.is_(None))
+                    .order_by(LegalHoldRow.subject_id, LegalHoldRow.id)
+                )
+                holds = [hold_from_row(r) for r in rows]
+        finally:
+            db.dispose()
+        return [h for h in holds if h.active(today)]
+
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetCount:
+    plan: SweepPlan
+    count: SweepCount
+
+
+@dataclass(frozen=True, slots=True)
+class BatchDone:
+    """One batch of a run, as progress callbacks see it."""
+
+    dataset: str
+    rule: str
+    rows: int
+    done: bool
+    """The dataset has no eligible row left."""
+
+
+@dataclass(slots=True)
+class SweepReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    """Rows deleted or erased per dataset in this run."""
+    batches: int = 0
+    resumed: bool = False
+
+
+class RetentionService:
+    def __init__(
+        self,
+        engine: Engine,
+        data_map: DataMap,
+        connectors: Mapping[str, Connector],
+        *,
+        hash_key: bytes,
+        home: Path,
+        legal_holds: LegalHoldSource,
+        environ: Mapping[str, str] | None = None,
+        actor: str = "retention",
+    ) -> None:
+        self.engine = engine
+        self.data_map = data_map
+        self.connectors = connectors
+        self._hash_key = hash_key
+        self.home = home
+        self._legal_holds = legal_holds
+        self._environ = environ
+        self._actor = actor
+        self._sweepers: dict[str, SqlSweeper] = {}
+
+    @classmethod
+    def open(
+        cls,
+        data_map_path: str | Path,
+        *,
+        url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        actor: str = "cli",
+    ) -> RetentionService:
+        """The service for the app a data map describes, checked against its published
+        declaration; stores connect on first use (``${VAR}`` URLs from ``environ``)."""
+        env = os.environ if environ is None else environ
+        db_url = url or database_url(env)
+        engine = Engine(db_url, actor=actor)
+        try:
+            raw, problems = read_data_map(data_map_path)
+            if raw is None:
+                raise DeclarationError(problems)
+            data_map = load_data_map(data_map_path, engine.declaration(raw.app))
+            home = Path(env.get("YINSI_HOME", ".yinsi"))
+            return cls(
+                engine,
+                data_map,
+                Connectors(data_map, environ=env),
+                hash_key=erasure_key(env, home / "erasure.key"),
+                home=home,
+                legal_holds=stored_legal_holds(db_url),
+                environ=env,
+                actor=actor,
+            )
+        except BaseException:
+            engine.close()
+            raise
+
+    def close(self) -> None:
+        sweepers, self._sweepers = list(self._sweepers.values()), {}
+        for sweeper in sweepers:
+            sweeper.close()
+        close = getattr(self.connectors, "close", None)
+        if callable(close):
+            close()
+        self.engine.close()
+
+    def __enter__(self) -> RetentionService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def declaration(self) -> Declaration:
+        return self.engine.declaration(self.data_map.app)
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.home / "retention" / f"{self.data_map.app}.json"
+
+    # ------------------------------------------------------------ plan and dry run
+
+    def plan(self, today: date) -> list[SweepPlan]:
+        """What a sweep does today, legally held rows excluded."""
+        return plan(self.data_map, self.declaration, today, excluded=self._legally_held(today))
+
+    def counts(self, today: date) -> list[DatasetCount]:
+        """The dry run: per dataset, rows a run would delete or erase, and rows held."""
+        return [DatasetCount(p, self._sweeper(p.store).count(p)) for p in self.plan(today)]
+
+    # ------------------------------------------------------------ run
+
+    def run(
+        self,
+        today: date,
+        *,
+        batch: int = DEFAULT_BATCH,
+        plans: Sequence[SweepPlan] | None = None,
+        on_batch: Callable[[BatchDone], None] | None = None,
+    ) -> SweepReport:
+        """Sweep every dataset in batches; resumes an interrupted run of the same ``today``."""
+        if batch < 1:
+            raise ValueError("the batch size must be at least 1")
+        todo = list(self.plan(today) if plans is None else plans)
+        state = self._load_checkpoint(today)
+        report = SweepReport(resumed=bool(state["datasets"]))
+        for p in todo:
+            progress: dict[str, Any] = state["datasets"].setdefault(
+                p.dataset, {"after": None, "done": False}
+            )
+            report.rows.setdefault(p.dataset, 0)
+            sweeper = self._sweeper(p.store)
+            while not progress["done"]:
+                result = sweeper.batch(p, progress["after"], batch, hash_key=self._hash_key)
+                report.batches += 1
+                report.rows[p.dataset] += result.rows
+                if result.rows:
+                    self._audit(p, result.rows)
+                if result.last is not None:
+                    progress["after"] = result.last
+                progress["done"] = result.done
+                self._save_checkpoint(state)
+                if on_batch is not None:
+                    on_batch(BatchDone(p.dataset, p.rule, result.rows, result.done))
+        self.checkpoint_path.unlink(missing_ok=True)
+        return report
+
+    # ------------------------------------------------------------ internals
+
+    def _sweeper(self, store: str) -> SqlSweeper:
+        sweeper = self._sweepers.get(store)
+        if sweeper is None:
+            sweeper = SqlSweeper.connect(self.data_map.store(store), self._environ)
+            self._sweepers[store] = sweeper
+        return sweeper
+
+    def _legally_held(self, today: date) -> dict[str, set[str]]:
+        """Per dataset, the keys of rows kept by an active legal hold."""
+        holds = self._legal_holds(self.data_map.app, today)
+        rules = {r.id: r for r in self.declaration.retention}
+        by_subject: dict[str, list[LegalHold]] = {}
+        for hold in holds:
+            by_subject.setdefault(hold.subject_id, []).append(hold)
+        excluded: dict[str, set[str]] = {}
+        for subject, subject_holds in by_subject.items():
+            found = find(
+                self.data_map,
+                self.connectors,
+                subject,
+                rules=rules,
+                legal_holds=subject_holds,
+                today=today,
+            )
+            for dataset, keys in found.held.items():
+                for key, reasons in keys.items():
+                    if any(r.hold is not None for r in reasons):
+                        excluded.setdefault(dataset, set()).add(key)
+        return excluded
+
+    def _audit(self, p: SweepPlan, rows: int) -> None:
+        with self.engine.unit_of_work() as uow:
+            uow.audit.append(
+                self._actor,
+                AUDIT_ACTION,
+                self.data_map.app,
+                None,
+                details={
+                    "dataset": p.dataset,
+                    "rule": p.rule,
+                    "action": p.action.value,
+                    "rows": rows,
+                    "cutoff": p.cutoff.isoformat(),
+                },
+            )
+            uow.commit()
+
+    def _load_checkpoint(self, today: date) -> dict[str, Any]:
+        fresh: dict[str, Any] = {"today": today.isoformat(), "datasets": {}}
+        try:
+            state = json.loads(self.checkpoint_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return fresh
+        except (OSError, ValueError):
+            return fresh  # unreadable: start over, which is always safe
+        if not isinstance(state, dict) or state.get("today") != today.isoformat():
+            return fresh
+        if not isinstance(state.get("datasets"), dict):
+            return fresh
+        return state
+
+    def _save_checkpoint(self, state: Mapping[str, Any]) -> None:
+        path = self.checkpoint_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def today_in_china(now: datetime | None = None) -> date:
+    """Today's date in China (retention periods count calendar days there)."""
+    return (now or datetime.now(UTC)).astimezone(CHINA).date()
