@@ -17,6 +17,7 @@ import typer
 from yinsi import __version__
 from yinsi.cli.audit import audit_app
 from yinsi.cli.common import DbUrl, db_url, err, out, show_url
+from yinsi.cli.incident import incident_app
 from yinsi.cli.keys import keys_app
 from yinsi.cli.retention import app as retention_app
 from yinsi.cli.rights import rights_app
@@ -188,6 +189,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(rights_app, name="rights")
 app.add_typer(sample_app, name="sample")
 app.add_typer(retention_app, name="retention")
+app.add_typer(incident_app, name="incident")
 app.registered_commands += serve_app.registered_commands
 
 

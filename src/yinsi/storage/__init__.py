@@ -11,7 +11,8 @@ own row classes. Typical use::
         uow.commit()
 
 Rights requests (issue 5) are reached the same way: ``uow.requests``, ``uow.plans``,
-``uow.challenges``, ``uow.holds``.
+``uow.challenges``, ``uow.holds``; the lifecycle (issue 6) ``uow.provisions`` and
+``uow.incidents``.
 """
 
 from yinsi.storage.api_keys import SqlApiKeyStore
@@ -22,6 +23,8 @@ from yinsi.storage.errors import (
     EventAlreadyStored,
     HoldExists,
     HoldNotFound,
+    IncidentExists,
+    IncidentNotFound,
     LedgerBusy,
     NaiveTimestamp,
     PlanExists,
@@ -34,6 +37,7 @@ from yinsi.storage.errors import (
     StorageError,
     StorageNotMigrated,
 )
+from yinsi.storage.lifecycle_ports import IncidentStore, ProvisionLedger
 from yinsi.storage.migrate import (
     current_revision,
     head_revision,
@@ -72,6 +76,9 @@ __all__ = [
     "EventAlreadyStored",
     "HoldExists",
     "HoldNotFound",
+    "IncidentExists",
+    "IncidentNotFound",
+    "IncidentStore",
     "LedgerBusy",
     "LegalHoldStore",
     "NaiveTimestamp",
@@ -81,6 +88,7 @@ __all__ = [
     "PolicyStore",
     "PolicyVersion",
     "PolicyVersionConflict",
+    "ProvisionLedger",
     "RequestConflict",
     "RequestExists",
     "RequestNotFound",

@@ -16,7 +16,9 @@
     ├── PlanExists               a second plan for a request that has one
     ├── StepNotFound             a plan step that was never stored
     ├── HoldNotFound             no legal hold with that id
-    └── HoldExists               a legal hold added twice
+    ├── HoldExists               a legal hold added twice
+    ├── IncidentNotFound         no incident with that id
+    └── IncidentExists           an incident opened twice
 """
 
 from __future__ import annotations
@@ -155,3 +157,20 @@ class HoldExists(StorageError):
             "release this one with holds.release()"
         )
         self.hold_id = hold_id
+
+
+class IncidentNotFound(StorageError, LookupError):
+    def __init__(self, incident_id: str) -> None:
+        super().__init__(
+            f"there is no incident {incident_id!r}; check the id with `yinsi incident show`"
+        )
+        self.incident_id = incident_id
+
+
+class IncidentExists(StorageError):
+    def __init__(self, incident_id: str) -> None:
+        super().__init__(
+            f"incident {incident_id!r} is already stored; open a new incident under a new id, "
+            "or change this one with incidents.update()"
+        )
+        self.incident_id = incident_id

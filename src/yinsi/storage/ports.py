@@ -1,6 +1,7 @@
 """The ports the storage adapter implements: a ledger, a policy store, an audit log, a UoW.
 
-The ports of rights requests live in :mod:`yinsi.storage.rights_ports`.
+The ports of rights requests live in :mod:`yinsi.storage.rights_ports`, those of the
+lifecycle (provisions, incidents) in :mod:`yinsi.storage.lifecycle_ports`.
 
 Services take a :class:`UnitOfWork`; tests of services can plug in an in-memory one.
 """
@@ -19,6 +20,7 @@ from typing import Self
 from yinsi.consent import ConsentEvent, ConsentState
 from yinsi.declaration import Declaration
 from yinsi.security import AuditEntry, AuditHead, JsonValue
+from yinsi.storage.lifecycle_ports import IncidentStore, ProvisionLedger
 from yinsi.storage.records import PolicyVersion
 from yinsi.storage.rights_ports import (
     ChallengeStore,
@@ -143,6 +145,8 @@ class UnitOfWork(abc.ABC):
     plans: PlanStore
     challenges: ChallengeStore
     holds: LegalHoldStore
+    provisions: ProvisionLedger
+    incidents: IncidentStore
 
     def __enter__(self) -> Self:
         return self

@@ -11,11 +11,13 @@ from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.challenges import SqlChallengeStore
 from yinsi.storage.holds import SqlLegalHoldStore
+from yinsi.storage.incidents import SqlIncidentStore
 from yinsi.storage.ledger import SqlConsentLedger
 from yinsi.storage.migrate import require_up_to_date
 from yinsi.storage.plans import SqlPlanStore
 from yinsi.storage.policies import SqlPolicyStore
 from yinsi.storage.ports import UnitOfWork
+from yinsi.storage.provisions import SqlProvisionLedger
 from yinsi.storage.rights_requests import SqlRightsRequestStore
 from yinsi.storage.statements import Clock, utc_now
 
@@ -40,6 +42,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.plans = SqlPlanStore(self._session)
         self.challenges = SqlChallengeStore(self._session)
         self.holds = SqlLegalHoldStore(self._session, clock, self.audit)
+        self.provisions = SqlProvisionLedger(self._session, clock, self.audit)
+        self.incidents = SqlIncidentStore(self._session, clock, self.audit)
 
     def __exit__(
         self,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from yinsi.storage import rights_tables  # noqa: F401 - registers the rights tables on Base
+from yinsi.storage import (  # noqa: F401 - registers the tables on Base
+    lifecycle_tables,
+    rights_tables,
+)
 from yinsi.storage.tables import Base
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,208 @@
+"""``SharingService``: the sharing gate with its provision ledger — a service beside the Engine.
+
+It composes the pure gate (:mod:`yinsi.lifecycle.sharing`) with the subject's consent
+state and the published declaration (through :class:`~yinsi.engine.Engine`), the
+provision ledger (``uow.provisions``) and, when an entrustment ends, the processor's
+webhook connector (X21)::
+
+    provide ──► decision (pure) ──► record de-identified ──► provision stored + audited
+                     └ refused: audited, nothing leaves
+    end_entrustment ──► instruction (pure) ──► stored `sent` ──► webhook erase ──► `confirmed`
+                                                                            └ `failed`
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.engine import Engine
+from yinsi.lifecycle.sharing import (
+    EntrustmentEndStatus,
+    Provision,
+    ProvisionDecision,
+    deidentify_record,
+    end_entrustment,
+    provide,
+    recipient_of,
+)
+from yinsi.rights.ports import Connector, ConnectorError
+
+__all__ = ["NoProcessorDataset", "ProvisionOutcome", "SharingService"]
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionOutcome:
+    decision: ProvisionDecision
+    record: dict[str, object] | None
+    """The record as it may leave (de-identified by the recipient's profile); None when
+    refused or when no record was given."""
+    provision: Provision | None
+    """The ledger entry; None when refused."""
+
+
+class NoProcessorDataset(LookupError):
+    def __init__(self, recipient: str, app_id: str) -> None:
+        super().__init__(
+            f"the data map of {app_id} has no webhook dataset for recipient {recipient!r}; "
+            f"add a dataset with `id: {recipient}` (or on a webhook store with that id) that "
+            "lists the elements the processor holds, so the deletion instruction can be sent"
+        )
+        self.recipient = recipient
+
+
+def processor_dataset(data_map: DataMap, recipient: str) -> Dataset:
+    """The webhook dataset of the data map that stands for ``recipient``: its id, or its
+    store's id, is the recipient id."""
+    webhooks = {s.id for s in data_map.stores if s.kind == "webhook"}
+    for ds in data_map.datasets:
+        if ds.store in webhooks and recipient in (ds.id, ds.store):
+            return ds
+    raise NoProcessorDataset(recipient, data_map.app)
+
+
+class SharingService:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock = _utc_now,
+        actor: str = "sharing",
+        hash_key: bytes | None = None,
+    ) -> None:
+        """``hash_key`` keys the ``keyed_hash`` strategy of a de-identification profile."""
+        self.engine = engine
+        self._clock = clock
+        self._actor = actor
+        self._hash_key = hash_key
+
+    def provide(
+        self,
+        app_id: str,
+        subject_id: str,
+        recipient: str,
+        elements: Sequence[str],
+        purpose: str,
+        record: Mapping[str, object] | None = None,
+        *,
+        cross_border: bool = False,
+        public: bool = False,
+        actor: str | None = None,
+    ) -> ProvisionOutcome:
+        """Decide the provision under the version the subject accepted (else the latest);
+        when allowed, de-identify ``record`` (element id → value) and store the provision
+        in the same call. A refusal is audited and nothing is stored in the ledger."""
+        state = self.engine.state(app_id, subject_id)
+        declaration = self.engine.declaration(app_id, state.accepted_version)
+        decision = provide(
+            declaration,
+            state,
+            recipient=recipient,
+            elements=elements,
+            purpose=purpose,
+            cross_border=cross_border,
+            public=public,
+        )
+        who = actor or self._actor
+        with self.engine.unit_of_work() as uow:
+            if not decision.allowed:
+                uow.audit.append(
+                    who,
+                    "provision.refused",
+                    app_id,
+                    subject_id,
+                    {"recipient": recipient, "reason": decision.reason, "purpose": purpose},
+                )
+                uow.commit()
+                return ProvisionOutcome(decision, None, None)
+            out = (
+                None if record is None else deidentify_record(decision, record, key=self._hash_key)
+            )
+            stored = uow.provisions.record(
+                Provision.of(
+                    decision,
+                    app_id=app_id,
+                    subject_id=subject_id,
+                    at=self._clock(),
+                    actor=who,
+                    policy_version=declaration.policy.version,
+                )
+            )
+            uow.commit()
+        return ProvisionOutcome(decision, out, stored)
+
+    def provisions(self, app_id: str, subject_id: str) -> list[Provision]:
+        """Every provision of the subject's PI, oldest first (X27/X31: an access request
+        shows who received what)."""
+        with self.engine.unit_of_work() as uow:
+            return uow.provisions.of_subject(app_id, subject_id)
+
+    def end_entrustment(
+        self,
+        app_id: str,
+        recipient: str,
+        connectors: Mapping[str, Connector],
+        *,
+        data_map: DataMap,
+        actor: str | None = None,
+    ) -> EntrustmentEndStatus:
+        """Send the deletion instruction to the entrusted processor and track it (X21).
+
+        The subjects come from the provision ledger; their records are found at the
+        processor's webhook dataset and erased under one idempotency key, so running it
+        again after a failure asks the processor once more and never twice for real. The
+        status is stored ``sent`` before the call, then ``confirmed`` (with the
+        processor's confirmation reference) or ``failed`` (with the error).
+        """
+        who = actor or self._actor
+        declared = recipient_of(self.engine.declaration(app_id), recipient)
+        instruction = end_entrustment(declared, app_id=app_id)
+        dataset = processor_dataset(data_map, recipient)
+        with self.engine.unit_of_work() as uow:
+            subjects = uow.provisions.subjects_of(app_id, recipient)
+            status = EntrustmentEndStatus(
+                app_id=app_id,
+                recipient=recipient,
+                status="sent",
+                instructed_at=self._clock(),
+                actor=who,
+                dataset=dataset.id,
+                subjects=len(subjects),
+            )
+            uow.provisions.save_entrustment_end(status)
+            uow.commit()
+        connector = connectors[dataset.store]
+        try:
+            found = connector.find(dataset, {"user_id": subjects}) if subjects else []
+            outcome = connector.erase(
+                dataset,
+                [r.key for r in found],
+                hash_key=self._hash_key or b"",
+                idempotency_key=instruction.idempotency_key,
+            )
+        except ConnectorError as exc:
+            status = replace(status, status="failed", error=str(exc))
+        else:
+            status = replace(
+                status,
+                status="confirmed",
+                affected=outcome.affected,
+                confirmation=outcome.confirmation,
+                confirmed_at=self._clock(),
+            )
+        with self.engine.unit_of_work() as uow:
+            uow.provisions.save_entrustment_end(status)
+            uow.commit()
+        return status
+
+    def entrustment_end(self, app_id: str, recipient: str) -> EntrustmentEndStatus | None:
+        with self.engine.unit_of_work() as uow:
+            return uow.provisions.entrustment_end(app_id, recipient)
