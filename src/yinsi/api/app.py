@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 from yinsi import __version__
 from yinsi.api import errors
 from yinsi.api import rights as rights_routes
+from yinsi.api import sdk as sdk_routes
 from yinsi.api.auth import Admin, Anyone, Auditor, Backend, Reader, UnitsOfWork
 from yinsi.api.models import (
     AuditVerifyOut,
@@ -45,6 +46,7 @@ def create_app(engine: Engine, units: UnitsOfWork, rights: RightsService | None 
     app.state.rights = rights
     errors.install(app)
     app.include_router(rights_routes.router)
+    app.include_router(sdk_routes.router(engine))
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> Health:
