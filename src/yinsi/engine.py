@@ -312,12 +312,12 @@ class Engine:
 
     def state(self, app_id: str, subject_id: str) -> ConsentState:
         """The subject's current state; the empty state for a subject never seen."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return uow.ledger.state(app_id, subject_id)
 
     def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
         """The subject's ledger in order, each event with its evidence (X41)."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return uow.ledger.events(app_id, subject_id)
 
     # ------------------------------------------------------------ decisions
@@ -423,8 +423,8 @@ class Engine:
 
     # ------------------------------------------------------------ internals
 
-    def _uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self._db, clock=self._clock)
+    def _uow(self, *, read_only: bool = False) -> UnitOfWork:
+        return SqlUnitOfWork(self._db, clock=self._clock, read_only=read_only)
 
     def _consent_event(
         self,
@@ -545,7 +545,7 @@ class Engine:
         app = None if reload else self._apps.get(app_id)
         if app is not None:
             return app
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             published = uow.policies.list(app_id)
         if not published:
             raise UnknownName("app", app_id, self._apps)

@@ -40,9 +40,17 @@ __all__ = ["UnitsOfWork", "create_app"]
 SUBJECT = "/v1/apps/{app_id}/subjects/{subject_id}"
 
 
-def create_app(engine: Engine, units: UnitsOfWork, rights: RightsService | None = None) -> FastAPI:
+def create_app(
+    engine: Engine,
+    units: UnitsOfWork,
+    rights: RightsService | None = None,
+    *,
+    readers: UnitsOfWork | None = None,
+) -> FastAPI:
+    """``readers`` opens read-only units of work (API-key checks); default ``units``."""
     app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
     app.state.units = units
+    app.state.readers = readers or units
     app.state.rights = rights
     errors.install(app)
     app.include_router(rights_routes.router)

@@ -25,6 +25,12 @@ def units_of(request: Request) -> UnitsOfWork:
     return units
 
 
+def readers_of(request: Request) -> UnitsOfWork:
+    """Read-only units of work: a key check never takes SQLite's write lock."""
+    readers: UnitsOfWork = request.app.state.readers
+    return readers
+
+
 def requires(*scopes: Scope) -> Callable[..., ApiKey]:
     """A dependency giving the request's key if it holds any of ``scopes``."""
     wanted = frozenset(scopes)
@@ -35,7 +41,7 @@ def requires(*scopes: Scope) -> Callable[..., ApiKey]:
     ) -> ApiKey:
         key = None
         if credentials is not None:
-            with units_of(request)() as uow:
+            with readers_of(request)() as uow:
                 key = uow.api_keys.verify(credentials.credentials)
         if key is None:
             raise HTTPException(

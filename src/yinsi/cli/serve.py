@@ -57,7 +57,12 @@ def serve(
         raise typer.Exit(1) from None
     db = create_engine(target)
     try:
-        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights)
+        app = create_app(
+            engine,
+            lambda: SqlUnitOfWork(db),
+            rights=rights,
+            readers=lambda: SqlUnitOfWork(db, read_only=True),
+        )
         uvicorn.run(app, host=host, port=port)
     finally:
         db.dispose()

@@ -4,7 +4,9 @@ SQLite: the ``sqlite3`` driver's own (legacy) transaction control is switched of
 every transaction opens with ``BEGIN IMMEDIATE``, the hooks SQLAlchemy documents for
 pysqlite. The write lock is then taken when a unit of work starts instead of half-way
 through it, so two writers queue on the busy timeout rather than deadlock, and a read
-followed by a write in one unit of work sees no other writer in between.
+followed by a write in one unit of work sees no other writer in between. A read-only
+unit of work (``SqlUnitOfWork(engine, read_only=True)``) opens a deferred ``BEGIN``
+instead: with WAL, readers run beside the writer.
 PostgreSQL: psycopg 3, READ COMMITTED; the ledger locks a subject's row explicitly.
 """
 
@@ -18,6 +20,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from yinsi.storage.url import normalize
+
+READ_ONLY = "yinsi_read_only"
+"""Execution option of a read-only unit of work: on SQLite its transaction is deferred, so
+concurrent readers (every decision, every API-key check) do not take the write lock."""
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for the write lock before giving up."""
@@ -49,4 +55,7 @@ def _take_sqlite_transactions(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # deferred: a reader never queues behind a writer
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

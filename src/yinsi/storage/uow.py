@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
 
 from sqlalchemy.engine import Engine
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.challenges import SqlChallengeStore
+from yinsi.storage.engine import READ_ONLY
 from yinsi.storage.holds import SqlLegalHoldStore
 from yinsi.storage.incidents import SqlIncidentStore
 from yinsi.storage.ledger import SqlConsentLedger
@@ -21,19 +23,31 @@ from yinsi.storage.provisions import SqlProvisionLedger
 from yinsi.storage.rights_requests import SqlRightsRequestStore
 from yinsi.storage.statements import Clock, utc_now
 
+_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _readers(engine: Engine) -> Engine:
+    """The engine with the read-only execution option (made once per engine)."""
+    found = _READERS.get(engine)
+    if found is None:
+        found = _READERS[engine] = engine.execution_options(**{READ_ONLY: True})
+    return found
+
 
 class SqlUnitOfWork(UnitOfWork):
     """``with SqlUnitOfWork(engine) as uow: uow.ledger.append(e); uow.commit()``.
 
     Raises :class:`~yinsi.storage.errors.StorageNotMigrated` when the schema is not
     current. Whatever is not committed when the block ends (normally or by an exception)
-    is rolled back. ``clock`` stamps ``published_at``, ``created_at``, a request's
+    is rolled back. ``read_only`` units of work only read (decisions, key checks); on
+    SQLite they do not take the write lock. ``clock`` stamps ``published_at``, ``created_at``, a request's
     ``updated_at`` and audit entries.
     """
 
-    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now, read_only: bool = False) -> None:
         require_up_to_date(engine)
-        self._session = Session(engine, expire_on_commit=False, autoflush=False)
+        bind = _readers(engine) if read_only else engine
+        self._session = Session(bind, expire_on_commit=False, autoflush=False)
         self.ledger = SqlConsentLedger(self._session, clock)
         self.policies = SqlPolicyStore(self._session, clock)
         self.audit = SqlAuditLog(self._session, clock)
