@@ -9,6 +9,7 @@ assertion compares the stores with an oracle computed here from the raw rows and
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,15 @@ from yinsi.declaration.datamap_checks import check_data_map
 from yinsi.declaration.schema import Duration
 from yinsi.engine import Engine
 from yinsi.lifecycle.deidentify import apply
-from yinsi.lifecycle.retention import SweepAction, cutoff, last_expired_day, plan
+from yinsi.lifecycle.retention import (
+    MAX_BATCH,
+    MIN_BATCH,
+    SweepAction,
+    cutoff,
+    last_expired_day,
+    next_batch_size,
+    plan,
+)
 from yinsi.lifecycle_service import AUDIT_ACTION, BatchDone, RetentionService, stored_legal_holds
 from yinsi.rights.holds import LegalHold
 from yinsi.sample import CORE, Cell
@@ -177,11 +186,12 @@ def test_x38_w13_sweep_deletes_exactly_expired_unheld_rows(
         _hold(engine, held)
         service = _service(stores, engine, tmp_path)
         try:
-            for day in (devices_day, users_day):
+            # Batches of 3 keys, then adaptive batches (sized by time).
+            for day, batch in ((devices_day, 3), (users_day, None)):
                 before = stores.snapshot()
                 expected = _expected(stores, before, day, held)
                 assert expected != before, f"nothing expires on {day}: the test proves nothing"
-                report = service.run(day, batch=3)
+                report = service.run(day, batch=batch)
                 after = stores.snapshot()
                 assert after == expected
                 assert not report.resumed
@@ -217,7 +227,10 @@ def test_x38_interrupted_sweep_resumes_to_the_same_result(
             with pytest.raises(KeyboardInterrupt):
                 service.run(users_day, batch=2, on_batch=crash_after_first)
             assert len(batches) == 1 and batches[0].rows == 2
-            assert service.checkpoint_path.exists()
+            # Not audited yet (entries are about one a second): the checkpoint keeps the count.
+            assert _audited(engine) == []
+            saved = json.loads(service.checkpoint_path.read_text(encoding="utf-8"))
+            assert saved["datasets"][batches[0].dataset]["unaudited"] == 2
             middle = stores.snapshot()
             assert middle not in (before, expected)
             report = service.run(users_day, batch=2)
@@ -227,16 +240,15 @@ def test_x38_interrupted_sweep_resumes_to_the_same_result(
         finally:
             service.close()
         swept = _audited(engine)
-    gone = sum(1 for c in before if c.dataset == "devices") - sum(
-        1 for c in expected if c.dataset == "devices"
-    )
-    assert gone > 0
-    rows = {
-        ds: sum(int(str(d["rows"])) for d in swept if d["dataset"] == ds) for ds in ("devices",)
-    }
-    assert rows["devices"] == len({c.key for c in before if c.dataset == "devices"}) - len(
+    rows = {ds: sum(int(str(d["rows"])) for d in swept if d["dataset"] == ds) for ds in report.rows}
+    devices_gone = len({c.key for c in before if c.dataset == "devices"}) - len(
         {c.key for c in expected if c.dataset == "devices"}
     )
+    assert devices_gone > 0
+    assert rows["devices"] == devices_gone
+    # The crashed run's 2 rows and the resumed run's add up; far fewer entries than batches.
+    assert sum(rows.values()) == 2 + sum(report.rows.values())
+    assert len(swept) <= len(report.rows) + 1 < report.batches
 
 
 def test_x38_plan_is_a_dry_run(lending_stores: LendingStores, tmp_path: Path) -> None:
@@ -306,6 +318,33 @@ def test_x38_cutoff_is_the_inverse_of_after(
     assert length.after(last + timedelta(days=1)) > today
     day = last + timedelta(days=shift)
     assert (length.after(day) <= today) == (day < cutoff(length, today))
+
+
+@given(
+    st.integers(min_value=MIN_BATCH, max_value=MAX_BATCH),
+    st.floats(min_value=0, max_value=60, allow_nan=False),
+    st.floats(min_value=0.01, max_value=5, allow_nan=False),
+)
+def test_x38_batch_size_aims_at_the_target_time(size: int, elapsed: float, target: float) -> None:
+    """Adaptive batches move toward ``target`` seconds, by at most 8x up / 4x down, in bounds."""
+    new = next_batch_size(size, elapsed, target)
+    assert MIN_BATCH <= new <= MAX_BATCH
+    assert new <= size * 8 and (new >= size // 4 or new == MIN_BATCH)
+    if elapsed > target:
+        assert new <= size  # too slow: never larger
+    elif new < size:
+        assert new == MAX_BATCH or elapsed == target  # fast enough: never smaller
+
+
+def test_x38_batch_size_reaches_its_pace_in_a_few_batches() -> None:
+    # 1 µs per key, 0.2 s per batch: 200,000 keys, from 5,000 within three steps.
+    size, sizes = 5000, []
+    for _ in range(5):
+        size = next_batch_size(size, size * 1e-6, 0.2)
+        sizes.append(size)
+    assert sizes[:2] == [40_000, 200_000] and sizes[-1] == 200_000
+    with pytest.raises(ValueError, match="positive"):
+        next_batch_size(5000, 0.1, 0)
 
 
 def test_w13_plan_months_clamp_and_holds(sample_declaration: object) -> None:

@@ -6,12 +6,23 @@ legal hold), yinsi's audit log and a small checkpoint file:
 
     plan(today) ─► per dataset: cutoff, action, holds, legally held keys
     counts(today) ─► per dataset: rows due, rows held (the dry run changes nothing)
-    run(today) ─► per dataset, batches of N keys, one short transaction each
-                  ├ every batch that changed rows: audit ``retention.swept``
-                  │  {dataset, rule, action, rows, cutoff} (no PI)
-                  └ checkpoint ``YINSI_HOME/retention/<app>.json``: the last key per
-                    dataset; a run with the same ``today`` resumes after it, and the file
-                    is removed when the run completes
+    run(today) ─► per dataset, batches of the next N keys, one short transaction each
+                  │  (N fixed, or adapted after every batch to take about 0.2 s)
+                  ├ rows changed, at most about once a second and when a dataset
+                  │  is done: audit ``retention.swept`` {dataset, rule, action, rows,
+                  │  cutoff} (no PI)
+                  └ checkpoint ``YINSI_HOME/retention/<app>.json``: per dataset the last
+                    key and the rows not yet audited; a run with the same ``today``
+                    resumes after it, and the file is removed when the run completes
+
+Audit entries are per dataset and at most about one a second (:data:`AUDIT_EVERY`), not
+per batch: an entry costs a commit (an fsync on SQLite), as much as a batch of thousands
+of rows. Rows done but not yet audited are kept in the checkpoint, saved after every
+batch, and a resumed run audits them first, so the entries' ``rows`` add up to what was
+done even across a crash or Ctrl-C. The gaps are two instants (two databases and a
+file, no shared transaction): a crash after a batch commits and before the checkpoint
+is saved loses that batch's count (the rows are gone; the resumed run finds nothing
+there), and one after an entry commits and before the checkpoint is saved repeats it.
 
 Adapters (``yinsi retention``) call one method and render the result.
 """
@@ -20,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -35,7 +47,7 @@ from yinsi.declaration import Declaration, DeclarationError
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map, read_data_map
 from yinsi.engine import Engine
-from yinsi.lifecycle.retention import SweepPlan, plan
+from yinsi.lifecycle.retention import SweepPlan, next_batch_size, plan
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.ports import Connector
 from yinsi.rights.walk import find
@@ -45,7 +57,12 @@ from yinsi.storage.rights_mapping import hold_from_row
 from yinsi.storage.rights_tables import LegalHoldRow
 
 CHINA = timezone(timedelta(hours=8))
-DEFAULT_BATCH = 1000
+DEFAULT_BATCH = 5000
+"""Keys in the first batch of an adaptive run."""
+AUDIT_EVERY = 1.0
+"""Seconds between a dataset's audit entries during a run (plus one when it is done)."""
+TARGET_SECONDS = 0.2
+"""What an adaptive run aims at per batch: short locks, few commits."""
 AUDIT_ACTION = "retention.swept"
 
 LegalHoldSource = Callable[[str, date], Sequence[LegalHold]]
@@ -89,7 +106,7 @@ class BatchDone:
     rule: str
     rows: int
     done: bool
-    """The dataset has no eligible row left."""
+    """The batch reached the end of the dataset's table: the dataset is swept."""
 
 
 @dataclass(slots=True)
@@ -98,6 +115,8 @@ class SweepReport:
     """Rows deleted or erased per dataset in this run."""
     batches: int = 0
     resumed: bool = False
+    largest_batch: int = 0
+    """The largest batch size used (keys)."""
 
 
 class RetentionService:
@@ -196,34 +215,62 @@ class RetentionService:
         self,
         today: date,
         *,
-        batch: int = DEFAULT_BATCH,
+        batch: int | None = None,
+        target_seconds: float = TARGET_SECONDS,
         plans: Sequence[SweepPlan] | None = None,
         on_batch: Callable[[BatchDone], None] | None = None,
     ) -> SweepReport:
-        """Sweep every dataset in batches; resumes an interrupted run of the same ``today``."""
-        if batch < 1:
+        """Sweep every dataset in batches; resumes an interrupted run of the same ``today``.
+
+        ``batch``: keys per batch (one transaction each). ``None``: start at
+        :data:`DEFAULT_BATCH` keys and size each next batch to take about
+        ``target_seconds`` (:func:`~yinsi.lifecycle.retention.next_batch_size`).
+        """
+        if batch is not None and batch < 1:
             raise ValueError("the batch size must be at least 1")
+        if target_seconds <= 0:
+            raise ValueError("the target time per batch must be positive")
         todo = list(self.plan(today) if plans is None else plans)
         state = self._load_checkpoint(today)
         report = SweepReport(resumed=bool(state["datasets"]))
+        by_dataset = {p.dataset: p for p in todo}
+        for dataset, saved in state["datasets"].items():
+            # Rows an interrupted run did but had not audited yet.
+            if saved.get("unaudited") and dataset in by_dataset:
+                self._audit(by_dataset[dataset], saved["unaudited"])
+                saved["unaudited"] = 0
+                self._save_checkpoint(state)
         for p in todo:
             progress: dict[str, Any] = state["datasets"].setdefault(
-                p.dataset, {"after": None, "done": False}
+                p.dataset, {"after": None, "done": False, "unaudited": 0}
             )
             report.rows.setdefault(p.dataset, 0)
             sweeper = self._sweeper(p.store)
+            size = DEFAULT_BATCH if batch is None else batch
+            audited = time.monotonic()
             while not progress["done"]:
-                result = sweeper.batch(p, progress["after"], batch, hash_key=self._hash_key)
+                start = time.perf_counter()
+                result = sweeper.batch(p, progress["after"], size, hash_key=self._hash_key)
+                elapsed = time.perf_counter() - start
                 report.batches += 1
+                report.largest_batch = max(report.largest_batch, size)
                 report.rows[p.dataset] += result.rows
-                if result.rows:
-                    self._audit(p, result.rows)
+                progress["unaudited"] = progress.get("unaudited", 0) + result.rows
                 if result.last is not None:
                     progress["after"] = result.last
                 progress["done"] = result.done
                 self._save_checkpoint(state)
+                if progress["unaudited"] and (
+                    result.done or time.monotonic() - audited >= AUDIT_EVERY
+                ):
+                    self._audit(p, progress["unaudited"])
+                    progress["unaudited"] = 0
+                    audited = time.monotonic()
+                    self._save_checkpoint(state)
                 if on_batch is not None:
                     on_batch(BatchDone(p.dataset, p.rule, result.rows, result.done))
+                if batch is None:
+                    size = next_batch_size(size, elapsed, target_seconds)
         self.checkpoint_path.unlink(missing_ok=True)
         return report
 

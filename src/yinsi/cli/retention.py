@@ -107,7 +107,14 @@ def plan_command(
 def run_command(
     data_map: MapFile = None,
     today: Today = None,
-    batch: Annotated[int, typer.Option(min=1, help="Rows per batch (one transaction).")] = 1000,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Keys per batch (one transaction each); default: sized to take about 0.2 s.",
+            show_default=False,
+        ),
+    ] = None,
     url: DbUrl = None,
     actor: Actor = "cli",
 ) -> None:

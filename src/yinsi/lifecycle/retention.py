@@ -166,6 +166,25 @@ def _held_when(
     return HeldWhen(rule.id, since, held_from, condition)
 
 
+MIN_BATCH = 100
+"""Adaptive batches never shrink below this many keys."""
+MAX_BATCH = 500_000
+"""Adaptive batches never grow beyond this many keys (rows locked at once)."""
+
+
+def next_batch_size(size: int, elapsed: float, target: float) -> int:
+    """The size of the next batch, aiming at ``target`` seconds per batch.
+
+    ``size`` keys took ``elapsed`` seconds; the next batch scales by ``target / elapsed``,
+    at most 8x up (a run reaches its pace in a few batches) and 4x down in one step, within
+    [:data:`MIN_BATCH`, :data:`MAX_BATCH`].
+    """
+    if target <= 0:
+        raise ValueError("the target time per batch must be positive")
+    factor = 8.0 if elapsed <= 0 else min(8.0, max(0.25, target / elapsed))
+    return max(MIN_BATCH, min(MAX_BATCH, int(size * factor)))
+
+
 def is_expired(plan: SweepPlan, since: date | None) -> bool:
     """The row's ``since`` date has outlived the rule (``None``: never)."""
     return since is not None and since < plan.cutoff
