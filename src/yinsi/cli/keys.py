@@ -1,4 +1,5 @@
-"""``yinsi keys``: create, list and revoke the service's API keys.
+"""``yinsi keys``: API keys (create, list, revoke) and field-encryption keys (init, rotate,
+rewrap, drop; see :mod:`yinsi.cli.field_keys`).
 
 The secret is printed once, at creation; only its SHA-256 is stored. Creating and
 revoking a key is written to the audit log (actor ``cli``). Exit 1 on a user error
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from yinsi.cli import field_keys
 from yinsi.cli.common import DbUrl, db_url, err, out
 from yinsi.storage import (
     Scope,
@@ -22,7 +24,11 @@ from yinsi.storage import (
     create_engine,
 )
 
-keys_app = typer.Typer(help="API keys of `yinsi serve` (stored hashed).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Keys. create|list|revoke: API keys of `yinsi serve` (stored hashed). "
+    "init|rotate|rewrap|drop: field-encryption keys (a 0600 key file; X09, X25, W17).",
+    no_args_is_help=True,
+)
 
 
 @contextmanager
@@ -46,7 +52,7 @@ def create(
     ],
     url: DbUrl = None,
 ) -> None:
-    """Create a key and print its secret, once: it cannot be shown again."""
+    """API keys: create a key and print its secret, once: it cannot be shown again."""
     with _unit_of_work(url) as uow:
         key, secret = uow.api_keys.create(name, scope)
         uow.commit()
@@ -57,7 +63,7 @@ def create(
 
 @keys_app.command("list")
 def list_keys(url: DbUrl = None) -> None:
-    """List every key (id, name, scopes, created, revoked); never a secret."""
+    """API keys: list every key (id, name, scopes, created, revoked); never a secret."""
     with _unit_of_work(url) as uow:
         keys = uow.api_keys.list()
     for k in keys:
@@ -74,7 +80,7 @@ def revoke(
     key_id: Annotated[str, typer.Argument(metavar="ID", help="The key id (key_…).")],
     url: DbUrl = None,
 ) -> None:
-    """Revoke a key: requests with it are refused (401) from now on."""
+    """API keys: revoke a key: requests with it are refused (401) from now on."""
     with _unit_of_work(url) as uow:
         key = uow.api_keys.revoke(key_id)
         uow.commit()
@@ -82,3 +88,10 @@ def revoke(
         err.print(f"no API key {key_id!r}; `yinsi keys list` shows the ids", markup=False)
         raise typer.Exit(1)
     out.print(f"revoked {key.id} ({key.name})", markup=False)
+
+
+# field-encryption keys (yinsi.cli.field_keys)
+keys_app.command("init")(field_keys.init)
+keys_app.command("rotate")(field_keys.rotate)
+keys_app.command("rewrap")(field_keys.rewrap)
+keys_app.command("drop")(field_keys.drop)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from yinsi.declaration.errors import Issue, Path
 from yinsi.declaration.schema import Declaration
+from yinsi.declaration.tracking_checks import check_tracking
 from yinsi.declaration.view import covering_separate_consent, sdk_gates, taxonomy_of
 from yinsi.taxonomy import BUILTIN, LegalBasis, RecipientKind, RightKind
 
@@ -334,6 +335,7 @@ def _check(d: Declaration) -> Iterator[Issue]:
         yield from ref(
             t.retention, retention_ids, "retention rule", (*path, "retention"), "retention"
         )
+    yield from check_tracking(d)  # X40
 
     # contacts and rights
     if d.contacts.pi_protection_officer:

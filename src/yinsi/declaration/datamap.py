@@ -83,6 +83,11 @@ class MappedField(Model):
     element: Id
     erase: Strategy = Strategy.NULL
     format: str | None = Field(None, description="Value format for corrections (see formats).")
+    encrypted: bool = Field(
+        False,
+        description="SQL only: the column holds FieldCipher tokens (yv1.<kid>.…) that "
+        "`yinsi keys rewrap` moves to the active key (X09, X25, W17).",
+    )
 
     @property
     def name(self) -> str:
@@ -92,6 +97,15 @@ class MappedField(Model):
     def _one_place(self) -> MappedField:
         if (self.column is None) == (self.field is None):
             raise ValueError("give exactly one of `column` (SQL) or `field` (Redis hash)")
+        return self
+
+    @model_validator(mode="after")
+    def _encrypted_columns_only(self) -> MappedField:
+        if self.encrypted and self.column is None:
+            raise ValueError(
+                "`encrypted: true` is for SQL columns: `yinsi keys rewrap` cannot rewrap a "
+                "Redis hash field; remove it here"
+            )
         return self
 
 
