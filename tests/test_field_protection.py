@@ -17,11 +17,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from storage_fixtures import postgres_database
 from yinsi.security.blind_index import BlindIndex, IndexKind
 from yinsi.security.crypto_errors import DecryptionError, DecryptionProblem
 from yinsi.security.envelope import FieldCipher, token_key_id, token_length, token_prefix
 from yinsi.security.keys import FileKeySource, Key, KeyPurpose, KeyRing, KeySet, KeyState
+
+pytest_plugins = ["storage_fixtures"]
 
 ROWS = 200
 BATCH = 32
@@ -52,6 +53,8 @@ def id_number_of(n: int) -> str:
 @pytest.fixture
 def pg_engine() -> Iterator[Engine]:
     """A scratch PostgreSQL database (dropped afterwards) with the customers table."""
+    from storage_fixtures import postgres_database  # loaded as a plugin first
+
     with postgres_database() as url:
         engine = sa.create_engine(url)
         metadata.create_all(engine)

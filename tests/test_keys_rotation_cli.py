@@ -20,13 +20,14 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from storage_fixtures import postgres_database
 from yinsi.cli.app import app
 from yinsi.connectors.rewrap import SqlRewrapper, rewrap_targets
 from yinsi.declaration.datamap import DataMap, MappedField
 from yinsi.declaration.datamap_checks import load_data_map
 from yinsi.security import FieldCipher, FileKeySource, token_key_id
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
+
+pytest_plugins = ["storage_fixtures"]
 
 runner = CliRunner()
 
@@ -125,6 +126,8 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 @contextmanager
 def _app_database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "postgresql":
+        from storage_fixtures import postgres_database  # loaded as a plugin first
+
         with postgres_database() as url:
             yield url
     else:
