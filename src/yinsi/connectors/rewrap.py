@@ -26,15 +26,11 @@ confirmed in Python: the count is exact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
-    Engine,
-    MetaData,
     Table,
     and_,
     func,
@@ -43,12 +39,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from yinsi.connectors.factory import _engine
-from yinsi.connectors.sql_errors import connect_error, statement_error
-from yinsi.connectors.urls import expand
-from yinsi.declaration.datamap import DataMap, Store
+from yinsi.connectors.sql_job import SqlStoreJob
+from yinsi.declaration.datamap import DataMap
 from yinsi.rights.ports import ConnectorError
 from yinsi.security.crypto_errors import DecryptionError
 from yinsi.security.envelope import VERSION, FieldCipher, token_prefix
@@ -118,26 +111,10 @@ class DatasetRewrap:
     process on the old key set): the next run takes them."""
 
 
-class SqlRewrapper:
+class SqlRewrapper(SqlStoreJob):
     """Counts and rewraps the encrypted columns of one SQL store."""
 
-    def __init__(self, store: str, engine: Engine, *, owned: bool = False) -> None:
-        self.store = store
-        self._engine = engine
-        self._owned = owned
-        self._tables: dict[str, Table] = {}
-        self._shown = engine.url.render_as_string(hide_password=True)
-
-    @classmethod
-    def connect(cls, store: Store, environ: Mapping[str, str] | None = None) -> SqlRewrapper:
-        """A rewrapper owning a new engine on the store's (expanded) URL."""
-        if store.kind != "sql":
-            raise ConnectorError(store.id, f"a {store.kind} store has no SQL columns to rewrap")
-        return cls(store.id, _engine(store.id, expand(store.id, store.url, environ)), owned=True)
-
-    def close(self) -> None:
-        if self._owned:
-            self._engine.dispose()
+    not_sql = "has no SQL columns to rewrap"
 
     # -- counts -----------------------------------------------------------------------
 
@@ -274,42 +251,9 @@ class SqlRewrapper:
         return or_(*(_stale_column(table.c[name], prefix) for name in target.columns))
 
     def _table(self, target: RewrapTarget) -> Table:
-        table = self._tables.get(target.table)
-        if table is None:
-            try:
-                with self._transaction(f"reading the structure of table {target.table!r}") as conn:
-                    table = Table(target.table, MetaData(), autoload_with=conn)
-            except NoSuchTableError:
-                raise ConnectorError(
-                    self.store,
-                    f"table {target.table!r} of dataset {target.dataset!r} does not exist in "
-                    f"{self._shown}; check `table` in the data map",
-                ) from None
-            self._tables[target.table] = table
         names = [target.primary_key, *target.columns]
-        missing = [n for n in dict.fromkeys(names) if n not in table.c]
-        if missing:
-            raise ConnectorError(
-                self.store,
-                f"table {target.table!r} has no column {', '.join(repr(m) for m in missing)}, "
-                f"named by dataset {target.dataset!r}; check its primary_key and the fields "
-                "marked `encrypted: true` in the data map",
-            )
-        return table
-
-    @contextmanager
-    def _transaction(self, doing: str) -> Iterator[Connection]:
-        try:
-            conn = self._engine.connect()
-        except SQLAlchemyError as exc:
-            raise connect_error(self.store, self._shown, exc) from None
-        try:
-            with conn, conn.begin():
-                yield conn
-        except NoSuchTableError:
-            raise
-        except SQLAlchemyError as exc:
-            raise statement_error(self.store, self._shown, exc, doing) from None
+        check = "its primary_key and the fields marked `encrypted: true`"
+        return self._reflect(target.table, target.dataset, names, check)
 
 
 def _stale_column(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:

@@ -24,8 +24,6 @@ port: a rights request acts on one subject's keys, a sweep on a whole table by p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -35,8 +33,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
-    Engine,
-    MetaData,
     Table,
     and_,
     bindparam,
@@ -50,14 +46,11 @@ from sqlalchemy import (
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from yinsi.connectors.factory import _engine
 from yinsi.connectors.sql import _escape
-from yinsi.connectors.sql_errors import connect_error, statement_error
+from yinsi.connectors.sql_job import SqlStoreJob
 from yinsi.connectors.sql_values import NotOfType, coerce, coerce_all
-from yinsi.connectors.urls import expand
-from yinsi.declaration.datamap import Store, Strategy
+from yinsi.declaration.datamap import Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
 from yinsi.lifecycle.retention import SweepAction, SweepPlan
 from yinsi.rights.ports import ConnectorError
@@ -83,26 +76,10 @@ class BatchResult:
     """The batch reached the end of the table: the dataset is swept."""
 
 
-class SqlSweeper:
+class SqlSweeper(SqlStoreJob):
     """Runs sweep plans on one SQL store."""
 
-    def __init__(self, store: str, engine: Engine, *, owned: bool = False) -> None:
-        self.store = store
-        self._engine = engine
-        self._owned = owned
-        self._tables: dict[str, Table] = {}
-        self._shown = engine.url.render_as_string(hide_password=True)
-
-    @classmethod
-    def connect(cls, store: Store, environ: Mapping[str, str] | None = None) -> SqlSweeper:
-        """A sweeper owning a new engine on the store's (expanded) URL."""
-        if store.kind != "sql":
-            raise ConnectorError(store.id, f"a {store.kind} store cannot be swept by SQL")
-        return cls(store.id, _engine(store.id, expand(store.id, store.url, environ)), owned=True)
-
-    def close(self) -> None:
-        if self._owned:
-            self._engine.dispose()
+    not_sql = "cannot be swept by SQL"
 
     def count(self, plan: SweepPlan) -> SweepCount:
         table = self._table(plan)
@@ -221,29 +198,10 @@ class SqlSweeper:
     # -- tables -----------------------------------------------------------------------
 
     def _table(self, plan: SweepPlan) -> Table:
-        table = self._tables.get(plan.table)
-        if table is None:
-            try:
-                with self._transaction(f"reading the structure of table {plan.table!r}") as conn:
-                    table = Table(plan.table, MetaData(), autoload_with=conn)
-            except NoSuchTableError:
-                raise ConnectorError(
-                    self.store,
-                    f"table {plan.table!r} of dataset {plan.dataset!r} does not exist in "
-                    f"{self._shown}; check `table` in the data map",
-                ) from None
-            self._tables[plan.table] = table
         names = [plan.primary_key, plan.since, *(f.name for f in plan.fields)]
         names += [h.since for h in plan.holds if h.since]
-        missing = [n for n in dict.fromkeys(names) if n not in table.c]
-        if missing:
-            raise ConnectorError(
-                self.store,
-                f"table {plan.table!r} has no column {', '.join(repr(m) for m in missing)}, "
-                f"named by dataset {plan.dataset!r}; check its primary_key, fields, holds "
-                "and retention.since in the data map",
-            )
-        return table
+        check = "its primary_key, fields, holds and retention.since"
+        return self._reflect(plan.table, plan.dataset, names, check)
 
     def _key(self, plan: SweepPlan, pk: Column[Any], key: str) -> object:
         try:
@@ -254,20 +212,6 @@ class SqlSweeper:
                 f"the checkpoint's last key {key!r} does not fit the primary key of "
                 f"{plan.table!r}; delete the retention checkpoint and run again",
             ) from None
-
-    @contextmanager
-    def _transaction(self, doing: str) -> Iterator[Connection]:
-        try:
-            conn = self._engine.connect()
-        except SQLAlchemyError as exc:
-            raise connect_error(self.store, self._shown, exc) from None
-        try:
-            with conn, conn.begin():
-                yield conn
-        except NoSuchTableError:
-            raise
-        except SQLAlchemyError as exc:
-            raise statement_error(self.store, self._shown, exc, doing) from None
 
 
 def _bound(column: Column[Any], day: date) -> date | datetime:
