@@ -55,11 +55,13 @@ from yinsi.consent import (
 from yinsi.declaration import Declaration, loads
 from yinsi.security import JsonValue
 from yinsi.storage import (
+    ApiKey,
     PolicyVersion,
     SqlUnitOfWork,
     UnitOfWork,
     create_engine,
     database_url,
+    queries,
     require_up_to_date,
     upgrade,
 )
@@ -312,8 +314,7 @@ class Engine:
 
     def state(self, app_id: str, subject_id: str) -> ConsentState:
         """The subject's current state; the empty state for a subject never seen."""
-        with self._uow(read_only=True) as uow:
-            return uow.ledger.state(app_id, subject_id)
+        return queries.consent_state(self._db, app_id, subject_id)
 
     def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
         """The subject's ledger in order, each event with its evidence (X41)."""
@@ -398,6 +399,11 @@ class Engine:
         return self._restriction(
             EventKind.RESTRICTION_LIFTED, app_id, subject_id, elements, evidence, actor
         )
+
+    def api_key(self, secret: str) -> ApiKey | None:
+        """The live API key with this secret (None if unknown or revoked): read each time,
+        so a revocation applies to the next request."""
+        return queries.api_key(self._db, secret)
 
     def unit_of_work(self) -> UnitOfWork:
         """A unit of work on the engine's database (for services beside the engine)."""

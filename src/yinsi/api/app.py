@@ -40,17 +40,10 @@ __all__ = ["UnitsOfWork", "create_app"]
 SUBJECT = "/v1/apps/{app_id}/subjects/{subject_id}"
 
 
-def create_app(
-    engine: Engine,
-    units: UnitsOfWork,
-    rights: RightsService | None = None,
-    *,
-    readers: UnitsOfWork | None = None,
-) -> FastAPI:
-    """``readers`` opens read-only units of work (API-key checks); default ``units``."""
+def create_app(engine: Engine, units: UnitsOfWork, rights: RightsService | None = None) -> FastAPI:
     app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
+    app.state.engine = engine
     app.state.units = units
-    app.state.readers = readers or units
     app.state.rights = rights
     errors.install(app)
     app.include_router(rights_routes.router)
@@ -160,7 +153,7 @@ def create_app(
         return StateOut.of(engine.state(app_id, subject_id))
 
     @app.post(SUBJECT + "/decisions", tags=["decisions"])
-    def decisions(
+    async def decisions(  # async: one fast state read and dict look-ups, no threadpool hop
         app_id: str, subject_id: str, body: list[DecisionRequestBody], _: Backend
     ) -> list[DecisionOut]:
         requests = [r.request() for r in body]

@@ -1,12 +1,12 @@
 """API keys: ``Authorization: Bearer <secret>``; 401 without a valid key, 403 without the scope.
 
-The keys are read through the unit-of-work factory :func:`~yinsi.api.create_app` keeps in
-``app.state.units``.
+Keys are checked through ``app.state.engine`` (:meth:`yinsi.Engine.api_key`, a read-only
+Core query on every request, so a revoked key is refused on its next request).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -25,24 +25,23 @@ def units_of(request: Request) -> UnitsOfWork:
     return units
 
 
-def readers_of(request: Request) -> UnitsOfWork:
-    """Read-only units of work: a key check never takes SQLite's write lock."""
-    readers: UnitsOfWork = request.app.state.readers
-    return readers
+def key_of(request: Request, secret: str) -> ApiKey | None:
+    """The live key with this secret, read through the engine's fast read path."""
+    key: ApiKey | None = request.app.state.engine.api_key(secret)
+    return key
 
 
-def requires(*scopes: Scope) -> Callable[..., ApiKey]:
+def requires(*scopes: Scope) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency giving the request's key if it holds any of ``scopes``."""
     wanted = frozenset(scopes)
 
-    def dependency(
+    async def dependency(  # async: a key check is one fast read, no threadpool hop
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
         key = None
         if credentials is not None:
-            with readers_of(request)() as uow:
-                key = uow.api_keys.verify(credentials.credentials)
+            key = key_of(request, credentials.credentials)
         if key is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

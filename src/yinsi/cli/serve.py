@@ -57,12 +57,7 @@ def serve(
         raise typer.Exit(1) from None
     db = create_engine(target)
     try:
-        app = create_app(
-            engine,
-            lambda: SqlUnitOfWork(db),
-            rights=rights,
-            readers=lambda: SqlUnitOfWork(db, read_only=True),
-        )
+        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights)
         uvicorn.run(app, host=host, port=port)
     finally:
         db.dispose()

@@ -15,6 +15,7 @@ Rights requests (issue 5) are reached the same way: ``uow.requests``, ``uow.plan
 ``uow.incidents``.
 """
 
+from yinsi.storage import queries
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.engine import create_engine
@@ -107,6 +108,7 @@ __all__ = [
     "database_url",
     "head_revision",
     "is_up_to_date",
+    "queries",
     "require_up_to_date",
     "upgrade",
 ]
