@@ -539,7 +539,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (< 1 minute)")
     args = parser.parse_args()
     rounds, writes, reads = (3, 200, 300) if args.quick else (30, 2000, 3000)
-    http_requests, http_rounds, http_warmup = (1500, 1, 300) if args.quick else (5000, 3, 1000)
+    http_requests, http_rounds, http_warmup = (1500, 2, 300) if args.quick else (5000, 3, 1000)
 
     decide = bench_decide(rounds)
     print(
