@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,9 +64,7 @@ class SqlApiKeyStore(ApiKeyStore):
         row = self._session.scalars(
             select(ApiKeyRow).where(ApiKeyRow.secret_sha256 == digest)
         ).one_or_none()
-        if row is None or not hmac.compare_digest(row.secret_sha256, digest):
-            return None
-        return None if row.revoked_at is not None else _key(row)
+        return live_key(row, digest)
 
     def revoke(self, key_id: str, *, actor: str = "cli") -> ApiKey | None:
         row = self._session.get(ApiKeyRow, key_id)
@@ -81,7 +81,31 @@ class SqlApiKeyStore(ApiKeyStore):
         return [_key(r) for r in rows]
 
 
-def _key(row: ApiKeyRow) -> ApiKey:
+class KeyFields(Protocol):
+    """A stored key's columns: an ORM row, or a Core row of the same table."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def scopes(self) -> list[str]: ...
+    @property
+    def secret_sha256(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+
+def live_key(row: KeyFields | None, digest: str) -> ApiKey | None:
+    """The key of ``row`` if its digest matches and it is not revoked, else None."""
+    if row is None or not hmac.compare_digest(row.secret_sha256, digest):
+        return None
+    return None if row.revoked_at is not None else _key(row)
+
+
+def _key(row: KeyFields) -> ApiKey:
     return ApiKey(
         id=row.id,
         name=row.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from yinsi.consent import Channel, ConsentEvent, ConsentState, EventKind, Evidence
 from yinsi.storage.errors import NaiveTimestamp
@@ -58,7 +58,30 @@ def event_from_row(row: ConsentEventRow) -> ConsentEvent:
     )
 
 
-def state_from_row(row: ConsentStateRow) -> ConsentState:
+class StateFields(Protocol):
+    """A consent state's columns: an ORM row, or a Core row of the same table."""
+
+    @property
+    def app_id(self) -> str: ...
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def accepted_version(self) -> str | None: ...
+    @property
+    def declined_version(self) -> str | None: ...
+    @property
+    def granted(self) -> list[str]: ...
+    @property
+    def withdrawn(self) -> list[str]: ...
+    @property
+    def restricted(self) -> list[str]: ...
+    @property
+    def last_seq(self) -> int: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
+def state_from_row(row: StateFields) -> ConsentState:
     return ConsentState(
         app_id=row.app_id,
         subject_id=row.subject_id,

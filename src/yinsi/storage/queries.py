@@ -9,16 +9,15 @@ going through :class:`~yinsi.storage.uow.SqlUnitOfWork`.
 
 from __future__ import annotations
 
-import hmac
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
 from yinsi.consent import ConsentState
-from yinsi.storage.api_keys import secret_sha256
+from yinsi.storage.api_keys import live_key, secret_sha256
 from yinsi.storage.engine import READ_ONLY
+from yinsi.storage.mapping import state_from_row
 from yinsi.storage.migrate import require_up_to_date
-from yinsi.storage.ports import ApiKey, Scope
+from yinsi.storage.ports import ApiKey
 from yinsi.storage.tables import ApiKeyRow, ConsentStateRow
 
 _STATE = ConsentStateRow.__table__
@@ -34,21 +33,9 @@ def consent_state(engine: Engine, app_id: str, subject_id: str) -> ConsentState:
     require_up_to_date(engine)
     with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         row = conn.execute(_STATE_BY_SUBJECT, {"app_id": app_id, "subject_id": subject_id})
-        found = row.mappings().one_or_none()
+        found = row.one_or_none()
         conn.rollback()
-    if found is None:
-        return ConsentState(app_id, subject_id)
-    return ConsentState(
-        app_id=app_id,
-        subject_id=subject_id,
-        accepted_version=found["accepted_version"],
-        declined_version=found["declined_version"],
-        granted=frozenset(found["granted"]),
-        withdrawn=frozenset(found["withdrawn"]),
-        restricted=frozenset(found["restricted"]),
-        last_seq=found["last_seq"],
-        updated_at=found["updated_at"],
-    )
+    return ConsentState(app_id, subject_id) if found is None else state_from_row(found)
 
 
 def api_key(engine: Engine, secret: str) -> ApiKey | None:
@@ -56,16 +43,6 @@ def api_key(engine: Engine, secret: str) -> ApiKey | None:
     require_up_to_date(engine)
     digest = secret_sha256(secret)
     with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-        found = conn.execute(_KEY_BY_DIGEST, {"digest": digest}).mappings().one_or_none()
+        found = conn.execute(_KEY_BY_DIGEST, {"digest": digest}).one_or_none()
         conn.rollback()
-    if found is None or not hmac.compare_digest(found["secret_sha256"], digest):
-        return None
-    if found["revoked_at"] is not None:
-        return None
-    return ApiKey(
-        id=found["id"],
-        name=found["name"],
-        scopes=frozenset(Scope(s) for s in found["scopes"]),
-        created_at=found["created_at"],
-        revoked_at=None,
-    )
+    return live_key(found, digest)
