@@ -3,12 +3,20 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The browser for the page tests comes from Debian (Playwright drives it; it downloads nothing).
+BROWSER := /usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_PORT ?= 8000
 DEMO_SERVE ?= 1
 
 .PHONY: setup demo test lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(BROWSER)
+
+# Chromium and CJK fonts (screenshots of Chinese pages) from Debian's packages.
+$(BROWSER) &:
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

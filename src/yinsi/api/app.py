@@ -7,9 +7,11 @@ what is raised. Writes are audited by the engine under the API key's id. Rights 
 :class:`~yinsi.rights_service.RightsService`; without one those routes answer 503.
 """
 
+from dataclasses import replace
+
 from fastapi import FastAPI, HTTPException, Request, status
 
-from yinsi import __version__
+from yinsi import __version__, web
 from yinsi.api import errors
 from yinsi.api import rights as rights_routes
 from yinsi.api import sdk as sdk_routes
@@ -34,18 +36,29 @@ from yinsi.api.models import (
 from yinsi.engine import Engine
 from yinsi.rights_service import RightsService
 from yinsi.security import verify
+from yinsi.web import Site
 
 __all__ = ["UnitsOfWork", "create_app"]
 
 SUBJECT = "/v1/apps/{app_id}/subjects/{subject_id}"
 
 
-def create_app(engine: Engine, units: UnitsOfWork, rights: RightsService | None = None) -> FastAPI:
+def create_app(
+    engine: Engine,
+    units: UnitsOfWork,
+    rights: RightsService | None = None,
+    *,
+    web_secret: bytes | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The service; ``web_secret`` signs the web pages' sessions (random when None)."""
     app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
     app.state.engine = engine
     app.state.units = units
     app.state.rights = rights
     errors.install(app)
+    site = Site(engine, units, rights, secure_cookies=secure_cookies)
+    web.mount(app, site if web_secret is None else replace(site, secret=web_secret))
     app.include_router(rights_routes.router)
     app.include_router(sdk_routes.router(engine))
 
