@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,8 +13,11 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from test_api_fixtures import Service, service
+from yinsi.api.auth import KEY_CACHE_SECONDS, KeyCache
+from yinsi.api.models import DecisionOut, decisions_json
 from yinsi.cli.app import app as cli
-from yinsi.storage import Scope
+from yinsi.consent import Decision
+from yinsi.storage import ApiKey, Scope
 
 __all__ = ["service"]  # the fixture
 pytest_plugins = ["storage_fixtures"]
@@ -71,16 +78,53 @@ def test_401_without_or_with_a_wrong_key_and_403_without_the_scope(service: Serv
     assert c.get(S1, headers=service.auth(Scope.AUDITOR)).status_code == 200
 
 
-def test_revoked_key_is_refused(service: Service) -> None:
+def test_key_revoked_by_another_process_is_refused_within_the_cache_time(
+    service: Service,
+) -> None:
+    verify = partial(service.client.get, "/v1/audit/verify", headers=service.auth(Scope.AUDITOR))
+    assert verify().status_code == 200  # the key is now cached for KEY_CACHE_SECONDS
     runner = CliRunner()
     result = runner.invoke(
         cli, ["keys", "revoke", service.key_ids[Scope.AUDITOR], "--url", service.url]
     )
     assert result.exit_code == 0, result.output
-    assert (
-        service.client.get("/v1/audit/verify", headers=service.auth(Scope.AUDITOR)).status_code
-        == 401
-    )
+    time.sleep(KEY_CACHE_SECONDS + 0.05)
+    assert verify().status_code == 401
+
+
+def test_key_cache_trusts_a_key_for_its_ttl_and_never_remembers_a_miss() -> None:
+    now = [0.0]
+    live = {"s1": ApiKey("k1", "one", frozenset({Scope.BACKEND}), datetime.now(UTC), None)}
+    reads: list[str] = []
+
+    def lookup(secret: str) -> ApiKey | None:
+        reads.append(secret)
+        return live.get(secret)
+
+    cache = KeyCache(lookup, ttl=1.0, clock=lambda: now[0])
+    assert cache.get("s1") == live["s1"] and cache.get("s1") == live["s1"]
+    assert reads == ["s1"]
+    del live["s1"]  # revoked elsewhere
+    now[0] = 0.99
+    assert cache.get("s1") is not None  # still trusted within the second
+    now[0] = 1.0
+    assert cache.get("s1") is None and cache.get("nope") is None and cache.get("nope") is None
+    assert reads == ["s1", "s1", "nope", "nope"]
+    live["s2"] = ApiKey("k2", "two", frozenset({Scope.ADMIN}), datetime.now(UTC), None)
+    cache.get("s2")
+    cache.clear()
+    cache.get("s2")
+    assert reads[-2:] == ["s2", "s2"]
+
+
+def test_decision_body_written_directly_equals_the_model_serialisation() -> None:
+    decided = [
+        Decision(True, "consent", "1.3", ("location",)),
+        Decision(False, "separate_consent_required", "1.3", ()),
+        Decision(False, "policy_not_accepted", None, ()),
+    ]
+    expected = [DecisionOut.of(d).model_dump(mode="json") for d in decided]
+    assert json.loads(decisions_json(decided)) == expected
 
 
 def test_publish_accept_grant_and_batch_decisions(service: Service) -> None:
@@ -270,3 +314,48 @@ def test_admin_manages_keys_over_http_and_others_cannot(service: Service) -> Non
     assert c.post("/v1/keys/key_nope:revoke", headers=admin).status_code == 404
     bad_scope = c.post("/v1/keys", json={"name": "x", "scopes": ["root"]}, headers=admin)
     assert bad_scope.status_code == 422
+
+
+def test_decisions_route_checks_key_scope_and_body_like_every_route(service: Service) -> None:
+    assert publish(service).status_code == 201
+    c, path = service.client, f"{S1}/decisions"
+    assert c.post(path, json=[LOGIN]).status_code == 401
+    assert c.post(path, json=[LOGIN], headers={"Authorization": "Basic x"}).status_code == 401
+    assert c.post(path, json=[LOGIN], headers=service.auth(Scope.AUDITOR)).status_code == 403
+    backend = service.auth(Scope.BACKEND)
+    missing = c.post(path, json=[{"element": "password"}], headers=backend)
+    assert missing.status_code == 422
+    assert {tuple(e["loc"]) for e in missing.json()["detail"]} == {
+        ("body", 0, "purpose"),
+        ("body", 0, "scenario"),
+    }
+    not_json = c.post(path, content=b"[{", headers={**backend, "content-type": "application/json"})
+    assert not_json.status_code == 422 and not_json.json()["detail"][0]["loc"][0] == "body"
+    assert c.post(path, json={"element": "x"}, headers=backend).status_code == 422
+
+
+def test_openapi_documents_the_decision_route_body_answer_and_security(service: Service) -> None:
+    spec = service.client.get("/openapi.json").json()
+    operation = spec["paths"]["/v1/apps/{app_id}/subjects/{subject_id}/decisions"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["type"] == "array" and {"element", "purpose", "scenario"} <= set(
+        body["items"]["properties"]
+    )
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["items"] == {"$ref": "#/components/schemas/DecisionOut"}
+    assert operation["security"] == [{"HTTPBearer": []}]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_documented_decision_body_matches_what_the_route_validates() -> None:
+    from dataclasses import MISSING, fields
+
+    from yinsi.api.models import DecisionRequestBody
+    from yinsi.engine import DecisionRequest
+
+    route = {f.name: None if f.default is MISSING else f.default for f in fields(DecisionRequest)}
+    documented = {
+        name: None if info.is_required() else info.default
+        for name, info in DecisionRequestBody.model_fields.items()
+    }
+    assert route == documented

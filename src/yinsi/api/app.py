@@ -12,15 +12,22 @@ from dataclasses import replace
 from fastapi import FastAPI, HTTPException, Request, status
 
 from yinsi import __version__, web
-from yinsi.api import errors
+from yinsi.api import decisions, errors
 from yinsi.api import rights as rights_routes
 from yinsi.api import sdk as sdk_routes
-from yinsi.api.auth import Admin, Anyone, Auditor, Backend, Reader, UnitsOfWork
+from yinsi.api.auth import (
+    KEY_CACHE_SECONDS,
+    Admin,
+    Anyone,
+    Auditor,
+    Backend,
+    KeyCache,
+    Reader,
+    UnitsOfWork,
+)
 from yinsi.api.models import (
     AuditVerifyOut,
     ConsentBody,
-    DecisionOut,
-    DecisionRequestBody,
     EventOut,
     Health,
     KeyBody,
@@ -50,13 +57,20 @@ def create_app(
     *,
     web_secret: bytes | None = None,
     secure_cookies: bool = False,
+    key_cache_seconds: float = KEY_CACHE_SECONDS,
 ) -> FastAPI:
-    """The service; ``web_secret`` signs the web pages' sessions (random when None)."""
+    """The service; ``web_secret`` signs the web pages' sessions (random when None).
+
+    ``key_cache_seconds``: how long a verified API key is trusted before it is read again
+    (:class:`~yinsi.api.auth.KeyCache`; 0 reads it on every request).
+    """
     app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
     app.state.engine = engine
     app.state.units = units
     app.state.rights = rights
+    app.state.keys = KeyCache(engine.api_key, ttl=key_cache_seconds)
     errors.install(app)
+    app.include_router(decisions.router(engine))  # first: the hot path is matched first
     site = Site(engine, units, rights, secure_cookies=secure_cookies)
     web.mount(app, site if web_secret is None else replace(site, secret=web_secret))
     app.include_router(rights_routes.router)
@@ -165,13 +179,6 @@ def create_app(
     def state(app_id: str, subject_id: str, _: Reader) -> StateOut:
         return StateOut.of(engine.state(app_id, subject_id))
 
-    @app.post(SUBJECT + "/decisions", tags=["decisions"])
-    async def decisions(  # async: one fast state read and dict look-ups, no threadpool hop
-        app_id: str, subject_id: str, body: list[DecisionRequestBody], _: Backend
-    ) -> list[DecisionOut]:
-        requests = [r.request() for r in body]
-        return [DecisionOut.of(d) for d in engine.decide_batch(app_id, subject_id, requests)]
-
     @app.post("/v1/keys", status_code=status.HTTP_201_CREATED, tags=["keys"])
     def create_key(body: KeyBody, key: Admin) -> NewKeyOut:
         with units() as uow:
@@ -185,10 +192,11 @@ def create_app(
             return [KeyOut.of(k) for k in uow.api_keys.list()]
 
     @app.post("/v1/keys/{key_id}:revoke", tags=["keys"])
-    def revoke_key(key_id: str, key: Admin) -> KeyOut:
+    def revoke_key(key_id: str, request: Request, key: Admin) -> KeyOut:
         with units() as uow:
             revoked = uow.api_keys.revoke(key_id, actor=key.id)
             uow.commit()
+        request.app.state.keys.clear()
         if revoked is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no API key {key_id!r}")
         return KeyOut.of(revoked)

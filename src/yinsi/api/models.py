@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -67,6 +70,32 @@ class DecisionOut(BaseModel):
             policy_version=d.policy_version,
             consent_ids=list(d.consent_ids),
         )
+
+
+def decisions_json(decisions: Sequence[Decision]) -> bytes:
+    """The JSON body of ``list[DecisionOut]`` for ``decisions``, written directly.
+
+    The batch decision route is the service's hot path: building the models and letting
+    FastAPI validate them again before serialising would cost more than the decisions.
+    A decision is a small frozen value and the same few recur (one per rule, reason and
+    policy version), so each one's JSON is kept once made.
+    ``tests/test_api_service.py`` checks this gives the models' JSON.
+    """
+    return b"[" + b",".join([_decision_json(d) for d in decisions]) + b"]"
+
+
+@lru_cache(maxsize=4096)
+def _decision_json(d: Decision) -> bytes:
+    return json.dumps(
+        {
+            "allowed": d.allowed,
+            "reason": d.reason,
+            "policy_version": d.policy_version,
+            "consent_ids": list(d.consent_ids),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
 
 
 class StateOut(BaseModel):
