@@ -76,17 +76,22 @@ class RawRead:
 
     def one_or_none(self, params: Mapping[str, Any]) -> Row | None:
         """The first row for ``params`` (the statement selects by a unique key), or None."""
+        found = self.fetch(params)
+        return None if found is None else self.row(found)
+
+    def fetch(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row for ``params`` as the driver gives it (columns not converted)."""
         bound: Any = params if self._order is None else [params[n] for n in self._order]
         if self._pin:
-            found = self._fetch(self._pinned_connection(), bound)
-        else:
-            connection = self._engine_().raw_connection()
-            try:
-                found = self._fetch(connection, bound)
-            finally:
-                connection.close()  # back to the pool, which rolls back
-        if found is None:
-            return None
+            return self._fetch(self._pinned_connection(), bound)
+        connection = self._engine_().raw_connection()
+        try:
+            return self._fetch(connection, bound)
+        finally:
+            connection.close()  # back to the pool, which rolls back
+
+    def row(self, found: tuple[Any, ...]) -> Row:
+        """A fetched row with each column converted by its SQLAlchemy type."""
         return Row(
             {
                 name: value if process is None else process(value)
@@ -100,11 +105,12 @@ class RawRead:
             raise RuntimeError("the engine of this read was garbage-collected")
         return engine
 
-    def _fetch(self, connection: Any, bound: Any) -> Any:
+    def _fetch(self, connection: Any, bound: Any) -> tuple[Any, ...] | None:
         cursor = connection.cursor()
         try:
             cursor.execute(self._sql, bound)
-            return cursor.fetchone()
+            found: tuple[Any, ...] | None = cursor.fetchone()
+            return found
         finally:
             cursor.close()
 
@@ -129,6 +135,11 @@ class _Reads:
     def __init__(self, engine: Engine) -> None:
         self.state = RawRead(engine, _STATE_BY_SUBJECT)
         self.key = RawRead(engine, _KEY_BY_DIGEST)
+        self.states: dict[tuple[Any, ...], ConsentState] = {}
+        """States by the raw row they were made from (see :func:`consent_state`)."""
+
+
+MAX_REMEMBERED_STATES = 10_000
 
 
 _reads: WeakKeyDictionary[Engine, _Reads] = WeakKeyDictionary()
@@ -145,9 +156,28 @@ def _reads_of(engine: Engine) -> _Reads:
 
 
 def consent_state(engine: Engine, app_id: str, subject_id: str) -> ConsentState:
-    """The subject's current state; the empty state for a subject never seen."""
-    found = _reads_of(engine).state.one_or_none({"app_id": app_id, "subject_id": subject_id})
-    return ConsentState(app_id, subject_id) if found is None else state_from_row(found)
+    """The subject's current state; the empty state for a subject never seen.
+
+    The row is read every time. Converting it (three JSON arrays, a timestamp) costs more
+    than the read, so the state made from a row is remembered by the row's raw values: an
+    identical row gives the identical (immutable) state, and any change to the row, by
+    any process, gives a different key. Rows the driver returns with unhashable values
+    (PostgreSQL's decoded JSON) are converted each time.
+    """
+    reads = _reads_of(engine)
+    found = reads.state.fetch({"app_id": app_id, "subject_id": subject_id})
+    if found is None:
+        return ConsentState(app_id, subject_id)
+    try:
+        state = reads.states.get(found)
+    except TypeError:  # unhashable columns
+        return state_from_row(reads.state.row(found))
+    if state is None:
+        state = state_from_row(reads.state.row(found))
+        if len(reads.states) >= MAX_REMEMBERED_STATES:
+            reads.states.clear()
+        reads.states[found] = state
+    return state
 
 
 def api_key(engine: Engine, secret: str) -> ApiKey | None:
