@@ -483,3 +483,36 @@ def test_rule_book_errors() -> None:
     book = RuleBook.of(XY_RULES, compile_rules(with_policy(XY, version="1.4")))
     with pytest.raises(UnknownName):
         book.decide(s, scenario="login", element="mobile_numbr", purpose="account_security")
+
+
+def test_decide_all_equals_deciding_each_step_under_every_kind_of_state() -> None:
+    from yinsi.engine import DecisionRequest
+
+    v14 = compile_rules(load(DATA / "xiaoying-kadai-v1.4.yaml"))
+    book = RuleBook.of(XY_RULES, v14)
+    steps = [
+        DecisionRequest(e, p, s, minor=i % 7 == 0, restricted=i % 5 == 0, under_14=i % 3 == 0)
+        for i, (s, e, p) in enumerate(sorted(v14.triples))
+    ]
+    states = [
+        ConsentState(XY_RULES.app_id, "nobody"),
+        state_of(XY_RULES, accepted(XY_RULES, "privacy_policy")),
+        state_of(
+            XY_RULES,
+            [*accepted(XY_RULES, "privacy_policy"), (EventKind.POLICY_DECLINED, "1.4")],
+        ),
+    ]
+    for state in states:
+        one_by_one = [
+            book.decide(
+                state,
+                element=r.element,
+                purpose=r.purpose,
+                scenario=r.scenario,
+                restricted=r.restricted,
+                minor=r.minor,
+                under_14=r.under_14,
+            )
+            for r in steps
+        ]
+        assert book.decide_all(state, steps) == one_by_one

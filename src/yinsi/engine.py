@@ -349,19 +349,7 @@ class Engine:
     ) -> list[Decision]:
         """:meth:`decide` for several steps, on one read of the subject's state."""
         state = self.state(app_id, subject_id)
-        book = self._book_for(app_id, state)
-        return [
-            book.decide(
-                state,
-                element=r.element,
-                purpose=r.purpose,
-                scenario=r.scenario,
-                minor=r.minor,
-                restricted=r.restricted,
-                under_14=r.under_14,
-            )
-            for r in requests
-        ]
+        return self._book_for(app_id, state).decide_all(state, requests)
 
     def declaration(self, app_id: str, version: str | None = None) -> Declaration:
         """A published declaration (the latest by default); raises UnknownName."""

@@ -28,8 +28,9 @@ caller records its grant next to the ``policy_accepted`` event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from yinsi.consent.decision import Decision, Reason
 from yinsi.consent.errors import UnknownName
@@ -174,6 +175,23 @@ def sdk_manifest(rules: Rules, state: ConsentState) -> dict[str, tuple[str, ...]
 # ---------------------------------------------------------------- several policy versions
 
 
+class Step(Protocol):
+    """One processing step to decide (``yinsi.engine.DecisionRequest`` is one)."""
+
+    @property
+    def element(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def scenario(self) -> str: ...
+    @property
+    def restricted(self) -> bool: ...
+    @property
+    def minor(self) -> bool: ...
+    @property
+    def under_14(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RuleBook:
     """The rules of every published version of one app; decides under the accepted one.
@@ -225,3 +243,22 @@ class RuleBook:
         return _decide(
             rules, self.current, seen, scenario, element, purpose, restricted, minor, under_14
         )
+
+    def decide_all(self, state: ConsentState, steps: Iterable[Step]) -> list[Decision]:
+        """:meth:`decide` for each step, choosing the rules once for the batch."""
+        rules, seen = self.rules_for(state)
+        names = self.current
+        return [
+            _decide(
+                rules,
+                names,
+                seen,
+                s.scenario,
+                s.element,
+                s.purpose,
+                s.restricted,
+                s.minor,
+                s.under_14,
+            )
+            for s in steps
+        ]
