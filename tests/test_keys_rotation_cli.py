@@ -1,4 +1,5 @@
-"""``yinsi keys init|rotate|rewrap|drop`` on PostgreSQL and SQLite (issue 6 item 5; X09, X25, W17).
+"""``yinsi keys init|rotate|rewrap|drop`` on SQLite, PostgreSQL and MariaDB (issue 6 item 5;
+X09, X25, W17).
 
 An app database with two datasets whose PI columns hold FieldCipher tokens (a customer's
 phone and ID number, a contact's phone), written under the first key. Then, through the
@@ -27,7 +28,7 @@ from yinsi.declaration.datamap_checks import load_data_map
 from yinsi.security import FieldCipher, FileKeySource, token_key_id
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
-pytest_plugins = ["storage_fixtures"]
+pytest_plugins = ["services"]  # MariaDB; it loads storage_fixtures (PostgreSQL)
 
 runner = CliRunner()
 
@@ -40,7 +41,7 @@ metadata = sa.MetaData()
 customers = sa.Table(
     "customers",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # MariaDB: id 0
     sa.Column("city", sa.String(40), nullable=False),
     sa.Column("phone_enc", sa.Text, nullable=False),
     sa.Column("id_number_enc", sa.Text, nullable=True),
@@ -48,7 +49,7 @@ customers = sa.Table(
 contacts = sa.Table(
     "contacts",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # MariaDB: id 0
     sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("phone_enc", sa.Text, nullable=False),
 )
@@ -109,7 +110,7 @@ class World:
         return FieldCipher(FileKeySource(self.key_file).load().encryption)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The app's database on each backend, yinsi's own (SQLite) and a data map."""
     yinsi_url = f"sqlite:///{tmp_path / 'yinsi.db'}"
@@ -129,6 +130,11 @@ def _app_database(backend: str, folder: Path) -> Iterator[str]:
         from storage_fixtures import postgres_database  # loaded as a plugin first
 
         with postgres_database() as url:
+            yield url
+    elif backend == "mariadb":
+        from services import mariadb_database  # loaded as a plugin first
+
+        with mariadb_database() as url:
             yield url
     else:
         yield f"sqlite:///{folder / 'app.db'}"
@@ -394,7 +400,7 @@ def test_w17_init_never_overwrites_and_rotate_refuses_a_taken_id(tmp_path: Path)
 def test_keys_help_tells_api_keys_from_field_encryption_keys() -> None:
     shown = runner.invoke(app, ["keys", "--help"], terminal_width=200).stdout
     assert "create|list|revoke: API keys" in shown
-    assert "init|rotate|rewrap|drop: field-encryption keys" in shown
+    assert "init|rotate|rewrap|reindex|drop: field-encryption keys" in shown
 
 
 def test_encrypted_is_for_sql_columns_only() -> None:

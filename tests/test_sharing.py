@@ -379,6 +379,7 @@ def test_x21_entrustment_end_sends_erasure_and_tracks_the_confirmation(
                     "store": "collector",
                     "key": "case:{user_id}",
                     "elements": ["name", "overdue_info"],
+                    "recipient": "post_loan_collection",
                 }
             ],
         }

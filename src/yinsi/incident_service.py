@@ -27,7 +27,7 @@ from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.declaration.datamap_checks import load_data_map, read_data_map
 from yinsi.declaration.errors import DeclarationError
 from yinsi.engine import Engine
-from yinsi.lifecycle.incident_notice import render_notice, render_report
+from yinsi.lifecycle.incident_notice import FORMATS, render_notice, render_report
 from yinsi.lifecycle.incidents import (
     Incident,
     Notification,
@@ -199,10 +199,23 @@ class IncidentService:
     def notify(
         self, incident_id: str, out_dir: Path, *, fmt: str = "md", actor: str | None = None
     ) -> tuple[Incident, list[Path]]:
-        """Write the user notice and the regulator report into ``out_dir`` and record who
-        was told: the affected users through the declaration's ``incident.notify_via``, a
-        public notice when no subject could be named (and the declaration allows it), the
-        regulator when ``incident.report_to_regulator``."""
+        """:meth:`record_notifications`, then write the user notice and the regulator report
+        into ``out_dir`` (``<id>-notice.<fmt>``, ``<id>-report.<fmt>``)."""
+        if fmt not in FORMATS:
+            raise ValueError(f"format {fmt!r}: choose md or html")
+        incident = self.record_notifications(incident_id, actor=actor)
+        notice_text, report_text = self.documents(incident, fmt)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        notice = out_dir / f"{incident.id}-notice.{fmt}"
+        report = out_dir / f"{incident.id}-report.{fmt}"
+        notice.write_text(notice_text, encoding="utf-8")
+        report.write_text(report_text, encoding="utf-8")
+        return incident, [notice, report]
+
+    def record_notifications(self, incident_id: str, *, actor: str | None = None) -> Incident:
+        """Record who was told: the affected users through the declaration's
+        ``incident.notify_via``, a public notice when no subject could be named (and the
+        declaration allows it), the regulator when ``incident.report_to_regulator``."""
         who = actor or self._actor
         declaration = self.engine.declaration(self.data_map.app)
         now = self._clock()
@@ -222,12 +235,15 @@ class IncidentService:
             incident = incident.notified(told)
             uow.incidents.update(incident, actor=who)
             uow.commit()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        notice = out_dir / f"{incident.id}-notice.{fmt}"
-        report = out_dir / f"{incident.id}-report.{fmt}"
-        notice.write_text(render_notice(incident, declaration, fmt), encoding="utf-8")
-        report.write_text(render_report(incident, declaration, fmt), encoding="utf-8")
-        return incident, [notice, report]
+        return incident
+
+    def documents(self, incident: Incident, fmt: str = "md") -> tuple[str, str]:
+        """The user notice and the regulator report of ``incident`` (Art. 57 contents), as
+        Markdown (``md``) or a self-contained HTML page (``html``)."""
+        if fmt not in FORMATS:
+            raise ValueError(f"format {fmt!r}: choose md or html")
+        declaration = self.engine.declaration(incident.app_id)
+        return render_notice(incident, declaration, fmt), render_report(incident, declaration, fmt)
 
     def close_incident(
         self, incident_id: str, note: str = "", *, actor: str | None = None

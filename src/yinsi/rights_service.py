@@ -656,7 +656,9 @@ class _Effects(Effects):
             if folder.exists()
             else {}
         )
-        data = exporting.archive(self._s.declaration, self._s.data_map, parts)
+        with self._s.engine.unit_of_work() as uow:
+            provisions = uow.provisions.of_subject(request.app_id, request.subject_id)
+        data = exporting.archive(self._s.declaration, self._s.data_map, parts, provisions)
         target = self._s.archive_path(request.id)
         tmp = target.with_suffix(".zip.tmp")
         tmp.write_bytes(data)

@@ -9,6 +9,9 @@ webhook connector (X21)::
                      └ refused: audited, nothing leaves
     end_entrustment ──► instruction (pure) ──► stored `sent` ──► webhook erase ──► `confirmed`
                                                                             └ `failed`
+    confirm_entrustment_end ──► a confirmation received another way ──► `confirmed`
+
+The processor's dataset is the data map's dataset whose ``recipient`` is the recipient.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from yinsi.lifecycle.sharing import (
 )
 from yinsi.rights.ports import Connector, ConnectorError
 
-__all__ = ["NoProcessorDataset", "ProvisionOutcome", "SharingService"]
+__all__ = [
+    "EntrustmentEndConflict",
+    "NoEntrustmentEnd",
+    "NoProcessorDataset",
+    "ProvisionOutcome",
+    "RecordRefused",
+    "SharingService",
+    "processor_dataset",
+]
 
 Clock = Callable[[], datetime]
 
@@ -49,22 +60,30 @@ class ProvisionOutcome:
     """The ledger entry; None when refused."""
 
 
+class RecordRefused(ValueError):
+    """The record does not fit an allowed provision: it carries elements not decided on,
+    or a value the recipient's profile cannot de-identify. Nothing was provided."""
+
+    def __init__(self, recipient: str, problem: str) -> None:
+        super().__init__(f"the record cannot go to {recipient!r}: {problem}")
+        self.recipient = recipient
+
+
 class NoProcessorDataset(LookupError):
     def __init__(self, recipient: str, app_id: str) -> None:
         super().__init__(
-            f"the data map of {app_id} has no webhook dataset for recipient {recipient!r}; "
-            f"add a dataset with `id: {recipient}` (or on a webhook store with that id) that "
-            "lists the elements the processor holds, so the deletion instruction can be sent"
+            f"the data map of {app_id} has no dataset with `recipient: {recipient}`; add "
+            "the processor's dataset on its webhook store with that line and the elements "
+            "it holds, so the deletion instruction can be sent"
         )
         self.recipient = recipient
 
 
 def processor_dataset(data_map: DataMap, recipient: str) -> Dataset:
-    """The webhook dataset of the data map that stands for ``recipient``: its id, or its
-    store's id, is the recipient id."""
-    webhooks = {s.id for s in data_map.stores if s.kind == "webhook"}
+    """The dataset of the data map that stands for ``recipient`` (its ``recipient``; the
+    data map checks make it a webhook dataset, one per recipient)."""
     for ds in data_map.datasets:
-        if ds.store in webhooks and recipient in (ds.id, ds.store):
+        if ds.recipient == recipient:
             return ds
     raise NoProcessorDataset(recipient, data_map.app)
 
@@ -99,7 +118,9 @@ class SharingService:
     ) -> ProvisionOutcome:
         """Decide the provision under the version the subject accepted (else the latest);
         when allowed, de-identify ``record`` (element id → value) and store the provision
-        in the same call. A refusal is audited and nothing is stored in the ledger."""
+        in the same call. A refusal is audited and nothing is stored in the ledger; a
+        record that does not fit the allowed decision raises :class:`RecordRefused` and
+        nothing is stored either."""
         state = self.engine.state(app_id, subject_id)
         declaration = self.engine.declaration(app_id, state.accepted_version)
         decision = provide(
@@ -123,9 +144,14 @@ class SharingService:
                 )
                 uow.commit()
                 return ProvisionOutcome(decision, None, None)
-            out = (
-                None if record is None else deidentify_record(decision, record, key=self._hash_key)
-            )
+            try:
+                out = (
+                    None
+                    if record is None
+                    else deidentify_record(decision, record, key=self._hash_key)
+                )
+            except ValueError as exc:
+                raise RecordRefused(recipient, str(exc)) from exc
             stored = uow.provisions.record(
                 Provision.of(
                     decision,
@@ -206,3 +232,65 @@ class SharingService:
     def entrustment_end(self, app_id: str, recipient: str) -> EntrustmentEndStatus | None:
         with self.engine.unit_of_work() as uow:
             return uow.provisions.entrustment_end(app_id, recipient)
+
+    def confirm_entrustment_end(
+        self,
+        app_id: str,
+        recipient: str,
+        confirmation: str,
+        *,
+        affected: int | None = None,
+        actor: str | None = None,
+    ) -> EntrustmentEndStatus:
+        """Record the processor's confirmation received outside the webhook (a letter, a
+        signed statement) for an instruction still ``sent`` or ``failed`` (X21).
+
+        Confirming again with the same reference changes nothing; another reference for
+        a confirmed instruction is refused (:class:`EntrustmentEndConflict`).
+        """
+        reference = confirmation.strip()
+        if not reference:
+            raise ValueError(
+                "the confirmation reference is empty; give the processor's deletion "
+                "confirmation number"
+            )
+        if affected is not None and affected < 0:
+            raise ValueError("the number of records the processor deleted cannot be negative")
+        with self.engine.unit_of_work() as uow:
+            current = uow.provisions.entrustment_end(app_id, recipient)
+            if current is None:
+                raise NoEntrustmentEnd(app_id, recipient)
+            if current.status == "confirmed":
+                if current.confirmation == reference:
+                    return current
+                raise EntrustmentEndConflict(recipient, current.confirmation or "")
+            confirmed = replace(
+                current,
+                status="confirmed",
+                confirmation=reference,
+                confirmed_at=self._clock(),
+                affected=current.affected if affected is None else affected,
+                error=None,
+                actor=actor or self._actor,
+            )
+            uow.provisions.save_entrustment_end(confirmed)
+            uow.commit()
+        return confirmed
+
+
+class NoEntrustmentEnd(LookupError):
+    def __init__(self, app_id: str, recipient: str) -> None:
+        super().__init__(
+            f"no deletion instruction was sent to recipient {recipient!r} of app {app_id}; "
+            "end the entrustment first, then record the processor's confirmation"
+        )
+        self.recipient = recipient
+
+
+class EntrustmentEndConflict(ValueError):
+    def __init__(self, recipient: str, confirmation: str) -> None:
+        super().__init__(
+            f"the deletion by recipient {recipient!r} is already confirmed under reference "
+            f"{confirmation!r}; a confirmation is recorded once — check the reference"
+        )
+        self.recipient = recipient

@@ -13,6 +13,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 
 from yinsi import __version__, web
 from yinsi.api import decisions, errors
+from yinsi.api import lifecycle as lifecycle_routes
 from yinsi.api import rights as rights_routes
 from yinsi.api import sdk as sdk_routes
 from yinsi.api.auth import (
@@ -75,6 +76,7 @@ def create_app(
     web.mount(app, site if web_secret is None else replace(site, secret=web_secret))
     app.include_router(rights_routes.router)
     app.include_router(sdk_routes.router(engine))
+    app.include_router(lifecycle_routes.router)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> Health:

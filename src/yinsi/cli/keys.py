@@ -1,5 +1,5 @@
 """``yinsi keys``: API keys (create, list, revoke) and field-encryption keys (init, rotate,
-rewrap, drop; see :mod:`yinsi.cli.field_keys`).
+rewrap, reindex, drop; see :mod:`yinsi.cli.field_keys`).
 
 The secret is printed once, at creation; only its SHA-256 is stored. Creating and
 revoking a key is written to the audit log (actor ``cli``). Exit 1 on a user error
@@ -26,7 +26,7 @@ from yinsi.storage import (
 
 keys_app = typer.Typer(
     help="Keys. create|list|revoke: API keys of `yinsi serve` (stored hashed). "
-    "init|rotate|rewrap|drop: field-encryption keys (a 0600 key file; X09, X25, W17).",
+    "init|rotate|rewrap|reindex|drop: field-encryption keys (a 0600 key file; X09, X25, W17).",
     no_args_is_help=True,
 )
 
@@ -94,4 +94,5 @@ def revoke(
 keys_app.command("init")(field_keys.init)
 keys_app.command("rotate")(field_keys.rotate)
 keys_app.command("rewrap")(field_keys.rewrap)
+keys_app.command("reindex")(field_keys.reindex)
 keys_app.command("drop")(field_keys.drop)

@@ -5,7 +5,9 @@ Redis, processors reached by HTTP webhook) and, per dataset (a table, a Redis ke
 a processor), the columns that hold which declared element, how each is erased, and how
 the dataset hangs off the subject: directly by an identity (``subject``), or through a
 foreign key to a parent dataset (``parent``), like ``users`` → ``loans`` → ``repayments``.
-The rights executor walks that graph from a subject's identities.
+The rights executor walks that graph from a subject's identities. A processor's dataset
+names the declared ``recipient`` it stands for, so ending that recipient's entrustment
+knows where to send the deletion instruction.
 
 Connection strings are never written in clear: ``url: ${LENDING_DB_URL}`` names an
 environment variable that the adapter expands when it connects.
@@ -75,6 +77,16 @@ class Store(Model):
         return self
 
 
+class BlindIndexRef(Model):
+    """The column holding the keyed blind index of an encrypted column's value, so rows
+    can be found by phone or ID number (:mod:`yinsi.security.blind_index`)."""
+
+    column: Column
+    kind: Literal["phone", "id_number"] = Field(
+        description="How the value is normalised before indexing (its IndexKind)."
+    )
+
+
 class MappedField(Model):
     """One column (SQL) or hash field (Redis) holding a declared element."""
 
@@ -87,6 +99,17 @@ class MappedField(Model):
         False,
         description="SQL only: the column holds FieldCipher tokens (yv1.<kid>.…) that "
         "`yinsi keys rewrap` moves to the active key (X09, X25, W17).",
+    )
+    context: str | None = Field(
+        None,
+        min_length=1,
+        description="Encrypted columns: the FieldCipher context the app encrypts this "
+        "column's values with (default `<table>.<column>`); needed to recompute blind indexes.",
+    )
+    blind_index: BlindIndexRef | None = Field(
+        None,
+        description="Encrypted columns: the column with the value's blind index, recomputed "
+        "by `yinsi keys reindex` after the blind-index key is rotated.",
     )
 
     @property
@@ -106,6 +129,13 @@ class MappedField(Model):
                 "`encrypted: true` is for SQL columns: `yinsi keys rewrap` cannot rewrap a "
                 "Redis hash field; remove it here"
             )
+        if not self.encrypted and (self.blind_index is not None or self.context is not None):
+            raise ValueError(
+                "`blind_index` and `context` are for encrypted columns: the index is "
+                "recomputed from the decrypted value; add `encrypted: true` or remove them"
+            )
+        if self.blind_index is not None and self.blind_index.column == self.column:
+            raise ValueError("the blind index needs its own column, not the encrypted one")
         return self
 
 
@@ -171,6 +201,11 @@ class Dataset(Model):
     fields: list[MappedField] = Field(default_factory=list)
     elements: list[Id] = Field(
         default_factory=list, description="Webhook: the elements the processor holds."
+    )
+    recipient: Id | None = Field(
+        None,
+        description="Webhook: the declared recipient (e.g. an entrusted processor) that holds "
+        "this dataset; ending its entrustment sends the deletion instruction here (X21).",
     )
     holds: list[Hold] = Field(default_factory=list)
     retention: RetentionRef | None = Field(

@@ -1,9 +1,11 @@
 """Cross-references of a data map, against itself and against the app's declaration.
 
-Errors: a dataset names a store, parent, element or retention rule that does not exist,
-its shape does not fit its store's kind, or datasets form a cycle. Warnings: an element
-the declaration collects that no dataset holds (a rights request would miss it), or an
-element a dataset holds that the declaration never declares collecting (PIPL Art. 17).
+Errors: a dataset names a store, parent, element, retention rule or recipient that does
+not exist, its shape does not fit its store's kind, two datasets stand for one recipient,
+or datasets form a cycle. Warnings: an element the declaration collects that no dataset
+holds (a rights request would miss it), an element a dataset holds that the declaration
+never declares collecting (PIPL Art. 17), or an element a recipient's dataset holds that
+the declaration does not declare for that recipient (PIPL Arts. 21, 23).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
         if ds.erase == "row" and store is not None and store.kind == "webhook":
             issues.append(Issue((*at, "erase"), "a webhook dataset is erased by the processor"))
         issues.extend(_retention_shape(data_map, i, store.kind if store else None))
+        issues.extend(_recipient_shape(data_map, i, store.kind if store else None))
+        issues.extend(_blind_indexes(data_map, i))
     provided = {"user_id"} | {i for d in data_map.datasets for i in d.provides}
     for identity in data_map.identities:
         if identity not in provided:
@@ -144,6 +148,8 @@ def _against_declaration(data_map: DataMap, declaration: Declaration) -> list[Is
             issues.extend(
                 _retention_rule(ds.retention.rule, (*at, "retention", "rule"), declaration)
             )
+        if ds.recipient is not None:
+            issues.extend(_recipient(data_map, i, declaration))
     for element in sorted(set(collected) - held):
         issues.append(
             Issue(
@@ -181,6 +187,87 @@ def _retention_shape(data_map: DataMap, index: int, kind: str | None) -> list[Is
             )
         ]
     return []
+
+
+def _recipient_shape(data_map: DataMap, index: int, kind: str | None) -> list[Issue]:
+    """A recipient is reached by webhook, and one dataset stands for it."""
+    ds = data_map.datasets[index]
+    if ds.recipient is None:
+        return []
+    at = ("datasets", index, "recipient")
+    if kind is not None and kind != "webhook":
+        return [
+            Issue(
+                at,
+                f"`recipient` is for a processor's dataset on a webhook store; store "
+                f"{ds.store!r} is {kind}: move the dataset to the processor's webhook store "
+                "or remove `recipient`",
+            )
+        ]
+    first = next(d for d in data_map.datasets if d.recipient == ds.recipient)
+    if first is not ds:
+        return [
+            Issue(
+                at,
+                f"recipient {ds.recipient!r} is already the recipient of dataset {first.id!r}; "
+                "one dataset stands for a recipient: list every element it holds there",
+            )
+        ]
+    return []
+
+
+def _blind_indexes(data_map: DataMap, index: int) -> list[Issue]:
+    """A blind-index column is neither a mapped column nor the index of two columns."""
+    ds = data_map.datasets[index]
+    mapped = {f.column for f in ds.fields if f.column}
+    seen: set[str] = set()
+    issues: list[Issue] = []
+    for j, f in enumerate(ds.fields):
+        if f.blind_index is None:
+            continue
+        column = f.blind_index.column
+        at = ("datasets", index, "fields", j, "blind_index", "column")
+        if column in mapped:
+            issues.append(
+                Issue(
+                    at,
+                    f"column {column!r} is mapped as a field of this dataset; a blind index "
+                    "holds no PI value: give it its own column",
+                )
+            )
+        elif column in seen:
+            issues.append(
+                Issue(at, f"column {column!r} is already the blind index of another field")
+            )
+        seen.add(column)
+    return issues
+
+
+def _recipient(data_map: DataMap, index: int, declaration: Declaration) -> list[Issue]:
+    """The recipient is declared, and holds no element the declaration does not give it."""
+    ds = data_map.datasets[index]
+    at = ("datasets", index)
+    declared = {r.id: r for r in declaration.recipients}
+    recipient = declared.get(ds.recipient or "")
+    if recipient is None:
+        return [
+            Issue(
+                (*at, "recipient"),
+                f"recipient {ds.recipient!r} is not declared; declared recipients: "
+                f"{', '.join(declared) or 'none'} — declare it under `recipients` or fix the id",
+            )
+        ]
+    return [
+        Issue(
+            (*at, "elements", j),
+            f"recipient {recipient.id!r} holds {element!r} here, but the declaration does not "
+            "declare providing it to that recipient (PIPL Arts. 21, 23): declare it, or "
+            "have the recipient delete it",
+            "warning",
+        )
+        for j, element in enumerate(ds.elements)
+        if element not in recipient.elements
+    ]
 
 
 def _retention_rule(

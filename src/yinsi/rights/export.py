@@ -5,6 +5,10 @@ sensitive, why it is held (the purposes of the scenarios that collect it) and ho
 is kept — so the copy answers "what do you hold about me and why" (PIPL Arts. 44-45).
 ``data.json`` holds everything in one machine-readable file for transfer to another
 handler (PIPL Art. 45 para. 3); one CSV per dataset opens in a spreadsheet.
+
+Both also list the provisions of the subject's PI from the provision ledger (recipient,
+elements, purpose, basis, time), so the copy tells the user who received their PI
+(PIPL Arts. 23, 45; X19, X31).
 """
 
 from __future__ import annotations
@@ -14,16 +18,38 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.schema import Declaration
 from yinsi.declaration.view import taxonomy_of
+from yinsi.taxonomy import LegalBasis
 
 Rows = Sequence[Mapping[str, Any]]
 _FIXED = datetime(1980, 1, 1)  # zip entries' time: the same parts give the same archive
+CHINA = timezone(timedelta(hours=8))
+
+
+class ProvisionEntry(Protocol):
+    """One provision of the subject's PI as the ledger keeps it
+    (:class:`yinsi.lifecycle.sharing.Provision` fits)."""
+
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def elements(self) -> tuple[str, ...]: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def consent_id(self) -> str | None: ...
+    @property
+    def de_identified(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
 
 
 def plain(value: object) -> object:
@@ -96,8 +122,76 @@ def index(declaration: Declaration, data_map: DataMap, parts: Mapping[str, Rows]
     return "\n".join(lines)
 
 
-def archive(declaration: Declaration, data_map: DataMap, parts: Mapping[str, Rows]) -> bytes:
-    """The ZIP: ``说明.md``, ``data.json`` and one CSV per dataset with records."""
+def basis_label(basis: str) -> str:
+    """The Chinese of a provision's basis: ``consent``, ``entrusted``, ``legal_basis:<b>``."""
+    if basis == "consent":
+        return "您的单独同意"
+    if basis == "entrusted":
+        return "委托处理（《个人信息保护法》第二十一条）"
+    kind, _, value = basis.partition(":")
+    found = LegalBasis._value2member_map_.get(value) if kind == "legal_basis" else None
+    return found.label if isinstance(found, LegalBasis) else basis
+
+
+def provisions_section(declaration: Declaration, provisions: Sequence[ProvisionEntry]) -> list[str]:
+    """The Markdown lines of ``说明.md`` that list who received the subject's PI."""
+    lines = ["## 向他人提供您的个人信息的记录", ""]
+    if not provisions:
+        return [*lines, "我们没有向他人提供您的个人信息的记录。", ""]
+    taxonomy = taxonomy_of(declaration)
+    names = {r.id: r.name for r in declaration.recipients}
+    lines += [
+        "以下是我们向其他个人信息处理者或受托方提供您的个人信息的记录（北京时间）。",
+        "",
+        "| 时间 | 接收方 | 个人信息 | 处理目的 | 依据 |",
+        "|---|---|---|---|---|",
+    ]
+    for p in provisions:
+        elements = "、".join(
+            taxonomy.elements[e].label if e in taxonomy.elements else e for e in p.elements
+        )
+        purpose = (
+            taxonomy.purposes[p.purpose].label if p.purpose in taxonomy.purposes else p.purpose
+        )
+        basis = basis_label(p.basis)
+        if p.de_identified == "always":
+            basis += "；已去标识化"
+        at = p.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        lines.append(
+            f"| {at} | {names.get(p.recipient, p.recipient)} | {elements} | {purpose} | {basis} |"
+        )
+    return [*lines, ""]
+
+
+def provisions_json(
+    declaration: Declaration, provisions: Sequence[ProvisionEntry]
+) -> list[dict[str, Any]]:
+    """The provisions as ``data.json`` lists them (ids with their Chinese names)."""
+    names = {r.id: r.name for r in declaration.recipients}
+    return [
+        {
+            "recipient": p.recipient,
+            "recipient_name": names.get(p.recipient, p.recipient),
+            "elements": list(p.elements),
+            "purpose": p.purpose,
+            "basis": p.basis,
+            "basis_label": basis_label(p.basis),
+            "consent_id": p.consent_id,
+            "de_identified": p.de_identified,
+            "at": p.at.isoformat(),
+        }
+        for p in provisions
+    ]
+
+
+def archive(
+    declaration: Declaration,
+    data_map: DataMap,
+    parts: Mapping[str, Rows],
+    provisions: Sequence[ProvisionEntry] = (),
+) -> bytes:
+    """The ZIP: ``说明.md``, ``data.json`` and one CSV per dataset with records; both
+    files list ``provisions`` (the subject's, oldest first)."""
     buffer = io.BytesIO()
     clean = {
         ds: [{k: plain(v) for k, v in row.items()} for row in rows] for ds, rows in parts.items()
@@ -109,8 +203,13 @@ def archive(declaration: Declaration, data_map: DataMap, parts: Mapping[str, Row
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text.encode("utf-8"))
 
-        put("说明.md", index(declaration, data_map, clean))
-        payload = {"app": declaration.app.id, "datasets": clean}
+        text = index(declaration, data_map, clean)
+        put("说明.md", "\n".join([text, *provisions_section(declaration, provisions)]))
+        payload = {
+            "app": declaration.app.id,
+            "datasets": clean,
+            "provisions": provisions_json(declaration, provisions),
+        }
         put("data.json", json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True))
         for ds_id, rows in sorted(clean.items()):
             if not rows:
