@@ -182,11 +182,8 @@ def api(
     empty_url: str,
     processor: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Api]:
     with lending_stores_factory("sqlite", tmp_path / "lending") as stores:
-        for variable, value in stores.environ.items():  # the incident scanner reads them
-            monkeypatch.setenv(variable, value)
         upgrade(empty_url)
         with Engine(empty_url, actor="test") as engine:
             engine.publish(declaration_text())

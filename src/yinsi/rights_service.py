@@ -151,8 +151,11 @@ class RightsService:
         preconditions: Sequence[Precondition] = (),
         clock: Clock = _utc_now,
         actor: str = "rights",
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        """Where the data map's ``${VAR}`` store URLs are expanded from."""
         self.data_map = data_map
         self.connectors = connectors
         self._hash_key = hash_key
@@ -204,6 +207,7 @@ class RightsService:
                 ],
                 clock=clock,
                 actor=actor,
+                environ=env,
             )
         except BaseException:
             engine.close()

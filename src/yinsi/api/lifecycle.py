@@ -85,7 +85,7 @@ def sharing_of(request: Request) -> SharingService:
 def incidents_of(request: Request) -> Iterator[IncidentService]:
     """The incident service on the served data map; its table scanner lives per request."""
     rights = rights_of(request)
-    scanner = Scanner(rights.data_map)
+    scanner = Scanner(rights.data_map, rights.environ)
     try:
         yield IncidentService(
             rights.engine, rights.data_map, rights.connectors, scanner=scanner, actor="api"
