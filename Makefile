@@ -26,10 +26,10 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	@echo "== 1. Validate the two reference declarations (warnings are gaps of the source policies)"
-	$(BIN)/yinsi validate examples/declarations/*.yaml
+	$(BIN)/yinsi validate examples/declarations/xiaoying-kadai.yaml examples/declarations/wolai-shuke.yaml
 	@echo
 	@echo "== 2. Render policy, summary and the two lists (Markdown and HTML) into build/"
-	@for f in examples/declarations/*.yaml; do \
+	@for f in examples/declarations/xiaoying-kadai.yaml examples/declarations/wolai-shuke.yaml; do \
 	  name=$$(basename $$f .yaml); \
 	  for doc in policy summary collected-list sharing-list; do \
 	    for fmt in md html; do \
@@ -40,21 +40,24 @@ demo: setup
 	  echo "  $$f -> build/$$name/{policy,summary,collected-list,sharing-list}.{md,html}"; \
 	done
 	@echo
-	@echo "== 3. What changes from 小赢卡贷 v1.3 to a v1.4 draft, and which changes need fresh consent (X03)"
-	$(BIN)/yinsi diff examples/declarations/xiaoying-kadai.yaml tests/data/xiaoying-kadai-v1.4.yaml
+	@echo "== 3. What changes from 小赢卡贷 v1.3 to v1.4, and which changes need fresh consent (X03)"
+	$(BIN)/yinsi diff examples/declarations/xiaoying-kadai.yaml examples/declarations/xiaoying-kadai-v1.4.yaml
 	@echo
 	@echo "Open the rendered policies in a browser:"
 	@for f in build/*/policy.html; do echo "  file://$$(pwd)/$$f"; done
 	@echo
-	@echo "== 4. 小赢卡贷 published on the embedded default (SQLite ./.yinsi/yinsi.db)"
+	@echo "== 4. The demo tenant on the embedded default (./.yinsi/yinsi.db, made afresh each time):"
+	@echo "      小赢卡贷 v1.3 and v1.4 published, 300 synthetic users (Faker zh_CN) with years of"
+	@echo "      consents, rights requests in every status (some overdue), legal holds, an incident;"
+	@echo "      their lending back-end in .yinsi/demo (SQLite files + Redis)"
+	rm -rf .yinsi/yinsi.db .yinsi/yinsi.db-wal .yinsi/yinsi.db-shm .yinsi/exports
 	$(BIN)/yinsi db upgrade
-	$(BIN)/yinsi publish examples/declarations/xiaoying-kadai.yaml
+	$(BIN)/yinsi demo seed .yinsi/demo
 	@echo
-	@echo "== 5. A deletion request against a sample lending back-end (SQLite files + Redis):"
+	@echo "== 5. A deletion request of a customer with held loans, by hand on the CLI:"
 	@echo "      verified, approved, run; loans still held are kept and restricted (X28)"
-	$(BIN)/yinsi sample seed .yinsi/sample --subjects 50
-	@set -e; . .yinsi/sample/env; m=.yinsi/sample/datamap.yaml; \
-	  line=$$(grep '^mixed' .yinsi/sample/subjects.tsv); \
+	@set -e; . .yinsi/demo/env; m=.yinsi/demo/datamap.yaml; \
+	  line=$$(grep '^mixed' .yinsi/demo/subjects.tsv); \
 	  subject=$$(echo "$$line" | cut -f2); suffix=$$(echo "$$line" | cut -f3); \
 	  id=$$($(BIN)/yinsi rights submit $$subject deletion --trigger purpose_done --map $$m 2>/dev/null); \
 	  $(BIN)/yinsi rights verify $$id $$suffix --method id_suffix --map $$m; \
@@ -62,20 +65,28 @@ demo: setup
 	  $(BIN)/yinsi rights run $$id --map $$m >/dev/null; \
 	  $(BIN)/yinsi rights status $$id --map $$m
 	@echo
-	@echo "== 6. The yinsi service (consent, decisions, rights requests under /v1)"
-	@key=$$($(BIN)/yinsi keys create demo --scope admin --scope backend --scope auditor 2>/dev/null) || exit 1; \
-	  api=http://127.0.0.1:$(DEMO_PORT); auth="Authorization: Bearer $$key"; \
-	  echo; echo "API key for this demo (shown once): $$key"; \
-	  echo "Call it from another terminal:"; \
-	  echo "  curl -s $$api/healthz"; \
-	  echo "  curl -s -X POST -H '$$auth' -H 'content-type: application/json' -d '{\"evidence\":{\"channel\":\"app\"}}' $$api/v1/apps/xiaoying_kadai/subjects/u1/policy:accept"; \
-	  echo "  curl -s -H '$$auth' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/u1/decisions"; \
-	  echo "  curl -s -X POST -H '$$auth' -H 'content-type: application/json' -d '{\"evidence\":{\"channel\":\"app\"}}' $$api/v1/apps/xiaoying_kadai/subjects/u1/consents/location:grant"; \
-	  echo "  curl -s -H '$$auth' $$api/v1/audit/verify"; \
-	  echo "  curl -s -H '$$auth' '$$api/v1/requests?status=partially_completed'"; \
-	  echo "OpenAPI: $$api/docs — stop the service with Ctrl-C."; \
-	  if [ "$(DEMO_SERVE)" != "0" ]; then . .yinsi/sample/env; \
-	    exec $(BIN)/yinsi serve --port $(DEMO_PORT) --map .yinsi/sample/datamap.yaml; fi
+	@echo "== 6. The yinsi service: privacy center (/privacy), console (/console), API (/v1)"
+	@set -e; api=http://127.0.0.1:$(DEMO_PORT); \
+	  for login in admin:演示管理员 operator:演示运营专员 auditor:演示审计员; do \
+	    role=$${login%%:*}; \
+	    echo "yinsi-demo-$$role" | $(BIN)/yinsi staff add $$role --role $$role --name "$${login#*:}" --password-stdin; \
+	  done; \
+	  key=$$($(BIN)/yinsi keys create demo --scope admin --scope backend --scope auditor 2>/dev/null); \
+	  echo; echo "Privacy center, signed in as a demo user (links valid 10 minutes; a new one:"; \
+	  echo "  $(BIN)/yinsi privacy link xiaoying_kadai USER_ID --base-url $$api, users in .yinsi/demo/users.tsv):"; \
+	  tail -n +2 .yinsi/demo/featured.tsv | head -n 2 | while IFS="$$(printf '\t')" read -r role subject note; do \
+	    echo "  $$subject — $$note"; \
+	    echo "    $$($(BIN)/yinsi privacy link xiaoying_kadai $$subject --base-url $$api)"; \
+	  done; \
+	  echo; echo "Console: $$api/console/login — demo logins (demo passwords, printed on purpose:"; \
+	  echo "this database is a throwaway demo; never reuse them):"; \
+	  for role in admin operator auditor; do echo "  $$role / yinsi-demo-$$role"; done; \
+	  echo; echo "API: $$api/docs (OpenAPI). API key for this demo (shown once): $$key"; \
+	  echo "  curl -s -H 'Authorization: Bearer $$key' '$$api/v1/requests?status=verified'"; \
+	  echo "  curl -s -H 'Authorization: Bearer $$key' $$api/v1/audit/verify"; \
+	  echo "Stop the service with Ctrl-C."; \
+	  if [ "$(DEMO_SERVE)" != "0" ]; then . .yinsi/demo/env; \
+	    exec $(BIN)/yinsi serve --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml; fi
 
 test: lint
 	$(BIN)/python -m pytest

@@ -96,3 +96,26 @@ def test_remembered_states_are_bounded(
         writer.accept_policy(APP, f"m{n}", evidence=EVIDENCE)
         assert reader.state(APP, f"m{n}").accepted_version == "1.3"
     assert len(queries._reads_of(reader._db).states) <= 3
+
+
+def test_many_threads_never_exhaust_the_pool_and_ended_threads_release_connections(
+    two_engines: tuple[Engine, Engine],
+) -> None:
+    reader, writer = two_engines
+    writer.accept_policy(APP, "t1", evidence=EVIDENCE)
+    answers: list[str | None] = []
+
+    def read() -> None:
+        answers.append(reader.state(APP, "t1").accepted_version)
+
+    for _ in range(3):  # 60 threads in all, more than the pool's 15 connections
+        threads = [threading.Thread(target=read) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert answers == ["1.3"] * 60
+    pinned = queries._reads_of(reader._db).state._pinned
+    assert len(pinned) <= 21  # the last batch's threads (ended ones are closed on the next pin)
+    with reader.unit_of_work() as uow:  # the pool still has every slot
+        assert uow.policies.list(APP)

@@ -177,3 +177,33 @@ def no_horizontal_scroll(page: Page) -> bool:
         "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
     )
     return fits
+
+
+# ---------------------------------------------------------------- console (issue 7, part 2)
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def add_staff(site: LiveSite, username: str, role: str, name: str = "") -> str:
+    """A console account on the live site's database (through the repository); its id."""
+    from yinsi.security.passwords import hash_password
+
+    db = create_engine(site.db_url)
+    try:
+        with SqlUnitOfWork(db) as uow:
+            user = uow.staff.add(
+                username, role, hash_password(STAFF_PASSWORD), display_name=name or username
+            )
+            uow.commit()
+    finally:
+        db.dispose()
+    return user.id
+
+
+def console_login(page: Page, site: LiveSite, username: str, target: str = "") -> None:
+    """Sign ``username`` in to the console on ``page`` through the login form."""
+    page.goto(site.url + "/console/login" + (f"?next={target}" if target else ""))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r".*/console/(?!login).*"))

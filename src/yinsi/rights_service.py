@@ -612,8 +612,8 @@ class _Effects(Effects):
         self._actor = actor
 
     def _evidence(self, request: RightsRequest) -> Evidence:
-        channel = Channel.CUSTOMER_SERVICE if request.channel != "app" else Channel.APP
-        return Evidence(channel, account=request.id)
+        known = {c.value: c for c in Channel}  # a request from the privacy center says h5
+        return Evidence(known.get(request.channel, Channel.CUSTOMER_SERVICE), account=request.id)
 
     def withdraw(self, request: RightsRequest, consent_id: str) -> bool:
         engine = self._s.engine

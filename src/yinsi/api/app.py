@@ -12,7 +12,7 @@ from dataclasses import replace
 from fastapi import FastAPI, HTTPException, Request, status
 
 from yinsi import __version__, web
-from yinsi.api import decisions, errors
+from yinsi.api import decisions, errors, privacy_link
 from yinsi.api import lifecycle as lifecycle_routes
 from yinsi.api import rights as rights_routes
 from yinsi.api import sdk as sdk_routes
@@ -77,6 +77,7 @@ def create_app(
     app.include_router(rights_routes.router)
     app.include_router(sdk_routes.router(engine))
     app.include_router(lifecycle_routes.router)
+    app.include_router(privacy_link.router)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> Health:

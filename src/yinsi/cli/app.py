@@ -17,14 +17,17 @@ import typer
 from yinsi import __version__
 from yinsi.cli.audit import audit_app
 from yinsi.cli.common import DbUrl, db_url, err, out, show_url
+from yinsi.cli.demo import demo_app
 from yinsi.cli.incident import incident_app
 from yinsi.cli.keys import keys_app
 from yinsi.cli.permissions import permissions_app
+from yinsi.cli.privacy import privacy_app
 from yinsi.cli.retention import app as retention_app
 from yinsi.cli.rights import rights_app
 from yinsi.cli.sample import app as sample_app
 from yinsi.cli.sdk import sdk_app
 from yinsi.cli.serve import serve_app
+from yinsi.cli.staff import staff_app
 from yinsi.declaration import Declaration, Problem, read_file
 
 app = typer.Typer(
@@ -190,10 +193,13 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(rights_app, name="rights")
 app.add_typer(sample_app, name="sample")
+app.add_typer(demo_app, name="demo")
 app.add_typer(retention_app, name="retention")
 app.add_typer(incident_app, name="incident")
 app.add_typer(sdk_app, name="sdk")
 app.add_typer(permissions_app, name="permissions")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(staff_app, name="staff")
 app.registered_commands += serve_app.registered_commands
 
 

@@ -7,6 +7,7 @@ requests under ``/v1/requests`` for the app that data map describes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +41,13 @@ def serve(
     from yinsi.engine import Engine
     from yinsi.rights_service import RightsService
     from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine
+    from yinsi.web.secret import WebSecretError, load_secret
+
+    try:
+        web_secret = load_secret(os.environ)  # sessions survive a restart
+    except WebSecretError as exc:
+        err.print(f"yinsi serve: {exc}", markup=False)
+        raise typer.Exit(1) from None
 
     target = db_url(url)
     rights: RightsService | None = None
@@ -57,7 +65,7 @@ def serve(
         raise typer.Exit(1) from None
     db = create_engine(target)
     try:
-        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights)
+        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights, web_secret=web_secret)
         uvicorn.run(app, host=host, port=port)
     finally:
         db.dispose()

@@ -6,6 +6,11 @@ code, bank card numbers and IMEIs with a correct Luhn digit, addresses that star
 province-level division, IPv4 addresses and coordinates. Everything is drawn from the
 ``random.Random`` passed in, so one seed always gives the same people.
 
+Names and street names come from a :class:`People` source: :data:`HAND_MADE` (the short
+lists below, the default of the tests and benchmarks) or :class:`FakerPeople` (Faker's
+``zh_CN`` locale, seeded: the demo's few hundred users look less alike). Everything
+checked — ID numbers, phones, cards — stays generated here either way.
+
 :class:`Uniques` hands out values never handed out before (names, phones, ID numbers,
 cards), so a value found in a store names exactly one person.
 """
@@ -145,10 +150,12 @@ def imei(rng: random.Random) -> str:
     return payload + luhn_digit(payload)
 
 
-def address(rng: random.Random, district: District) -> str:
-    """``广东省深圳市南山区科技园路88号3栋1201室``."""
+def address(rng: random.Random, district: District, people: People | None = None) -> str:
+    """``广东省深圳市南山区科技园路88号3栋1201室``: the district's own province and city (the
+    ID number's region code agrees), a street from ``people`` (default :data:`HAND_MADE`)."""
+    street = (people or HAND_MADE).street(rng)
     return (
-        f"{district.city_path}{district.district}{rng.choice(ROADS)}{rng.randrange(1, 300)}号"
+        f"{district.city_path}{district.district}{street}{rng.randrange(1, 300)}号"
         f"{rng.randrange(1, 20)}栋{rng.randrange(1, 33)}{rng.randrange(1, 5):02d}室"
     )
 
@@ -194,6 +201,48 @@ def birth_date(rng: random.Random, today: date, *, youngest: int, oldest: int) -
     start = date(today.year - oldest - 1, today.month, 1) + timedelta(days=40)
     end = date(today.year - youngest, 1, 1) - timedelta(days=1)
     return start + timedelta(days=rng.randrange((end - start).days))
+
+
+class People:
+    """Where the synthetic people's names and street names come from.
+
+    This base class draws them from :data:`SURNAMES`, :data:`GIVEN_CHARACTERS` and
+    :data:`ROADS` with the seeding's ``rng`` (the same calls, in the same order, as ever:
+    seeds keep giving the same rows). ``male`` is the sex the person's ID number encodes,
+    ``None`` when nothing else says it (an emergency contact, a marketing lead).
+    """
+
+    def name(self, rng: random.Random, male: bool | None = None) -> str:
+        return name(rng)
+
+    def street(self, rng: random.Random) -> str:
+        return rng.choice(ROADS)
+
+
+HAND_MADE = People()
+
+
+class FakerPeople(People):
+    """Names and street names from Faker's ``zh_CN`` locale, for the demo.
+
+    Faker draws from its own generator, seeded with ``seed``: the same seed gives the same
+    people (with the same Faker version); ``rng`` is not used. Names follow the sex of the
+    ID number (``name_male`` / ``name_female``).
+    """
+
+    def __init__(self, seed: int) -> None:
+        from faker import Faker  # imported here: ~0.3 s, and only the demo needs it
+
+        self._fake = Faker("zh_CN")
+        self._fake.seed_instance(seed)
+
+    def name(self, rng: random.Random, male: bool | None = None) -> str:
+        if male is None:
+            return str(self._fake.name())
+        return str(self._fake.name_male() if male else self._fake.name_female())
+
+    def street(self, rng: random.Random) -> str:
+        return str(self._fake.street_name())
 
 
 @dataclass(slots=True)

@@ -71,6 +71,7 @@ def seed(
     leads: int | None = None,
     identity_key: bytes = SAMPLE_IDENTITY_KEY,
     keep_truth: bool = True,
+    people: gen.People | None = None,
 ) -> Seeded:
     """Insert the sample data; return its ground truth.
 
@@ -79,7 +80,9 @@ def seed(
     ``redis_prefix`` (e.g. ``yinsi_test_1a2b:``); with ``redis_client=None`` the cache is
     left empty (a machine without Redis). ``leads`` non-user marketing leads are added
     (default: half the users, at least 3). ``keep_truth=False`` skips the per-value
-    truth (``Seeded.cells`` empty) for benchmarks of millions of rows.
+    truth (``Seeded.cells`` empty) for benchmarks of millions of rows. ``people`` gives
+    names and street names (default :data:`~yinsi.sample.generators.HAND_MADE`; the demo
+    passes :class:`~yinsi.sample.generators.FakerPeople`).
     """
     if subjects < 1:
         raise ValueError(f"subjects must be at least 1, got {subjects}")
@@ -92,6 +95,7 @@ def seed(
         key=identity_key,
         keep_truth=keep_truth,
         with_cache=redis_client is not None,
+        people=people or gen.HAND_MADE,
     )
     for i in range(subjects):
         builder.user(i)
@@ -156,6 +160,7 @@ class _Builder:
     key: bytes
     keep_truth: bool
     with_cache: bool
+    people: gen.People
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cache: list[_CacheWrite] = field(default_factory=list)
     subjects: dict[str, Subject] = field(default_factory=dict)
@@ -234,7 +239,7 @@ class _Builder:
         district = rng.choice(gen.DISTRICTS)
         male = rng.random() < 0.5
         birth = gen.birth_date(rng, self.today, youngest=26, oldest=55)
-        name = u.draw(gen.name, strict=False)
+        name = u.draw(partial(self.people.name, male=male), strict=False)
         mobile = u.draw(gen.mobile)
         id_number = u.draw(partial(gen.id_number, district=district, birth=birth, male=male))
         phone_hash = identity_hash(mobile, self.key)
@@ -291,7 +296,7 @@ class _Builder:
                     "emergency_contacts",
                     {
                         "user_id": uid,
-                        "contact_name": u.draw(gen.name, strict=False),
+                        "contact_name": u.draw(self.people.name, strict=False),
                         "contact_phone": u.draw(gen.mobile),
                         "relation": relation,
                     },
@@ -350,7 +355,9 @@ class _Builder:
                     "user_id": uid,
                     "kind": kind,
                     "residence_city": district.city_path,
-                    "address": self.uniques.draw(partial(gen.address, district=district)),
+                    "address": self.uniques.draw(
+                        partial(gen.address, district=district, people=self.people)
+                    ),
                     "updated_at": created,
                 },
                 uid,
@@ -514,7 +521,7 @@ class _Builder:
         """A person who left a phone number with an ad but never registered."""
         mobile = self.uniques.draw(gen.mobile)
         phone_hash = identity_hash(mobile, self.key)
-        name = self.uniques.draw(gen.name, strict=False)
+        name = self.uniques.draw(self.people.name, strict=False)
         self._lead(phone_hash, mobile, name, self._at(self._days_ago(1, 365)), None)
         if j % 2 == 0 and self.with_cache:  # registering right now: an SMS code was sent
             self._cache(

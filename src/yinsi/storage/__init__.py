@@ -12,12 +12,22 @@ own row classes. Typical use::
 
 Rights requests (issue 5) are reached the same way: ``uow.requests``, ``uow.plans``,
 ``uow.challenges``, ``uow.holds``; the lifecycle (issue 6) ``uow.provisions`` and
-``uow.incidents``.
+``uow.incidents``; the staff console (issue 7) ``uow.staff``, ``uow.campaigns`` and
+``uow.reports``.
 """
 
 from yinsi.storage import queries
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
+from yinsi.storage.console_ports import (
+    Campaign,
+    CampaignStore,
+    ConsoleReports,
+    Role,
+    StaffSession,
+    StaffStore,
+    StaffUser,
+)
 from yinsi.storage.engine import create_engine
 from yinsi.storage.errors import (
     AuditLogBusy,
@@ -34,6 +44,8 @@ from yinsi.storage.errors import (
     RequestConflict,
     RequestExists,
     RequestNotFound,
+    StaffExists,
+    StaffNotFound,
     StepNotFound,
     StorageError,
     StorageNotMigrated,
@@ -71,9 +83,12 @@ __all__ = [
     "ApiKeyStore",
     "AuditLog",
     "AuditLogBusy",
+    "Campaign",
+    "CampaignStore",
     "ChallengeStore",
     "ChangeFlag",
     "ConsentLedger",
+    "ConsoleReports",
     "EventAlreadyStored",
     "HoldExists",
     "HoldNotFound",
@@ -94,10 +109,16 @@ __all__ = [
     "RequestExists",
     "RequestNotFound",
     "RightsRequestStore",
+    "Role",
     "Scope",
     "SqlApiKeyStore",
     "SqlAuditLog",
     "SqlUnitOfWork",
+    "StaffExists",
+    "StaffNotFound",
+    "StaffSession",
+    "StaffStore",
+    "StaffUser",
     "StepNotFound",
     "StorageError",
     "StorageNotMigrated",

@@ -18,7 +18,9 @@
     ├── HoldNotFound             no legal hold with that id
     ├── HoldExists               a legal hold added twice
     ├── IncidentNotFound         no incident with that id
-    └── IncidentExists           an incident opened twice
+    ├── IncidentExists           an incident opened twice
+    ├── StaffNotFound            no staff account with that id or name
+    └── StaffExists              a staff user name taken twice
 """
 
 from __future__ import annotations
@@ -174,3 +176,20 @@ class IncidentExists(StorageError):
             "or change this one with incidents.update()"
         )
         self.incident_id = incident_id
+
+
+class StaffNotFound(StorageError, LookupError):
+    def __init__(self, who: str) -> None:
+        super().__init__(
+            f"there is no staff account {who!r}; `yinsi staff list` shows the accounts"
+        )
+        self.who = who
+
+
+class StaffExists(StorageError):
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"the staff user name {username!r} is taken; choose another name (user names "
+            "are never reused, even of disabled accounts)"
+        )
+        self.username = username

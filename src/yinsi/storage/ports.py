@@ -1,7 +1,8 @@
 """The ports the storage adapter implements: a ledger, a policy store, an audit log, a UoW.
 
 The ports of rights requests live in :mod:`yinsi.storage.rights_ports`, those of the
-lifecycle (provisions, incidents) in :mod:`yinsi.storage.lifecycle_ports`.
+lifecycle (provisions, incidents) in :mod:`yinsi.storage.lifecycle_ports`, those of the
+staff console (staff, campaigns, reports) in :mod:`yinsi.storage.console_ports`.
 
 Services take a :class:`UnitOfWork`; tests of services can plug in an in-memory one.
 """
@@ -20,6 +21,7 @@ from typing import Self
 from yinsi.consent import ConsentEvent, ConsentState
 from yinsi.declaration import Declaration
 from yinsi.security import AuditEntry, AuditHead, JsonValue
+from yinsi.storage.console_ports import CampaignStore, ConsoleReports, StaffStore
 from yinsi.storage.lifecycle_ports import IncidentStore, ProvisionLedger
 from yinsi.storage.records import PolicyVersion
 from yinsi.storage.rights_ports import (
@@ -147,6 +149,9 @@ class UnitOfWork(abc.ABC):
     holds: LegalHoldStore
     provisions: ProvisionLedger
     incidents: IncidentStore
+    staff: StaffStore
+    campaigns: CampaignStore
+    reports: ConsoleReports
 
     def __enter__(self) -> Self:
         return self

@@ -52,7 +52,9 @@ class RawRead:
 
     On SQLite each thread keeps one connection for these reads (in autocommit mode it holds
     no transaction between statements, so it neither blocks writers nor stops WAL
-    checkpoints); they are closed when the engine is disposed. Elsewhere a connection is
+    checkpoints). It is detached from the pool, so any number of threads never exhausts
+    it; the connection of a thread that has ended is closed when another thread pins one,
+    and all are closed when the engine is disposed. Elsewhere a connection is
     taken from the pool for each read and given back, which rolls back the implicit
     transaction the driver opened.
     """
@@ -70,7 +72,7 @@ class RawRead:
         ]
         self._pin = dialect.name == "sqlite"
         self._local = threading.local()
-        self._pinned: list[Any] = []
+        self._pinned: list[tuple[weakref.ref[threading.Thread], Any]] = []
         if self._pin:
             event.listen(engine, "engine_disposed", self._close_pinned)
 
@@ -118,17 +120,36 @@ class RawRead:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._engine_().raw_connection()
+            connection.detach()  # its own connection from now on: the pool's slot is free again
             with _lock:
-                self._pinned.append(connection)
+                self._close(self._take(lambda thread: not thread.is_alive()))
+                self._pinned.append((weakref.ref(threading.current_thread()), connection))
             self._local.connection = connection
         return connection
 
+    def _take(self, which: Callable[[threading.Thread], bool]) -> list[Any]:
+        """Remove and return the pinned connections of the threads ``which`` selects."""
+        taken: list[Any] = []
+        kept: list[tuple[weakref.ref[threading.Thread], Any]] = []
+        for thread_ref, connection in self._pinned:
+            thread = thread_ref()
+            if thread is None or which(thread):
+                taken.append(connection)
+            else:
+                kept.append((thread_ref, connection))
+        self._pinned = kept
+        return taken
+
+    @staticmethod
+    def _close(connections: list[Any]) -> None:
+        for connection in connections:
+            connection.close()  # detached: closes the driver's connection
+
     def _close_pinned(self, _engine: Engine) -> None:
         with _lock:
-            pinned, self._pinned = self._pinned, []
-        self._local = threading.local()
-        for connection in pinned:
-            connection.invalidate()  # closes the driver's connection; never back to a pool
+            pinned = self._take(lambda _thread: True)
+            self._local = threading.local()
+        self._close(pinned)
 
 
 class _Reads:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.challenges import SqlChallengeStore
+from yinsi.storage.console_queries import SqlConsoleReports
 from yinsi.storage.engine import READ_ONLY
 from yinsi.storage.holds import SqlLegalHoldStore
 from yinsi.storage.incidents import SqlIncidentStore
@@ -21,6 +22,7 @@ from yinsi.storage.policies import SqlPolicyStore
 from yinsi.storage.ports import UnitOfWork
 from yinsi.storage.provisions import SqlProvisionLedger
 from yinsi.storage.rights_requests import SqlRightsRequestStore
+from yinsi.storage.staff import SqlCampaignStore, SqlStaffStore
 from yinsi.storage.statements import Clock, utc_now
 
 _READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
@@ -58,6 +60,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.holds = SqlLegalHoldStore(self._session, clock, self.audit)
         self.provisions = SqlProvisionLedger(self._session, clock, self.audit)
         self.incidents = SqlIncidentStore(self._session, clock, self.audit)
+        self.staff = SqlStaffStore(self._session, clock, self.audit)
+        self.campaigns = SqlCampaignStore(self._session, clock, self.audit)
+        self.reports = SqlConsoleReports(self._session)
 
     def __exit__(
         self,

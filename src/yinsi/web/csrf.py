@@ -30,5 +30,5 @@ async def check(request: Request, secret: bytes, session_id: str) -> None:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             value = (await request.form()).get(FIELD)
             sent = value if isinstance(value, str) else None
-    if not sent or not hmac.compare_digest(sent, token(secret, session_id)):
+    if not sent or not hmac.compare_digest(sent.encode(), token(secret, session_id).encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, REFUSED)

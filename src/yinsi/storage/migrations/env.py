@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from yinsi.storage import (  # noqa: F401 - registers the tables on Base
+    console_tables,
     lifecycle_tables,
     rights_tables,
 )

@@ -1,16 +1,30 @@
-"""The privacy center (``/privacy``): mobile-first pages for users, in Chinese."""
+"""The privacy center (``/privacy``): mobile-first pages for users, in Chinese (issue 7).
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+Opened from the app with a signed, short-lived link (:func:`entry_link`), it shows the
+policy, its summary and the two lists of every version with the differences, the device
+permissions and SDKs, per-function consent switches, the new version to accept (or
+browse only), rights requests with SMS verification and their due dates, account
+cancellation, the export download and complaints. Every page works without JavaScript;
+htmx only saves a consent switch in place.
 
-from yinsi.web.templating import render
+    session.py   entry link -> session cookie     route.py     session, CSRF, error pages
+    home.py      entry page, accept / decline     public.py    documents, versions, diff,
+    consents.py  consent switches                              permissions and SDKs
+    rights.py    requests, SMS code, export       account.py   cancellation, complaints
+    views.py, request_kinds.py, changes.py, textdiff.py, documents.py: what pages show
+"""
+
+from fastapi import APIRouter
+
+from yinsi.web.privacy import account, consents, home, public, rights
+from yinsi.web.privacy.session import entry_link
+
+__all__ = ["entry_link", "router"]
 
 
 def router() -> APIRouter:
-    routes = APIRouter(prefix="/privacy", include_in_schema=False)
-
-    @routes.get("", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        return render(request, "privacy/home.html")
-
+    """Every route of the privacy center."""
+    routes = APIRouter()
+    for part in (home, public, consents, rights, account):
+        routes.include_router(part.router())
     return routes

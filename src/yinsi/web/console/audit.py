@@ -1,0 +1,77 @@
+"""``/console/audit``: the hash-chained audit log (PIPL Art. 54) and its verification.
+
+Anyone signed in reads the latest entries (paged by seq) and can verify the whole chain
+with :func:`yinsi.security.verify`, as ``GET /v1/audit/verify`` does: every edited,
+deleted or reordered entry is listed and its row flagged in red. Verifying only reads, so
+it is a GET: a plain link without JavaScript; with htmx the page's main part is swapped in
+place.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from yinsi.security import AuditEntry, Break, BreakKind, verify
+from yinsi.web.console.auth import Reader
+from yinsi.web.console.pages import page
+from yinsi.web.site import Site, site_of
+
+PAGE = 50
+BREAK_LABELS = {
+    BreakKind.EDITED: "记录被篡改：内容与其哈希值不符",
+    BreakKind.MISSING: "记录缺失（被删除）",
+    BreakKind.MOVED: "记录被移到其他序号",
+    BreakKind.REORDERED: "记录顺序被打乱",
+    BreakKind.UNLINKED: "哈希链断开：与前一条记录的哈希不符",
+    BreakKind.TRUNCATED: "末尾记录被删除",
+    BreakKind.HEAD: "最后一条记录与登记的链头不符",
+}
+
+
+def _verified(site: Site) -> dict[str, Any]:
+    with site.units() as uow:
+        entries = list(uow.audit.entries())
+        head = uow.audit.head()
+    breaks: list[Break] = verify(entries, head)
+    return {
+        "checked": True,
+        "intact": not breaks,
+        "total": len(entries),
+        "head": head,
+        "breaks": breaks,
+        "break_labels": BREAK_LABELS,
+        "broken": {b.seq for b in breaks},
+    }
+
+
+def add_routes(routes: APIRouter) -> None:
+    """Add this page's routes to the console's router."""
+
+    @routes.get("/console/audit", response_class=HTMLResponse)
+    def audit(
+        request: Request,
+        staff: Reader,
+        before: Annotated[int | None, Query(ge=1)] = None,
+        check: Annotated[bool, Query(alias="verify")] = False,
+    ) -> HTMLResponse:
+        site = site_of(request)
+        with site.units() as uow:
+            head = uow.audit.head()
+            last = head.seq if before is None else min(before - 1, head.seq)
+            entries: list[AuditEntry] = list(
+                uow.audit.entries(after_seq=max(0, last - PAGE), limit=PAGE)
+            )
+        entries.reverse()  # newest first
+        context: dict[str, Any] = {
+            "entries": entries,
+            "older": entries[-1].seq if entries and entries[-1].seq > 1 else None,
+            "newer": last < head.seq,
+            "checked": False,
+            "broken": set(),
+        }
+        if check:
+            context |= _verified(site)
+        return page(request, staff, "audit.html", context, active="audit")
