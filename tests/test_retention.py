@@ -226,11 +226,15 @@ def test_x38_interrupted_sweep_resumes_to_the_same_result(
 
             with pytest.raises(KeyboardInterrupt):
                 service.run(users_day, batch=2, on_batch=crash_after_first)
-            assert len(batches) == 1 and batches[0].rows == 2
-            # Not audited yet (entries are about one a second): the checkpoint keeps the count.
-            assert _audited(engine) == []
+            # 2 keys, or on PostgreSQL the first page of devices (``test_retention_walks``).
+            (first,) = batches
+            assert first.rows == 2 or (stores.backend == "services" and first.rows >= 2)
+            # Not audited yet (entries are about one a second, and one when a dataset is
+            # done): the checkpoint keeps the count.
             saved = json.loads(service.checkpoint_path.read_text(encoding="utf-8"))
-            assert saved["datasets"][batches[0].dataset]["unaudited"] == 2
+            unaudited = saved["datasets"][first.dataset]["unaudited"]
+            audited = [int(str(d["rows"])) for d in _audited(engine)]
+            assert (audited, unaudited) == (([first.rows], 0) if first.done else ([], first.rows))
             middle = stores.snapshot()
             assert middle not in (before, expected)
             report = service.run(users_day, batch=2)
@@ -246,8 +250,8 @@ def test_x38_interrupted_sweep_resumes_to_the_same_result(
     )
     assert devices_gone > 0
     assert rows["devices"] == devices_gone
-    # The crashed run's 2 rows and the resumed run's add up; far fewer entries than batches.
-    assert sum(rows.values()) == 2 + sum(report.rows.values())
+    # The crashed run's rows and the resumed run's add up; far fewer entries than batches.
+    assert sum(rows.values()) == first.rows + sum(report.rows.values())
     assert len(swept) <= len(report.rows) + 1 < report.batches
 
 

@@ -6,14 +6,16 @@ legal hold), yinsi's audit log and a small checkpoint file:
 
     plan(today) ─► per dataset: cutoff, action, holds, legally held keys
     counts(today) ─► per dataset: rows due, rows held (the dry run changes nothing)
-    run(today) ─► per dataset, batches of the next N keys, one short transaction each
+    run(today) ─► per dataset, batches of the next N keys (on PostgreSQL deletes: the
+                  │  next pages holding about N rows), one short transaction each
                   │  (N fixed, or adapted after every batch to take about 0.2 s)
                   ├ rows changed, at most about once a second and when a dataset
                   │  is done: audit ``retention.swept`` {dataset, rule, action, rows,
                   │  cutoff} (no PI)
-                  └ checkpoint ``YINSI_HOME/retention/<app>.json``: per dataset the last
-                    key and the rows not yet audited; a run with the same ``today``
-                    resumes after it, and the file is removed when the run completes
+                  └ checkpoint ``YINSI_HOME/retention/<app>.json``: per dataset the walk,
+                    the last key (or page) and the rows not yet audited; a run with the
+                    same ``today`` resumes after it, and the file is removed when the
+                    run completes
 
 Audit entries are per dataset and at most about one a second (:data:`AUDIT_EVERY`), not
 per batch: an entry costs a commit (an fsync on SQLite), as much as a batch of thousands
@@ -23,6 +25,12 @@ done even across a crash or Ctrl-C. The gaps are two instants (two databases and
 file, no shared transaction): a crash after a batch commits and before the checkpoint
 is saved loses that batch's count (the rows are gone; the resumed run finds nothing
 there), and one after an entry commits and before the checkpoint is saved repeats it.
+
+Batches commit durably (PostgreSQL's ``synchronous_commit`` is left on). Turned off, a
+database crash could undo batches that the checkpoint, and perhaps an audit entry,
+already count: the resumed run would start after them, so they would not be redone,
+and the log would claim rows that stay until the next day's run. Nor did it make a run
+faster (an alternating A/B in ``docs/benchmarks.md``).
 
 Adapters (``yinsi retention``) call one method and render the result.
 """
@@ -42,7 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from yinsi.connectors import Connectors
-from yinsi.connectors.sweep import SqlSweeper, SweepCount
+from yinsi.connectors.sweep import KEYS, SqlSweeper, SweepCount, Walk
 from yinsi.declaration import Declaration, DeclarationError
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map, read_data_map
@@ -117,6 +125,8 @@ class SweepReport:
     resumed: bool = False
     largest_batch: int = 0
     """The largest batch size used (keys)."""
+    walks: dict[str, Walk] = field(default_factory=dict)
+    """How each dataset was walked: by key, or by heap page (PostgreSQL deletes)."""
 
 
 class RetentionService:
@@ -131,7 +141,11 @@ class RetentionService:
         legal_holds: LegalHoldSource,
         environ: Mapping[str, str] | None = None,
         actor: str = "retention",
+        pages: bool = True,
     ) -> None:
+        """``pages``: PostgreSQL deletes walk the heap by page (the default, at the speed
+        of a bare ``DELETE``; :mod:`yinsi.connectors.sweep` says what it trades);
+        ``False``: every dataset walks its keys."""
         self.engine = engine
         self.data_map = data_map
         self.connectors = connectors
@@ -140,6 +154,7 @@ class RetentionService:
         self._legal_holds = legal_holds
         self._environ = environ
         self._actor = actor
+        self._pages = pages
         self._sweepers: dict[str, SqlSweeper] = {}
 
     @classmethod
@@ -222,7 +237,8 @@ class RetentionService:
     ) -> SweepReport:
         """Sweep every dataset in batches; resumes an interrupted run of the same ``today``.
 
-        ``batch``: keys per batch (one transaction each). ``None``: start at
+        ``batch``: keys per batch (one transaction each; on the page walk of PostgreSQL
+        deletes, the pages holding about that many rows). ``None``: start at
         :data:`DEFAULT_BATCH` keys and size each next batch to take about
         ``target_seconds`` (:func:`~yinsi.lifecycle.retention.next_batch_size`).
         """
@@ -241,11 +257,17 @@ class RetentionService:
                 saved["unaudited"] = 0
                 self._save_checkpoint(state)
         for p in todo:
-            progress: dict[str, Any] = state["datasets"].setdefault(
-                p.dataset, {"after": None, "done": False, "unaudited": 0}
-            )
-            report.rows.setdefault(p.dataset, 0)
             sweeper = self._sweeper(p.store)
+            walk = sweeper.walk(p)
+            progress: dict[str, Any] = state["datasets"].setdefault(
+                p.dataset, {"after": None, "done": False, "unaudited": 0, "walk": walk}
+            )
+            if progress.get("walk", KEYS) != walk:
+                # Saved by the other walk (an upgrade mid-day): start the dataset over,
+                # which is always safe; its unaudited rows were audited above.
+                progress.update(after=None, walk=walk)
+            report.rows.setdefault(p.dataset, 0)
+            report.walks[p.dataset] = walk
             size = DEFAULT_BATCH if batch is None else batch
             audited = time.monotonic()
             while not progress["done"]:
@@ -279,7 +301,8 @@ class RetentionService:
     def _sweeper(self, store: str) -> SqlSweeper:
         sweeper = self._sweepers.get(store)
         if sweeper is None:
-            sweeper = SqlSweeper.connect(self.data_map.store(store), self._environ)
+            found = self.data_map.store(store)
+            sweeper = SqlSweeper.connect(found, self._environ, pages=self._pages)
             self._sweepers[store] = sweeper
         return sweeper
 

@@ -111,7 +111,7 @@ def run_command(
         int | None,
         typer.Option(
             min=1,
-            help="Keys per batch (one transaction each); default: sized to take about 0.2 s.",
+            help="Rows per batch (one transaction each: the next N keys, or on PostgreSQL the pages holding about N rows); default: sized to take about 0.2 s.",
             show_default=False,
         ),
     ] = None,

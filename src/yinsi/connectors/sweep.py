@@ -18,27 +18,48 @@ from the table, then the ``DELETE`` read them again (2-3x a bare ``DELETE … WH
 ``docs/benchmarks.md``). The walk follows the primary key, so an index on ``since`` is not
 needed by a run (it speeds up the dry run's counts only).
 
+**PostgreSQL deletes walk the heap instead** (:data:`PAGES`): a batch is the next P pages
+of the table's file, ``ctid >= '(first,0)' AND ctid < '(first+P,0)' AND predicate``, read
+by a TID range scan at the speed of a bare ``DELETE … WHERE`` (the key walk pays an index
+lookup per row and came to 1.2-1.6x of it; ``docs/benchmarks.md``). P is the asked
+number of keys over the table's rows per page (``pg_class``); progress is the last page
+done; the batch that reaches the file's current end has no upper bound, so pages the
+table grew by during the run are swept too. The trade-off: a row that an ``UPDATE`` (or
+a ``VACUUM FULL``) moves from a page not yet swept into one already swept during the run
+is missed by this run and deleted by the next. The key walk has the same gap for a row
+inserted or re-keyed behind it, and a sweep runs again every day, so an expired row is
+at most one run late either way; neither ever deletes a row that is not due, since every
+batch checks the predicate (PostgreSQL re-checks it on a row changed under the
+``DELETE``). Field erasure keeps the key walk (its ``UPDATE`` moves rows, so a heap walk
+could meet them again), as do SQLite, MariaDB and anything that is not a plain table
+(partitioned, a view).
+
 This sits beside :class:`~yinsi.connectors.sql.SqlConnector` rather than in the rights
 port: a rights request acts on one subject's keys, a sweep on a whole table by predicate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from math import ceil
+from typing import Any, Literal, Self
 
 from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
     DateTime,
+    Engine,
     Table,
     and_,
     bindparam,
     case,
+    cast,
     false,
     func,
+    literal_column,
     not_,
     or_,
     text,
@@ -46,11 +67,12 @@ from sqlalchemy import (
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
+from sqlalchemy.types import UserDefinedType
 
 from yinsi.connectors.sql import _escape
 from yinsi.connectors.sql_job import SqlStoreJob
 from yinsi.connectors.sql_values import NotOfType, coerce, coerce_all
-from yinsi.declaration.datamap import Strategy
+from yinsi.declaration.datamap import Store, Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
 from yinsi.lifecycle.retention import SweepAction, SweepPlan
 from yinsi.rights.ports import ConnectorError
@@ -76,10 +98,60 @@ class BatchResult:
     """The batch reached the end of the table: the dataset is swept."""
 
 
+Walk = Literal["keys", "pages"]
+"""How a dataset's batches advance: by primary key (any store), or by heap page
+(PostgreSQL deletes, :data:`PAGES`). A checkpoint records it; progress of one walk
+means nothing to the other."""
+KEYS: Walk = "keys"
+PAGES: Walk = "pages"
+ROWS_PER_PAGE = 50
+"""Rows per page assumed for a table PostgreSQL has not analysed yet (``reltuples`` -1)."""
+
+
+class _Tid(UserDefinedType[str]):
+    """PostgreSQL's ``tid`` (a row's page and slot in the heap), which SQLAlchemy lacks."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "tid"
+
+
+@dataclass(frozen=True, slots=True)
+class _Heap:
+    """A plain PostgreSQL table as the page walk sees it."""
+
+    name: str
+    """The quoted table name, as ``regclass`` reads it."""
+    rows_per_page: float
+
+
 class SqlSweeper(SqlStoreJob):
     """Runs sweep plans on one SQL store."""
 
     not_sql = "cannot be swept by SQL"
+
+    def __init__(
+        self, store: str, engine: Engine, *, owned: bool = False, pages: bool = True
+    ) -> None:
+        """``pages``: PostgreSQL deletes walk the heap (the default); ``False``: the key
+        walk everywhere."""
+        super().__init__(store, engine, owned=owned)
+        self._pages = pages
+        self._heaps: dict[str, _Heap | None] = {}
+
+    @classmethod
+    def connect(
+        cls, store: Store, environ: Mapping[str, str] | None = None, *, pages: bool = True
+    ) -> Self:
+        """A sweeper owning a new engine on the store's (expanded) URL."""
+        sweeper = super().connect(store, environ)
+        sweeper._pages = pages
+        return sweeper
+
+    def walk(self, plan: SweepPlan) -> Walk:
+        """How :meth:`batch` walks this plan's table (what ``after`` and ``last`` mean)."""
+        return PAGES if self._heap(plan) is not None else KEYS
 
     def count(self, plan: SweepPlan) -> SweepCount:
         table = self._table(plan)
@@ -96,9 +168,14 @@ class SqlSweeper(SqlStoreJob):
         self, plan: SweepPlan, after: str | None, size: int, *, hash_key: bytes
     ) -> BatchResult:
         """Act on the eligible rows among the next ``size`` keys after key ``after``
-        (``None``: from the start), in one transaction."""
+        (``None``: from the start), in one transaction. On the page walk (:meth:`walk`)
+        ``after`` and the result's ``last`` are page numbers, and ``size`` keys are about
+        ``size`` rows' worth of pages."""
         if size < 1:
             raise ValueError("the batch size must be at least 1")
+        heap = self._heap(plan)
+        if heap is not None:
+            return self._page_batch(plan, heap, after, size)
         table = self._table(plan)
         pk = table.c[plan.primary_key]
         scope: list[ColumnElement[bool]] = []
@@ -119,6 +196,67 @@ class SqlSweeper(SqlStoreJob):
                 rows, erased_last = self._erase_fields(conn, table, plan, where, hash_key)
                 last = upper if upper is not None else erased_last
         return BatchResult(rows=rows, last=None if last is None else str(last), done=upper is None)
+
+    # -- the page walk (PostgreSQL deletes) ---------------------------------------------
+
+    def _heap(self, plan: SweepPlan) -> _Heap | None:
+        """The table as a heap to walk by page, or ``None``: walk the keys."""
+        if not (self._pages and plan.action is SweepAction.DELETE and self._postgres):
+            return None
+        if plan.table not in self._heaps:
+            table = self._table(plan)
+            name = self._engine.dialect.identifier_preparer.format_table(table)
+            doing = f"reading the size of table {plan.table!r}"
+            with self._transaction(doing) as conn:
+                kind, tuples, pages = conn.execute(
+                    text(
+                        "SELECT relkind, reltuples, relpages FROM pg_class "
+                        "WHERE oid = CAST(:name AS regclass)"
+                    ),
+                    {"name": name},
+                ).one()
+            per_page = tuples / pages if tuples > 0 and pages > 0 else ROWS_PER_PAGE
+            # Only a plain table has one heap: not a partitioned table, a view or a foreign one.
+            self._heaps[plan.table] = _Heap(name, max(1.0, per_page)) if kind == "r" else None
+        return self._heaps[plan.table]
+
+    @property
+    def _postgres(self) -> bool:
+        return self._engine.dialect.name == "postgresql"
+
+    def _page_batch(
+        self, plan: SweepPlan, heap: _Heap, after: str | None, size: int
+    ) -> BatchResult:
+        """Delete the eligible rows of the next pages after page ``after``; the batch
+        that reaches the table's current end has no upper bound."""
+        table = self._table(plan)
+        first = 0 if after is None else self._page(plan, after) + 1
+        end = first + ceil(size / heap.rows_per_page)
+        doing = f"sweeping table {plan.table!r} (dataset {plan.dataset!r})"
+        with self._transaction(doing) as conn:
+            pages = conn.execute(
+                text(
+                    "SELECT pg_relation_size(CAST(:name AS regclass)) "
+                    "/ current_setting('block_size')::int"
+                ),
+                {"name": heap.name},
+            ).scalar_one()
+            done = end >= pages
+            ctid = literal_column("ctid", _Tid())
+            where = [ctid >= cast(f"({first},0)", _Tid()), self._eligible(table, plan)]
+            if not done:
+                where.append(ctid < cast(f"({end},0)", _Tid()))
+            rows = conn.execute(sql_delete(table).where(*where)).rowcount
+        return BatchResult(rows=rows, last=str(end - 1), done=done)
+
+    def _page(self, plan: SweepPlan, after: str) -> int:
+        if not after.isdigit():
+            raise ConnectorError(
+                self.store,
+                f"the checkpoint's last page {after!r} of {plan.table!r} is not a page "
+                "number; delete the retention checkpoint and run again",
+            )
+        return int(after)
 
     # -- predicates -------------------------------------------------------------------
 
