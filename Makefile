@@ -82,6 +82,8 @@ demo: setup
 	  echo "this database is a throwaway demo; never reuse them):"; \
 	  for role in admin operator auditor; do echo "  $$role / yinsi-demo-$$role"; done; \
 	  echo; echo "API: $$api/docs (OpenAPI). API key for this demo (shown once): $$key"; \
+	  first=$$(tail -n +2 .yinsi/demo/featured.tsv | head -n 1 | cut -f2); \
+	  echo "  curl -s -H 'Authorization: Bearer $$key' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/$$first/decisions"; \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' '$$api/v1/requests?status=verified'"; \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' $$api/v1/audit/verify"; \
 	  echo "Stop the service with Ctrl-C."; \
