@@ -589,3 +589,28 @@ def test_web_secret_from_the_environment_or_a_private_file(tmp_path: Path) -> No
     os.chmod(path, 0o644)
     with pytest.raises(WebSecretError, match="chmod 600"):
         load_secret(home)
+
+
+def test_access_log_lines_never_show_an_entry_token() -> None:
+    import logging
+
+    from yinsi.web.privacy.session import RedactEntryLinks
+
+    def line(path: str) -> str:
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "GET", path, "1.1", 303),
+            None,
+        )
+        assert RedactEntryLinks().filter(record)
+        return record.getMessage()
+
+    assert line("/privacy/enter?t=eyJhIjoi.secret.sig") == (
+        '127.0.0.1:5000 - "GET /privacy/enter?t=[redacted] HTTP/1.1" 303'
+    )
+    assert "secret" not in line("/privacy/enter?t=secret&x=1")
+    assert line("/privacy/consents?x=1").endswith('"GET /privacy/consents?x=1 HTTP/1.1" 303')

@@ -7,6 +7,7 @@ requests under ``/v1/requests`` for the app that data map describes.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -41,6 +42,7 @@ def serve(
     from yinsi.engine import Engine
     from yinsi.rights_service import RightsService
     from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine
+    from yinsi.web.privacy.session import RedactEntryLinks
     from yinsi.web.secret import WebSecretError, load_secret
 
     try:
@@ -66,6 +68,7 @@ def serve(
     db = create_engine(target)
     try:
         app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights, web_secret=web_secret)
+        logging.getLogger("uvicorn.access").addFilter(RedactEntryLinks())
         uvicorn.run(app, host=host, port=port)
     finally:
         db.dispose()

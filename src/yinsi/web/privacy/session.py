@@ -12,6 +12,7 @@ every page, so a session ends after :data:`IDLE_SECONDS` without use, and after
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 COOKIE = "yinsi_privacy"
+ENTRY_PATH = "/privacy/enter"
 ENTRY_SALT = "privacy-entry"
 SESSION_SALT = "privacy-session"
 ENTRY_SECONDS = 10 * 60
@@ -56,7 +58,23 @@ class PrivacySession:
 def entry_link(secret: bytes, base_url: str, app_id: str, subject_id: str) -> str:
     """A link that opens the privacy center as ``subject_id`` of ``app_id``, for ten minutes."""
     token = _entries(secret).dumps({"a": app_id, "s": subject_id})
-    return f"{base_url.rstrip('/')}/privacy/enter?{urlencode({'t': token})}"
+    return f"{base_url.rstrip('/')}{ENTRY_PATH}?{urlencode({'t': token})}"
+
+
+class RedactEntryLinks(logging.Filter):
+    """Hides the token of ``/privacy/enter?t=…`` in uvicorn's access log lines.
+
+    An entry link opens a user's privacy center for ten minutes; an access log is read by
+    more people than that user. ``yinsi serve`` installs this on ``uvicorn.access``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            if path.startswith(ENTRY_PATH + "?"):
+                record.args = (*args[:2], ENTRY_PATH + "?t=[redacted]", *args[3:])
+        return True
 
 
 def open_entry(secret: bytes, token: str) -> PrivacySession | None:
