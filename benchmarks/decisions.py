@@ -70,8 +70,10 @@ from yinsi.consent import (
 )
 from yinsi.consent.rules import Key
 from yinsi.declaration import load
-from yinsi.engine import Engine
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 EXAMPLE = (
     Path(__file__).resolve().parent.parent / "examples" / "declarations" / "xiaoying-kadai.yaml"
@@ -317,13 +319,8 @@ def serve(kind: str, url: str, port: int) -> None:
     if kind == "bare":
         uvicorn.run(_bare_app(), port=port, **UVICORN)
         return
-    engine = Engine(url, actor="api")
-    db = create_engine(url)
-    try:
-        uvicorn.run(create_app(engine, lambda: SqlUnitOfWork(db)), port=port, **UVICORN)
-    finally:
-        db.dispose()
-        engine.close()
+    with Services.open(url, actor="api") as services:
+        uvicorn.run(create_app(services), port=port, **UVICORN)
 
 
 def _free_port() -> int:

@@ -40,10 +40,11 @@ from sqlalchemy.engine import make_url
 
 from yinsi.connectors import Connectors
 from yinsi.declaration.datamap import DataMap
-from yinsi.engine import Engine
-from yinsi.lifecycle_service import RetentionService
 from yinsi.security.envelope import FieldCipher
 from yinsi.security.keys import Key, KeyPurpose, KeyRing, KeyState
+from yinsi.services.consent import Engine
+from yinsi.services.retention import RetentionService
+from yinsi.services.root import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 DECLARATION = ROOT / "examples" / "declarations" / "xiaoying-kadai.yaml"
@@ -135,14 +136,16 @@ def sweep(rows: int, batch: int | None, walk: str) -> dict[str, object]:
         db = sa.create_engine(url)
         try:
             _fill(db, rows)
-            engine = Engine.embedded(Path(tmp) / "yinsi.db", actor="bench")
-            engine.publish(DECLARATION)
+            Engine.embedded(Path(tmp) / "yinsi.db").close()
+            services = Services.open(f"sqlite:///{Path(tmp) / 'yinsi.db'}", actor="bench")
+            services.consent.publish(DECLARATION)
             data_map = _data_map()
             environ = {ENV: url}
             service = RetentionService(
-                engine,
+                services.consent,
                 data_map,
                 Connectors(data_map, environ=environ),
+                units=services.units,
                 hash_key=secrets.token_bytes(32),
                 home=Path(tmp),
                 legal_holds=lambda app, day: [],
@@ -150,7 +153,7 @@ def sweep(rows: int, batch: int | None, walk: str) -> dict[str, object]:
                 actor="bench",
                 pages=walk == "pages",
             )
-            with service:
+            with services, service:
                 (p,) = service.plan(TODAY)
                 due = service.counts(TODAY)[0].count.due
                 _settle(db)

@@ -10,8 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from yinsi.api import create_app
-from yinsi.engine import Engine
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def service(empty_url: str) -> Iterator[Service]:
             key, secret = uow.api_keys.create(f"test-{scope.value}", [scope])
             keys[scope], ids[scope] = secret, key.id
         uow.commit()
-    app = create_app(engine, lambda: SqlUnitOfWork(db))
+    app = create_app(Services(db, actor="api"))
     with TestClient(app) as client:
         yield Service(client, keys, ids, url)
     db.dispose()

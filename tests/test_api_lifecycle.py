@@ -26,11 +26,12 @@ from fastapi.testclient import TestClient
 
 from yinsi.api import create_app
 from yinsi.connectors import verify_signature
-from yinsi.engine import Engine
 from yinsi.rights.verification import LogSmsSender
-from yinsi.rights_service import RightsService
 from yinsi.sample import Profile
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingFactory, LendingStores
@@ -197,10 +198,10 @@ def api(
         sms = LogSmsSender()
         environ = {**stores.environ, "YINSI_HOME": str(tmp_path / "home")}
         data_map = data_map_file(tmp_path, stores.redis_prefix, processor)
-        with RightsService.open(
-            data_map, url=empty_url, environ=environ, sms=sms, actor="api"
-        ) as rights:
-            app = create_app(rights.engine, lambda: SqlUnitOfWork(db), rights=rights)
+        with Services.open(
+            empty_url, data_map=data_map, environ=environ, sms=sms, actor="api"
+        ) as services:
+            app = create_app(services)
             with TestClient(app) as client:
                 yield Api(client, keys, ids, sms, stores, empty_url)
         db.dispose()
@@ -551,7 +552,7 @@ def test_incidents_and_entrustments_need_a_data_map(empty_url: str) -> None:
         uow.commit()
     with Engine(empty_url, actor="test") as engine:
         engine.publish(DECLARATION)
-        app = create_app(engine, lambda: SqlUnitOfWork(db))
+        app = create_app(Services(db, actor="api"))
         headers = {"Authorization": f"Bearer {secret}"}
         with TestClient(app) as client:
             listed = client.get("/v1/incidents", headers=headers)

@@ -17,7 +17,7 @@ from yinsi.api.auth import KEY_CACHE_SECONDS, KeyCache
 from yinsi.api.models import DecisionOut, decisions_json
 from yinsi.cli.app import app as cli
 from yinsi.consent import Decision
-from yinsi.storage import ApiKey, Scope
+from yinsi.security.api_keys import ApiKey, Scope
 
 __all__ = ["service"]  # the fixture
 pytest_plugins = ["storage_fixtures"]
@@ -351,7 +351,7 @@ def test_documented_decision_body_matches_what_the_route_validates() -> None:
     from dataclasses import MISSING, fields
 
     from yinsi.api.models import DecisionRequestBody
-    from yinsi.engine import DecisionRequest
+    from yinsi.services.consent import DecisionRequest
 
     route = {f.name: None if f.default is MISSING else f.default for f in fields(DecisionRequest)}
     documented = {

@@ -19,8 +19,9 @@ from yinsi.consent import (
     UnknownName,
 )
 from yinsi.consent.age import check_character
-from yinsi.engine import DecisionRequest
-from yinsi.storage import PolicyVersion, Scope
+from yinsi.declaration.versions import PolicyVersion
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import DecisionRequest
 
 __all__ = ["service"]  # the fixture
 pytest_plugins = ["storage_fixtures"]

@@ -486,7 +486,7 @@ def test_rule_book_errors() -> None:
 
 
 def test_decide_all_equals_deciding_each_step_under_every_kind_of_state() -> None:
-    from yinsi.engine import DecisionRequest
+    from yinsi.services.consent import DecisionRequest
 
     v14 = compile_rules(load(DATA / "xiaoying-kadai-v1.4.yaml"))
     book = RuleBook.of(XY_RULES, v14)

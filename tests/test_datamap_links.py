@@ -13,7 +13,7 @@ from yinsi.declaration.datamap import MappedField
 from yinsi.declaration.datamap_checks import read_data_map
 from yinsi.declaration.errors import Problem
 from yinsi.declaration.loader import load
-from yinsi.sharing_service import NoProcessorDataset, processor_dataset
+from yinsi.services.sharing import NoProcessorDataset, processor_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 DECL = load(ROOT / "examples" / "declarations" / "xiaoying-kadai.yaml")

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 from yinsi.cli.app import app
 from yinsi.consent import replay
 from yinsi.declaration import load
-from yinsi.engine import Engine
 from yinsi.rights.requests import Status
 from yinsi.sample.demo import (
     APP_ID,
@@ -31,6 +30,7 @@ from yinsi.sample.demo import (
     seed_demo,
 )
 from yinsi.security import verify
+from yinsi.services.consent import Engine
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 REDIS_URL = os.environ.get("YINSI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -16,7 +16,7 @@ from conftest import DATA, EXAMPLES
 from yinsi.consent import Channel, EventKind, Evidence, InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.consent.age import check_character
 from yinsi.declaration import DeclarationError, load
-from yinsi.engine import DecisionRequest, Engine, policy_consent_items
+from yinsi.services.consent import DecisionRequest, Engine, policy_consent_items
 from yinsi.storage import StorageNotMigrated, upgrade
 
 pytest_plugins = ["storage_fixtures"]

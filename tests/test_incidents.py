@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from yinsi.cli.incident import incident_app
 from yinsi.connectors import Connectors
-from yinsi.engine import Engine
-from yinsi.incident_service import IncidentService, Scanner
 from yinsi.lifecycle.incident_notice import contacts_for, render_notice, render_report
 from yinsi.lifecycle.incidents import Incident, IncidentStatus, InvalidIncident
+from yinsi.services.consent import Engine
+from yinsi.services.incidents import IncidentService
+from yinsi.services.root import Services
+from yinsi.storage import create_engine
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingStores
@@ -43,13 +45,17 @@ def with_records_in(stores: LendingStores, dataset: str) -> set[str]:
 
 @pytest.fixture
 def service(lending_stores: LendingStores, tmp_path: Path) -> Iterator[IncidentService]:
-    engine = Engine.embedded(tmp_path / "yinsi.db")
-    engine.publish(DECLARATION_PATH)
+    Engine.embedded(tmp_path / "yinsi.db").close()
     data_map = lending_stores.data_map
-    scanner = Scanner(data_map)
-    service = IncidentService(engine, data_map, Connectors(data_map), scanner=scanner, actor="ops")
-    yield service
-    service.close()
+    services = Services(
+        create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}"),
+        data_map=data_map,
+        connectors=Connectors(data_map),
+        actor="ops",
+    )
+    services.consent.publish(DECLARATION_PATH)
+    yield services.incidents
+    services.close()
 
 
 def test_x26_affected_subjects_are_every_subject_with_a_record_in_the_datasets(

@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from yinsi.cli.app import app
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 runner = CliRunner()
 

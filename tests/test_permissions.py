@@ -19,7 +19,6 @@ from yinsi.api import sdk as sdk_routes
 from yinsi.cli.permissions import permissions_app
 from yinsi.consent import Channel, ConsentEvent, ConsentState, EventKind, Evidence
 from yinsi.declaration import Declaration, load
-from yinsi.engine import Engine
 from yinsi.lifecycle.permissions import (
     InvalidUseEvent,
     UseEvent,
@@ -29,7 +28,10 @@ from yinsi.lifecycle.permissions import (
     parse_event,
     states_from_ledger,
 )
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 pytest_plugins = ["storage_fixtures"]
 
@@ -277,7 +279,7 @@ def test_w10_check_over_http(published: Engine, empty_url: str) -> None:
         backend = uow.api_keys.create("b", [Scope.BACKEND])[1]
         auditor = uow.api_keys.create("a", [Scope.AUDITOR])[1]
         uow.commit()
-    app = create_app(published, lambda: SqlUnitOfWork(db))
+    app = create_app(Services(db, actor="api"))
     app.include_router(sdk_routes.router(published))
     path = f"/v1/apps/{WL}/permission-events:check"
     body = [{**vars_of(e), "at": e.at.isoformat()} for e in (use(), use(minute=1))]

@@ -25,7 +25,6 @@ from yinsi.connectors import Connectors
 from yinsi.declaration.datamap import DataMap, RetentionRef
 from yinsi.declaration.datamap_checks import check_data_map
 from yinsi.declaration.schema import Duration
-from yinsi.engine import Engine
 from yinsi.lifecycle.deidentify import apply
 from yinsi.lifecycle.retention import (
     MAX_BATCH,
@@ -36,10 +35,13 @@ from yinsi.lifecycle.retention import (
     next_batch_size,
     plan,
 )
-from yinsi.lifecycle_service import AUDIT_ACTION, BatchDone, RetentionService, stored_legal_holds
 from yinsi.rights.holds import LegalHold
 from yinsi.sample import CORE, Cell
 from yinsi.security import verify
+from yinsi.services.consent import Engine
+from yinsi.services.retention import AUDIT_ACTION, BatchDone, RetentionService, stored_legal_holds
+from yinsi.services.root import Services
+from yinsi.storage import create_engine
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingStores
@@ -118,27 +120,29 @@ def _split_day(stores: LendingStores, table: str, column: str, length: Duration)
 # ---------------------------------------------------------------- fixtures
 
 
-def _engine(tmp_path: Path) -> Engine:
-    engine = Engine.embedded(tmp_path / "yinsi.db", actor="test")
-    engine.publish(DECLARATION)
-    return engine
+def _engine(tmp_path: Path) -> Services:
+    """yinsi's services on a fresh embedded database with the declaration published."""
+    Engine.embedded(tmp_path / "yinsi.db").close()
+    services = Services(create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}"), actor="test")
+    services.consent.publish(DECLARATION)
+    return services
 
 
-def _service(stores: LendingStores, engine: Engine, tmp_path: Path) -> RetentionService:
-    url = f"sqlite:///{(tmp_path / 'yinsi.db').resolve()}"
+def _service(stores: LendingStores, engine: Services, tmp_path: Path) -> RetentionService:
     return RetentionService(
-        engine,
+        engine.consent,
         stores.data_map,
         Connectors(stores.data_map, environ=stores.environ),
+        units=engine.units,
         hash_key=HASH_KEY,
         home=tmp_path / "home",
-        legal_holds=stored_legal_holds(url),
+        legal_holds=stored_legal_holds(engine.units),
         environ=stores.environ,
         actor="test",
     )
 
 
-def _hold(engine: Engine, subject: str) -> None:
+def _hold(engine: Services, subject: str) -> None:
     hold = LegalHold(
         id="lh_retention",
         app_id="xiaoying_kadai",
@@ -147,7 +151,7 @@ def _hold(engine: Engine, subject: str) -> None:
         created_at=datetime(2025, 6, 1, tzinfo=UTC),
         created_by="staff",
     )
-    with engine.unit_of_work() as uow:
+    with engine.units() as uow:
         uow.holds.add(hold, actor="staff")
         uow.commit()
 
@@ -165,8 +169,8 @@ def _days(stores: LendingStores) -> tuple[date, date, str]:
     return devices_day, users_day, held
 
 
-def _audited(engine: Engine) -> list[dict[str, object]]:
-    with engine.unit_of_work() as uow:
+def _audited(engine: Services) -> list[dict[str, object]]:
+    with engine.units() as uow:
         entries = list(uow.audit.entries())
         head = uow.audit.head()
     assert verify(entries, head) == []

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,10 @@ import sqlalchemy as sa
 from yinsi.connectors import Connectors
 from yinsi.connectors.sweep import KEYS, PAGES, SqlSweeper
 from yinsi.declaration.datamap import DataMap
-from yinsi.engine import Engine
 from yinsi.lifecycle.retention import HeldWhen, SweepAction, SweepPlan
-from yinsi.lifecycle_service import AUDIT_ACTION, BatchDone, RetentionService
+from yinsi.services.consent import Engine
+from yinsi.services.retention import AUDIT_ACTION, BatchDone, RetentionService
+from yinsi.storage import SqlUnitOfWork, create_engine
 
 pytest_plugins = ["services"]
 
@@ -224,10 +226,12 @@ def test_x38_interrupted_walk_resumes_to_the_same_result(
     environ = {ENV: sql_url}
     with Engine.embedded(tmp_path / "yinsi.db", actor="test") as engine:
         engine.publish(DECLARATION)
+        units = partial(SqlUnitOfWork, create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}"))
         service = RetentionService(
             engine,
             data_map,
             Connectors(data_map, environ=environ),
+            units=units,
             hash_key=HASH_KEY,
             home=tmp_path / "home",
             legal_holds=lambda app, day: [],
@@ -256,7 +260,7 @@ def test_x38_interrupted_walk_resumes_to_the_same_result(
             report = service.run(TODAY, batch=150)
             assert report.resumed and report.walks == {"devices": walk}
             assert not service.checkpoint_path.exists()
-        with engine.unit_of_work() as uow:
+        with units() as uow:
             audited = [e.details for e in uow.audit.entries() if e.action == AUDIT_ACTION]
     assert _left(db, name) == _expected(held=False)
     gone = ROWS - len(_expected(held=False))

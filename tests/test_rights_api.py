@@ -22,11 +22,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from yinsi.api import create_app
-from yinsi.engine import Engine
 from yinsi.rights.verification import LogSmsSender
-from yinsi.rights_service import RightsService
 from yinsi.sample import Profile
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingFactory, LendingStores
@@ -124,8 +125,10 @@ def api(
         environ = {**stores.environ, "YINSI_HOME": str(tmp_path / "home")}
         data_map = prefixed_data_map(tmp_path, stores.redis_prefix)
         db = create_engine(url)
-        with RightsService.open(data_map, url=url, environ=environ, sms=sms, actor="api") as rights:
-            app = create_app(rights.engine, lambda: SqlUnitOfWork(db), rights=rights)
+        with Services.open(
+            url, data_map=data_map, environ=environ, sms=sms, actor="api"
+        ) as services:
+            app = create_app(services)
             with TestClient(app) as client:
                 yield Api(client, keys, sms, stores, url, data_map, environ)
         db.dispose()
@@ -266,9 +269,10 @@ def test_list_by_status_subject_and_overdue(api: Api) -> None:
 def test_x35_overdue_lists_open_requests_past_due(api: Api) -> None:
     past = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
     sms = LogSmsSender()
-    with RightsService.open(
-        api.data_map, url=api.url, environ=api.environ, sms=sms, clock=lambda: past
-    ) as service:
+    with Services.open(
+        api.url, data_map=api.data_map, environ=api.environ, sms=sms, clock=lambda: past
+    ) as opened:
+        service = opened.rights
         late = service.submit(api.user(Profile.MIXED), "access")
         service.send_code(late.id)
         code = CODE.search(sms.sent[-1][1])
@@ -296,7 +300,7 @@ def test_without_rights_service_routes_answer_503(tmp_path: Path) -> None:
     upgrade(url)
     keys = _keys(url)
     db = create_engine(url)
-    with Engine(url) as engine, TestClient(create_app(engine, lambda: SqlUnitOfWork(db))) as c:
+    with TestClient(create_app(Services(db, actor="api"))) as c:
         response = c.get(
             "/v1/requests/req_x", headers={"Authorization": f"Bearer {keys[Scope.AUDITOR]}"}
         )

@@ -21,11 +21,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from yinsi.cli.app import app
-from yinsi.engine import Engine
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import LogSmsSender
-from yinsi.rights_service import RightsService
 from yinsi.sample import Profile
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 if TYPE_CHECKING:
@@ -238,9 +238,10 @@ def _filed_in_the_past(desk: Desk, uid: str, environ: dict[str, str]) -> str:
     working days later counting Saturday 10 October, a make-up working day (X35)."""
     past = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
     sms = LogSmsSender()
-    with RightsService.open(
-        desk.data_map, url=desk.url, environ=environ, sms=sms, clock=lambda: past
-    ) as service:
+    with Services.open(
+        desk.url, data_map=desk.data_map, environ=environ, sms=sms, clock=lambda: past
+    ) as opened:
+        service = opened.rights
         request = service.submit(uid, "access", channel="customer_service")
         service.send_code(request.id)
         code = CODE.search(sms.sent[-1][1])

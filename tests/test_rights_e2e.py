@@ -25,12 +25,12 @@ import pytest
 from conftest import EXAMPLES
 from yinsi.connectors import Connectors
 from yinsi.consent import Channel, EventKind, Evidence, compile_rules
-from yinsi.engine import Engine
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.requests import InvalidRequest, InvalidTransition, Requester, Status
 from yinsi.rights.verification import SmsSender, VerificationFailed
-from yinsi.rights_service import NoRecordWhile, RightsService
-from yinsi.storage import upgrade
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
+from yinsi.storage import create_engine, upgrade
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingStores
@@ -77,25 +77,21 @@ class Desk:
         return request.id
 
 
-def _service(stores: LendingStores, url: str, export_dir: Path, sms: CapturedSms) -> RightsService:
+def _services(stores: LendingStores, url: str, export_dir: Path, sms: CapturedSms) -> Services:
     def now() -> datetime:
         return datetime.combine(stores.seeded.today, datetime.min.time(), CHINA) + timedelta(
             hours=10
         )
 
-    engine = Engine(url, clock=now)
-    return RightsService(
-        engine,
-        stores.data_map,
-        Connectors(stores.data_map),
+    return Services(
+        create_engine(url),
+        data_map=stores.data_map,
+        connectors=Connectors(stores.data_map),
         hash_key=HASH_KEY,
         export_dir=export_dir,
         sms=sms,
-        preconditions=[
-            NoRecordWhile(p.id, p.kind, p.dataset, p.rule, p.text)
-            for p in stores.data_map.preconditions
-        ],
         clock=now,
+        actor="rights",
     )
 
 
@@ -104,10 +100,10 @@ def desk(lending_stores: LendingStores, tmp_path: Path) -> Iterator[Desk]:
     url = f"sqlite:///{tmp_path / 'yinsi.db'}"
     upgrade(url)
     sms = CapturedSms()
-    service = _service(lending_stores, url, tmp_path / "exports", sms)
-    service.engine.publish(XY)
-    yield Desk(service, lending_stores, sms, url)
-    service.close()
+    services = _services(lending_stores, url, tmp_path / "exports", sms)
+    services.consent.publish(XY)
+    yield Desk(services.rights, lending_stores, sms, url)
+    services.close()
 
 
 def _text(value: object) -> str:
@@ -359,9 +355,10 @@ from pathlib import Path
 from yinsi.connectors import Connectors
 from yinsi.declaration.datamap_checks import load_data_map
 from yinsi.declaration.loader import load
-from yinsi.engine import Engine
+from yinsi.services.consent import Engine
 from yinsi.rights import executor
-from yinsi.rights_service import RightsService
+from yinsi.services.root import Services
+from yinsi.storage import create_engine
 from yinsi.sample import with_key_prefix
 
 url, data_map_path, declaration_path, prefix, export_dir, request_id, kill_at = sys.argv[1:]
@@ -376,11 +373,11 @@ def crashing(step, ctx):
 
 executor._execute = crashing
 today = datetime.fromisoformat(os.environ["E2E_NOW"])
-service = RightsService(
-    Engine(url, clock=lambda: today), data_map, Connectors(data_map),
+services = Services(
+    create_engine(url), data_map=data_map, connectors=Connectors(data_map), actor="rights",
     hash_key=os.environ["E2E_KEY"].encode(), export_dir=Path(export_dir), clock=lambda: today,
 )
-service.run(request_id)
+services.rights.run(request_id)
 """
 
 

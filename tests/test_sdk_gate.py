@@ -14,9 +14,11 @@ from yinsi.api import create_app
 from yinsi.api import sdk as sdk_routes
 from yinsi.cli.sdk import sdk_app
 from yinsi.consent import Channel, Evidence
-from yinsi.engine import Engine
-from yinsi.sdk_gate import SdkEntry, sdk_manifest
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.services.sdk_gate import SdkEntry, sdk_manifest
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 pytest_plugins = ["storage_fixtures"]
 
@@ -106,7 +108,7 @@ def client(yinsi_engine: Engine, empty_url: str) -> Iterator[tuple[TestClient, d
         for scope in Scope:
             keys[scope] = uow.api_keys.create(f"test-{scope.value}", [scope])[1]
         uow.commit()
-    app = create_app(yinsi_engine, lambda: SqlUnitOfWork(db))
+    app = create_app(Services(db, actor="api"))
     app.include_router(sdk_routes.router(yinsi_engine))
     with TestClient(app) as c:
         yield c, keys

@@ -21,7 +21,6 @@ from yinsi.consent import Channel, ConsentState, Evidence
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.loader import load
 from yinsi.declaration.schema import Declaration, Recipient
-from yinsi.engine import Engine
 from yinsi.lifecycle.sharing import (
     NotEntrusted,
     ProvisionReason,
@@ -31,7 +30,10 @@ from yinsi.lifecycle.sharing import (
     provide,
     recipient_of,
 )
-from yinsi.sharing_service import SharingService
+from yinsi.services.consent import Engine
+from yinsi.services.root import Services
+from yinsi.services.sharing import SharingService
+from yinsi.storage import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DECLARATION_PATH = ROOT / "examples" / "declarations" / "xiaoying-kadai.yaml"
@@ -285,14 +287,22 @@ def test_x21_ending_an_entrustment_gives_the_deletion_instruction() -> None:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    with Engine.embedded(tmp_path / "yinsi.db") as engine:
-        engine.publish(DECLARATION_PATH)
-        yield engine
+def services(tmp_path: Path) -> Iterator[Services]:
+    Engine.embedded(tmp_path / "yinsi.db").close()
+    with Services(create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}")) as services:
+        services.consent.publish(DECLARATION_PATH)
+        yield services
 
 
-def test_w11_provisions_are_recorded_and_shown_to_an_access_request(engine: Engine) -> None:
-    service = SharingService(engine, actor="backend")
+@pytest.fixture
+def engine(services: Services) -> Engine:
+    return services.consent
+
+
+def test_w11_provisions_are_recorded_and_shown_to_an_access_request(
+    engine: Engine, services: Services
+) -> None:
+    service = SharingService(engine, units=services.units, actor="backend")
     engine.accept_policy(APP, "u1", evidence=APP_EVIDENCE)
     refused = service.provide(APP, "u1", "funders", ["name"], "loan_service", {"name": "张三"})
     assert not refused.decision.allowed and refused.record is None and refused.provision is None
@@ -307,7 +317,7 @@ def test_w11_provisions_are_recorded_and_shown_to_an_access_request(engine: Engi
         ("state_organs", "legal_basis:legal_duty", None),
     ]
     assert shown[0].policy_version == "1.3" and shown[0].actor == "backend"
-    with engine.unit_of_work() as uow:
+    with services.units() as uow:
         actions = [e.action for e in uow.audit.entries()]
     assert actions.count("provision.recorded") == 2 and "provision.refused" in actions
     assert service.provisions(APP, "u2") == []
@@ -384,7 +394,9 @@ def test_x21_entrustment_end_sends_erasure_and_tracks_the_confirmation(
             ],
         }
     )
-    service = SharingService(engine, clock=lambda: datetime(2025, 6, 16, tzinfo=UTC))
+    service = SharingService(
+        engine, units=services.units, clock=lambda: datetime(2025, 6, 16, tzinfo=UTC)
+    )
     service.provide(APP, "u1", "post_loan_collection", ["name"], "post_loan_management")
     with httpx.Client() as http:
         connector = WebhookConnector(data_map.stores[0], http, app=APP)

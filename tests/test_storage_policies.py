@@ -11,12 +11,8 @@ from sqlalchemy.engine import Engine
 from conftest import DATA, EXAMPLES
 from yinsi.declaration import Declaration, loads
 from yinsi.declaration.diff import diff
-from yinsi.storage import (
-    ChangeFlag,
-    PolicyAppMismatch,
-    PolicyVersionConflict,
-    SqlUnitOfWork,
-)
+from yinsi.declaration.versions import ChangeFlag
+from yinsi.storage import PolicyAppMismatch, PolicyVersionConflict, SqlUnitOfWork
 
 pytest_plugins = ["storage_fixtures"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from yinsi.consent import Channel, Evidence
-from yinsi.engine import Engine
+from yinsi.services.consent import Engine
 from yinsi.storage import queries, upgrade
 
 pytest_plugins = ["storage_fixtures"]
@@ -75,11 +75,11 @@ def test_api_key_read_sees_revocation_and_engine_close_releases_connections(
     two_engines: tuple[Engine, Engine],
 ) -> None:
     reader, writer = two_engines
-    with writer.unit_of_work() as uow:
+    with writer._uow() as uow:
         key, secret = uow.api_keys.create("k", ["backend"])
         uow.commit()
     assert reader.api_key(secret) is not None and reader.api_key("nope") is None
-    with writer.unit_of_work() as uow:
+    with writer._uow() as uow:
         uow.api_keys.revoke(key.id, actor="test")
         uow.commit()
     assert reader.api_key(secret) is None
@@ -117,5 +117,5 @@ def test_many_threads_never_exhaust_the_pool_and_ended_threads_release_connectio
     assert answers == ["1.3"] * 60
     pinned = queries._reads_of(reader._db).state._pinned
     assert len(pinned) <= 21  # the last batch's threads (ended ones are closed on the next pin)
-    with reader.unit_of_work() as uow:  # the pool still has every slot
+    with reader._uow() as uow:  # the pool still has every slot
         assert uow.policies.list(APP)

@@ -3,7 +3,7 @@ every route, the queue's order, campaigns, publishing, staff accounts.
 
 yinsi's database is SQLite in ``tmp_path`` with 小赢卡贷 1.3 published; staff accounts are
 created through the repository (``uow.staff``). The queue test runs a
-:class:`~yinsi.rights_service.RightsService` over the all-SQLite sample (Redis for its
+:class:`~yinsi.services.rights.RightsService` over the all-SQLite sample (Redis for its
 cache store).
 """
 
@@ -28,11 +28,13 @@ from yinsi.api import create_app
 from yinsi.cli.app import app as cli
 from yinsi.consent import Channel, Evidence
 from yinsi.declaration import load
-from yinsi.engine import Engine
 from yinsi.rights.verification import LogSmsSender
-from yinsi.rights_service import RightsService
 from yinsi.security.passwords import hash_password, needs_rehash, verify_password
-from yinsi.storage import Role, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.staff import Role
+from yinsi.services.consent import Engine
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 from yinsi.storage.console_ports import RequestTimes
 from yinsi.web import console
 from yinsi.web.console.accounts import IDLE, Accounts, LoginRefused
@@ -108,7 +110,7 @@ def _site(url: str) -> tuple[SqlEngine, Engine]:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Console]:
     db, engine = _site(f"sqlite:///{tmp_path / 'yinsi.db'}")
-    app = create_app(engine, lambda: SqlUnitOfWork(db))
+    app = create_app(Services(db, actor="api"))
     with TestClient(app) as client:
         c = Console(client, db, engine)
         for role in Role:
@@ -155,7 +157,7 @@ def test_login_sets_a_strict_http_only_cookie_and_logout_ends_the_session(site: 
 
 def test_session_cookie_is_secure_when_the_site_says_so(tmp_path: Path) -> None:
     db, engine = _site(f"sqlite:///{tmp_path / 'yinsi.db'}")
-    app = create_app(engine, lambda: SqlUnitOfWork(db), secure_cookies=True)
+    app = create_app(Services(db, actor="api"), secure_cookies=True)
     with TestClient(app, base_url="https://testserver") as client:
         c = Console(client, db, engine)
         c.add_staff("admin", Role.ADMIN)
@@ -417,8 +419,9 @@ def queue_site(
         text = DATA_MAP.read_text(encoding="utf-8")
         data_map.write_text(text.replace('key: "', f'key: "{stores.redis_prefix}'), "utf-8")
         sms = LogSmsSender()
-        with RightsService.open(data_map, url=url, environ=environ, sms=sms) as rights:
-            app = create_app(rights.engine, lambda: SqlUnitOfWork(db), rights=rights)
+        with Services.open(url, data_map=data_map, environ=environ, sms=sms) as services:
+            rights = services.rights
+            app = create_app(services)
             with TestClient(app) as client:
                 c = Console(client, db, rights.engine)
                 c.add_staff("auditor", Role.AUDITOR)
@@ -442,9 +445,10 @@ def test_x35_queue_is_sorted_by_due_date_with_overdue_in_red(
     users = env["users"].split(",")
     past = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
     late_sms = LogSmsSender()
-    with RightsService.open(
-        data_map, url=env["url"], environ=env, sms=late_sms, clock=lambda: past
-    ) as earlier:
+    with Services.open(
+        env["url"], data_map=data_map, environ=env, sms=late_sms, clock=lambda: past
+    ) as opened:
+        earlier = opened.rights
         late = earlier.submit(users[0], "access")
         _verify(earlier, late_sms, late.id)
     unverified = rights.submit(users[1], "access")
@@ -536,7 +540,7 @@ def test_operator_records_notifies_and_closes_an_incident(
 def test_staff_sessions_campaigns_and_reports_on_each_backend(engine: SqlEngine) -> None:
     from yinsi.rights.holds import LegalHold
     from yinsi.rights.requests import RightsRequest, Status, Transition
-    from yinsi.storage import StaffSession
+    from yinsi.security.staff import StaffSession
     from yinsi.taxonomy import DeletionTrigger, RightKind
 
     url = engine.url.render_as_string(hide_password=False)

@@ -31,11 +31,13 @@ from conftest import DATA, EXAMPLES
 from yinsi.api import create_app
 from yinsi.connectors import Connectors
 from yinsi.consent import Channel, EventKind
-from yinsi.engine import Engine
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import LogSmsSender
-from yinsi.rights_service import NoRecordWhile, RightsService
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import Engine
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 from yinsi.web.privacy import entry_link
 from yinsi.web.privacy.session import COOKIE, ENTRY_SALT, IDLE_SECONDS, SESSION_SALT
 from yinsi.web.secret import WebSecretError, load_secret
@@ -162,25 +164,22 @@ def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Center]:
             uow.commit()
         sms = LogSmsSender()
         connectors = Connectors(stores.data_map, environ=stores.environ)
-        rights = RightsService(
-            engine,
-            stores.data_map,
-            connectors,
+        services = Services(
+            db,
+            data_map=stores.data_map,
+            connectors=connectors,
             hash_key=b"privacy-test-erasure-key-0123456",
             export_dir=folder / "exports",
             sms=sms,
-            preconditions=[
-                NoRecordWhile(p.id, p.kind, p.dataset, p.rule, p.text)
-                for p in stores.data_map.preconditions
-            ],
+            actor="api",
         )
-        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights, web_secret=SECRET)
+        rights = services.rights
+        app = create_app(services, web_secret=SECRET)
         try:
             with TestClient(app) as client:
                 yield Center(app, client, rights, sms, stores, keys, url)
         finally:
-            rights.close()
-            db.dispose()
+            services.close()
 
 
 # ------------------------------------------------------------------ entry and session
@@ -495,7 +494,7 @@ def test_without_a_rights_service_requests_go_through_customer_service(
     with Engine(url) as engine:
         engine.publish(EXAMPLES / "xiaoying-kadai.yaml")
         db = create_engine(url)
-        app = create_app(engine, lambda: SqlUnitOfWork(db), web_secret=SECRET)
+        app = create_app(Services(db, actor="api"), web_secret=SECRET)
         with TestClient(app) as client:
             client.get(entry_link(SECRET, "http://testserver", APP, "u"))
             for path in ("/privacy/requests", "/privacy/requests/new", "/privacy/cancel"):
@@ -517,7 +516,7 @@ def test_x03_diff_of_two_versions_flags_material_changes_and_highlights_text(
         engine.publish(EXAMPLES / "xiaoying-kadai.yaml")
         engine.publish(DATA / "xiaoying-kadai-v1.4.yaml")
         db = create_engine(url)
-        app = create_app(engine, lambda: SqlUnitOfWork(db), web_secret=SECRET)
+        app = create_app(Services(db, actor="api"), web_secret=SECRET)
         with TestClient(app) as client:
             versions = client.get(f"/privacy/apps/{APP}/versions").text
             assert versions.index("第1.4版") < versions.index("第1.3版")
@@ -548,7 +547,7 @@ def test_privacy_link_for_the_back_end(center: Center) -> None:
     assert url.startswith("https://pc.example.com/privacy/enter?t=")
     token = parse_qs(urlsplit(url).query)["t"][0]
     assert client.get(f"/privacy/enter?t={token}").status_code == 200
-    with center.engine.unit_of_work() as uow:
+    with center.rights.units() as uow:
         issued = [e for e in uow.audit.entries() if e.action == "privacy.link_issued"]
     assert issued[-1].subject_id == "link-1", "issuing a link is audited"
     default = client.post(path, headers=center.auth(Scope.BACKEND)).json()["url"]

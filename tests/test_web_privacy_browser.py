@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from conftest import DATA
 from yinsi.rights.requests import Status
-from yinsi.storage import Scope
+from yinsi.security.api_keys import Scope
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

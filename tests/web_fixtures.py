@@ -32,8 +32,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from yinsi.api import create_app
 from yinsi.rights.verification import LogSmsSender
-from yinsi.rights_service import RightsService
-from yinsi.storage import Scope, SqlUnitOfWork, create_engine, upgrade
+from yinsi.security.api_keys import Scope
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingFactory, LendingStores
@@ -94,7 +96,7 @@ def _prefixed_data_map(folder: Path, prefix: str) -> Path:
 
 @pytest.fixture
 def live_site(lending_stores_factory: LendingFactory, tmp_path: Path) -> Iterator[LiveSite]:
-    from yinsi.engine import Engine
+    from yinsi.services.consent import Engine
 
     with lending_stores_factory("sqlite", tmp_path / "lending", subjects=10) as stores:
         url = f"sqlite:///{tmp_path / 'yinsi.db'}"
@@ -110,8 +112,11 @@ def live_site(lending_stores_factory: LendingFactory, tmp_path: Path) -> Iterato
         sms = LogSmsSender()
         environ = {**stores.environ, "YINSI_HOME": str(tmp_path / "home")}
         data_map = _prefixed_data_map(tmp_path, stores.redis_prefix)
-        with RightsService.open(data_map, url=url, environ=environ, sms=sms, actor="api") as rights:
-            app = create_app(rights.engine, lambda: SqlUnitOfWork(db), rights=rights)
+        with Services.open(
+            url, data_map=data_map, environ=environ, sms=sms, actor="api"
+        ) as services:
+            rights = services.rights
+            app = create_app(services)
             port = _free_port()
             config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
             server = uvicorn.Server(config)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from yinsi.engine import DecisionRequest, Engine
+    from yinsi.services.consent import DecisionRequest, Engine
 
 __version__ = "0.1.0"
 
@@ -20,7 +20,7 @@ _LAZY = frozenset({"DecisionRequest", "Engine"})
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from yinsi import engine
+        from yinsi.services import consent
 
-        return getattr(engine, name)
+        return getattr(consent, name)
     raise AttributeError(f"module 'yinsi' has no attribute {name!r}")

@@ -30,8 +30,8 @@ from yinsi.consent import (
     NotSingleUse,
     UnknownName,
 )
-from yinsi.engine import DecisionRequest
-from yinsi.storage import ChangeFlag, PolicyVersion
+from yinsi.declaration.versions import ChangeFlag, PolicyVersion
+from yinsi.services.consent import DecisionRequest
 
 __all__ = ["AsyncYinsiClient", "YinsiClient"]
 

@@ -4,7 +4,7 @@ Routes parse the request, call one method (of the :class:`~yinsi.Engine`, or of 
 of work for keys, the policy list and the audit log) and let :mod:`yinsi.api.errors` map
 what is raised. Writes are audited by the engine under the API key's id. Rights requests
 (``/v1/requests``, :mod:`yinsi.api.rights`) need a
-:class:`~yinsi.rights_service.RightsService`; without one those routes answer 503.
+:class:`~yinsi.services.rights.RightsService`; without one those routes answer 503.
 """
 
 from dataclasses import replace
@@ -41,9 +41,8 @@ from yinsi.api.models import (
     RegistrationCheckOut,
     StateOut,
 )
-from yinsi.engine import Engine
-from yinsi.rights_service import RightsService
 from yinsi.security import verify
+from yinsi.services.root import Services
 from yinsi.web import Site
 
 __all__ = ["UnitsOfWork", "create_app"]
@@ -52,9 +51,7 @@ SUBJECT = "/v1/apps/{app_id}/subjects/{subject_id}"
 
 
 def create_app(
-    engine: Engine,
-    units: UnitsOfWork,
-    rights: RightsService | None = None,
+    services: Services,
     *,
     web_secret: bytes | None = None,
     secure_cookies: bool = False,
@@ -65,14 +62,17 @@ def create_app(
     ``key_cache_seconds``: how long a verified API key is trusted before it is read again
     (:class:`~yinsi.api.auth.KeyCache`; 0 reads it on every request).
     """
+    engine = services.consent
+    units = services.units
     app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
+    app.state.services = services
     app.state.engine = engine
     app.state.units = units
-    app.state.rights = rights
+    app.state.rights = None if services.data_map is None else services.rights
     app.state.keys = KeyCache(engine.api_key, ttl=key_cache_seconds)
     errors.install(app)
     app.include_router(decisions.router(engine))  # first: the hot path is matched first
-    site = Site(engine, units, rights, secure_cookies=secure_cookies)
+    site = Site(services, secure_cookies=secure_cookies)
     web.mount(app, site if web_secret is None else replace(site, secret=web_secret))
     app.include_router(rights_routes.router)
     app.include_router(sdk_routes.router(engine))

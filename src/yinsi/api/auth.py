@@ -20,7 +20,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from yinsi.storage import ApiKey, Scope, UnitOfWork
+from yinsi.security.api_keys import ApiKey, Scope
+from yinsi.storage import UnitOfWork
 
 UnitsOfWork = Callable[[], UnitOfWork]
 """Opens a unit of work on the service's database (keys, policy list, audit)."""

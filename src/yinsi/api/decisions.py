@@ -20,8 +20,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from yinsi.api.auth import authorize, bearer_secret
 from yinsi.api.models import DecisionOut, DecisionRequestBody, decisions_json
-from yinsi.engine import DecisionRequest, Engine
-from yinsi.storage import Scope
+from yinsi.security.api_keys import Scope
+from yinsi.services.consent import DecisionRequest, Engine
 
 PATH = "/v1/apps/{app_id}/subjects/{subject_id}/decisions"
 _BODY = TypeAdapter(list[DecisionRequest])  # the engine's own value: no conversion step

@@ -15,10 +15,10 @@ the end of an entrustment, and security incidents (PIPL Arts. 21, 23, 57).
 ``GET /v1/incidents/{id}/documents``, ``POST /v1/incidents/{id}:notify`` (the user notice
 and the regulator report), ``POST /v1/incidents/{id}:close`` (``admin``).
 
-Each route calls one method of :class:`~yinsi.sharing_service.SharingService` or
-:class:`~yinsi.incident_service.IncidentService`, which audit every write under the API
+Each route calls one method of :class:`~yinsi.services.sharing.SharingService` or
+:class:`~yinsi.services.incidents.IncidentService`, which audit every write under the API
 key's id. Entrustments and incidents need the app's data map: the
-:class:`~yinsi.rights_service.RightsService` given to ``create_app`` (``yinsi serve
+:class:`~yinsi.services.rights.RightsService` given to ``create_app`` (``yinsi serve
 --map``); without one they answer 503. A record's values are never echoed in a 422.
 """
 
@@ -47,12 +47,12 @@ from yinsi.api.lifecycle_models import (
     ProvisionOut,
 )
 from yinsi.api.rights import NoEchoRoute, rights_of
-from yinsi.engine import Engine
-from yinsi.incident_service import IncidentService, Scanner
 from yinsi.lifecycle.incidents import InvalidIncident
 from yinsi.lifecycle.sharing import NotEntrusted, ProvisionReason, UnknownRecipient
-from yinsi.rights_service import RightsService
-from yinsi.sharing_service import (
+from yinsi.services.incidents import IncidentService
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
+from yinsi.services.sharing import (
     EntrustmentEndConflict,
     NoEntrustmentEnd,
     NoProcessorDataset,
@@ -78,20 +78,15 @@ NOT_DECLARED = frozenset(
 
 
 def sharing_of(request: Request) -> SharingService:
-    engine: Engine = request.app.state.engine
-    return SharingService(engine, actor="api")
+    services: Services = request.app.state.services
+    return services.sharing
 
 
-def incidents_of(request: Request) -> Iterator[IncidentService]:
-    """The incident service on the served data map; its table scanner lives per request."""
-    rights = rights_of(request)
-    scanner = Scanner(rights.data_map, rights.environ)
-    try:
-        yield IncidentService(
-            rights.engine, rights.data_map, rights.connectors, scanner=scanner, actor="api"
-        )
-    finally:
-        scanner.close()
+def incidents_of(request: Request) -> IncidentService:
+    """The incident service on the served data map (503 without one)."""
+    rights_of(request)
+    services: Services = request.app.state.services
+    return services.incidents
 
 
 Sharing = Annotated[SharingService, Depends(sharing_of)]

@@ -11,7 +11,8 @@ from functools import lru_cache
 from pydantic import BaseModel, Field
 
 from yinsi.consent import Channel, ConsentEvent, ConsentState, Decision, EventKind, Evidence
-from yinsi.storage import ApiKey, PolicyVersion, Scope
+from yinsi.declaration.versions import PolicyVersion
+from yinsi.security.api_keys import ApiKey, Scope
 
 
 class PublishBody(BaseModel):
@@ -43,7 +44,7 @@ class ConsentBody(BaseModel):
 
 class DecisionRequestBody(BaseModel):
     """The documented shape of one decision step; the route validates the body straight into
-    :class:`~yinsi.engine.DecisionRequest` (a test keeps the two alike)."""
+    :class:`~yinsi.services.consent.DecisionRequest` (a test keeps the two alike)."""
 
     element: str
     purpose: str

@@ -3,7 +3,7 @@
 The app's back-end files a request on the user's behalf, sends the SMS code and passes
 the user's answer (scope ``backend``); staff approve, refuse, run and answer (``admin``);
 auditors read. Each route calls one method of the
-:class:`~yinsi.rights_service.RightsService` that ``create_app(..., rights=...)`` was
+:class:`~yinsi.services.rights.RightsService` that ``create_app(..., rights=...)`` was
 given (``yinsi serve --map``); without one every route answers 503. Errors are mapped in
 :mod:`yinsi.api.errors`.
 
@@ -34,7 +34,7 @@ from yinsi.api.rights_models import (
 from yinsi.rights.deadlines import triage
 from yinsi.rights.requests import Requester, Status
 from yinsi.rights.verification import CODE_TTL
-from yinsi.rights_service import RightsService
+from yinsi.services.rights import RightsService
 from yinsi.taxonomy import RightKind
 
 NOT_CONFIGURED = "rights requests are not configured: start yinsi serve with --map"

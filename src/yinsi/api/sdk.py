@@ -20,9 +20,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from yinsi.api.auth import Backend
-from yinsi.engine import Engine
 from yinsi.lifecycle.permissions import UseEventIn, Violation
-from yinsi.sdk_gate import ElementGate, SdkEntry, check_permission_events, sdk_manifest
+from yinsi.services.consent import Engine
+from yinsi.services.sdk_gate import ElementGate, SdkEntry, check_permission_events, sdk_manifest
 
 __all__ = ["ElementGateOut", "SdkEntryOut", "ViolationOut", "router"]
 

@@ -169,7 +169,7 @@ def publish(
     url: DbUrl = None,
 ) -> None:
     """Publish a declaration as an immutable policy version (X01) in yinsi's database."""
-    from yinsi.engine import Engine
+    from yinsi.services.consent import Engine
     from yinsi.storage import StorageError
 
     declaration = _load_or_exit(file)  # every problem as FILE:LINE:COL before touching the db

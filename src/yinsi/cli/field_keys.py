@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     )
     from yinsi.connectors.sql_job import SqlStoreJob
     from yinsi.declaration.datamap import DataMap
-    from yinsi.engine import Engine
     from yinsi.security import KeyRing, KeySet
+    from yinsi.services.root import Services
 
 AUDIT_REWRAPPED = "keys.rewrapped"
 AUDIT_DROPPED = "keys.dropped"
@@ -302,15 +302,15 @@ def rewrap(
     """Field-encryption keys: rewrap every token not under the active key, in batches."""
     from yinsi.cli.common import db_url
     from yinsi.connectors.rewrap import SqlRewrapper
-    from yinsi.engine import Engine
     from yinsi.security import FieldCipher
+    from yinsi.services.root import Services
 
     with _errors(data_map_path, url):
         cipher = FieldCipher(_load(key_file).encryption)
         data_map = _data_map(data_map_path)
         targets = _targets(data_map)
         jobs = _jobs(data_map, SqlRewrapper)
-        with Engine(db_url(url), actor=actor) as engine, jobs as stores:
+        with Services.open(db_url(url), actor=actor) as engine, jobs as stores:
             counts = {t.dataset: stores[t.store].count(t, cipher.active_kid) for t in targets}
             with _progress() as progress:
                 for t in targets:
@@ -331,10 +331,10 @@ def _progress() -> Progress:
     return Progress(*columns, TimeElapsedColumn(), console=err, transient=False)
 
 
-def _audit_rewrap(engine: Engine, app: str, actor: str, done: DatasetRewrap) -> None:
+def _audit_rewrap(engine: Services, app: str, actor: str, done: DatasetRewrap) -> None:
     """One audit entry per dataset and run (key ids and counts, never a value)."""
     t = done.target
-    with engine.unit_of_work() as uow:
+    with engine.units() as uow:
         uow.audit.append(
             actor,
             AUDIT_REWRAPPED,
@@ -391,8 +391,8 @@ def reindex(
     """Field-encryption keys: recompute every blind index not under the active key, in batches."""
     from yinsi.cli.common import db_url
     from yinsi.connectors.reindex import SqlReindexer
-    from yinsi.engine import Engine
     from yinsi.security import BlindIndex, FieldCipher
+    from yinsi.services.root import Services
 
     with _errors(data_map_path, url):
         keys = _load(key_file)
@@ -400,7 +400,7 @@ def reindex(
         data_map = _data_map(data_map_path)
         targets = _index_targets(data_map)
         jobs = _jobs(data_map, SqlReindexer)
-        with Engine(db_url(url), actor=actor) as engine, jobs as stores:
+        with Services.open(db_url(url), actor=actor) as engine, jobs as stores:
             counts = {t.dataset: stores[t.store].count(t, index.active_kid) for t in targets}
             with _progress() as progress:
                 for t in targets:
@@ -416,10 +416,10 @@ def reindex(
     out.print("已记入审计日志。", markup=False)
 
 
-def _audit_reindex(engine: Engine, app: str, actor: str, done: reindexing.DatasetReindex) -> None:
+def _audit_reindex(engine: Services, app: str, actor: str, done: reindexing.DatasetReindex) -> None:
     """One audit entry per dataset and run (key ids and counts, never a value)."""
     t = done.target
-    with engine.unit_of_work() as uow:
+    with engine.units() as uow:
         uow.audit.append(
             actor,
             AUDIT_REINDEXED,
@@ -469,8 +469,8 @@ def drop(
     from yinsi.cli.common import db_url
     from yinsi.connectors.reindex import SqlReindexer
     from yinsi.connectors.rewrap import SqlRewrapper
-    from yinsi.engine import Engine
     from yinsi.security import FileKeySource
+    from yinsi.services.root import Services
 
     source = FileKeySource(key_file)
     with _errors(data_map_path, url):
@@ -501,7 +501,7 @@ def drop(
                 f"不能删除密钥 {kid}：仍有 {sum(left.values())} 个{things}使用它（{where}）。请先运行 "
                 f"yinsi keys {command} --key-file {key_file} --map {data_map_path}"
             )
-        with Engine(db_url(url), actor=actor) as engine, engine.unit_of_work() as uow:
+        with Services.open(db_url(url), actor=actor) as services, services.units() as uow:
             uow.audit.append(
                 actor,
                 AUDIT_INDEX_DROPPED if blind_index else AUDIT_DROPPED,

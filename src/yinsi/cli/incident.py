@@ -1,6 +1,6 @@
 """``yinsi incident``: record a security incident, notify, close (PIPL Art. 57; X26).
 
-Each command opens the :class:`~yinsi.incident_service.IncidentService` of the app a
+Each command opens the :class:`~yinsi.services.incidents.IncidentService` of the app a
 data map describes (``--map`` or ``$YINSI_DATA_MAP``) on yinsi's database (``--url``).
 Errors print one line and exit 1, never a traceback.
 """
@@ -18,8 +18,8 @@ import typer
 from yinsi.cli.common import DbUrl, err, out
 
 if TYPE_CHECKING:
-    from yinsi.incident_service import IncidentService
     from yinsi.lifecycle.incidents import Incident
+    from yinsi.services.incidents import IncidentService
 
 incident_app = typer.Typer(
     help="Security incidents: open, notify users and the regulator, close.",
@@ -44,9 +44,9 @@ _STATUS_ZH = {"open": "处置中", "notified": "已告知", "closed": "已结束
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[IncidentService]:
     from yinsi.consent import UnknownName
     from yinsi.declaration import DeclarationError
-    from yinsi.incident_service import IncidentService
     from yinsi.lifecycle.incidents import InvalidIncident
     from yinsi.rights.ports import ConnectorError
+    from yinsi.services.root import Services
     from yinsi.storage import StorageError
 
     known = (
@@ -62,7 +62,8 @@ def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[Inc
         err.print("no data map: pass --map FILE or set YINSI_DATA_MAP", markup=False)
         raise typer.Exit(1)
     try:
-        service = IncidentService.open_map(data_map, url=url, actor=actor)
+        services = Services.open(url, data_map=data_map, actor=actor)
+        service = services.incidents
     except known as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
@@ -72,7 +73,7 @@ def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[Inc
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
     finally:
-        service.close()
+        services.close()
 
 
 def _time(text: str, what: str) -> datetime:

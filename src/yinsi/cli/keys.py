@@ -16,13 +16,8 @@ import typer
 
 from yinsi.cli import field_keys
 from yinsi.cli.common import DbUrl, db_url, err, out
-from yinsi.storage import (
-    Scope,
-    SqlUnitOfWork,
-    StorageError,
-    UnitOfWork,
-    create_engine,
-)
+from yinsi.security.api_keys import Scope
+from yinsi.storage import SqlUnitOfWork, StorageError, UnitOfWork, create_engine
 
 keys_app = typer.Typer(
     help="Keys. create|list|revoke: API keys of `yinsi serve` (stored hashed). "

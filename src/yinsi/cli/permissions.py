@@ -121,8 +121,8 @@ def _declaration(path: Path) -> Declaration:
 def _ledger_states(app_id: str, uses: Sequence[UseEvent], url: str | None) -> StateOf:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from yinsi.engine import Engine
     from yinsi.lifecycle.permissions import states_from_ledger
+    from yinsi.services.consent import Engine
     from yinsi.storage import StorageError
 
     subjects = dict.fromkeys(u.subject_id for u in uses)

@@ -38,7 +38,7 @@ def link(
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.consent import UnknownName
-    from yinsi.engine import Engine
+    from yinsi.services.root import Services
     from yinsi.storage import StorageError
     from yinsi.web.privacy.session import entry_link
     from yinsi.web.secret import WebSecretError, load_secret
@@ -46,9 +46,9 @@ def link(
     where = show_url(db_url(url))
     try:
         secret = load_secret(os.environ)
-        with Engine(url, actor="cli") as engine:
-            engine.current_version(app_id)
-            with engine.unit_of_work() as uow:  # the link lets its holder act as SUBJECT
+        with Services.open(url, actor="cli") as services:
+            services.consent.current_version(app_id)
+            with services.units() as uow:  # the link lets its holder act as SUBJECT
                 uow.audit.append("cli", "privacy.link_issued", app_id, subject)
                 uow.commit()
     except WebSecretError as exc:

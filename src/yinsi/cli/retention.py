@@ -3,7 +3,7 @@
 ``plan`` is the dry run: per rule and dataset, how many rows a run would delete or
 anonymise today and how many are past the limit but held. ``run`` sweeps in batches with
 a progress bar; it can be interrupted at any point and run again to resume. Both open the
-:class:`~yinsi.lifecycle_service.RetentionService` of the app a data map describes.
+:class:`~yinsi.services.retention.RetentionService` of the app a data map describes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from yinsi.cli.common import DbUrl, err, out
 
 if TYPE_CHECKING:
-    from yinsi.lifecycle_service import RetentionService
+    from yinsi.services.retention import RetentionService
 
 app = typer.Typer(
     help="Retention: delete or anonymise data past its retention period (X38).",
@@ -46,7 +46,7 @@ _ACTION = {"delete": "删除", "erase_fields": "匿名化/去标识化"}
 
 
 def _day(text: str | None) -> date:
-    from yinsi.lifecycle_service import today_in_china
+    from yinsi.services.retention import today_in_china
 
     if text is None:
         return today_in_china()
@@ -65,13 +65,14 @@ def _fail(message: str) -> NoReturn:
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[RetentionService]:
     from yinsi.cli.rights_errors import KNOWN, describe
     from yinsi.lifecycle.retention import RetentionPlanError
-    from yinsi.lifecycle_service import RetentionService
+    from yinsi.services.root import Services
 
     known: tuple[type[Exception], ...] = (*KNOWN, RetentionPlanError)
     if data_map is None:
         _fail("no data map: pass --map FILE or set YINSI_DATA_MAP")
     try:
-        service = RetentionService.open(data_map, url=url, actor=actor)
+        services = Services.open(url, data_map=data_map, actor=actor)
+        service = services.retention
     except known as exc:
         _fail(describe(exc, data_map=data_map, url=url))
     try:
@@ -79,7 +80,7 @@ def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[Ret
     except known as exc:
         _fail(describe(exc, data_map=data_map, url=url))
     finally:
-        service.close()
+        services.close()
 
 
 @app.command("plan")

@@ -2,7 +2,7 @@
 
 The command line is the customer-service channel: a request filed here is recorded with
 channel ``customer_service``. Each command opens the
-:class:`~yinsi.rights_service.RightsService` of the app a data map describes (``--map``,
+:class:`~yinsi.services.rights.RightsService` of the app a data map describes (``--map``,
 or ``$YINSI_DATA_MAP``) on yinsi's database (``--url``), calls one method and prints the
 result with Chinese labels. Errors print one
 line and exit 1, never a traceback; correction values and verification answers are never
@@ -23,7 +23,7 @@ from yinsi.cli.common import DbUrl, err, out
 from yinsi.cli.rights_view import by_due, due_text, show_request, steps_table
 
 if TYPE_CHECKING:
-    from yinsi.rights_service import RightsService
+    from yinsi.services.rights import RightsService
 
 rights_app = typer.Typer(
     help="Rights requests: submit, verify, approve or refuse, run, answer, follow up.",
@@ -50,13 +50,14 @@ RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id (re
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[RightsService]:
     """The service, closed on leaving; every known error becomes one line and exit 1."""
     from yinsi.cli.rights_errors import KNOWN, describe
-    from yinsi.rights_service import RightsService
+    from yinsi.services.root import Services
 
     if data_map is None:
         err.print("no data map: pass --map FILE or set YINSI_DATA_MAP", markup=False)
         raise typer.Exit(1)
     try:
-        service = RightsService.open(data_map, url=url, actor=actor)
+        services = Services.open(url, data_map=data_map, actor=actor)
+        service = services.rights
     except KNOWN as exc:
         _fail(describe(exc, data_map=data_map, url=url))
     try:
@@ -64,7 +65,7 @@ def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[Rig
     except KNOWN as exc:
         _fail(describe(exc, data_map=data_map, url=url))
     finally:
-        service.close()
+        services.close()
 
 
 def _fail(message: str) -> NoReturn:

@@ -18,7 +18,7 @@ from rich.table import Table
 from yinsi.cli.common import DbUrl, db_url, err, out, show_url
 
 if TYPE_CHECKING:
-    from yinsi.sdk_gate import SdkEntry
+    from yinsi.services.sdk_gate import SdkEntry
 
 sdk_app = typer.Typer(
     help="SDK gates (W12): which SDKs the app may initialise.", no_args_is_help=True
@@ -41,8 +41,8 @@ def manifest(
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.consent import UnknownName
-    from yinsi.engine import Engine
-    from yinsi.sdk_gate import sdk_manifest
+    from yinsi.services.consent import Engine
+    from yinsi.services.sdk_gate import sdk_manifest
     from yinsi.storage import StorageError
 
     where = show_url(db_url(url))

@@ -39,9 +39,8 @@ def serve(
 
     from yinsi.api import create_app
     from yinsi.cli.rights_errors import KNOWN, describe
-    from yinsi.engine import Engine
-    from yinsi.rights_service import RightsService
-    from yinsi.storage import SqlUnitOfWork, StorageNotMigrated, create_engine
+    from yinsi.services.root import Services
+    from yinsi.storage import StorageNotMigrated
     from yinsi.web.privacy.session import RedactEntryLinks
     from yinsi.web.secret import WebSecretError, load_secret
 
@@ -52,27 +51,19 @@ def serve(
         raise typer.Exit(1) from None
 
     target = db_url(url)
-    rights: RightsService | None = None
     try:
-        if data_map is None:
-            engine = Engine(target, actor="api")
-        else:
-            rights = RightsService.open(data_map, url=target, actor="api")
-            engine = rights.engine
+        services = Services.open(target, data_map=data_map, actor="api")
     except StorageNotMigrated as exc:
         err.print(f"yinsi serve: {exc}", markup=False)
         raise typer.Exit(1) from None
     except KNOWN as exc:
         err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
         raise typer.Exit(1) from None
-    db = create_engine(target)
-    try:
-        app = create_app(engine, lambda: SqlUnitOfWork(db), rights=rights, web_secret=web_secret)
+    with services:
+        try:
+            app = create_app(services, web_secret=web_secret)
+        except KNOWN as exc:
+            err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
+            raise typer.Exit(1) from None
         logging.getLogger("uvicorn.access").addFilter(RedactEntryLinks())
         uvicorn.run(app, host=host, port=port)
-    finally:
-        db.dispose()
-        if rights is not None:
-            rights.close()  # closes its engine too
-        else:
-            engine.close()

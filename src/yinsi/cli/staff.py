@@ -18,7 +18,8 @@ import typer
 
 from yinsi.cli.common import DbUrl, db_url, err, out
 from yinsi.security.passwords import WeakPassword, check_strength, hash_password
-from yinsi.storage import Role, SqlUnitOfWork, StorageError, UnitOfWork, create_engine
+from yinsi.security.staff import Role
+from yinsi.storage import SqlUnitOfWork, StorageError, UnitOfWork, create_engine
 
 staff_app = typer.Typer(
     help="Console accounts: add (admin, operator or auditor), list, disable.",

@@ -8,8 +8,8 @@ from yinsi.consent.age import (
     is_under_14,
     parse_id_number,
 )
+from yinsi.consent.decide import RuleBook, decide, may_call_sdk, sdk_manifest, single_use
 from yinsi.consent.decision import Decision, Reason
-from yinsi.consent.engine import RuleBook, decide, may_call_sdk, sdk_manifest, single_use
 from yinsi.consent.errors import ConsentError, InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.consent.ledger import (
     ALL_ELEMENTS,

@@ -5,7 +5,7 @@ Chinese working-day calendar (:mod:`.calendar`, :mod:`.deadlines`), approved or 
 a declared ground, then planned (:mod:`.walk` finds the subject's records through the data
 map, :mod:`.planner` makes idempotent steps) and run durably (:mod:`.executor`) through
 the :class:`~yinsi.rights.ports.Connector` port. The service layer that wires storage and
-connectors in is :class:`yinsi.rights_service.RightsService`.
+connectors in is :class:`yinsi.services.rights.RightsService`.
 """
 
 from yinsi.rights.calendar import CalendarError, HolidayFileError, HolidayYear, WorkingCalendar

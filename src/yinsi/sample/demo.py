@@ -36,16 +36,17 @@ from sqlalchemy.engine import Engine as SqlEngine
 from yinsi import sample
 from yinsi.consent import ConsentEvent, ConsentState
 from yinsi.declaration import load
-from yinsi.engine import Engine, policy_consent_items
 from yinsi.rights.deadlines import triage
 from yinsi.rights.requests import Status
-from yinsi.rights_service import RightsService
 from yinsi.sample import demo_stores as stores
 from yinsi.sample import generators as gen
 from yinsi.sample.demo_desk import CHINA, OPERATOR, CapturedSms, DemoClock, Desk, Step
 from yinsi.sample.demo_ledger import append_history, subjects_of
 from yinsi.sample.demo_plan import History, Published, UserFacts, plan_history
 from yinsi.sample.demo_stores import DemoError
+from yinsi.services.consent import Engine, policy_consent_items
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
 from yinsi.storage import create_engine, require_up_to_date
 
 __all__ = ["DEFAULT_USERS", "DemoError", "DemoSummary", "Featured", "seed_demo"]
@@ -224,15 +225,16 @@ class _Tenant:
             rng=self.rng,
         )
         self.clock.now = self.now
-        with RightsService.open(
-            map_path,
-            url=self.url,
+        with Services.open(
+            self.url,
+            data_map=map_path,
             environ=self.env,
             sms=CapturedSms(),
             actor=OPERATOR,
             clock=self.clock,
-        ) as service:
-            desk = Desk(service, self.seeded, self.env, self.clock, self.rng, self._pick)
+        ) as services:
+            service = services.rights
+            desk = Desk(services, self.seeded, self.env, self.clock, self.rng, self._pick)
             publish = partial(service.engine.publish, DECLARATIONS[1], actor=OPERATOR)
             steps = [Step(versions[1].at, "发布第1.4版隐私政策", lambda: _ignore(publish()))]
             steps += desk.steps(map_path.parent / "incidents")

@@ -5,7 +5,7 @@ approved, executing (a contest waiting for a person's answer), completed, partia
 completed (held loans, a legal hold), refused (on a declared ground, or by the W16
 precondition) or withdrawn. Requests filed about a month ago that are still open are
 overdue: the due date is 15 working days after verification. Every step runs through
-:class:`~yinsi.rights_service.RightsService` at its own time (the service's clock is a
+:class:`~yinsi.services.rights.RightsService` at its own time (the service's clock is a
 :class:`DemoClock` that :func:`yinsi.sample.demo.seed_demo` sets before each step), so
 the request histories, the audit log and the stores read as if it all happened then.
 """
@@ -21,12 +21,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
-from yinsi.incident_service import IncidentService, Scanner
 from yinsi.rights.requests import Requester, Status
 from yinsi.rights.verification import Method, SmsSender
-from yinsi.rights_service import RightsService
 from yinsi.sample import generators as gen
 from yinsi.sample.truth import Profile, Seeded
+from yinsi.services.incidents import IncidentService
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
 
 CHINA = timezone(timedelta(hours=8))
 OPERATOR = "operator"
@@ -212,14 +213,16 @@ class Desk:
 
     def __init__(
         self,
-        service: RightsService,
+        services: Services,
         seeded: Seeded,
         env: Mapping[str, str],
         clock: DemoClock,
         rng: random.Random,
         pick: Callable[[Profile, datetime | None, str | None], str],
     ) -> None:
-        self.service, self.seeded, self.env, self.clock, self.rng = service, seeded, env, clock, rng
+        self.services = services
+        self.service: RightsService = services.rights
+        self.seeded, self.env, self.clock, self.rng = seeded, env, clock, rng
         self.pick = pick
         self.now = clock.now
         self.today = clock.now.astimezone(CHINA).date()
@@ -385,20 +388,8 @@ class Desk:
 
     @contextmanager
     def _incident_service(self) -> Iterator[IncidentService]:
-        """The incident service beside the rights service (same engine and connectors)."""
-        s = self.service
-        scanner = Scanner(s.data_map, self.env)
-        try:
-            yield IncidentService(
-                s.engine,
-                s.data_map,
-                s.connectors,
-                scanner=scanner,
-                clock=self.clock,
-                actor=OPERATOR,
-            )
-        finally:
-            scanner.close()
+        """The incident service beside the rights service (same pool and connectors)."""
+        yield self.services.incidents
 
 
 def at_work(day: date, rng: random.Random) -> datetime:

@@ -157,7 +157,7 @@ def plan_history(
     """The consent history of ``users`` and ``guests`` guest installs up to ``now``.
 
     ``versions`` are the published versions, oldest first; ``policy_items`` are granted
-    with each acceptance (:func:`yinsi.engine.policy_consent_items`).
+    with each acceptance (:func:`yinsi.services.consent.policy_consent_items`).
     """
     history = History(app_id)
     for facts in users:

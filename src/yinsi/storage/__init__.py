@@ -19,16 +19,8 @@ Rights requests (issue 5) are reached the same way: ``uow.requests``, ``uow.plan
 from yinsi.storage import queries
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
-from yinsi.storage.console_ports import (
-    Campaign,
-    CampaignStore,
-    ConsoleReports,
-    Role,
-    StaffSession,
-    StaffStore,
-    StaffUser,
-)
-from yinsi.storage.engine import create_engine
+from yinsi.storage.console_ports import CampaignStore, ConsoleReports, StaffStore
+from yinsi.storage.database import create_engine
 from yinsi.storage.errors import (
     AuditLogBusy,
     EventAlreadyStored,
@@ -60,15 +52,13 @@ from yinsi.storage.migrate import (
 )
 from yinsi.storage.policies import content_sha256
 from yinsi.storage.ports import (
-    ApiKey,
     ApiKeyStore,
     AuditLog,
     ConsentLedger,
     PolicyStore,
-    Scope,
     UnitOfWork,
+    UnitsOfWork,
 )
-from yinsi.storage.records import ChangeFlag, PolicyVersion
 from yinsi.storage.rights_ports import (
     ChallengeStore,
     LegalHoldStore,
@@ -79,14 +69,11 @@ from yinsi.storage.uow import SqlUnitOfWork
 from yinsi.storage.url import database_url
 
 __all__ = [
-    "ApiKey",
     "ApiKeyStore",
     "AuditLog",
     "AuditLogBusy",
-    "Campaign",
     "CampaignStore",
     "ChallengeStore",
-    "ChangeFlag",
     "ConsentLedger",
     "ConsoleReports",
     "EventAlreadyStored",
@@ -102,27 +89,23 @@ __all__ = [
     "PlanStore",
     "PolicyAppMismatch",
     "PolicyStore",
-    "PolicyVersion",
     "PolicyVersionConflict",
     "ProvisionLedger",
     "RequestConflict",
     "RequestExists",
     "RequestNotFound",
     "RightsRequestStore",
-    "Role",
-    "Scope",
     "SqlApiKeyStore",
     "SqlAuditLog",
     "SqlUnitOfWork",
     "StaffExists",
     "StaffNotFound",
-    "StaffSession",
     "StaffStore",
-    "StaffUser",
     "StepNotFound",
     "StorageError",
     "StorageNotMigrated",
     "UnitOfWork",
+    "UnitsOfWork",
     "content_sha256",
     "create_engine",
     "current_revision",

@@ -19,7 +19,8 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yinsi.storage.ports import ApiKey, ApiKeyStore, AuditLog, Scope
+from yinsi.security.api_keys import ApiKey, Scope
+from yinsi.storage.ports import ApiKeyStore, AuditLog
 from yinsi.storage.statements import Clock
 from yinsi.storage.tables import ApiKeyRow
 

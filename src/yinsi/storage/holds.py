@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,15 +54,23 @@ class SqlLegalHoldStore(LegalHoldStore):
         )
 
     def active(self, app_id: str, subject_id: str, today: date) -> builtins.list[LegalHold]:
+        return self._in_force(app_id, today, LegalHoldRow.subject_id == subject_id)
+
+    def in_force(self, app_id: str, today: date) -> builtins.list[LegalHold]:
+        return self._in_force(app_id, today)
+
+    def _in_force(
+        self, app_id: str, today: date, *where: ColumnElement[bool]
+    ) -> builtins.list[LegalHold]:
         rows = self._session.scalars(
             select(LegalHoldRow)
             .where(
                 LegalHoldRow.app_id == app_id,
-                LegalHoldRow.subject_id == subject_id,
                 LegalHoldRow.released_at.is_(None),
                 or_(LegalHoldRow.until.is_(None), LegalHoldRow.until >= today),
+                *where,
             )
-            .order_by(LegalHoldRow.created_at, LegalHoldRow.id)
+            .order_by(LegalHoldRow.subject_id, LegalHoldRow.created_at, LegalHoldRow.id)
             .execution_options(populate_existing=True)
         )
         return [hold_from_row(r) for r in rows]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from yinsi.consent import Channel, ConsentEvent, ConsentState, EventKind, Evidence
+from yinsi.declaration.versions import ChangeFlag, PolicyVersion
 from yinsi.storage.errors import NaiveTimestamp
-from yinsi.storage.records import ChangeFlag, PolicyVersion
 from yinsi.storage.tables import ConsentEventRow, ConsentStateRow, PolicyVersionRow
 
 

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from yinsi.storage.engine import create_engine
+from yinsi.storage.database import create_engine
 from yinsi.storage.errors import StorageNotMigrated
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from yinsi.declaration import Declaration
 from yinsi.declaration.diff import diff
+from yinsi.declaration.versions import ChangeFlag, PolicyVersion
 from yinsi.storage.errors import PolicyAppMismatch, PolicyVersionConflict
 from yinsi.storage.mapping import flags_json, policy_from_row
 from yinsi.storage.ports import PolicyStore
-from yinsi.storage.records import ChangeFlag, PolicyVersion
 from yinsi.storage.statements import Clock, ensure_app
 from yinsi.storage.tables import AppRow, PolicyVersionRow
 

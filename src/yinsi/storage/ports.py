@@ -12,18 +12,16 @@ from __future__ import annotations
 import abc
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from yinsi.consent import ConsentEvent, ConsentState
 from yinsi.declaration import Declaration
+from yinsi.declaration.versions import PolicyVersion
 from yinsi.security import AuditEntry, AuditHead, JsonValue
+from yinsi.security.api_keys import ApiKey, Scope
 from yinsi.storage.console_ports import CampaignStore, ConsoleReports, StaffStore
 from yinsi.storage.lifecycle_ports import IncidentStore, ProvisionLedger
-from yinsi.storage.records import PolicyVersion
 from yinsi.storage.rights_ports import (
     ChallengeStore,
     LegalHoldStore,
@@ -95,25 +93,6 @@ class AuditLog(abc.ABC):
         """The seq and hash of the last append (seq 0 and GENESIS when the log is empty)."""
 
 
-class Scope(StrEnum):
-    """What an API key may do: publish policies, record and decide consent, read the audit."""
-
-    ADMIN = "admin"
-    BACKEND = "backend"
-    AUDITOR = "auditor"
-
-
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    """A stored API key; its secret is shown once at creation and never stored."""
-
-    id: str
-    name: str
-    scopes: frozenset[Scope]
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-
 class ApiKeyStore(abc.ABC):
     """API keys, stored hashed; creating and revoking one is audited in the same transaction."""
 
@@ -169,3 +148,12 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+class UnitsOfWork(Protocol):
+    """Opens units of work on one database: ``with units() as uow: …; uow.commit()``.
+
+    The composition root (:class:`yinsi.services.root.Services`) makes one per process and
+    hands the same one to every service, so they share one connection pool."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...

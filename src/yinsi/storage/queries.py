@@ -23,10 +23,10 @@ from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.engine import Engine
 
 from yinsi.consent import ConsentState
+from yinsi.security.api_keys import ApiKey
 from yinsi.storage.api_keys import live_key, secret_sha256
 from yinsi.storage.mapping import state_from_row
 from yinsi.storage.migrate import require_up_to_date
-from yinsi.storage.ports import ApiKey
 from yinsi.storage.tables import ApiKeyRow, ConsentStateRow
 
 _STATE = ConsentStateRow.__table__

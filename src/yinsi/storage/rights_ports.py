@@ -106,6 +106,10 @@ class LegalHoldStore(abc.ABC):
         """The holds in force on ``today`` (not released, ``until`` not past), oldest first."""
 
     @abc.abstractmethod
+    def in_force(self, app_id: str, today: date) -> builtins.list[LegalHold]:
+        """Every subject's holds in force on ``today``, by subject then oldest first."""
+
+    @abc.abstractmethod
     def release(self, hold_id: str, *, actor: str, at: datetime) -> LegalHold:
         """Release the hold (a second release changes nothing) and return it.
 

@@ -15,15 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yinsi.consent.campaigns import Campaign
+from yinsi.security.staff import Role, StaffSession, StaffUser
 from yinsi.storage.api_keys import DEPLOYMENT
-from yinsi.storage.console_ports import (
-    Campaign,
-    CampaignStore,
-    Role,
-    StaffSession,
-    StaffStore,
-    StaffUser,
-)
+from yinsi.storage.console_ports import CampaignStore, StaffStore
 from yinsi.storage.console_tables import ConsentCampaignRow, StaffSessionRow, StaffUserRow
 from yinsi.storage.errors import StaffExists, StaffNotFound
 from yinsi.storage.mapping import utc

@@ -12,7 +12,7 @@ from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.challenges import SqlChallengeStore
 from yinsi.storage.console_queries import SqlConsoleReports
-from yinsi.storage.engine import READ_ONLY
+from yinsi.storage.database import READ_ONLY
 from yinsi.storage.holds import SqlLegalHoldStore
 from yinsi.storage.incidents import SqlIncidentStore
 from yinsi.storage.ledger import SqlConsentLedger

@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
-from yinsi.engine import Engine
-from yinsi.rights_service import RightsService
+from yinsi.services.consent import Engine
+from yinsi.services.rights import RightsService
+from yinsi.services.root import Services
 from yinsi.storage import UnitOfWork
-
-UnitsOfWork = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True)
 class Site:
-    """The service's engine and database, and the secret that signs sessions and CSRF tokens.
+    """The process's services, and the secret that signs sessions and CSRF tokens.
 
-    ``rights`` is None when the service runs without a data map: the pages then say that
-    rights requests are handled by customer service instead of failing.
+    Without a data map (``services.data_map`` is None) :attr:`rights` is None: the pages
+    then say that rights requests are handled by customer service instead of failing.
     ``secure_cookies`` marks cookies ``Secure`` (set it behind HTTPS).
     """
 
-    engine: Engine
-    units: UnitsOfWork
-    rights: RightsService | None = None
+    services: Services
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     secure_cookies: bool = False
+
+    @property
+    def engine(self) -> Engine:
+        return self.services.consent
+
+    @property
+    def rights(self) -> RightsService | None:
+        return None if self.services.data_map is None else self.services.rights
+
+    def units(self, *, read_only: bool = False) -> UnitOfWork:
+        # TODO(issue 12): pages call services; this goes once web holds no unit of work.
+        return self.services.units(read_only=read_only)
 
 
 def site_of(connection: HTTPConnection) -> Site:

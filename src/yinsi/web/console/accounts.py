@@ -22,7 +22,8 @@ from yinsi.security.passwords import (
     verify_nothing,
     verify_password,
 )
-from yinsi.storage import StaffSession, StaffUser, UnitOfWork
+from yinsi.security.staff import StaffSession, StaffUser
+from yinsi.storage import UnitOfWork
 
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)

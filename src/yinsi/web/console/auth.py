@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from yinsi.storage import Role, StaffSession, StaffUser
+from yinsi.security.staff import Role, StaffSession, StaffUser
 from yinsi.web import csrf
 from yinsi.web.console.accounts import Accounts
 from yinsi.web.console.routing import Forbidden, LoginRequired

@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse
 
 from yinsi.consent import UnknownName
 from yinsi.declaration import Declaration, taxonomy_of
-from yinsi.storage import PolicyVersion
+from yinsi.declaration.versions import PolicyVersion
 from yinsi.storage.console_ports import RequestTimes
 from yinsi.taxonomy import LegalBasis, RightKind
 from yinsi.web.console.auth import Reader

@@ -2,7 +2,7 @@
 
 A held subject's data is kept through a deletion and restricted: only storage and security
 go on (PIPL Art. 47 para. 2, X28). Operators and admins add and release holds through
-:class:`~yinsi.rights_service.RightsService`; both are audited under their staff id.
+:class:`~yinsi.services.rights.RightsService`; both are audited under their staff id.
 """
 
 from __future__ import annotations

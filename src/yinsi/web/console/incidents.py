@@ -1,6 +1,6 @@
 """``/console/incidents``: security incidents (PIPL Art. 57; X26) — record, notify, close.
 
-Each action calls :class:`~yinsi.incident_service.IncidentService` over the rights
+Each action calls :class:`~yinsi.services.incidents.IncidentService` over the rights
 service's data map and connectors, with the staff member's id as the actor. Opening
 traces the affected subjects through the data map (a scan of the affected datasets);
 notifying writes the user notice and the regulator report under
@@ -17,10 +17,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from yinsi.incident_service import IncidentService, Scanner
 from yinsi.lifecycle.incident_notice import render_notice
 from yinsi.lifecycle.incidents import InvalidIncident
 from yinsi.rights.ports import ConnectorError
+from yinsi.services.incidents import IncidentService
 from yinsi.web.console.auth import IncidentHandler, Reader
 from yinsi.web.console.pages import app_id, done, page, rights_of
 from yinsi.web.site import Site, site_of
@@ -32,18 +32,13 @@ AUDIENCES = {"users": "受影响用户", "public": "社会公众（公告）", "
 
 @contextmanager
 def _service(site: Site, actor: str) -> Iterator[IncidentService]:
-    rights = rights_of(site)
-    scanner = Scanner(rights.data_map)
+    rights_of(site)  # 404 page without a data map
     try:
-        yield IncidentService(
-            rights.engine, rights.data_map, rights.connectors, scanner=scanner, actor=actor
-        )
+        yield site.services.incidents
     except InvalidIncident as exc:
         raise HTTPException(422, str(exc)) from None
     except ConnectorError as exc:
         raise HTTPException(502, f"无法读取业务数据存储，未能计算受影响用户：{exc}") from None
-    finally:
-        scanner.close()
 
 
 def _time(text: str, what: str) -> datetime:
@@ -99,6 +94,7 @@ def add_routes(routes: APIRouter) -> None:
                 possible_harm=possible_harm.strip(),
                 measures=measures.strip(),
                 user_advice=user_advice.strip(),
+                actor=staff.user.id,
             )
         return done(f"/console/incidents/{incident.id}", "incident_opened")
 
@@ -123,7 +119,7 @@ def add_routes(routes: APIRouter) -> None:
         site = site_of(request)
         folder = rights_of(site).export_dir.parent / "incidents"
         with _service(site, staff.user.id) as service:
-            service.notify(incident_id, folder)
+            service.notify(incident_id, folder, actor=staff.user.id)
         return done(f"/console/incidents/{incident_id}", "incident_notified")
 
     @routes.post("/console/incidents/{incident_id}/close")
@@ -134,5 +130,5 @@ def add_routes(routes: APIRouter) -> None:
         note: Annotated[str, Form(max_length=5000)] = "",
     ) -> RedirectResponse:
         with _service(site_of(request), staff.user.id) as service:
-            service.close_incident(incident_id, note.strip())
+            service.close_incident(incident_id, note.strip(), actor=staff.user.id)
         return done(f"/console/incidents/{incident_id}", "incident_closed")

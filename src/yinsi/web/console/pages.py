@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from yinsi.rights_service import RightsService
 from yinsi.security.masking import mask
+from yinsi.services.rights import RightsService
 from yinsi.web.console.auth import Action, Staff
 from yinsi.web.site import Site
 from yinsi.web.templating import render

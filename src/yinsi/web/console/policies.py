@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
-from yinsi.storage import PolicyVersion
+from yinsi.declaration.versions import PolicyVersion
 from yinsi.web.console.auth import Campaigner, Reader
 from yinsi.web.console.pages import app_id, done, page
 from yinsi.web.site import Site, site_of

@@ -2,7 +2,7 @@
 execution log step by step — and the decisions on it: approve, refuse on a declared
 ground (X35), run, answer.
 
-Each action calls one method of :class:`~yinsi.rights_service.RightsService` with the
+Each action calls one method of :class:`~yinsi.services.rights.RightsService` with the
 staff member's id as the actor (the audit log names it); what the service refuses is
 shown as a Chinese message, never a traceback.
 """
@@ -20,7 +20,7 @@ from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, InvalidTransition, RightsRequest, Status
 from yinsi.rights.verification import Method
-from yinsi.rights_service import RightsService
+from yinsi.services.rights import RightsService
 from yinsi.storage import RequestConflict
 from yinsi.taxonomy.formats import format_of
 from yinsi.web.console.auth import Decider, Reader
@@ -115,7 +115,7 @@ def _context(rights: RightsService, request: RightsRequest, steps: list[Step]) -
     deadline = None
     if request.due is not None and not request.status.closed:
         deadline = classify(request.due.date, today, calendar=rights.calendar)
-    with rights.engine.unit_of_work() as uow:
+    with rights.units() as uow:
         holds = uow.holds.active(request.app_id, request.subject_id, today)
     labels = {d.id: d.label for d in rights.data_map.datasets}
     declaration = rights.declaration

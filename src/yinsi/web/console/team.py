@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from yinsi.security.passwords import MIN_LENGTH, WeakPassword, check_strength, hash_password
-from yinsi.storage import Role, StaffExists
+from yinsi.security.staff import Role
+from yinsi.storage import StaffExists
 from yinsi.web.console.auth import Admin
 from yinsi.web.console.pages import done, page
 from yinsi.web.site import site_of

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from yinsi.declaration import Declaration
 from yinsi.policy.text import sentence
-from yinsi.rights_service import RightsService
+from yinsi.services.rights import RightsService
 from yinsi.taxonomy import RightKind
 from yinsi.web.privacy import pages, views
 from yinsi.web.privacy.request_kinds import channels, deadline_text, right_of

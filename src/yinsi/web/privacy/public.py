@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from yinsi.policy.phrases import version_label
-from yinsi.sdk_gate import sdk_manifest
+from yinsi.services.sdk_gate import sdk_manifest
 from yinsi.web.privacy import pages, views
 from yinsi.web.privacy.changes import change_rows
 from yinsi.web.privacy.documents import DOCS, document, markdown

@@ -2,7 +2,7 @@
 
 The user picks a kind among the rights the declaration offers, fills what that kind needs
 (a deletion's reason, a correction's new value), and the request is filed through the
-:class:`~yinsi.rights_service.RightsService` on channel ``h5``; the SMS code is sent at
+:class:`~yinsi.services.rights.RightsService` on channel ``h5``; the SMS code is sent at
 once. The request's page shows its status, history and due date on the working-day
 calendar (X35), the answer when it closes, and the export archive of a completed access,
 copy or transfer request. A user only ever sees their own requests: any other id is "not
@@ -26,7 +26,7 @@ from yinsi.policy.text import sentence
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.verification import VerificationFailed
-from yinsi.rights_service import RightsService
+from yinsi.services.rights import RightsService
 from yinsi.storage import RequestNotFound
 from yinsi.taxonomy import DeletionTrigger, RightKind
 from yinsi.taxonomy.formats import InvalidValue

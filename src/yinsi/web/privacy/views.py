@@ -13,11 +13,11 @@ from yinsi.consent import ConsentState
 from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.schema import ConsentItem
-from yinsi.engine import policy_consent_items
 from yinsi.policy.lookup import Lookup
 from yinsi.policy.phrases import ASKED, PERMISSION_WHEN
 from yinsi.policy.text import clause, sentence
-from yinsi.sdk_gate import SdkEntry
+from yinsi.services.consent import policy_consent_items
+from yinsi.services.sdk_gate import SdkEntry
 from yinsi.taxonomy import RightKind
 
 __all__ = [

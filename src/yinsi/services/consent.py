@@ -53,10 +53,10 @@ from yinsi.consent import (
     compile_rules,
 )
 from yinsi.declaration import Declaration, loads
+from yinsi.declaration.versions import PolicyVersion
 from yinsi.security import JsonValue
+from yinsi.security.api_keys import ApiKey
 from yinsi.storage import (
-    ApiKey,
-    PolicyVersion,
     SqlUnitOfWork,
     UnitOfWork,
     create_engine,
@@ -138,15 +138,28 @@ class Engine:
     """
 
     def __init__(
-        self, url: str | None = None, *, clock: Clock = _utc_now, actor: str = "engine"
+        self,
+        url: str | None = None,
+        *,
+        clock: Clock = _utc_now,
+        actor: str = "engine",
+        database: SqlEngine | None = None,
     ) -> None:
-        self._db: SqlEngine = create_engine(database_url() if url is None else url)
+        """``database``: a connection pool the composition root
+        (:class:`yinsi.services.root.Services`) shares with the other services; the engine
+        then uses it without owning it (``url`` is ignored and :meth:`close` leaves it open).
+        """
+        self._owns_db = database is None
+        self._db: SqlEngine = (
+            create_engine(database_url() if url is None else url) if database is None else database
+        )
         self._actor = actor
         """Who the audit log names for this engine's writes (an API key id, "cli", …)."""
         try:
             require_up_to_date(self._db)
         except BaseException:
-            self._db.dispose()
+            if self._owns_db:
+                self._db.dispose()
             raise
         self._clock = clock
         self._apps: dict[str, _App] = {}
@@ -162,7 +175,8 @@ class Engine:
         return cls(url, clock=clock, actor=actor)
 
     def close(self) -> None:
-        self._db.dispose()
+        if self._owns_db:
+            self._db.dispose()
 
     def __enter__(self) -> Self:
         return self
@@ -393,9 +407,10 @@ class Engine:
         so a revocation applies to the next request."""
         return queries.api_key(self._db, secret)
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A unit of work on the engine's database (for services beside the engine)."""
-        return self._uow()
+    def versions(self, app_id: str) -> list[PolicyVersion]:
+        """The app's published policy versions in publishing order (none for an unknown app)."""
+        with self._uow(read_only=True) as uow:
+            return uow.policies.list(app_id)
 
     def current_version(self, app_id: str) -> str:
         """The latest published policy version of the app (raises UnknownName for an app)."""

@@ -1,4 +1,4 @@
-"""What the store hands back besides the domain's own types: published policy versions."""
+"""Published policy versions: immutable, content-addressed, each judged against the one before (X01, X03)."""
 
 from __future__ import annotations
 

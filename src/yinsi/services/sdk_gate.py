@@ -36,8 +36,8 @@ from yinsi.consent import (
 from yinsi.consent import sdk_manifest as receivable
 from yinsi.declaration import Declaration
 from yinsi.declaration.view import sdk_gates
-from yinsi.engine import Engine
 from yinsi.lifecycle.permissions import UseEvent, Violation, check, states_from_ledger
+from yinsi.services.consent import Engine
 
 __all__ = [
     "ElementGate",

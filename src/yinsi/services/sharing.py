@@ -1,7 +1,7 @@
 """``SharingService``: the sharing gate with its provision ledger — a service beside the Engine.
 
 It composes the pure gate (:mod:`yinsi.lifecycle.sharing`) with the subject's consent
-state and the published declaration (through :class:`~yinsi.engine.Engine`), the
+state and the published declaration (through :class:`~yinsi.services.consent.Engine`), the
 provision ledger (``uow.provisions``) and, when an entrustment ends, the processor's
 webhook connector (X21)::
 
@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from yinsi.declaration.datamap import DataMap, Dataset
-from yinsi.engine import Engine
 from yinsi.lifecycle.sharing import (
     EntrustmentEndStatus,
     Provision,
@@ -32,6 +31,8 @@ from yinsi.lifecycle.sharing import (
     recipient_of,
 )
 from yinsi.rights.ports import Connector, ConnectorError
+from yinsi.services.consent import Engine
+from yinsi.storage import UnitsOfWork
 
 __all__ = [
     "EntrustmentEndConflict",
@@ -93,12 +94,14 @@ class SharingService:
         self,
         engine: Engine,
         *,
+        units: UnitsOfWork,
         clock: Clock = _utc_now,
         actor: str = "sharing",
         hash_key: bytes | None = None,
     ) -> None:
         """``hash_key`` keys the ``keyed_hash`` strategy of a de-identification profile."""
         self.engine = engine
+        self.units = units
         self._clock = clock
         self._actor = actor
         self._hash_key = hash_key
@@ -133,7 +136,7 @@ class SharingService:
             public=public,
         )
         who = actor or self._actor
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             if not decision.allowed:
                 uow.audit.append(
                     who,
@@ -168,7 +171,7 @@ class SharingService:
     def provisions(self, app_id: str, subject_id: str) -> list[Provision]:
         """Every provision of the subject's PI, oldest first (X27/X31: an access request
         shows who received what)."""
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.provisions.of_subject(app_id, subject_id)
 
     def end_entrustment(
@@ -192,7 +195,7 @@ class SharingService:
         declared = recipient_of(self.engine.declaration(app_id), recipient)
         instruction = end_entrustment(declared, app_id=app_id)
         dataset = processor_dataset(data_map, recipient)
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             subjects = uow.provisions.subjects_of(app_id, recipient)
             status = EntrustmentEndStatus(
                 app_id=app_id,
@@ -224,13 +227,13 @@ class SharingService:
                 confirmation=outcome.confirmation,
                 confirmed_at=self._clock(),
             )
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.provisions.save_entrustment_end(status)
             uow.commit()
         return status
 
     def entrustment_end(self, app_id: str, recipient: str) -> EntrustmentEndStatus | None:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.provisions.entrustment_end(app_id, recipient)
 
     def confirm_entrustment_end(
@@ -256,7 +259,7 @@ class SharingService:
             )
         if affected is not None and affected < 0:
             raise ValueError("the number of records the processor deleted cannot be negative")
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             current = uow.provisions.entrustment_end(app_id, recipient)
             if current is None:
                 raise NoEntrustmentEnd(app_id, recipient)

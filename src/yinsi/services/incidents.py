@@ -22,11 +22,8 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from yinsi.connectors import Connectors, expand
+from yinsi.connectors import expand
 from yinsi.declaration.datamap import DataMap, Dataset
-from yinsi.declaration.datamap_checks import load_data_map, read_data_map
-from yinsi.declaration.errors import DeclarationError
-from yinsi.engine import Engine
 from yinsi.lifecycle.incident_notice import FORMATS, render_notice, render_report
 from yinsi.lifecycle.incidents import (
     Incident,
@@ -36,6 +33,8 @@ from yinsi.lifecycle.incidents import (
     key_values,
 )
 from yinsi.rights.ports import Connector, ConnectorError, Record
+from yinsi.services.consent import Engine
+from yinsi.storage import UnitsOfWork
 from yinsi.storage.url import normalize
 
 __all__ = ["IncidentService", "Scanner"]
@@ -109,40 +108,23 @@ class IncidentService:
         data_map: DataMap,
         connectors: Mapping[str, Connector],
         *,
+        units: UnitsOfWork,
         scanner: Callable[[Dataset], Iterator[Record]] | None = None,
         clock: Clock = _utc_now,
         actor: str = "incident",
     ) -> None:
         self.engine = engine
+        self.units = units
         self.data_map = data_map
         self.connectors = connectors
         self._scan = scanner or Scanner(data_map)
         self._clock = clock
         self._actor = actor
 
-    @classmethod
-    def open_map(
-        cls, data_map_path: str | Path, *, url: str | None = None, actor: str = "cli"
-    ) -> IncidentService:
-        """The service for the app a data map file describes (checked against its
-        published declaration), on yinsi's database ``url``."""
-        engine = Engine(url, actor=actor)
-        try:
-            raw, problems = read_data_map(data_map_path)
-            if raw is None:
-                raise DeclarationError(problems)
-            data_map = load_data_map(data_map_path, engine.declaration(raw.app))
-        except BaseException:
-            engine.close()
-            raise
-        return cls(engine, data_map, Connectors(data_map), actor=actor)
-
     def close(self) -> None:
+        """Close the scanner's own clients (the composition root closes the rest)."""
         if isinstance(self._scan, Scanner):
             self._scan.close()
-        if isinstance(self.connectors, Connectors):
-            self.connectors.close()
-        self.engine.close()
 
     def open(
         self,
@@ -182,18 +164,18 @@ class IncidentService:
             affected_count=len(affected.subjects),
             unlinked_records=sum(affected.unlinked.values()),
         )
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.incidents.open(incident)
             uow.incidents.update(incident, actor=actor or self._actor, subjects=affected.subjects)
             uow.commit()
         return incident
 
     def get(self, incident_id: str) -> Incident:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.incidents.get(incident_id)
 
     def subjects(self, incident_id: str) -> list[str]:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.incidents.subjects(incident_id)
 
     def notify(
@@ -219,7 +201,7 @@ class IncidentService:
         who = actor or self._actor
         declaration = self.engine.declaration(self.data_map.app)
         now = self._clock()
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             incident = uow.incidents.get(incident_id)
             count = incident.affected_count or 0
             told: list[Notification] = []
@@ -248,12 +230,12 @@ class IncidentService:
     def close_incident(
         self, incident_id: str, note: str = "", *, actor: str | None = None
     ) -> Incident:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             incident = uow.incidents.get(incident_id).closed(self._clock(), note)
             uow.incidents.update(incident, actor=actor or self._actor)
             uow.commit()
         return incident
 
     def list(self) -> list[Incident]:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.incidents.list(self.data_map.app)

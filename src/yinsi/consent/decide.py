@@ -1,4 +1,4 @@
-"""The decision engine: may this PI element be processed for this purpose in this scenario?
+"""Deciding: may this PI element be processed for this purpose in this scenario?
 
 :func:`decide` is pure and cheap: one dict look-up into compiled :class:`Rules`, then set
 operations on the subject's :class:`ConsentState`. The order of the checks is the order
@@ -176,7 +176,7 @@ def sdk_manifest(rules: Rules, state: ConsentState) -> dict[str, tuple[str, ...]
 
 
 class Step(Protocol):
-    """One processing step to decide (``yinsi.engine.DecisionRequest`` is one)."""
+    """One processing step to decide (``yinsi.services.consent.DecisionRequest`` is one)."""
 
     @property
     def element(self) -> str: ...

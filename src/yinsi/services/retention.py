@@ -46,23 +46,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from yinsi.connectors import Connectors
 from yinsi.connectors.sweep import KEYS, SqlSweeper, SweepCount, Walk
-from yinsi.declaration import Declaration, DeclarationError
+from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
-from yinsi.declaration.datamap_checks import load_data_map, read_data_map
-from yinsi.engine import Engine
 from yinsi.lifecycle.retention import SweepPlan, next_batch_size, plan
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.ports import Connector
 from yinsi.rights.walk import find
-from yinsi.rights_service import erasure_key
-from yinsi.storage import create_engine, database_url
-from yinsi.storage.rights_mapping import hold_from_row
-from yinsi.storage.rights_tables import LegalHoldRow
+from yinsi.services.consent import Engine
+from yinsi.storage import UnitsOfWork
 
 CHINA = timezone(timedelta(hours=8))
 DEFAULT_BATCH = 5000
@@ -77,25 +69,12 @@ LegalHoldSource = Callable[[str, date], Sequence[LegalHold]]
 """``(app_id, today)`` → every legal hold of the app active today."""
 
 
-def stored_legal_holds(url: str) -> LegalHoldSource:
-    """Active legal holds read from yinsi's database at ``url``.
-
-    The storage port lists holds per subject only; a sweep needs every subject's.
-    """
+def stored_legal_holds(units: UnitsOfWork) -> LegalHoldSource:
+    """Every subject's legal holds in force, read from yinsi's database."""
 
     def read(app_id: str, today: date) -> list[LegalHold]:
-        db = create_engine(url)
-        try:
-            with Session(db) as session:
-                rows = session.scalars(
-                    sa.select(LegalHoldRow)
-                    .where(LegalHoldRow.app_id == app_id, LegalHoldRow.released_at.is_(None))
-                    .order_by(LegalHoldRow.subject_id, LegalHoldRow.id)
-                )
-                holds = [hold_from_row(r) for r in rows]
-        finally:
-            db.dispose()
-        return [h for h in holds if h.active(today)]
+        with units(read_only=True) as uow:
+            return uow.holds.in_force(app_id, today)
 
     return read
 
@@ -136,6 +115,7 @@ class RetentionService:
         data_map: DataMap,
         connectors: Mapping[str, Connector],
         *,
+        units: UnitsOfWork,
         hash_key: bytes,
         home: Path,
         legal_holds: LegalHoldSource,
@@ -147,6 +127,7 @@ class RetentionService:
         of a bare ``DELETE``; :mod:`yinsi.connectors.sweep` says what it trades);
         ``False``: every dataset walks its keys."""
         self.engine = engine
+        self.units = units
         self.data_map = data_map
         self.connectors = connectors
         self._hash_key = hash_key
@@ -157,48 +138,11 @@ class RetentionService:
         self._pages = pages
         self._sweepers: dict[str, SqlSweeper] = {}
 
-    @classmethod
-    def open(
-        cls,
-        data_map_path: str | Path,
-        *,
-        url: str | None = None,
-        environ: Mapping[str, str] | None = None,
-        actor: str = "cli",
-    ) -> RetentionService:
-        """The service for the app a data map describes, checked against its published
-        declaration; stores connect on first use (``${VAR}`` URLs from ``environ``)."""
-        env = os.environ if environ is None else environ
-        db_url = url or database_url(env)
-        engine = Engine(db_url, actor=actor)
-        try:
-            raw, problems = read_data_map(data_map_path)
-            if raw is None:
-                raise DeclarationError(problems)
-            data_map = load_data_map(data_map_path, engine.declaration(raw.app))
-            home = Path(env.get("YINSI_HOME", ".yinsi"))
-            return cls(
-                engine,
-                data_map,
-                Connectors(data_map, environ=env),
-                hash_key=erasure_key(env, home / "erasure.key"),
-                home=home,
-                legal_holds=stored_legal_holds(db_url),
-                environ=env,
-                actor=actor,
-            )
-        except BaseException:
-            engine.close()
-            raise
-
     def close(self) -> None:
+        """Close the sweepers' connections (the composition root closes the rest)."""
         sweepers, self._sweepers = list(self._sweepers.values()), {}
         for sweeper in sweepers:
             sweeper.close()
-        close = getattr(self.connectors, "close", None)
-        if callable(close):
-            close()
-        self.engine.close()
 
     def __enter__(self) -> RetentionService:
         return self
@@ -330,7 +274,7 @@ class RetentionService:
         return excluded
 
     def _audit(self, p: SweepPlan, rows: int) -> None:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.audit.append(
                 self._actor,
                 AUDIT_ACTION,

@@ -13,7 +13,6 @@ Complaints, contests of automated decisions and requests for explanation are clo
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -25,12 +24,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from yinsi.connectors import Connectors
 from yinsi.consent import Channel, Evidence
-from yinsi.declaration import Declaration, DeclarationError
+from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
-from yinsi.declaration.datamap_checks import load_data_map, read_data_map
-from yinsi.engine import Engine
 from yinsi.rights import export as exporting
 from yinsi.rights.calendar import WorkingCalendar
 from yinsi.rights.deadlines import request_deadline
@@ -63,6 +59,8 @@ from yinsi.rights.verification import (
     answer as answer_challenge,
 )
 from yinsi.rights.walk import Found, find
+from yinsi.services.consent import Engine
+from yinsi.storage import UnitsOfWork
 from yinsi.taxonomy import DeletionTrigger, RightKind
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 
@@ -115,28 +113,6 @@ class NoRecordWhile(Precondition):
         )
 
 
-def erasure_key(environ: Mapping[str, str], path: Path) -> bytes:
-    """The key of the ``keyed_hash`` erasure strategy: ``YINSI_ERASURE_KEY`` (base64), or a
-    key file made on first use with mode 0600 (the embedded default)."""
-    text = environ.get("YINSI_ERASURE_KEY")
-    if text:
-        try:
-            key = base64.b64decode(text, validate=True)
-        except ValueError as exc:
-            raise ValueError(
-                "YINSI_ERASURE_KEY is not base64; make one with `openssl rand -base64 32`"
-            ) from exc
-        if len(key) < 16:
-            raise ValueError("YINSI_ERASURE_KEY must hold at least 16 bytes (32 recommended)")
-        return key
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-    return path.read_bytes()
-
-
 class RightsService:
     def __init__(
         self,
@@ -144,6 +120,7 @@ class RightsService:
         data_map: DataMap,
         connectors: Mapping[str, Connector],
         *,
+        units: UnitsOfWork,
         hash_key: bytes,
         export_dir: Path,
         sms: SmsSender | None = None,
@@ -154,6 +131,7 @@ class RightsService:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.units = units
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         """Where the data map's ``${VAR}`` store URLs are expanded from."""
         self.data_map = data_map
@@ -165,65 +143,6 @@ class RightsService:
         self.preconditions = list(preconditions)
         self._clock = clock
         self._actor = actor
-
-    @classmethod
-    def open(
-        cls,
-        data_map_path: str | Path,
-        *,
-        url: str | None = None,
-        export_dir: Path | None = None,
-        hash_key: bytes | None = None,
-        environ: Mapping[str, str] | None = None,
-        sms: SmsSender | None = None,
-        actor: str = "cli",
-        clock: Clock = _utc_now,
-    ) -> RightsService:
-        """The service for the app a data map file describes, on yinsi's database ``url``.
-
-        The data map is checked against the app's published declaration (publish it
-        first with ``yinsi publish``); its stores are connected on first use, their
-        ``${VAR}`` URLs expanded from ``environ`` (default: the process environment).
-        """
-        env = os.environ if environ is None else environ
-        engine = Engine(url, actor=actor, clock=clock)
-        try:
-            raw, problems = read_data_map(data_map_path)
-            if raw is None:
-                raise DeclarationError(problems)
-            data_map = load_data_map(data_map_path, engine.declaration(raw.app))
-            base = Path(env.get("YINSI_HOME", ".yinsi"))
-            key = hash_key or erasure_key(env, base / "erasure.key")
-            return cls(
-                engine,
-                data_map,
-                Connectors(data_map, environ=env),
-                hash_key=key,
-                export_dir=export_dir or base / "exports",
-                sms=sms,
-                preconditions=[
-                    NoRecordWhile(p.id, p.kind, p.dataset, p.rule, p.text)
-                    for p in data_map.preconditions
-                ],
-                clock=clock,
-                actor=actor,
-                environ=env,
-            )
-        except BaseException:
-            engine.close()
-            raise
-
-    def close(self) -> None:
-        close = getattr(self.connectors, "close", None)
-        if callable(close):
-            close()
-        self.engine.close()
-
-    def __enter__(self) -> RightsService:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -262,7 +181,7 @@ class RightsService:
         validate_new(request)
         received = Transition(request.received_at, Status.RECEIVED, actor or self._actor, channel)
         request = replace(request, due=self._due(request, declaration), history=(received,))
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.requests.add(request, actor=actor or self._actor)
             uow.commit()
         return self.get(request.id)
@@ -272,7 +191,7 @@ class RightsService:
         request = self.get(request_id)
         phone = self._on_file(request.subject_id, "mobile_number")
         challenge, code = sms_challenge(request_id, self._clock())
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.challenges.put(challenge)
             uow.commit()
         self.sms.send(phone, sms_text(code, self.declaration.app.name))
@@ -288,7 +207,7 @@ class RightsService:
         method = Method(method)
         request = self.get(request_id)
         now = self._clock()
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             challenge = uow.challenges.get(request_id, method)
         if challenge is None and method is Method.ID_SUFFIX:
             id_number = self._on_file(request.subject_id, "id_number")
@@ -298,11 +217,11 @@ class RightsService:
         try:
             done = answer_challenge(challenge, answer, now)
         except WrongAnswer as wrong:
-            with self.engine.unit_of_work() as uow:
+            with self.units() as uow:
                 uow.challenges.put(wrong.challenge)
                 uow.commit()
             raise
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.challenges.put(done)
             uow.commit()
         verified = replace(request, verified_at=now)
@@ -364,12 +283,12 @@ class RightsService:
                 f"request {request_id} is {request.status.value}: only an approved request "
                 "runs (verify and approve it first)"
             )
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             steps = uow.plans.steps(request_id)
         if not steps:
             found = self._find(request)
             steps = plan(request, self.data_map, self.declaration, found)
-            with self.engine.unit_of_work() as uow:
+            with self.units() as uow:
                 uow.plans.save(steps)
                 uow.commit()
         ctx = Context(
@@ -381,7 +300,7 @@ class RightsService:
             self._clock,
         )
         try:
-            ended = run(steps, _UowJournal(self.engine, on_step), ctx)
+            ended = run(steps, _UowJournal(self.units, on_step), ctx)
         except StepFailed:
             return self.get(request_id)
         if any(s.status is not StepStatus.DONE for s in ended):
@@ -391,7 +310,7 @@ class RightsService:
     def answer(self, request_id: str, text: str, *, actor: str) -> RightsRequest:
         """Answer a complaint, a contest of an automated decision or an explanation request."""
         request = replace(self.get(request_id), answer=text)
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.requests.save(request, actor=actor)
             uow.commit()
         return self.run(request_id, actor=actor)
@@ -399,17 +318,17 @@ class RightsService:
     # ------------------------------------------------------------ reading
 
     def get(self, request_id: str) -> RightsRequest:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.requests.get(request_id)
 
     def steps(self, request_id: str) -> list[Step]:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.plans.steps(request_id)
 
     def requests(
         self, *, statuses: Sequence[Status] | None = None, subject_id: str | None = None
     ) -> list[RightsRequest]:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             return uow.requests.list(self.data_map.app, statuses=statuses, subject_id=subject_id)
 
     def archive_path(self, request_id: str) -> Path:
@@ -436,13 +355,13 @@ class RightsService:
             dataset=dataset,
             until=until,
         )
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.holds.add(hold, actor=actor)
             uow.commit()
         return hold
 
     def release_hold(self, hold_id: str, *, actor: str) -> None:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.holds.release(hold_id, actor=actor, at=self._clock())
             uow.commit()
 
@@ -472,7 +391,7 @@ class RightsService:
         return self._clock().astimezone(CHINA).date()
 
     def _find(self, request: RightsRequest) -> Found:
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             holds = uow.holds.active(request.app_id, request.subject_id, self.today())
         rules = {r.id: r for r in self.declaration.retention}
         return find(
@@ -531,7 +450,7 @@ class RightsService:
         self, request: RightsRequest, status: Status, *, actor: str, note: str = ""
     ) -> RightsRequest:
         moved = request.moved(status, self._clock(), actor, note)
-        with self.engine.unit_of_work() as uow:
+        with self.units() as uow:
             uow.requests.save(moved, actor=actor)
             uow.commit()
         return moved
@@ -547,7 +466,7 @@ class RightsService:
         text = request.answer or _summary(request, steps, kept, self.data_map)
         done = replace(self.get(request.id), answer=text)
         if request.corrections:
-            with self.engine.unit_of_work() as uow:
+            with self.units() as uow:
                 uow.requests.clear_corrections(request.id)
                 uow.commit()
             done = replace(done, corrections={})
@@ -594,12 +513,12 @@ def _summary(
 
 
 class _UowJournal(Journal):
-    def __init__(self, engine: Engine, on_step: Callable[[Step], None] | None) -> None:
-        self._engine = engine
+    def __init__(self, units: UnitsOfWork, on_step: Callable[[Step], None] | None) -> None:
+        self._units = units
         self._on_step = on_step
 
     def update(self, step: Step) -> None:
-        with self._engine.unit_of_work() as uow:
+        with self._units() as uow:
             uow.plans.update(step)
             uow.commit()
         if self._on_step is not None:
@@ -660,7 +579,7 @@ class _Effects(Effects):
             if folder.exists()
             else {}
         )
-        with self._s.engine.unit_of_work() as uow:
+        with self._s.units() as uow:
             provisions = uow.provisions.of_subject(request.app_id, request.subject_id)
         data = exporting.archive(self._s.declaration, self._s.data_map, parts, provisions)
         target = self._s.archive_path(request.id)

@@ -1,0 +1,290 @@
+"""The composition root: every service of one process, on one database pool.
+
+An entry point (a CLI command, ``yinsi serve``, a worker) opens :class:`Services` once,
+uses the services it needs and closes it once::
+
+    with Services.open(url, data_map="datamap.yaml", actor="cli") as services:
+        services.rights.submit("u1", "access")
+
+``Services.open`` creates the connection pool of yinsi's database and refuses one that is
+not migrated; with a data map it loads the map, checks it against the app's published
+declaration and wires the connectors of its stores (connected on first use, ``${VAR}``
+URLs expanded from ``environ``). Services are built on first use and share the pool, the
+data map and the connectors; nothing else in yinsi creates either.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from yinsi.connectors import Connectors
+from yinsi.declaration import DeclarationError
+from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.declaration.datamap_checks import load_data_map, read_data_map
+from yinsi.rights.ports import Record
+from yinsi.rights.verification import SmsSender
+from yinsi.services.consent import Engine
+from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
+from yinsi.storage.migrate import require_up_to_date
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine as SqlEngine
+
+    from yinsi.services.audit import AuditService
+    from yinsi.services.incidents import IncidentService
+    from yinsi.services.retention import RetentionService
+    from yinsi.services.rights import RightsService
+    from yinsi.services.sharing import SharingService
+
+__all__ = ["NoDataMap", "Services", "erasure_key"]
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoDataMap(RuntimeError):
+    """A service that acts on the app's stores was asked for without a data map."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            f"{service} needs the app's data map: pass --map FILE (or set YINSI_DATA_MAP)"
+        )
+        self.service = service
+
+
+def erasure_key(environ: Mapping[str, str], path: Path) -> bytes:
+    """The key of keyed-hash erasure: ``YINSI_ERASURE_KEY`` (base64), else a random
+    key file made on first use with mode 0600 (the embedded default)."""
+    text = environ.get("YINSI_ERASURE_KEY")
+    if text:
+        try:
+            key = base64.b64decode(text, validate=True)
+        except ValueError as exc:
+            raise ValueError(
+                "YINSI_ERASURE_KEY is not base64; make one with `openssl rand -base64 32`"
+            ) from exc
+        if len(key) < 16:
+            raise ValueError("YINSI_ERASURE_KEY must hold at least 16 bytes (32 recommended)")
+        return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+class Services:
+    """The services of one process on one database (see the module docstring).
+
+    Build it with :meth:`open`; the constructor takes what :meth:`open` made, for tests
+    that bring their own connectors or clock. ``actor`` names the writer in the audit log
+    (``cli``, ``api``, a worker's name).
+    """
+
+    def __init__(
+        self,
+        database: SqlEngine,
+        *,
+        data_map: DataMap | None = None,
+        connectors: Connectors | None = None,
+        environ: Mapping[str, str] | None = None,
+        actor: str = "cli",
+        clock: Clock = _utc_now,
+        sms: SmsSender | None = None,
+        hash_key: bytes | None = None,
+        export_dir: Path | None = None,
+        scanner: Callable[[Dataset], Iterator[Record]] | None = None,
+    ) -> None:
+        self.database = database
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.data_map = data_map
+        self.connectors = connectors
+        self.actor = actor
+        self.clock = clock
+        self.home = Path(self.environ.get("YINSI_HOME", ".yinsi"))
+        self._sms = sms
+        self._hash_key = hash_key
+        self._export_dir = export_dir
+        self._scanner = scanner
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        data_map: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        actor: str = "cli",
+        clock: Clock = _utc_now,
+        sms: SmsSender | None = None,
+        hash_key: bytes | None = None,
+        export_dir: Path | None = None,
+    ) -> Services:
+        """Open yinsi's database at ``url`` (None: ``YINSI_DATABASE_URL``, else the
+        embedded SQLite file) and, with ``data_map``, the app's stores.
+
+        Raises ``StorageNotMigrated`` for a database ``yinsi db upgrade`` has not migrated,
+        ``DeclarationError`` for a data map with problems (each with FILE:LINE) and
+        ``UnknownName`` when its app has published no declaration yet.
+        """
+        env = os.environ if environ is None else environ
+        database = create_engine(database_url(env) if url is None else url)
+        try:
+            require_up_to_date(database)
+            services = cls(
+                database,
+                environ=env,
+                actor=actor,
+                clock=clock,
+                sms=sms,
+                hash_key=hash_key,
+                export_dir=export_dir,
+            )
+            if data_map is not None:
+                services.data_map = services.load_data_map(data_map)
+                services.connectors = Connectors(services.data_map, environ=env)
+            return services
+        except BaseException:
+            database.dispose()
+            raise
+
+    def load_data_map(self, path: str | Path) -> DataMap:
+        """The data map at ``path``, checked against its app's published declaration."""
+        raw, problems = read_data_map(path)
+        if raw is None:
+            raise DeclarationError(problems)
+        return load_data_map(path, self.consent.declaration(raw.app))
+
+    # ------------------------------------------------------------ shared pieces
+
+    def units(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work on the shared pool (for services; entry points call services)."""
+        return SqlUnitOfWork(self.database, clock=self.clock, read_only=read_only)
+
+    @cached_property
+    def erasure_key(self) -> bytes:
+        return self._hash_key or erasure_key(self.environ, self.home / "erasure.key")
+
+    def _require_map(self, service: str) -> tuple[DataMap, Connectors]:
+        if self.data_map is None or self.connectors is None:
+            raise NoDataMap(service)
+        return self.data_map, self.connectors
+
+    # ------------------------------------------------------------ services
+
+    @cached_property
+    def consent(self) -> Engine:
+        """Policy versions, the consent ledger and decisions (``yinsi.Engine``)."""
+        return Engine(actor=self.actor, clock=self.clock, database=self.database)
+
+    @cached_property
+    def rights(self) -> RightsService:
+        """Rights requests against the data map's stores."""
+        from yinsi.services.rights import NoRecordWhile, RightsService
+
+        data_map, connectors = self._require_map("rights requests")
+        return RightsService(
+            self.consent,
+            data_map,
+            connectors,
+            units=self.units,
+            hash_key=self.erasure_key,
+            export_dir=self._export_dir or self.home / "exports",
+            sms=self._sms,
+            preconditions=[
+                NoRecordWhile(p.id, p.kind, p.dataset, p.rule, p.text)
+                for p in data_map.preconditions
+            ],
+            clock=self.clock,
+            actor=self.actor,
+            environ=self.environ,
+        )
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """Retention sweeps of the data map's stores."""
+        from yinsi.services.retention import RetentionService, stored_legal_holds
+
+        data_map, connectors = self._require_map("retention sweeps")
+        return RetentionService(
+            self.consent,
+            data_map,
+            connectors,
+            units=self.units,
+            hash_key=self.erasure_key,
+            home=self.home,
+            legal_holds=stored_legal_holds(self.units),
+            environ=self.environ,
+            actor=self.actor,
+        )
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        """The sharing gate, the provision ledger and entrustment ends."""
+        from yinsi.services.sharing import SharingService
+
+        return SharingService(
+            self.consent,
+            units=self.units,
+            clock=self.clock,
+            actor=self.actor,
+            hash_key=self._hash_key,
+        )
+
+    @cached_property
+    def incidents(self) -> IncidentService:
+        """Security incidents: affected subjects from the data map, notices, reports."""
+        from yinsi.services.incidents import IncidentService, Scanner
+
+        data_map, connectors = self._require_map("incidents")
+        return IncidentService(
+            self.consent,
+            data_map,
+            connectors,
+            units=self.units,
+            scanner=self._scanner or Scanner(data_map, self.environ),
+            clock=self.clock,
+            actor=self.actor,
+        )
+
+    @cached_property
+    def audit(self) -> AuditService:
+        """The audit log: chain verification and pages of entries."""
+        from yinsi.services.audit import AuditService
+
+        return AuditService(self.units)
+
+    # ------------------------------------------------------------ closing
+
+    def close(self) -> None:
+        """Close every service built, the connectors and the pool (each once)."""
+        for name in ("retention", "incidents"):
+            service = self.__dict__.pop(name, None)
+            if service is not None:
+                service.close()
+        if self.connectors is not None:
+            self.connectors.close()
+        self.database.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
