@@ -18,10 +18,12 @@ $(BROWSER) &:
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk
 
-$(STAMP): pyproject.toml
+# yinsi with its dev tools and the demo (yinsi[demo]: the yinsi-demo distribution in ./demo,
+# installed from this clone in the same command, with Faker).
+$(STAMP): pyproject.toml demo/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,demo]' -e ./demo
 	touch $(STAMP)
 
 demo: setup
@@ -94,8 +96,8 @@ test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src demo tests benchmarks
+	$(BIN)/ruff format --check src demo tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -12,7 +12,7 @@
    through SQLAlchemy Core with a commit per row, on the same backend and engine setup.
 3. HTTP: the batch decision endpoint (``POST /v1/apps/{app}/subjects/{subject}/decisions``,
    10 decisions: 7 allowed, 3 refused, Bearer key of scope backend) of the real service
-   (``yinsi.api.create_app`` as ``yinsi serve`` builds it, on a SQLite file migrated and
+   (``yinsi.server.create_app`` as ``yinsi serve`` builds it, on a SQLite file migrated and
    seeded for the run) vs a bare FastAPI endpoint returning a constant JSON. Both run
    under uvicorn in their own process with the same settings (``UVICORN``); the load
    generator is a third process sending the same request bytes, with the same warm-up,
@@ -58,7 +58,6 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from yinsi.api import create_app
 from yinsi.consent import (
     Channel,
     ConsentState,
@@ -71,9 +70,10 @@ from yinsi.consent import (
 from yinsi.consent.rules import Key
 from yinsi.declaration import load
 from yinsi.security.api_keys import Scope
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
-from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
+from yinsi.storage import create_engine, upgrade
 
 EXAMPLE = (
     Path(__file__).resolve().parent.parent / "examples" / "declarations" / "xiaoying-kadai.yaml"
@@ -294,13 +294,8 @@ def seed_service(url: str) -> str:
         engine.accept_policy(APP, "bench", evidence=EVIDENCE)
         for consent in load(EXAMPLE).consents:
             engine.grant(APP, "bench", consent.id, evidence=EVIDENCE)
-    db = create_engine(url)
-    try:
-        with SqlUnitOfWork(db) as uow:
-            _, secret = uow.api_keys.create("bench", [Scope.BACKEND])
-            uow.commit()
-    finally:
-        db.dispose()
+    with Services.open(url) as services:
+        _, secret = services.api_keys.create("bench", [Scope.BACKEND])
     return secret
 
 

@@ -141,10 +141,11 @@ def sweep(rows: int, batch: int | None, walk: str) -> dict[str, object]:
             services.consent.publish(DECLARATION)
             data_map = _data_map()
             environ = {ENV: url}
+            services.connectors = Connectors(data_map, environ=environ)  # closed with it
             service = RetentionService(
                 services.consent,
                 data_map,
-                Connectors(data_map, environ=environ),
+                services.connectors,
                 units=services.units,
                 hash_key=secrets.token_bytes(32),
                 home=Path(tmp),

@@ -34,13 +34,13 @@ import pytest
 import redis
 from sqlalchemy.engine import Engine
 
-from yinsi import sample
+import yinsi_demo as sample
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map
 from yinsi.declaration.loader import load
 from yinsi.declaration.schema import Declaration
-from yinsi.sample import CACHE, CORE, RISK, Cell, Seeded
 from yinsi.storage import create_engine
+from yinsi_demo import CACHE, CORE, RISK, Cell, Seeded
 
 pytest_plugins = ["services"]  # MariaDB and Redis; it loads storage_fixtures (PostgreSQL)
 

@@ -36,8 +36,8 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:  # pragma: no cover - depends on the machine
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
+        admin.dispose()  # a test that needs PostgreSQL fails without it, never skips
+        pytest.fail(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
     finally:

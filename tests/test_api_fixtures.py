@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from yinsi.api import create_app
 from yinsi.security.api_keys import Scope
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade

@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from test_api_fixtures import Service, service
-from yinsi.api.auth import KEY_CACHE_SECONDS, KeyCache
 from yinsi.api.models import DecisionOut, decisions_json
 from yinsi.cli.app import app as cli
 from yinsi.consent import Decision
 from yinsi.security.api_keys import ApiKey, Scope
+from yinsi.services.api_keys import KEY_CACHE_SECONDS, KeyCache
 
 __all__ = ["service"]  # the fixture
 pytest_plugins = ["storage_fixtures"]

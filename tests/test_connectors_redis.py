@@ -131,6 +131,23 @@ def test_find_scans_patterns(cache: RedisConnector, data_map: DataMap, scratch: 
     assert cache.find(data_map.dataset("sms_codes"), {}) == []
 
 
+def test_scan_lists_every_key_with_the_identities_it_names(
+    cache: RedisConnector, data_map: DataMap, scratch: Scratch
+) -> None:
+    client, p = scratch
+    client.set("elsewhere:session:3", "another app's key")  # outside the prefix
+    try:
+        sessions = sorted(cache.scan(data_map.dataset("sessions")), key=lambda r: r.key)
+    finally:
+        client.delete("elsewhere:session:3")
+    assert [(r.dataset, r.key, r.values) for r in sessions] == [
+        ("sessions", p + "session:1", {"user_id": "1"}),  # the key's identity, not its value
+        ("sessions", p + "session:2", {"user_id": "2"}),
+    ]
+    profiles = {r.key: r.values for r in cache.scan(data_map.dataset("profiles"))}
+    assert profiles == {p + "profile:1": {"user_id": "1"}, p + "profile:2": {"user_id": "2"}}
+
+
 def test_find_with_a_bytes_client(scratch: Scratch, data_map: DataMap, redis_url: str) -> None:
     raw = redis.Redis.from_url(redis_url)  # decode_responses=False
     try:
@@ -236,11 +253,13 @@ def test_unreachable_redis_names_the_store_not_the_password(data_map: DataMap) -
     try:
         with pytest.raises(ConnectorError) as caught:
             connector.find(data_map.dataset("sessions"), {"user_id": ["1"]})
+        with pytest.raises(ConnectorError) as scanning:
+            list(connector.scan(data_map.dataset("sessions")))
     finally:
         connector.close()
-    message = str(caught.value)
-    assert message.startswith("store 'cache': cannot reach redis://127.0.0.1:1/0")
-    assert "s3cret-pw" not in message
+    for message in (str(caught.value), str(scanning.value)):
+        assert message.startswith("store 'cache': cannot reach redis://127.0.0.1:1/0")
+        assert "s3cret-pw" not in message
 
 
 def test_factory_client_round_trip(data_map: DataMap, scratch: Scratch, redis_url: str) -> None:

@@ -427,6 +427,31 @@ def test_correct_refuses_a_value_of_the_wrong_type(sql: SqlConnector, data_map: 
         sql.correct(data_map.dataset("users"), "1", "birth_date", "yesterday")
 
 
+# -- scan (incident tracing) ----------------------------------------------------------
+
+
+def test_scan_lists_every_row_with_only_its_link_column(
+    sql: SqlConnector, data_map: DataMap
+) -> None:
+    users = {r.key: dict(r.values) for r in sql.scan(data_map.dataset("users"))}
+    assert users == {"1": {"id": 1}, "2": {"id": 2}}  # the subject column, no PI value
+    loans = {r.key: dict(r.values) for r in sql.scan(data_map.dataset("loans"))}
+    assert loans == {"10": {"user_id": 1}, "11": {"user_id": 1}, "20": {"user_id": 2}}
+    repayments = {r.key: r.values["loan_no"] for r in sql.scan(data_map.dataset("repayments"))}
+    assert repayments == {"100": "L-A-1", "101": "L-A-1", "102": "L-A-2", "200": "L-B-1"}
+    contacts = sql.scan(data_map.dataset("contacts"))
+    assert {r.dataset for r in contacts} == {"contacts"}
+
+
+def test_scan_of_a_table_the_data_map_gets_wrong(sql: SqlConnector, data_map: DataMap) -> None:
+    missing = data_map.dataset("loans").model_copy(update={"id": "gone", "table": "gone"})
+    with pytest.raises(ConnectorError, match="table 'gone' of dataset 'gone' does not exist"):
+        list(sql.scan(missing))
+    unlinked = data_map.dataset("loans").model_copy(update={"id": "loose", "parent": None})
+    with pytest.raises(ConnectorError, match="'loose' links to no subject"):
+        list(sql.scan(unlinked))
+
+
 # -- the data map against the tables ----------------------------------------------------
 
 
@@ -469,12 +494,14 @@ def test_unreachable_store_names_the_store_not_the_password(url: str, data_map: 
     try:
         with pytest.raises(ConnectorError) as caught:
             connector.find(data_map.dataset("users"), {"id": ["1"]})
+        with pytest.raises(ConnectorError) as scanning:
+            list(connector.scan(data_map.dataset("users")))
     finally:
         connector.close()
-    message = str(caught.value)
-    assert message.startswith("store 'core': cannot connect to ")
-    assert "reader:***@127.0.0.1:1" in message
-    assert "s3cret-pw" not in message
+    for message in (str(caught.value), str(scanning.value)):
+        assert message.startswith("store 'core': cannot connect to ")
+        assert "reader:***@127.0.0.1:1" in message
+        assert "s3cret-pw" not in message
 
 
 def test_missing_sqlite_file_and_unset_variable(tmp_path: Path, data_map: DataMap) -> None:

@@ -323,6 +323,15 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+def test_a_processors_records_cannot_be_scanned(
+    processor: tuple[Processor, str], http: httpx.Client
+) -> None:
+    state, url = processor
+    with pytest.raises(ConnectorError, match="records cannot be listed; ask it"):
+        _connector(url, http).scan(CASES)
+    assert state.received == []
+
+
 def test_unreachable_processor_names_the_store_not_the_password(http: httpx.Client) -> None:
     url = f"http://collector:s3cret-pw@127.0.0.1:{_closed_port()}/hook?token=t0ken"
     sleeps: list[float] = []

@@ -19,7 +19,10 @@ from yinsi.cli.app import app
 from yinsi.consent import replay
 from yinsi.declaration import load
 from yinsi.rights.requests import Status
-from yinsi.sample.demo import (
+from yinsi.security import verify
+from yinsi.services.consent import Engine
+from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
+from yinsi_demo.demo import (
     APP_ID,
     DECLARATIONS,
     DEFAULT_USERS,
@@ -29,9 +32,6 @@ from yinsi.sample.demo import (
     DemoSummary,
     seed_demo,
 )
-from yinsi.security import verify
-from yinsi.services.consent import Engine
-from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 
 REDIS_URL = os.environ.get("YINSI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +134,7 @@ def test_people_have_chinese_names_from_faker(demo: Seeded) -> None:
     names = [row[2] for row in rows]
     assert all(CJK.match(n) for n in names), names
     # Faker's surnames and given names, not the sample's 45 hand-picked given characters
-    from yinsi.sample.generators import GIVEN_CHARACTERS
+    from yinsi_demo.generators import GIVEN_CHARACTERS
 
     assert any(any(c not in GIVEN_CHARACTERS for c in n[1:]) for n in names)
     assert len(set(names)) > USERS * 0.9

@@ -15,8 +15,11 @@ from typer.testing import CliRunner
 
 from yinsi.cli.incident import incident_app
 from yinsi.connectors import Connectors
+from yinsi.declaration.datamap_checks import load_data_map
+from yinsi.declaration.schema import Declaration
 from yinsi.lifecycle.incident_notice import contacts_for, render_notice, render_report
 from yinsi.lifecycle.incidents import Incident, IncidentStatus, InvalidIncident
+from yinsi.rights.ports import ConnectorError
 from yinsi.services.consent import Engine
 from yinsi.services.incidents import IncidentService
 from yinsi.services.root import Services
@@ -82,6 +85,41 @@ def test_x26_affected_subjects_are_every_subject_with_a_record_in_the_datasets(
     assert {"transaction_records", "credit_report", "device_id", "mobile_number"} <= set(
         incident.elements
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://reader:s3cret-pw@127.0.0.1:1/lending",
+        "mysql+pymysql://reader:s3cret-pw@127.0.0.1:1/lending",
+    ],
+)
+def test_x26_an_unreachable_store_is_named_without_its_password(
+    url: str, sample_declaration: Declaration, tmp_path: Path
+) -> None:
+    """The records are listed through the store's connector: its timeouts, its errors."""
+    Engine.embedded(tmp_path / "yinsi.db").close()
+    data_map = load_data_map(DATA_MAP_PATH, sample_declaration)
+    environ = {"YINSI_SAMPLE_CORE_URL": url}
+    with Services(
+        create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}"),
+        data_map=data_map,
+        connectors=Connectors(data_map, environ=environ),
+        environ=environ,
+    ) as services:
+        services.consent.publish(DECLARATION_PATH)
+        with pytest.raises(ConnectorError) as caught:
+            services.incidents.open(
+                title="借款记录泄露",
+                what_happened="内部人员违规导出了借款记录。",
+                occurred_at=T0,
+                discovered_at=T1,
+                datasets=["loans"],
+            )
+        assert services.incidents.list() == []  # nothing recorded
+    message = str(caught.value)
+    assert message.startswith("store 'core': cannot connect to ")
+    assert "s3cret-pw" not in message
 
 
 def test_x26_notify_writes_the_notice_and_report_and_records_who_was_told(

@@ -14,8 +14,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from yinsi.api import create_app
-from yinsi.api import sdk as sdk_routes
 from yinsi.cli.permissions import permissions_app
 from yinsi.consent import Channel, ConsentEvent, ConsentState, EventKind, Evidence
 from yinsi.declaration import Declaration, load
@@ -29,6 +27,7 @@ from yinsi.lifecycle.permissions import (
     states_from_ledger,
 )
 from yinsi.security.api_keys import Scope
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
@@ -280,7 +279,6 @@ def test_w10_check_over_http(published: Engine, empty_url: str) -> None:
         auditor = uow.api_keys.create("a", [Scope.AUDITOR])[1]
         uow.commit()
     app = create_app(Services(db, actor="api"))
-    app.include_router(sdk_routes.router(published))
     path = f"/v1/apps/{WL}/permission-events:check"
     body = [{**vars_of(e), "at": e.at.isoformat()} for e in (use(), use(minute=1))]
     with TestClient(app) as c:

@@ -36,12 +36,12 @@ from yinsi.lifecycle.retention import (
     plan,
 )
 from yinsi.rights.holds import LegalHold
-from yinsi.sample import CORE, Cell
 from yinsi.security import verify
 from yinsi.services.consent import Engine
 from yinsi.services.retention import AUDIT_ACTION, BatchDone, RetentionService, stored_legal_holds
 from yinsi.services.root import Services
 from yinsi.storage import create_engine
+from yinsi_demo import CORE, Cell
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingStores
@@ -129,10 +129,11 @@ def _engine(tmp_path: Path) -> Services:
 
 
 def _service(stores: LendingStores, engine: Services, tmp_path: Path) -> RetentionService:
+    engine.connectors = Connectors(stores.data_map, environ=stores.environ)  # closed with it
     return RetentionService(
         engine.consent,
         stores.data_map,
-        Connectors(stores.data_map, environ=stores.environ),
+        engine.connectors,
         units=engine.units,
         hash_key=HASH_KEY,
         home=tmp_path / "home",

@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,8 @@ from yinsi.declaration.datamap import DataMap
 from yinsi.lifecycle.retention import HeldWhen, SweepAction, SweepPlan
 from yinsi.services.consent import Engine
 from yinsi.services.retention import AUDIT_ACTION, BatchDone, RetentionService
-from yinsi.storage import SqlUnitOfWork, create_engine
+from yinsi.services.root import Services
+from yinsi.storage import create_engine
 
 pytest_plugins = ["services"]
 
@@ -224,13 +224,16 @@ def test_x38_interrupted_walk_resumes_to_the_same_result(
     db, name = table
     data_map = _data_map(name)
     environ = {ENV: sql_url}
-    with Engine.embedded(tmp_path / "yinsi.db", actor="test") as engine:
-        engine.publish(DECLARATION)
-        units = partial(SqlUnitOfWork, create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}"))
+    Engine.embedded(tmp_path / "yinsi.db").close()
+    connectors = Connectors(data_map, environ=environ)
+    db_engine = create_engine(f"sqlite:///{tmp_path / 'yinsi.db'}")
+    with Services(db_engine, connectors=connectors, actor="test") as services:
+        services.consent.publish(DECLARATION)
+        units = services.units
         service = RetentionService(
-            engine,
+            services.consent,
             data_map,
-            Connectors(data_map, environ=environ),
+            connectors,
             units=units,
             hash_key=HASH_KEY,
             home=tmp_path / "home",

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from yinsi.api import create_app
 from yinsi.rights.verification import LogSmsSender
-from yinsi.sample import Profile
 from yinsi.security.api_keys import Scope
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
+from yinsi_demo import Profile
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingFactory, LendingStores

@@ -23,10 +23,10 @@ from typer.testing import CliRunner, Result
 from yinsi.cli.app import app
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import LogSmsSender
-from yinsi.sample import Profile
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
+from yinsi_demo import Profile
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingFactory, LendingStores

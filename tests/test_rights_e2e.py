@@ -64,7 +64,7 @@ class Desk:
     url: str
 
     def subject(self, profile: str) -> str:
-        from yinsi.sample import Profile
+        from yinsi_demo import Profile
 
         return self.stores.seeded.of(Profile(profile))[0].user_id
 
@@ -359,7 +359,7 @@ from yinsi.services.consent import Engine
 from yinsi.rights import executor
 from yinsi.services.root import Services
 from yinsi.storage import create_engine
-from yinsi.sample import with_key_prefix
+from yinsi_demo import with_key_prefix
 
 url, data_map_path, declaration_path, prefix, export_dir, request_id, kill_at = sys.argv[1:]
 data_map = with_key_prefix(load_data_map(data_map_path, load(declaration_path)), prefix)

@@ -1,10 +1,13 @@
-"""``yinsi sample seed``: the demo's sample stores, data map and environment file."""
+"""``yinsi sample seed``: the demo's sample stores, data map and environment file; both
+demo commands without ``yinsi[demo]`` installed."""
 
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
+import pytest
 import redis
 from typer.testing import CliRunner
 
@@ -35,3 +38,21 @@ def test_sample_seed_writes_stores_map_env_and_subjects(tmp_path: Path) -> None:
         if stale:
             client.delete(*stale)
         client.close()
+
+
+@pytest.mark.parametrize(
+    "args", [["sample", "seed", "unused"], ["demo", "seed", "unused", "--url", "sqlite://"]]
+)
+def test_without_the_demo_installed_says_how_to_install_it(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # None in sys.modules makes `import yinsi_demo…` fail as if yinsi[demo] were missing
+    for name in [m for m in sys.modules if m == "yinsi_demo" or m.startswith("yinsi_demo.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "yinsi_demo", None)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'yinsi[demo]'" in lines[0], result.output
+    assert "Traceback" not in result.output and not (tmp_path / "unused").exists()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yinsi import sample
+import yinsi_demo as sample
 from yinsi.connectors import Connectors
 from yinsi.consent.age import age_on, parse_id_number
 from yinsi.declaration.datamap import DataMap, Strategy, walk_order
@@ -23,11 +23,11 @@ from yinsi.declaration.datamap_checks import read_data_map
 from yinsi.declaration.schema import Declaration
 from yinsi.lifecycle.deidentify import apply
 from yinsi.rights.ports import Record
-from yinsi.sample import CACHE, CORE, RISK, Cell, Profile, Seeded
-from yinsi.sample import generators as gen
-from yinsi.sample.lending import DATASETS, METADATA, identity_hash
 from yinsi.storage import create_engine
 from yinsi.taxonomy.formats import validate
+from yinsi_demo import CACHE, CORE, RISK, Cell, Profile, Seeded
+from yinsi_demo import generators as gen
+from yinsi_demo.lending import DATASETS, METADATA, identity_hash
 
 if TYPE_CHECKING:
     from sample_fixtures import LendingFactory, LendingStores

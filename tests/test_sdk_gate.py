@@ -10,11 +10,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from yinsi.api import create_app
-from yinsi.api import sdk as sdk_routes
 from yinsi.cli.sdk import sdk_app
 from yinsi.consent import Channel, Evidence
 from yinsi.security.api_keys import Scope
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.services.sdk_gate import SdkEntry, sdk_manifest
@@ -109,7 +108,6 @@ def client(yinsi_engine: Engine, empty_url: str) -> Iterator[tuple[TestClient, d
             keys[scope] = uow.api_keys.create(f"test-{scope.value}", [scope])[1]
         uow.commit()
     app = create_app(Services(db, actor="api"))
-    app.include_router(sdk_routes.router(yinsi_engine))
     with TestClient(app) as c:
         yield c, keys
     db.dispose()

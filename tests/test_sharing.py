@@ -374,7 +374,7 @@ def processor() -> Iterator[str]:
 
 
 def test_x21_entrustment_end_sends_erasure_and_tracks_the_confirmation(
-    engine: Engine, processor: str
+    engine: Engine, services: Services, processor: str
 ) -> None:
     import httpx
 

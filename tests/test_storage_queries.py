@@ -78,11 +78,12 @@ def test_api_key_read_sees_revocation_and_engine_close_releases_connections(
     with writer._uow() as uow:
         key, secret = uow.api_keys.create("k", ["backend"])
         uow.commit()
-    assert reader.api_key(secret) is not None and reader.api_key("nope") is None
+    read = queries.api_key
+    assert read(reader._db, secret) is not None and read(reader._db, "nope") is None
     with writer._uow() as uow:
         uow.api_keys.revoke(key.id, actor="test")
         uow.commit()
-    assert reader.api_key(secret) is None
+    assert read(reader._db, secret) is None
     reader.close()  # disposes the engine: pinned SQLite connections are closed
     assert reader.state(APP, "s3").accepted_version is None  # and reopened on demand
 

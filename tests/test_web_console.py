@@ -19,25 +19,24 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine as SqlEngine
 from typer.testing import CliRunner
 
-from yinsi.api import create_app
 from yinsi.cli.app import app as cli
 from yinsi.consent import Channel, Evidence
 from yinsi.declaration import load
 from yinsi.rights.verification import LogSmsSender
 from yinsi.security.passwords import hash_password, needs_rehash, verify_password
 from yinsi.security.staff import Role
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
+from yinsi.services.reports import RequestTimes
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
+from yinsi.services.staff import IDLE, LoginRefused
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
-from yinsi.storage.console_ports import RequestTimes
 from yinsi.web import console
-from yinsi.web.console.accounts import IDLE, Accounts, LoginRefused
 from yinsi.web.console.charts import Series, line, rate_bars, stacked_bars
 from yinsi.web.console.dashboard import (
     consent_rates,
@@ -123,8 +122,9 @@ def site(tmp_path: Path) -> Iterator[Console]:
 def _routes() -> list[tuple[str, str]]:
     """Every (method, path) of the console, path parameters filled in."""
     found = []
-    for route in console.router().routes:
-        assert isinstance(route, APIRoute)
+    routes = [route for page in console.PAGES for route in page.router.routes]
+    for route in routes:
+        assert isinstance(route, console.ConsoleRoute), route  # errors become pages
         path = re.sub(r"\{[^}]+\}", "x", route.path)
         found += [(method, path) for method in sorted(route.methods)]
     return found
@@ -184,10 +184,7 @@ def test_x25_five_failures_lock_the_account_for_15_minutes(site: Console) -> Non
     assert still.status_code == 429 and "锁定" in still.text
     locked = [d for _, a, d in site.audit_actions() if a == "staff.locked"]
     assert len(locked) == 1 and site.ids["operator"] in locked[0]
-    later = Accounts(
-        lambda: SqlUnitOfWork(site.db),
-        clock=lambda: datetime.now(UTC) + timedelta(minutes=16),
-    )
+    later = Services(site.db, clock=lambda: datetime.now(UTC) + timedelta(minutes=16)).staff
     assert later.login("operator", PASSWORD).user.id == site.ids["operator"]
 
 
@@ -205,9 +202,9 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(site: Console) -> 
 
 def test_a_session_ends_after_the_idle_timeout_and_a_disabled_user_is_out(site: Console) -> None:
     now = datetime.now(UTC)
-    accounts = Accounts(lambda: SqlUnitOfWork(site.db), clock=lambda: now)
+    accounts = Services(site.db, clock=lambda: now).staff
     signed = accounts.login("auditor", PASSWORD)
-    idle = Accounts(lambda: SqlUnitOfWork(site.db), clock=lambda: now + IDLE + timedelta(seconds=1))
+    idle = Services(site.db, clock=lambda: now + IDLE + timedelta(seconds=1)).staff
     assert accounts.resume(signed.token) is not None
     assert idle.resume(signed.token) is None
     with SqlUnitOfWork(site.db) as uow:

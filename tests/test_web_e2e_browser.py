@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from playwright.sync_api import expect
 
 from yinsi.rights.requests import Status
-from yinsi.sample import Profile
 from yinsi.security.api_keys import Scope
+from yinsi_demo import Profile
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -28,18 +28,19 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from typer.testing import CliRunner
 
 from conftest import DATA, EXAMPLES
-from yinsi.api import create_app
 from yinsi.connectors import Connectors
 from yinsi.consent import Channel, EventKind
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import LogSmsSender
 from yinsi.security.api_keys import Scope
+from yinsi.security.entry_links import ENTRY_SALT
+from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 from yinsi.web.privacy import entry_link
-from yinsi.web.privacy.session import COOKIE, ENTRY_SALT, IDLE_SECONDS, SESSION_SALT
+from yinsi.web.privacy.session import COOKIE, IDLE_SECONDS, SESSION_SALT
 from yinsi.web.secret import WebSecretError, load_secret
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class Center:
         return self.rights.engine
 
     def subject(self, profile: str, n: int = 0) -> str:
-        from yinsi.sample import Profile
+        from yinsi_demo import Profile
 
         return self.stores.seeded.of(Profile(profile))[n].user_id
 
@@ -276,7 +277,7 @@ def _posts() -> list[str]:
     return sorted(
         r.path
         for part in (account, consents, home, public, rights)
-        for r in part.router().routes
+        for r in part.router.routes
         if isinstance(r, APIRoute) and "POST" in r.methods
     )
 

@@ -3,7 +3,7 @@
 ``live_site``: yinsi's database (SQLite in ``tmp_path``) with 小赢卡贷 published, the sample
 lending back-end (SQLite files + Redis under a fresh prefix) behind a
 :class:`RightsService`, API keys per scope, SMS codes captured by :class:`LogSmsSender`,
-and uvicorn serving :func:`yinsi.api.create_app` in a thread.
+and uvicorn serving :func:`yinsi.server.create_app` in a thread.
 
 ``browser``: Debian's Chromium (``/usr/bin/chromium``, installed by the Makefile) driven by
 Playwright; it never downloads a browser. ``phone`` and ``desktop`` are pages at 375 px and
@@ -30,9 +30,9 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from yinsi.api import create_app
 from yinsi.rights.verification import LogSmsSender
 from yinsi.security.api_keys import Scope
+from yinsi.server import create_app
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade

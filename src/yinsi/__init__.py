@@ -1,26 +1,22 @@
 """yinsi (隐私): PIPL-native privacy engineering for Chinese consumer-finance apps.
 
-``yinsi.Engine`` (the in-process consent engine) is imported on first use, so that
-``import yinsi`` stays light: it loads no database driver.
+``yinsi.Engine`` (the in-process consent engine) and ``yinsi.DecisionRequest`` are
+imported on first use (:mod:`yinsi._lazy`), so that ``import yinsi`` stays light: it loads
+no database driver.
 """
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
-from typing import TYPE_CHECKING, Any
+from yinsi._lazy import attach
 
 if TYPE_CHECKING:
-    from yinsi.services.consent import DecisionRequest, Engine
+    from yinsi.consent.decision import DecisionRequest
+    from yinsi.services.consent import Engine
+else:
+    __getattr__, __dir__ = attach(
+        __name__, {"consent.decision": ("DecisionRequest",), "services.consent": ("Engine",)}
+    )
 
 __version__ = "0.1.0"
 
 __all__ = ["DecisionRequest", "Engine", "__version__"]
-
-_LAZY = frozenset({"DecisionRequest", "Engine"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from yinsi.services import consent
-
-        return getattr(consent, name)
-    raise AttributeError(f"module 'yinsi' has no attribute {name!r}")

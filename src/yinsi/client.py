@@ -7,6 +7,10 @@ raises :class:`~yinsi.consent.UnknownName`; using an item that is not single-use
 :class:`~yinsi.consent.NotSingleUse`, an invalid ID number
 :class:`~yinsi.consent.InvalidIdNumber`; other error answers raise
 :class:`httpx.HTTPStatusError`.
+
+An app imports this module at start-up, so it imports httpx and the consent domain's
+plain values only, never a server package (SQLAlchemy, FastAPI, the services): an
+import-linter contract and tests/test_startup.py hold it to that.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from yinsi.consent import (
     ConsentEvent,
     ConsentState,
     Decision,
+    DecisionRequest,
     EventKind,
     Evidence,
     InvalidIdNumber,
@@ -31,7 +36,6 @@ from yinsi.consent import (
     UnknownName,
 )
 from yinsi.declaration.versions import ChangeFlag, PolicyVersion
-from yinsi.services.consent import DecisionRequest
 
 __all__ = ["AsyncYinsiClient", "YinsiClient"]
 

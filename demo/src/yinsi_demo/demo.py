@@ -2,15 +2,15 @@
 
 :func:`seed_demo` builds, in yinsi's database and in sample stores it creates in a folder:
 
-- the sample lending back-end (:mod:`yinsi.sample`) of ``users`` people whose names and
+- the sample lending back-end (:mod:`yinsi_demo`) of ``users`` people whose names and
   street names come from Faker's ``zh_CN`` locale, on SQLite files + Redis;
 - 小赢卡贷 v1.3 published on its effective date, and v1.4 published 12 days ago;
-- years of consent history (:mod:`yinsi.sample.demo_plan`): acceptances, grants that
+- years of consent history (:mod:`yinsi_demo.demo_plan`): acceptances, grants that
   match what the stores hold, withdrawals, cancelled accounts, users who accepted v1.4,
   declined it or not answered yet (the re-consent campaign's audience), guests who
   declined the policy (browse-only);
 - rights requests in every status, several overdue, legal holds and a security incident
-  (:mod:`yinsi.sample.demo_desk`), each step run by the real services at its own time.
+  (:mod:`yinsi_demo.demo_desk`), each step run by the real services at its own time.
 
 Everything is drawn from ``seed``: the same seed and ``now`` give the same people,
 events and requests (request and hold ids are random, as in production). The folder
@@ -26,28 +26,28 @@ import random
 import time as timer
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import Engine as SqlEngine
 
-from yinsi import sample
-from yinsi.consent import ConsentEvent, ConsentState
+import yinsi_demo as sample
+from yinsi.consent import ConsentEvent
 from yinsi.declaration import load
 from yinsi.rights.deadlines import triage
-from yinsi.rights.requests import Status
-from yinsi.sample import demo_stores as stores
-from yinsi.sample import generators as gen
-from yinsi.sample.demo_desk import CHINA, OPERATOR, CapturedSms, DemoClock, Desk, Step
-from yinsi.sample.demo_ledger import append_history, subjects_of
-from yinsi.sample.demo_plan import History, Published, UserFacts, plan_history
-from yinsi.sample.demo_stores import DemoError
 from yinsi.services.consent import Engine, policy_consent_items
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
-from yinsi.storage import create_engine, require_up_to_date
+from yinsi.storage import create_engine, require_up_to_date, upgrade
+from yinsi_demo import demo_stores as stores
+from yinsi_demo import generators as gen
+from yinsi_demo.demo_desk import CHINA, OPERATOR, CapturedSms, DemoClock, Desk, Step
+from yinsi_demo.demo_ledger import append_history, subjects_of
+from yinsi_demo.demo_plan import History, Published, UserFacts, plan_history
+from yinsi_demo.demo_stores import DemoError
+from yinsi_demo.demo_summary import DemoSummary, Featured, featured, standing, write_user_files
 
 __all__ = ["DEFAULT_USERS", "DemoError", "DemoSummary", "Featured", "seed_demo"]
 
@@ -73,45 +73,6 @@ Progress = Callable[[str, int, int], None]
 """``(what is being done, steps done, steps in all)``."""
 
 
-@dataclass(frozen=True, slots=True)
-class Featured:
-    """A demo user worth opening in the privacy center, and why (in Chinese)."""
-
-    role: str
-    subject_id: str
-    note: str
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    app_id: str
-    users: tuple[str, ...]
-    """The demo users' subject ids (= the sample's ``users.id``)."""
-    guests: tuple[str, ...]
-    """Guest installs that declined the policy (browse-only), no account."""
-    versions: tuple[Published, ...]
-    policy: Mapping[str, int]
-    """Users by where they stand: ``current`` (accepted the latest version), ``behind``
-    (accepted an earlier one only: the re-consent audience), ``declined`` (declined the
-    latest), ``cancelled`` (accounts closed); and ``guests``."""
-    consents: Mapping[str, tuple[int, int]]
-    """Per consent item of the latest version: (users granting it now, users who withdrew)."""
-    requests: Mapping[Status, int]
-    overdue: int
-    """Open requests past their due date."""
-    holds: int
-    """Legal holds in force."""
-    released_holds: int
-    incidents: tuple[str, ...]
-    events: int
-    """Consent events written."""
-    records: int
-    """Records put in the sample stores (SQL rows and Redis keys)."""
-    featured: tuple[Featured, ...]
-    folder: Path
-    seconds: float
-
-
 def seed_demo(
     folder: Path,
     *,
@@ -123,15 +84,20 @@ def seed_demo(
     redis_prefix: str = "yinsi_demo:",
     environ: Mapping[str, str] | None = None,
     on_progress: Progress | None = None,
+    migrate: bool = False,
 ) -> DemoSummary:
     """Build the demo tenant (see the module docstring) on yinsi's migrated database
     ``url`` and sample stores in ``folder`` (replaced); ``now`` defaults to the clock.
+    ``migrate`` brings the database up to date first (``yinsi demo seed``; not counted in
+    :attr:`DemoSummary.seconds`).
 
     ``environ`` is handed to the rights service (``YINSI_HOME``: where exports and the
     erasure key live; default: the process environment). Raises :class:`DemoError` when
     the database already holds the app's users, Redis is unreachable or ``users`` is
     below :data:`MIN_USERS`.
     """
+    if migrate:
+        upgrade(url)
     started = timer.perf_counter()
     if users < MIN_USERS:
         raise DemoError(f"the demo needs at least {MIN_USERS} users, got {users}")
@@ -163,7 +129,7 @@ def seed_demo(
         records=sum(seeded.counts.values()),
         seconds=timer.perf_counter() - started,
     )
-    _write_user_files(folder, seeded, summary, tenant.used)
+    write_user_files(folder, seeded, summary, tenant.used)
     return summary
 
 
@@ -312,7 +278,7 @@ class _Tenant:
         latest = versions[-1].version
         users = tuple(self.seeded.subjects)
         states = {uid: service.engine.state(APP_ID, uid) for uid in users}
-        policy = Counter(_standing(states[uid], latest, uid in self.cancelled) for uid in users)
+        policy = Counter(standing(states[uid], latest, uid in self.cancelled) for uid in users)
         policy["guests"] = len(self.history.guests)
         granted = Counter(c for s in states.values() for c in s.granted)
         withdrawn = Counter(c for s in states.values() for c in s.withdrawn)
@@ -327,7 +293,7 @@ class _Tenant:
         behind = [
             u
             for u in users
-            if u not in self.used and _standing(states[u], latest, u in self.cancelled) == "behind"
+            if u not in self.used and standing(states[u], latest, u in self.cancelled) == "behind"
         ]
         return DemoSummary(
             app_id=APP_ID,
@@ -346,69 +312,11 @@ class _Tenant:
             incidents=tuple(desk.incidents),
             events=events,
             records=0,
-            featured=self._featured(desk, behind),
+            featured=featured(self.seeded, desk, behind),
             folder=folder,
             seconds=0.0,
         )
 
-    def _featured(self, desk: Desk, behind: Sequence[str]) -> tuple[Featured, ...]:
-        picks: list[Featured] = []
-        if behind:  # a borrower if one is left: more to see in the privacy center
-            order = [sample.Profile.OUTSTANDING, sample.Profile.MIXED]
-            rank = {p: n for n, p in enumerate(order)}
-            who = min(behind, key=lambda u: rank.get(self.seeded.subject(u).profile, len(order)))
-            note = "尚未同意第1.4版隐私政策：进入隐私中心时会请其重新确认"
-            picks.append(Featured("reconsent", who, note))
-        for filed in desk.filed:
-            script = filed.script
-            if script.kind == "deletion" and script.until is Status.VERIFIED:
-                picks.append(
-                    Featured("overdue", filed.subject_id, "有一件已逾期、待审核的删除请求")
-                )
-            elif (
-                script.kind == "access" and script.until is Status.COMPLETED and not script.relative
-            ):
-                picks.append(
-                    Featured("export", filed.subject_id, "查阅请求已完成，可下载个人信息副本")
-                )
-        return tuple(picks)
-
-
-def _standing(state: ConsentState, latest: str, cancelled: bool) -> str:
-    if cancelled:
-        return "cancelled"
-    if state.declined_version == latest:
-        return "declined"
-    if state.accepted_version == latest:
-        return "current"
-    return "behind"
-
 
 def _ignore(_value: object) -> None:
     return None
-
-
-def _write_user_files(
-    folder: Path, seeded: sample.Seeded, summary: DemoSummary, used: set[str]
-) -> None:
-    """``users.tsv``, ``subjects.tsv`` (one user per profile that no script touched, the
-    format of ``yinsi sample seed``) and ``featured.tsv``."""
-    people = [seeded.subject(uid) for uid in summary.users]
-    stores.write_tsv(
-        folder / "users.tsv",
-        ("user_id", "profile", "name", "id_suffix"),
-        [(p.user_id, p.profile.value, p.name, p.id_number[-6:]) for p in people],
-    )
-    untouched = [
-        next(p for p in seeded.of(profile) if p.user_id not in used) for profile in sample.Profile
-    ]
-    stores.write_tsv(
-        folder / "subjects.tsv",
-        ("profile", "user_id", "id_suffix"),
-        [(p.profile.value, p.user_id, p.id_number[-6:]) for p in untouched],
-    )
-    stores.write_tsv(
-        folder / "featured.tsv",
-        ("role", "user_id", "note"),
-        [(f.role, f.subject_id, f.note) for f in summary.featured],
-    )

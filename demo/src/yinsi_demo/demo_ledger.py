@@ -10,7 +10,7 @@ event chained from the audit head with the details the Engine records — so the
 replays to the stored state and ``yinsi audit verify`` holds.
 
 It checks no rule (that the version is published, that the item exists): the caller
-(:mod:`yinsi.sample.demo_plan`) only plans events the Engine would accept.
+(:mod:`yinsi_demo.demo_plan`) only plans events the Engine would accept.
 """
 
 from __future__ import annotations

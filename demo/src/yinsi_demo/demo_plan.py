@@ -12,7 +12,7 @@ rest have not answered yet (the re-consent campaign's audience). Guests — app 
 that never registered — declined the policy (browse-only mode, X02).
 
 Events carry the version the user is decided by at that moment (the Engine's rule), so
-:func:`yinsi.sample.demo_ledger.append_history` can store them as they are.
+:func:`yinsi_demo.demo_ledger.append_history` can store them as they are.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from yinsi.consent import (
     apply,
     replay,
 )
-from yinsi.sample import generators as gen
+from yinsi_demo import generators as gen
 
 APP_VERSION = "5.3.1"
 """The app version in the evidence's user agent."""
@@ -181,6 +181,7 @@ def plan_history(
 def _user_intents(
     f: UserFacts, versions: Sequence[Published], now: datetime, rng: random.Random
 ) -> list[_Intent]:
+    """The user's intents in time order: the steps below draw from ``rng`` in this order."""
     first = versions[0].at
     if f.registered_at >= first:
         accepted = f.registered_at
@@ -196,36 +197,66 @@ def _user_intents(
     for item in ("marketing_messages", "personalisation"):
         if rng.random() < OPTIONAL[item]:
             grant(item, accepted)
+    _application_grants(f, grant, accepted, end, rng)
+    _later_grants(f, grant, accepted, end, rng)
+    _withdrawals(grant, end, rng)
+    if f.cancelled_at is not None:  # the account was closed: nothing stays granted
+        intents.append(_Intent(f.cancelled_at, EventKind.CONSENT_WITHDRAWN, "*"))
+    elif len(versions) > 1 and accepted < versions[-1].at:
+        latest, answer = versions[-1], rng.random()
+        at = _between(rng, latest.at + timedelta(hours=1), now - timedelta(hours=1))
+        if answer < ACCEPT_V14:
+            intents.append(_Intent(at, EventKind.POLICY_ACCEPTED, version=latest.version))
+        elif answer < ACCEPT_V14 + DECLINE_V14:
+            intents.append(_Intent(at, EventKind.POLICY_DECLINED, version=latest.version))
+    intents.sort(key=lambda i: i.at)  # stable: an acceptance stays before its grants
+    return intents
+
+
+def _application_grants(
+    f: UserFacts, grant: _Granter, accepted: datetime, end: datetime, rng: random.Random
+) -> None:
+    """The identity check (KYC) and, for a borrower, what the credit-line application needs
+    and the optional items asked with it."""
     applied = None
     if f.first_application_at is not None:
         applied = max(accepted + timedelta(minutes=rng.randrange(1, 60)), f.first_application_at)
     kyc = applied
     if kyc is None and "id_verifications" in f.datasets:
         kyc = accepted + timedelta(minutes=rng.randrange(60, 30 * 24 * 60))
-    if kyc is not None:
-        kyc = min(kyc, end - timedelta(minutes=30))
-        for item, needs in (
-            ("id_images", "id_verifications"),
-            ("face_recognition", "id_verifications"),
-            ("financial_info", "bank_cards"),
-            ("address_info", "addresses"),
-        ):
-            if needs in f.datasets:
-                grant(item, kyc)
-    if applied is not None and kyc is not None:
-        for item in LOAN_ITEMS:
+    if kyc is None:
+        return
+    kyc = min(kyc, end - timedelta(minutes=30))
+    for item, needs in (
+        ("id_images", "id_verifications"),
+        ("face_recognition", "id_verifications"),
+        ("financial_info", "bank_cards"),
+        ("address_info", "addresses"),
+    ):
+        if needs in f.datasets:
             grant(item, kyc)
-        for item in (
-            "loan_review_logs",
-            "installed_apps",
-            "address_book",
-            "model_training_sensitive",
-            "affiliate_sharing",
-            "insurance_guarantee_sharing",
-            "clearing_tags",
-        ):
-            if rng.random() < OPTIONAL[item]:
-                grant(item, kyc)
+    if applied is None:
+        return
+    for item in LOAN_ITEMS:
+        grant(item, kyc)
+    for item in (
+        "loan_review_logs",
+        "installed_apps",
+        "address_book",
+        "model_training_sensitive",
+        "affiliate_sharing",
+        "insurance_guarantee_sharing",
+        "clearing_tags",
+    ):
+        if rng.random() < OPTIONAL[item]:
+            grant(item, kyc)
+
+
+def _later_grants(
+    f: UserFacts, grant: _Granter, accepted: datetime, end: datetime, rng: random.Random
+) -> None:
+    """Items granted while using the app: location, sharing with partners, shopping, and
+    single-use grants (some already used)."""
     if "locations" in f.datasets or rng.random() < OPTIONAL["location"]:
         grant("location", _between(rng, accepted, end))
     if grant.holds("marketing_messages") and rng.random() < OPTIONAL["customer_operations_sharing"]:
@@ -244,26 +275,18 @@ def _user_intents(
             at = _between(rng, accepted, end)
             grant(item, at, channel)
             if rng.random() < USED:
-                intents.append(
-                    _Intent(_soon_after(rng, at, end), EventKind.CONSENT_USED, item, None, channel)
-                )
+                used = _soon_after(rng, at, end)
+                grant.intents.append(_Intent(used, EventKind.CONSENT_USED, item, None, channel))
+
+
+def _withdrawals(grant: _Granter, end: datetime, rng: random.Random) -> None:
+    """Items withdrawn some time after they were granted (X29), at :data:`WITHDRAWN` rates."""
     for item, share in WITHDRAWN.items():
         granted_at = grant.granted.get(item)
         if granted_at is not None and rng.random() < share:
             at = _between(rng, granted_at + timedelta(days=1), end)
             if at > granted_at:
-                intents.append(_Intent(at, EventKind.CONSENT_WITHDRAWN, item))
-    if f.cancelled_at is not None:  # the account was closed: nothing stays granted
-        intents.append(_Intent(f.cancelled_at, EventKind.CONSENT_WITHDRAWN, "*"))
-    elif len(versions) > 1 and accepted < versions[-1].at:
-        latest, answer = versions[-1], rng.random()
-        at = _between(rng, latest.at + timedelta(hours=1), now - timedelta(hours=1))
-        if answer < ACCEPT_V14:
-            intents.append(_Intent(at, EventKind.POLICY_ACCEPTED, version=latest.version))
-        elif answer < ACCEPT_V14 + DECLINE_V14:
-            intents.append(_Intent(at, EventKind.POLICY_DECLINED, version=latest.version))
-    intents.sort(key=lambda i: i.at)  # stable: an acceptance stays before its grants
-    return intents
+                grant.intents.append(_Intent(at, EventKind.CONSENT_WITHDRAWN, item))
 
 
 class _Granter:

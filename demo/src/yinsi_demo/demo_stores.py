@@ -17,10 +17,10 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as SqlEngine
 
-from yinsi import sample
-from yinsi.sample.demo_desk import CHINA
-from yinsi.sample.demo_plan import UserFacts
+import yinsi_demo as sample
 from yinsi.storage import create_engine
+from yinsi_demo.demo_desk import CHINA
+from yinsi_demo.demo_plan import UserFacts
 
 URL_VARIABLES = {
     sample.CORE: "YINSI_SAMPLE_CORE_URL",

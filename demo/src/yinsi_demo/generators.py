@@ -252,7 +252,7 @@ class Uniques:
     Phones, ID numbers, cards and device ids have room for millions of people and are
     always new. Chinese names are not (about 70,000 combinations here): :meth:`draw` with
     ``strict=False`` tries a few times and then accepts a name someone else already has,
-    as in real life; :meth:`~yinsi.sample.truth.Seeded.unique_values` says which values
+    as in real life; :meth:`~yinsi_demo.truth.Seeded.unique_values` says which values
     really are one person's.
     """
 

@@ -1,4 +1,4 @@
-"""Read every PI value of the sample back from its stores, as :class:`~yinsi.sample.truth.Cell`s.
+"""Read every PI value of the sample back from its stores, as :class:`~yinsi_demo.truth.Cell`s.
 
 Independent of the data map and of the connectors: it reads the tables and the Redis
 keys directly, so a test can compare the stores with the seeded truth before a request
@@ -13,8 +13,8 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from yinsi.sample.lending import CACHE, DATASETS, REDIS_STRING_FIELD, SampleDataset
-from yinsi.sample.truth import Cell
+from yinsi_demo.lending import CACHE, DATASETS, REDIS_STRING_FIELD, SampleDataset
+from yinsi_demo.truth import Cell
 
 
 def snapshot(

@@ -96,12 +96,12 @@ class HeldRecord:
 
 @dataclass(frozen=True)
 class Seeded:
-    """What :func:`yinsi.sample.seed` put in the stores."""
+    """What :func:`yinsi_demo.seed` put in the stores."""
 
     today: date
     redis_prefix: str
     identity_key: bytes
-    """The app's HMAC key of :func:`~yinsi.sample.lending.identity_hash`."""
+    """The app's HMAC key of :func:`~yinsi_demo.lending.identity_hash`."""
     subjects: Mapping[str, Subject]
     """By user id, in seeding order."""
     counts: Mapping[tuple[str, str], int]

@@ -1,9 +1,10 @@
-"""The HTTP service (``yinsi serve``): the :class:`~yinsi.Engine` behind a versioned REST API.
+"""The REST API of ``yinsi serve`` (``/v1``): yinsi's services behind versioned routes.
 
-``create_app(engine, units)`` is the composition root; routes parse, call one method,
-and map errors (see :mod:`yinsi.api.errors`).
+:func:`include` adds it to a FastAPI app; :func:`yinsi.server.create_app` builds the
+whole service (the REST API and the web pages). Routes parse, call one service method and
+map errors (see :mod:`yinsi.api.errors`); this package never imports the web pages.
 """
 
-from yinsi.api.app import UnitsOfWork, create_app
+from yinsi.api.routes import include
 
-__all__ = ["UnitsOfWork", "create_app"]
+__all__ = ["include"]

@@ -5,11 +5,12 @@ keeping the contract of every other route. It takes only the ``Request``: the AP
 checked by :func:`~yinsi.api.auth.authorize` (the same 401/403 answers as the ``Backend``
 dependency, through the app's key cache); the body is validated in one pass from the raw
 bytes by a pydantic ``TypeAdapter`` straight into the engine's ``DecisionRequest`` values
-(the same fields and defaults as :class:`~yinsi.api.models.DecisionRequestBody`; errors give FastAPI's usual 422, locations under
-``body``); the answer is written by :func:`~yinsi.api.models.decisions_json`. FastAPI's
-dependency solving and response re-validation cost more per request than the state read
-and ten decisions together (see docs/benchmarks.md). The OpenAPI document still describes
-the body, the answer and the bearer security.
+(the same fields and defaults as :class:`~yinsi.api.models.DecisionRequestBody`; errors
+give FastAPI's usual 422, locations under ``body``); the answer is written by
+:func:`~yinsi.api.models.decisions_json`. FastAPI's dependency solving and response
+re-validation cost more per request than the state read and ten decisions together (see
+docs/benchmarks.md). The OpenAPI document still describes the body, the answer and the
+bearer security. :func:`yinsi.api.include` adds this router first, so it is matched first.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
 from yinsi.api.auth import authorize, bearer_secret
+from yinsi.api.deps import services_of
 from yinsi.api.models import DecisionOut, DecisionRequestBody, decisions_json
 from yinsi.security.api_keys import Scope
-from yinsi.services.consent import DecisionRequest, Engine
+from yinsi.services.consent import DecisionRequest
 
 PATH = "/v1/apps/{app_id}/subjects/{subject_id}/decisions"
 _BODY = TypeAdapter(list[DecisionRequest])  # the engine's own value: no conversion step
@@ -39,26 +41,25 @@ _OPENAPI = {
 }
 
 
-def router(engine: Engine) -> APIRouter:
-    routes = APIRouter()
+router = APIRouter(tags=["decisions"])
 
-    @routes.post(PATH, tags=["decisions"], response_model=list[DecisionOut], openapi_extra=_OPENAPI)
-    async def decisions(request: Request) -> Response:  # async: no threadpool hop
-        """Decide a batch of (element, purpose, scenario) steps on one read of the state.
 
-        Each answer says allowed or not, the machine-readable reason and the policy
-        version it was decided under. An unknown subject is decided (``no_consent`` or
-        browse-only), never an error; an unknown element, purpose or scenario is a 422
-        naming it. Scope: backend.
-        """
-        authorize(request, bearer_secret(request), _BACKEND)
-        try:
-            body = _BODY.validate_json(await request.body())
-        except ValidationError as exc:
-            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-            raise RequestValidationError(errors) from None
-        params = request.path_params
-        decided = engine.decide_batch(params["app_id"], params["subject_id"], body)
-        return Response(decisions_json(decided), media_type="application/json")
+@router.post(PATH, response_model=list[DecisionOut], openapi_extra=_OPENAPI)
+async def decisions(request: Request) -> Response:  # async: no threadpool hop
+    """Decide a batch of (element, purpose, scenario) steps on one read of the state.
 
-    return routes
+    Each answer says allowed or not, the machine-readable reason and the policy
+    version it was decided under. An unknown subject is decided (``no_consent`` or
+    browse-only), never an error; an unknown element, purpose or scenario is a 422
+    naming it. Scope: backend.
+    """
+    authorize(request, bearer_secret(request), _BACKEND)
+    try:
+        body = _BODY.validate_json(await request.body())
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+    params = request.path_params
+    engine = services_of(request).consent
+    decided = engine.decide_batch(params["app_id"], params["subject_id"], body)
+    return Response(decisions_json(decided), media_type="application/json")

@@ -30,7 +30,7 @@ from yinsi.declaration import DeclarationError
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, InvalidTransition
 from yinsi.rights.verification import VerificationFailed
-from yinsi.storage import (
+from yinsi.services.errors import (
     PolicyVersionConflict,
     RequestConflict,
     RequestNotFound,

@@ -17,9 +17,8 @@ and the regulator report), ``POST /v1/incidents/{id}:close`` (``admin``).
 
 Each route calls one method of :class:`~yinsi.services.sharing.SharingService` or
 :class:`~yinsi.services.incidents.IncidentService`, which audit every write under the API
-key's id. Entrustments and incidents need the app's data map: the
-:class:`~yinsi.services.rights.RightsService` given to ``create_app`` (``yinsi serve
---map``); without one they answer 503. A record's values are never echoed in a 422.
+key's id. Entrustments and incidents need the app's data map (``yinsi serve --map``);
+without one they answer 503. A record's values are never echoed in a 422.
 """
 
 from __future__ import annotations
@@ -29,9 +28,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from yinsi.api.auth import Admin, Auditor, Backend, Reader
+from yinsi.api.deps import Incidents, Rights, Sharing
 from yinsi.api.lifecycle_models import (
     CloseBody,
     ConfirmBody,
@@ -46,20 +46,17 @@ from yinsi.api.lifecycle_models import (
     ProvisionDecisionOut,
     ProvisionOut,
 )
-from yinsi.api.rights import NoEchoRoute, rights_of
+from yinsi.api.rights import NoEchoRoute
 from yinsi.lifecycle.incidents import InvalidIncident
 from yinsi.lifecycle.sharing import NotEntrusted, ProvisionReason, UnknownRecipient
-from yinsi.services.incidents import IncidentService
+from yinsi.services.errors import IncidentExists, IncidentNotFound
 from yinsi.services.rights import RightsService
-from yinsi.services.root import Services
 from yinsi.services.sharing import (
     EntrustmentEndConflict,
     NoEntrustmentEnd,
     NoProcessorDataset,
     RecordRefused,
-    SharingService,
 )
-from yinsi.storage import IncidentExists, IncidentNotFound
 
 __all__ = ["router"]
 
@@ -75,23 +72,6 @@ NOT_DECLARED = frozenset(
     }
 )
 """Refusals because the declaration does not cover the provision: 422, not 403."""
-
-
-def sharing_of(request: Request) -> SharingService:
-    services: Services = request.app.state.services
-    return services.sharing
-
-
-def incidents_of(request: Request) -> IncidentService:
-    """The incident service on the served data map (503 without one)."""
-    rights_of(request)
-    services: Services = request.app.state.services
-    return services.incidents
-
-
-Sharing = Annotated[SharingService, Depends(sharing_of)]
-Incidents = Annotated[IncidentService, Depends(incidents_of)]
-Rights = Annotated[RightsService, Depends(rights_of)]
 
 
 @contextmanager

@@ -2,20 +2,24 @@
 
 The app's back-end (scope ``backend``) asks for a link when the signed-in user taps
 "隐私中心", and opens it in a WebView. The link is signed with the site secret and valid
-for ten minutes; opening it starts the user's session (:mod:`yinsi.web.privacy.session`).
-It names the subject, so only the back-end that knows who is signed in may ask for it.
+for ten minutes (:mod:`yinsi.security.entry_links`); opening it starts the user's session
+in the privacy center. It names the subject, so only the back-end that knows who is
+signed in may ask for it. The secret is the one the pages check links with, given to
+:func:`yinsi.api.include` as ``entry_secret``; without it (a process that serves no
+pages) the route answers 503.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from yinsi.api.auth import Backend
-from yinsi.web.privacy.session import ENTRY_SECONDS, entry_link
-from yinsi.web.site import site_of
+from yinsi.api.deps import PrivacyLinks
 
-__all__ = ["PrivacyLinkBody", "PrivacyLinkOut", "router"]
+__all__ = ["PrivacyLinkBody", "PrivacyLinkOut", "privacy_link", "router"]
+
+NO_PAGES = "this process serves no privacy center: entry links are issued by yinsi serve"
 
 
 class PrivacyLinkBody(BaseModel):
@@ -40,18 +44,16 @@ def privacy_link(
     subject_id: str,
     request: Request,
     key: Backend,
+    links: PrivacyLinks,
     body: PrivacyLinkBody | None = None,
 ) -> PrivacyLinkOut:
     """A signed link that opens the privacy center as this user, valid for ten minutes.
 
     Issuing it is audited: it lets whoever holds it act as the user for that time.
     """
-    site = site_of(request)
-    site.engine.current_version(app_id)  # 422 for an app nobody published
+    secret: bytes | None = request.app.state.entry_secret
+    if secret is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NO_PAGES)
     base = (body.base_url if body and body.base_url else None) or str(request.base_url)
-    with site.units() as uow:
-        uow.audit.append(key.id, "privacy.link_issued", app_id, subject_id)
-        uow.commit()
-    return PrivacyLinkOut(
-        url=entry_link(site.secret, base, app_id, subject_id), expires_in_s=ENTRY_SECONDS
-    )
+    link = links.issue(app_id, subject_id, secret=secret, base_url=base, actor=key.id)
+    return PrivacyLinkOut(url=link.url, expires_in_s=link.expires_in_s)

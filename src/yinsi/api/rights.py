@@ -2,9 +2,9 @@
 
 The app's back-end files a request on the user's behalf, sends the SMS code and passes
 the user's answer (scope ``backend``); staff approve, refuse, run and answer (``admin``);
-auditors read. Each route calls one method of the
-:class:`~yinsi.services.rights.RightsService` that ``create_app(..., rights=...)`` was
-given (``yinsi serve --map``); without one every route answers 503. Errors are mapped in
+auditors read. Each route calls one method of the process's
+:class:`~yinsi.services.rights.RightsService`, which needs the app's data map (``yinsi
+serve --map``); without one every route answers 503. Errors are mapped in
 :mod:`yinsi.api.errors`.
 
 Correction values and verification answers are never echoed: not in answers, not in the
@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
 from yinsi.api.auth import Admin, Anyone, Auditor, Backend
+from yinsi.api.deps import Rights
 from yinsi.api.rights_models import (
     AnswerBody,
     CodeSentOut,
@@ -34,10 +35,8 @@ from yinsi.api.rights_models import (
 from yinsi.rights.deadlines import triage
 from yinsi.rights.requests import Requester, Status
 from yinsi.rights.verification import CODE_TTL
-from yinsi.services.rights import RightsService
 from yinsi.taxonomy import RightKind
 
-NOT_CONFIGURED = "rights requests are not configured: start yinsi serve with --map"
 EXPORT_KINDS = frozenset({RightKind.ACCESS, RightKind.COPY, RightKind.TRANSFER})
 ONE = "/v1/requests/{request_id}"
 
@@ -62,15 +61,6 @@ class NoEchoRoute(APIRoute):
 
         return no_echo
 
-
-def rights_of(request: Request) -> RightsService:
-    rights: RightsService | None = getattr(request.app.state, "rights", None)
-    if rights is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NOT_CONFIGURED)
-    return rights
-
-
-Rights = Annotated[RightsService, Depends(rights_of)]
 
 router = APIRouter(tags=["rights requests"], route_class=NoEchoRoute)
 

@@ -7,8 +7,7 @@
 ``POST /v1/apps/{app_id}/permission-events:check``
     a list of permission use events; answers the violations, each with its events.
 
-The routes need the :class:`~yinsi.Engine`: mount them with
-``app.include_router(sdk.router(engine))`` in :func:`yinsi.api.create_app`. An unknown app
+Both read the consent ledger through the process's :class:`~yinsi.Engine`. An unknown app
 answers 422 through :mod:`yinsi.api.errors` (``UnknownName``).
 """
 
@@ -20,8 +19,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from yinsi.api.auth import Backend
+from yinsi.api.deps import Consent
 from yinsi.lifecycle.permissions import UseEventIn, Violation
-from yinsi.services.consent import Engine
 from yinsi.services.sdk_gate import ElementGate, SdkEntry, check_permission_events, sdk_manifest
 
 __all__ = ["ElementGateOut", "SdkEntryOut", "ViolationOut", "router"]
@@ -97,29 +96,28 @@ class ViolationOut(BaseModel):
         )
 
 
-def router(engine: Engine) -> APIRouter:
-    """The routes of this module, on ``engine``."""
-    routes = APIRouter(tags=["SDKs and permissions"])
+router = APIRouter(tags=["SDKs and permissions"])
 
-    @routes.get("/v1/apps/{app_id}/subjects/{subject_id}/sdk-manifest")
-    def manifest(app_id: str, subject_id: str, _: Backend) -> list[SdkEntryOut]:
-        """W12: initialise only the SDKs with ``may_initialise``; pass an element only
-        where its gate says ``may_receive``. Ask again after every consent change."""
-        return [SdkEntryOut.of(e) for e in sdk_manifest(engine, app_id, subject_id)]
 
-    @routes.post("/v1/apps/{app_id}/permission-events:check")
-    def check_events(
-        app_id: str,
-        body: list[UseEventIn],
-        _: Backend,
-        version: Annotated[
-            str | None, Query(description="Policy version to check against; default: latest.")
-        ] = None,
-    ) -> list[ViolationOut]:
-        """W10, W12: undeclared permissions, use before consent, over the declared limits,
-        SDKs not allowed. An empty list: no violation."""
-        events = [e.event() for e in body]
-        found = check_permission_events(engine, app_id, events, version=version)
-        return [ViolationOut.of(v) for v in found]
+@router.get("/v1/apps/{app_id}/subjects/{subject_id}/sdk-manifest")
+def manifest(app_id: str, subject_id: str, _: Backend, consent: Consent) -> list[SdkEntryOut]:
+    """W12: initialise only the SDKs with ``may_initialise``; pass an element only
+    where its gate says ``may_receive``. Ask again after every consent change."""
+    return [SdkEntryOut.of(e) for e in sdk_manifest(consent, app_id, subject_id)]
 
-    return routes
+
+@router.post("/v1/apps/{app_id}/permission-events:check")
+def check_events(
+    app_id: str,
+    body: list[UseEventIn],
+    _: Backend,
+    consent: Consent,
+    version: Annotated[
+        str | None, Query(description="Policy version to check against; default: latest.")
+    ] = None,
+) -> list[ViolationOut]:
+    """W10, W12: undeclared permissions, use before consent, over the declared limits,
+    SDKs not allowed. An empty list: no violation."""
+    events = [e.event() for e in body]
+    found = check_permission_events(consent, app_id, events, version=version)
+    return [ViolationOut.of(v) for v in found]

@@ -1,8 +1,14 @@
-"""``yinsi``: validate, render, diff and describe declarations.
+"""``yinsi``: validate, render, diff and publish declarations; every other command group.
 
-Entry points only parse arguments, call one function of the domain, and map errors to
-exit codes: 0 success, 1 user error (bad declaration, missing file), 3 material change
-with ``diff --exit-code``. User errors never print a traceback.
+Entry points only parse arguments, call one function of the domain or one service, and
+map errors to exit codes: 0 success, 1 user error (bad declaration, missing file), 3
+material change with ``diff --exit-code``. User errors never print a traceback.
+
+Start-up is part of the interface (benchmarks/startup.py): this module imports Typer and
+Rich only. Each command imports what it needs when it runs, and the other command groups
+(``yinsi rights``, ``yinsi serve``, …) are :class:`~yinsi.cli.lazy.LazyCommand`: their
+modules load when they run, so ``yinsi --help`` and ``yinsi validate`` never load
+SQLAlchemy, FastAPI or the services.
 """
 
 from __future__ import annotations
@@ -10,28 +16,86 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yinsi import __version__
-from yinsi.cli.audit import audit_app
-from yinsi.cli.common import DbUrl, db_url, err, out, show_url
-from yinsi.cli.demo import demo_app
-from yinsi.cli.incident import incident_app
-from yinsi.cli.keys import keys_app
-from yinsi.cli.permissions import permissions_app
-from yinsi.cli.privacy import privacy_app
-from yinsi.cli.retention import app as retention_app
-from yinsi.cli.rights import rights_app
-from yinsi.cli.sample import app as sample_app
-from yinsi.cli.sdk import sdk_app
-from yinsi.cli.serve import serve_app
-from yinsi.cli.staff import staff_app
-from yinsi.declaration import Declaration, Problem, read_file
+from yinsi.cli.common import DbUrl, err, open_services, out
+from yinsi.cli.lazy import LazyCommand, LazyGroup
+
+if TYPE_CHECKING:
+    from yinsi.declaration import Declaration, Problem
+
+
+class Yinsi(LazyGroup):
+    """The ``yinsi`` group: the declaration commands below, then every other command
+    group, imported when it runs (its help line is repeated here for ``yinsi --help``)."""
+
+    lazy = (
+        LazyCommand(
+            "serve",
+            "yinsi.cli.serve:serve_app",
+            "Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz).",
+            group=False,
+        ),
+        LazyCommand("db", "yinsi.cli.db:db_app", "yinsi's own database: migrations."),
+        LazyCommand("audit", "yinsi.cli.audit:audit_app", "yinsi's hash-chained audit log."),
+        LazyCommand(
+            "keys",
+            "yinsi.cli.keys:keys_app",
+            "Keys. create|list|revoke: API keys of `yinsi serve` (stored hashed). "
+            "init|rotate|rewrap|reindex|drop: field-encryption keys (a 0600 key file; X09, X25, W17).",
+        ),
+        LazyCommand(
+            "rights",
+            "yinsi.cli.rights:rights_app",
+            "Rights requests: submit, verify, approve or refuse, run, answer, follow up.",
+        ),
+        LazyCommand(
+            "sample",
+            "yinsi.cli.sample:app",
+            "The sample lending back-end (synthetic data) for demos and trials.",
+        ),
+        LazyCommand(
+            "demo",
+            "yinsi.cli.demo:demo_app",
+            "The demo tenant: 小赢卡贷 with synthetic users, consents, requests, holds.",
+        ),
+        LazyCommand(
+            "retention",
+            "yinsi.cli.retention:app",
+            "Retention: delete or anonymise data past its retention period (X38).",
+        ),
+        LazyCommand(
+            "incident",
+            "yinsi.cli.incident:incident_app",
+            "Security incidents: open, notify users and the regulator, close.",
+        ),
+        LazyCommand(
+            "sdk", "yinsi.cli.sdk:sdk_app", "SDK gates (W12): which SDKs the app may initialise."
+        ),
+        LazyCommand(
+            "permissions",
+            "yinsi.cli.permissions:permissions_app",
+            "Permission telemetry (W10, W12): check reported permission uses.",
+        ),
+        LazyCommand(
+            "privacy",
+            "yinsi.cli.privacy:privacy_app",
+            "The privacy center (/privacy) of yinsi serve.",
+        ),
+        LazyCommand(
+            "staff",
+            "yinsi.cli.staff:staff_app",
+            "Console accounts: add (admin, operator or auditor), list, disable.",
+        ),
+    )
+
 
 app = typer.Typer(
     name="yinsi",
+    cls=Yinsi,
     help="隐私 yinsi — PIPL privacy policy as code: validate, render and diff declarations.",
     no_args_is_help=True,
     add_completion=False,
@@ -60,6 +124,8 @@ def _print_problems(problems: list[Problem]) -> None:
 
 
 def _load_or_exit(path: Path) -> Declaration:
+    from yinsi.declaration import read_file
+
     loaded = read_file(path)
     if loaded.declaration is None:
         _print_problems(loaded.problems)
@@ -75,6 +141,7 @@ def validate(
     strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
 ) -> None:
     """Check declarations; print every problem as FILE:LINE:COL: message."""
+    from yinsi.declaration import read_file
     from yinsi.policy import completeness
 
     failed = False
@@ -102,6 +169,8 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the declaration's JSON Schema (for editors and CI)."""
+    from yinsi.declaration import Declaration
+
     print(json.dumps(Declaration.model_json_schema(), ensure_ascii=False, indent=2))
 
 
@@ -160,25 +229,19 @@ def diff(
         raise typer.Exit(3)
 
 
-db = typer.Typer(help="yinsi's own database: migrations.", no_args_is_help=True)
-
-
 @app.command()
 def publish(
     file: Annotated[Path, typer.Argument(help="Declaration file (YAML) to publish.")],
     url: DbUrl = None,
 ) -> None:
     """Publish a declaration as an immutable policy version (X01) in yinsi's database."""
-    from yinsi.services.consent import Engine
-    from yinsi.storage import StorageError
+    from yinsi.services.errors import StorageError
 
     declaration = _load_or_exit(file)  # every problem as FILE:LINE:COL before touching the db
-    try:
-        with Engine(url, actor="cli") as engine:
-            version = engine.publish(file)
-    except StorageError as exc:
-        err.print(f"{file}: {exc}", markup=False)
-        raise typer.Exit(1) from None
+    with open_services(
+        url, actor="cli", known=(StorageError,), describe=lambda exc: f"{file}: {exc}"
+    ) as services:
+        version = services.consent.publish(file)
     material = [c for c in version.changes if c.material]
     since = f" (since {version.previous_version}: {len(version.changes)} changes, {len(material)} material)"
     out.print(
@@ -186,62 +249,6 @@ def publish(
         + (since if version.previous_version else ""),
         markup=False,
     )
-
-
-app.add_typer(db, name="db")
-app.add_typer(audit_app, name="audit")
-app.add_typer(keys_app, name="keys")
-app.add_typer(rights_app, name="rights")
-app.add_typer(sample_app, name="sample")
-app.add_typer(demo_app, name="demo")
-app.add_typer(retention_app, name="retention")
-app.add_typer(incident_app, name="incident")
-app.add_typer(sdk_app, name="sdk")
-app.add_typer(permissions_app, name="permissions")
-app.add_typer(privacy_app, name="privacy")
-app.add_typer(staff_app, name="staff")
-app.registered_commands += serve_app.registered_commands
-
-
-@db.command("upgrade")
-def db_upgrade(
-    url: DbUrl = None,
-) -> None:
-    """Migrate yinsi's database to the latest schema (safe to run again)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from yinsi.storage import current_revision, head_revision, upgrade
-
-    target = db_url(url)
-    try:
-        before = current_revision(target)
-        upgrade(target)
-    except SQLAlchemyError as exc:
-        err.print(
-            f"cannot migrate {show_url(target)}: {exc.__class__.__name__}: {exc}", markup=False
-        )
-        raise typer.Exit(1) from None
-    head = head_revision()
-    state = "already up to date" if before == head else f"{before or 'empty'} -> {head}"
-    out.print(f"{show_url(target)}: {state}", markup=False)
-
-
-@db.command("current")
-def db_current(
-    url: DbUrl = None,
-) -> None:
-    """Show the schema revision of yinsi's database and whether it is up to date."""
-    from yinsi.storage import current_revision, head_revision
-
-    target = db_url(url)
-    rev, head = current_revision(target), head_revision()
-    out.print(
-        f"{show_url(target)}: {rev or 'not migrated'}"
-        + ("" if rev == head else f" (latest is {head}; run `yinsi db upgrade`)"),
-        markup=False,
-    )
-    if rev != head:
-        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """``yinsi audit verify``: prove the audit log was not altered (PIPL Art. 54).
 
+The check is :meth:`yinsi.services.audit.AuditService.verify` (``services.audit``).
+
 Exit codes: 0 the chain is intact, 1 it is broken (every break is printed, with its seq,
 what was expected and what was found) or the database cannot be read. User errors never
 print a traceback.
@@ -21,31 +23,28 @@ def verify(
     """Check every entry of the audit chain; report each edited, deleted or moved one."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from yinsi.security import verify as verify_chain
-    from yinsi.storage import SqlUnitOfWork, StorageError, create_engine
+    from yinsi.services.errors import StorageError
+    from yinsi.services.root import Services
 
     target = db_url(url)
-    engine = create_engine(target)
     try:
-        with SqlUnitOfWork(engine) as uow:
-            entries = list(uow.audit.entries())
-            head = uow.audit.head()
+        with Services.open(target, actor="cli") as services:
+            checked = services.audit.verify()
     except StorageError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
     except SQLAlchemyError as exc:
         err.print(f"cannot read {show_url(target)}: {exc.__class__.__name__}: {exc}", markup=False)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
-    breaks = verify_chain(entries, head)
-    for b in breaks:
+    for b in checked.breaks:
         out.print(str(b), markup=False)
-    if breaks:
+    if checked.breaks:
+        count = len(checked.breaks)
         err.print(
-            f"audit chain broken: {len(breaks)} break{'s' if len(breaks) != 1 else ''} "
-            f"in {len(entries)} entries",
+            f"audit chain broken: {count} break{'s' if count != 1 else ''} "
+            f"in {checked.entries} entries",
             markup=False,
         )
         raise typer.Exit(1)
-    out.print(f"audit chain intact: {len(entries)} entries, head {head.hash[:12]}", markup=False)
+    head = checked.head.hash[:12]
+    out.print(f"audit chain intact: {checked.entries} entries, head {head}", markup=False)

@@ -1,11 +1,22 @@
-"""What every ``yinsi`` command shares: the consoles and the ``--url`` option."""
+"""What every ``yinsi`` command shares: the consoles, the common options, and
+:func:`open_services`, the one way a command reaches the services.
+
+Importing this module loads Typer and Rich only: the services and their adapters are
+imported when a command runs (``yinsi --help`` stays fast).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from yinsi.services.root import Services
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 """Standard output. ``emoji=False``: ``FILE:100:9`` must never print as an emoji."""
@@ -15,11 +26,36 @@ DbUrl = Annotated[
     str | None,
     typer.Option(help="Database URL; default: $YINSI_DATABASE_URL or ./.yinsi/yinsi.db"),
 ]
+MapFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--map",
+        envvar="YINSI_DATA_MAP",
+        help="The app's data map (YAML); default: $YINSI_DATA_MAP.",
+        show_default=False,
+    ),
+]
+Actor = Annotated[str, typer.Option(help="Who the audit log names for this action.")]
+
+NO_DATA_MAP = "no data map: pass --map FILE or set YINSI_DATA_MAP"
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``message`` (red on a terminal) and exit 1: a user error, never a traceback."""
+    err.print(message, style="red", markup=False)
+    raise typer.Exit(1)
+
+
+def first_line(exc: Exception) -> str:
+    """The first line of an error (later lines of a database error carry the SQL and its
+    parameters: PI), else its class name."""
+    text = str(exc)
+    return text.splitlines()[0] if text else exc.__class__.__name__
 
 
 def db_url(url: str | None) -> str:
     """The URL given on the command line, else the configured one."""
-    from yinsi.storage import database_url
+    from yinsi.services.database import database_url
 
     return url or database_url()
 
@@ -29,3 +65,45 @@ def show_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def open_services(
+    url: str | None,
+    *,
+    actor: str,
+    data_map: Path | None = None,
+    needs_map: bool = False,
+    known: tuple[type[Exception], ...] | None = None,
+    describe: Callable[[Exception], str] | None = None,
+) -> Iterator[Services]:
+    """The composition root on yinsi's database (``url``) and, with ``data_map``, the
+    app's stores; closed on leaving.
+
+    Every ``known`` error (default: :data:`yinsi.cli.rights_errors.KNOWN`), raised while
+    opening or inside the block, becomes one line (``describe``; default:
+    :func:`yinsi.cli.rights_errors.describe`) and exit 1. With ``needs_map`` and no
+    ``data_map``, says how to give one and exits 1.
+    """
+    from yinsi.cli import rights_errors
+    from yinsi.services.root import Services
+
+    if needs_map and data_map is None:
+        fail(NO_DATA_MAP)
+    expected = rights_errors.KNOWN if known is None else known
+
+    def message(exc: Exception) -> str:
+        if describe is not None:
+            return describe(exc)
+        return rights_errors.describe(exc, data_map=data_map, url=url)
+
+    try:
+        services = Services.open(url, data_map=data_map, actor=actor)
+    except expected as exc:
+        fail(message(exc))
+    try:
+        yield services
+    except expected as exc:
+        fail(message(exc))
+    finally:
+        services.close()

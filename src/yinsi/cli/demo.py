@@ -1,4 +1,4 @@
-"""``yinsi demo seed [DIR]``: the demo tenant of ``make demo`` (see :mod:`yinsi.sample.demo`).
+"""``yinsi demo seed [DIR]``: the demo tenant of ``make demo`` (see :mod:`yinsi_demo.demo`).
 
 Migrates yinsi's database (``--url``, default ``./.yinsi/yinsi.db``), which must not hold
 小赢卡贷 users yet, and seeds it with 小赢卡贷 v1.3 and v1.4, a few hundred synthetic users
@@ -6,21 +6,23 @@ Migrates yinsi's database (``--url``, default ``./.yinsi/yinsi.db``), which must
 overdue), legal holds and an incident; the sample stores go to DIR (default
 ``.yinsi/demo``) and Redis. Prints the counts and the users worth opening first. Exit 1 on
 a user error, never with a traceback.
+
+The demo's code is the ``yinsi-demo`` distribution (``pip install 'yinsi[demo]'``), not part
+of the ``yinsi`` wheel: it is imported when a command runs, and a missing install is a user
+error that says how to install it (:func:`missing_demo`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from yinsi.cli.common import DbUrl, db_url, err, out, show_url
 
 if TYPE_CHECKING:
-    from yinsi.sample.demo import DemoSummary
+    from yinsi_demo.demo import DemoSummary
 
 demo_app = typer.Typer(
     help="The demo tenant: 小赢卡贷 with synthetic users, consents, requests, holds.",
@@ -34,6 +36,22 @@ _STANDING = {
     "cancelled": "已注销账户",
     "guests": "游客（拒绝政策，仅浏览）",
 }
+
+
+INSTALL_DEMO = "pip install 'yinsi[demo]'"
+
+
+def missing_demo(command: str, exc: ModuleNotFoundError) -> NoReturn:
+    """Exit 1 with one line saying how to install the demo, if ``exc`` is the demo package
+    missing; anything else missing is a broken install: re-raised as it is."""
+    if exc.name is None or exc.name.partition(".")[0] != "yinsi_demo":
+        raise exc
+    err.print(
+        f"{command}: the demo is not installed; install it with {INSTALL_DEMO} "
+        "(in a clone of yinsi: make setup)",
+        markup=False,
+    )
+    raise typer.Exit(1) from None
 
 
 @demo_app.command("seed")
@@ -52,12 +70,16 @@ def seed(
     prefix: Annotated[str, typer.Option(help="Redis key prefix of the sample.")] = "yinsi_demo:",
 ) -> None:
     """Seed the demo tenant on a new database (old sample stores in FOLDER are replaced)."""
+    try:
+        from yinsi_demo.demo import DemoError, seed_demo
+    except ModuleNotFoundError as exc:
+        missing_demo("yinsi demo seed", exc)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.declaration import DeclarationError
     from yinsi.rights.ports import ConnectorError
-    from yinsi.sample.demo import DemoError, seed_demo
-    from yinsi.storage import StorageError, upgrade
+    from yinsi.services.errors import StorageError
 
     target = db_url(url)
     columns = (
@@ -67,7 +89,6 @@ def seed(
         TimeElapsedColumn(),
     )
     try:
-        upgrade(target)
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("准备", total=None)
 
@@ -82,6 +103,7 @@ def seed(
                 redis_url=redis_url,
                 redis_prefix=prefix,
                 on_progress=show,
+                migrate=True,
             )
     except (DemoError, StorageError, DeclarationError, ConnectorError, OSError) as exc:
         err.print(f"yinsi demo seed: {exc}", markup=False)
@@ -93,6 +115,8 @@ def seed(
 
 
 def _print(s: DemoSummary, where: str) -> None:
+    from rich.table import Table
+
     from yinsi.rights.requests import Status
 
     out.print(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yinsi.cli.common import DbUrl, err, out
+from yinsi.cli.common import Actor, DbUrl, MapFile, err, open_services, out
 
 if TYPE_CHECKING:
     from yinsi.lifecycle.incidents import Incident
@@ -26,28 +26,18 @@ incident_app = typer.Typer(
     no_args_is_help=True,
 )
 
-MapFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--map",
-        envvar="YINSI_DATA_MAP",
-        help="The app's data map (YAML); default: $YINSI_DATA_MAP.",
-        show_default=False,
-    ),
-]
-Actor = Annotated[str, typer.Option(help="Who the audit log names for this action.")]
 IncidentId = Annotated[str, typer.Argument(metavar="ID", help="The incident id (inc_…).")]
 _STATUS_ZH = {"open": "处置中", "notified": "已告知", "closed": "已结束"}
 
 
 @contextmanager
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[IncidentService]:
+    """The incident service of the data map's app; a known error prints ``error: …``."""
     from yinsi.consent import UnknownName
     from yinsi.declaration import DeclarationError
     from yinsi.lifecycle.incidents import InvalidIncident
     from yinsi.rights.ports import ConnectorError
-    from yinsi.services.root import Services
-    from yinsi.storage import StorageError
+    from yinsi.services.errors import StorageError
 
     known = (
         DeclarationError,
@@ -58,22 +48,15 @@ def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[Inc
         OSError,
         ValueError,
     )
-    if data_map is None:
-        err.print("no data map: pass --map FILE or set YINSI_DATA_MAP", markup=False)
-        raise typer.Exit(1)
-    try:
-        services = Services.open(url, data_map=data_map, actor=actor)
-        service = services.incidents
-    except known as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    try:
-        yield service
-    except known as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    finally:
-        services.close()
+    with open_services(
+        url,
+        actor=actor,
+        data_map=data_map,
+        needs_map=True,
+        known=known,
+        describe=lambda exc: f"error: {exc}",
+    ) as services:
+        yield services.incidents
 
 
 def _time(text: str, what: str) -> datetime:

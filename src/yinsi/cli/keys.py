@@ -1,6 +1,7 @@
 """``yinsi keys``: API keys (create, list, revoke) and field-encryption keys (init, rotate,
 rewrap, reindex, drop; see :mod:`yinsi.cli.field_keys`).
 
+API keys go through :class:`~yinsi.services.api_keys.ApiKeyService` (``services.api_keys``).
 The secret is printed once, at creation; only its SHA-256 is stored. Creating and
 revoking a key is written to the audit log (actor ``cli``). Exit 1 on a user error
 (un-migrated database, unknown key id), never with a traceback.
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yinsi.cli import field_keys
 from yinsi.cli.common import DbUrl, db_url, err, out
 from yinsi.security.api_keys import Scope
-from yinsi.storage import SqlUnitOfWork, StorageError, UnitOfWork, create_engine
+
+if TYPE_CHECKING:
+    from yinsi.services.api_keys import ApiKeyService
 
 keys_app = typer.Typer(
     help="Keys. create|list|revoke: API keys of `yinsi serve` (stored hashed). "
@@ -27,16 +30,17 @@ keys_app = typer.Typer(
 
 
 @contextmanager
-def _unit_of_work(url: str | None) -> Iterator[UnitOfWork]:
-    engine = create_engine(db_url(url))
+def _api_keys(url: str | None) -> Iterator[ApiKeyService]:
+    """The API keys of the database at ``url``; a storage error is printed, exit 1."""
+    from yinsi.services.errors import StorageError
+    from yinsi.services.root import Services
+
     try:
-        with SqlUnitOfWork(engine) as uow:
-            yield uow
+        with Services.open(db_url(url), actor="cli") as services:
+            yield services.api_keys
     except StorageError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
 
 @keys_app.command("create")
@@ -48,9 +52,8 @@ def create(
     url: DbUrl = None,
 ) -> None:
     """API keys: create a key and print its secret, once: it cannot be shown again."""
-    with _unit_of_work(url) as uow:
-        key, secret = uow.api_keys.create(name, scope)
-        uow.commit()
+    with _api_keys(url) as api_keys:
+        key, secret = api_keys.create(name, scope)
     err.print(f"created {key.id} ({name}; {', '.join(sorted(key.scopes))})", markup=False)
     err.print("the secret below is shown once; store it now:", markup=False)
     out.print(secret, markup=False)
@@ -59,8 +62,8 @@ def create(
 @keys_app.command("list")
 def list_keys(url: DbUrl = None) -> None:
     """API keys: list every key (id, name, scopes, created, revoked); never a secret."""
-    with _unit_of_work(url) as uow:
-        keys = uow.api_keys.list()
+    with _api_keys(url) as api_keys:
+        keys = api_keys.list()
     for k in keys:
         revoked = f"  revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
         out.print(
@@ -76,9 +79,8 @@ def revoke(
     url: DbUrl = None,
 ) -> None:
     """API keys: revoke a key: requests with it are refused (401) from now on."""
-    with _unit_of_work(url) as uow:
-        key = uow.api_keys.revoke(key_id)
-        uow.commit()
+    with _api_keys(url) as api_keys:
+        key = api_keys.revoke(key_id)
     if key is None:
         err.print(f"no API key {key_id!r}; `yinsi keys list` shows the ids", markup=False)
         raise typer.Exit(1)

@@ -18,12 +18,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from yinsi.cli.common import DbUrl, db_url, err, out, show_url
+from yinsi.cli.common import DbUrl, db_url, fail, first_line, open_services, out, show_url
 
 if TYPE_CHECKING:
     from yinsi.declaration import Declaration
@@ -32,11 +32,6 @@ if TYPE_CHECKING:
 permissions_app = typer.Typer(
     help="Permission telemetry (W10, W12): check reported permission uses.", no_args_is_help=True
 )
-
-
-def _fail(message: str) -> NoReturn:
-    err.print(message, style="red", markup=False)
-    raise typer.Exit(1)
 
 
 @permissions_app.callback()
@@ -92,7 +87,7 @@ def read_events(path: Path) -> list[UseEvent]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{path}: 无法读取：{exc}")
+        fail(f"{path}: 无法读取：{exc}")
     parsed: list[UseEvent] = []
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -105,7 +100,7 @@ def read_events(path: Path) -> list[UseEvent]:
         except InvalidUseEvent as exc:
             problems.extend(f"{path}:{number}: {p}" for p in exc.problems)
     if problems:
-        _fail("\n".join([*problems, f"{path}: {len(problems)} 处错误，未作检查"]))
+        fail("\n".join([*problems, f"{path}: {len(problems)} 处错误，未作检查"]))
     return parsed
 
 
@@ -114,7 +109,7 @@ def _declaration(path: Path) -> Declaration:
 
     loaded = read_file(path)
     if loaded.declaration is None:
-        _fail("\n".join([*(str(p) for p in loaded.errors), f"{path}: 声明有误，未作检查"]))
+        fail("\n".join([*(str(p) for p in loaded.errors), f"{path}: 声明有误，未作检查"]))
     return loaded.declaration
 
 
@@ -122,19 +117,18 @@ def _ledger_states(app_id: str, uses: Sequence[UseEvent], url: str | None) -> St
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.lifecycle.permissions import states_from_ledger
-    from yinsi.services.consent import Engine
-    from yinsi.storage import StorageError
+    from yinsi.services.errors import StorageError
 
-    subjects = dict.fromkeys(u.subject_id for u in uses)
-    try:
-        with Engine(url, actor="cli") as engine:
-            ledger = {s: engine.events(app_id, s) for s in subjects}
-    except (StorageError, SQLAlchemyError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        _fail(
-            f"{show_url(db_url(url))}: {first}\n"
+    def describe(exc: Exception) -> str:
+        return (
+            f"{show_url(db_url(url))}: {first_line(exc)}\n"
             "读取同意记录失败；指定 --url，或用 --assume-consented 只检查声明与调用次数"
         )
+
+    subjects = dict.fromkeys(u.subject_id for u in uses)
+    known = (StorageError, SQLAlchemyError)
+    with open_services(url, actor="cli", known=known, describe=describe) as services:
+        ledger = {s: services.consent.events(app_id, s) for s in subjects}
     return states_from_ledger(ledger, app_id)
 
 

@@ -2,7 +2,8 @@
 
 For support staff and testing; apps ask the service (``POST /v1/apps/{app}/subjects/
 {subject}/privacy-link``). The link is signed with the same secret ``yinsi serve`` uses
-(``YINSI_WEB_SECRET``, else ``$YINSI_HOME/web-secret``) and is valid for ten minutes.
+(``YINSI_WEB_SECRET``, else ``$YINSI_HOME/web-secret``) and is valid for ten minutes;
+issuing it is audited (:class:`~yinsi.services.privacy_links.PrivacyLinkService`).
 Exit 1 on a user error (unknown app, unusable secret), never with a traceback.
 """
 
@@ -38,19 +39,15 @@ def link(
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.consent import UnknownName
+    from yinsi.services.errors import StorageError
     from yinsi.services.root import Services
-    from yinsi.storage import StorageError
-    from yinsi.web.privacy.session import entry_link
     from yinsi.web.secret import WebSecretError, load_secret
 
     where = show_url(db_url(url))
     try:
         secret = load_secret(os.environ)
         with Services.open(url, actor="cli") as services:
-            services.consent.current_version(app_id)
-            with services.units() as uow:  # the link lets its holder act as SUBJECT
-                uow.audit.append("cli", "privacy.link_issued", app_id, subject)
-                uow.commit()
+            link = services.privacy_links.issue(app_id, subject, secret=secret, base_url=base_url)
     except WebSecretError as exc:
         err.print(f"yinsi privacy link: {exc}", markup=False)
         raise typer.Exit(1) from None
@@ -64,4 +61,4 @@ def link(
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         err.print(f"{where}: {first}", markup=False)
         raise typer.Exit(1) from None
-    typer.echo(entry_link(secret, base_url, app_id, subject))
+    typer.echo(link.url)

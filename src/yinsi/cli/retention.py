@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from yinsi.cli.common import DbUrl, err, out
+from yinsi.cli.common import DbUrl, MapFile, err, fail, open_services, out
 
 if TYPE_CHECKING:
     from yinsi.services.retention import RetentionService
@@ -27,15 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-MapFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--map",
-        envvar="YINSI_DATA_MAP",
-        help="The app's data map (YAML); default: $YINSI_DATA_MAP.",
-        show_default=False,
-    ),
-]
 Today = Annotated[
     str | None,
     typer.Option(help="Sweep as of this date (YYYY-MM-DD); default: today in China."),
@@ -53,34 +44,21 @@ def _day(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"--today {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23")
-
-
-def _fail(message: str) -> NoReturn:
-    err.print(message, style="red", markup=False)
-    raise typer.Exit(1)
+        fail(f"--today {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23")
 
 
 @contextmanager
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[RetentionService]:
-    from yinsi.cli.rights_errors import KNOWN, describe
+    """The retention service of the data map's app; errors as in :func:`open_services`,
+    and a retention rule the stores cannot follow."""
+    from yinsi.cli.rights_errors import KNOWN
     from yinsi.lifecycle.retention import RetentionPlanError
-    from yinsi.services.root import Services
 
-    known: tuple[type[Exception], ...] = (*KNOWN, RetentionPlanError)
-    if data_map is None:
-        _fail("no data map: pass --map FILE or set YINSI_DATA_MAP")
-    try:
-        services = Services.open(url, data_map=data_map, actor=actor)
-        service = services.retention
-    except known as exc:
-        _fail(describe(exc, data_map=data_map, url=url))
-    try:
-        yield service
-    except known as exc:
-        _fail(describe(exc, data_map=data_map, url=url))
-    finally:
-        services.close()
+    known = (*KNOWN, RetentionPlanError)
+    with open_services(
+        url, actor=actor, data_map=data_map, needs_map=True, known=known
+    ) as services:
+        yield services.retention
 
 
 @app.command("plan")

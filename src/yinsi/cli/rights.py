@@ -4,9 +4,9 @@ The command line is the customer-service channel: a request filed here is record
 channel ``customer_service``. Each command opens the
 :class:`~yinsi.services.rights.RightsService` of the app a data map describes (``--map``,
 or ``$YINSI_DATA_MAP``) on yinsi's database (``--url``), calls one method and prints the
-result with Chinese labels. Errors print one
-line and exit 1, never a traceback; correction values and verification answers are never
-printed.
+result with Chinese labels. Errors print one line and exit 1
+(:func:`~yinsi.cli.common.open_services`), never a traceback; correction values and
+verification answers are never printed.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from yinsi.cli.common import DbUrl, err, out
+from yinsi.cli.common import Actor, DbUrl, MapFile, err, fail, open_services, out
 from yinsi.cli.rights_view import by_due, due_text, show_request, steps_table
 
 if TYPE_CHECKING:
@@ -33,44 +33,14 @@ rights_app = typer.Typer(
 CHANNEL = "customer_service"
 """Requests filed on the command line come through customer service (W14)."""
 
-MapFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--map",
-        envvar="YINSI_DATA_MAP",
-        help="The app's data map (YAML); default: $YINSI_DATA_MAP.",
-        show_default=False,
-    ),
-]
-Actor = Annotated[str, typer.Option(help="Who the audit log names for this action.")]
 RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id (req_…).")]
 
 
 @contextmanager
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[RightsService]:
-    """The service, closed on leaving; every known error becomes one line and exit 1."""
-    from yinsi.cli.rights_errors import KNOWN, describe
-    from yinsi.services.root import Services
-
-    if data_map is None:
-        err.print("no data map: pass --map FILE or set YINSI_DATA_MAP", markup=False)
-        raise typer.Exit(1)
-    try:
-        services = Services.open(url, data_map=data_map, actor=actor)
-        service = services.rights
-    except KNOWN as exc:
-        _fail(describe(exc, data_map=data_map, url=url))
-    try:
-        yield service
-    except KNOWN as exc:
-        _fail(describe(exc, data_map=data_map, url=url))
-    finally:
-        services.close()
-
-
-def _fail(message: str) -> NoReturn:
-    err.print(message, style="red", markup=False)
-    raise typer.Exit(1)
+    """The rights service of the data map's app; errors as in :func:`open_services`."""
+    with open_services(url, actor=actor, data_map=data_map, needs_map=True) as services:
+        yield services.rights
 
 
 def _corrections(values: list[str]) -> dict[str, str]:
@@ -79,7 +49,7 @@ def _corrections(values: list[str]) -> dict[str, str]:
     for i, item in enumerate(values, start=1):
         element, sep, value = item.partition("=")
         if not sep or not element.strip():
-            _fail(f"--correct #{i} is not element=value (e.g. --correct name=张三)")
+            fail(f"--correct #{i} is not element=value (e.g. --correct name=张三)")
         parsed[element.strip()] = value
     return parsed
 
@@ -114,7 +84,7 @@ def submit(
     from yinsi.rights.requests import Requester
 
     if relative_name is not None and relation is None:
-        _fail("--relative-name needs --relation (spouse, child, parent, sibling, …)")
+        fail("--relative-name needs --relation (spouse, child, parent, sibling, …)")
     corrections = _corrections(correct or [])
     with _service(data_map, url, actor) as service:
         request = service.submit(
@@ -160,7 +130,7 @@ def verify(
     from yinsi.rights.verification import Method
 
     if method not in Method._value2member_map_:
-        _fail(f"unknown --method {method!r}; one of: sms, id_suffix")
+        fail(f"unknown --method {method!r}; one of: sms, id_suffix")
     with _service(data_map, url, actor) as service:
         request = service.verify(request_id, answer, method=method)
     out.print(
@@ -210,7 +180,7 @@ def run(
     out.print(steps_table(steps))
     failed = next((s for s in steps if s.status is StepStatus.FAILED), None)
     if failed is not None:
-        _fail(
+        fail(
             f"step {failed.n} failed: {failed.outcome.get('error', '')}; fix it and run "
             f"`yinsi rights run {request_id}` again (done steps are not repeated)"
         )
@@ -270,7 +240,7 @@ def list_requests(
     if status:
         unknown = [s for s in status if s not in Status._value2member_map_]
         if unknown:
-            _fail(f"unknown --status {unknown[0]!r}; one of: " + ", ".join(s.value for s in Status))
+            fail(f"unknown --status {unknown[0]!r}; one of: " + ", ".join(s.value for s in Status))
         wanted = [Status(s) for s in status]
     with _service(data_map, url, actor) as service:
         requests = service.requests(statuses=wanted)

@@ -1,4 +1,8 @@
-"""The errors ``yinsi rights`` turns into one message and exit 1 (never a traceback)."""
+"""The errors a ``yinsi`` command turns into one message and exit 1 (never a traceback).
+
+First written for ``yinsi rights``; :func:`yinsi.cli.common.open_services` uses them for
+every command that opens the services.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from yinsi.declaration import DeclarationError
 from yinsi.rights.calendar import CalendarError
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import RequestError
-from yinsi.storage import StorageError, StorageNotMigrated
+from yinsi.services.errors import StorageError, StorageNotMigrated
 
 KNOWN: tuple[type[Exception], ...] = (
     RequestError,  # InvalidRequest, InvalidTransition, VerificationFailed

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from yinsi.cli.common import DbUrl, db_url, err, out, show_url
+from yinsi.cli.common import DbUrl, db_url, first_line, open_services, out, show_url
 
 if TYPE_CHECKING:
     from yinsi.services.sdk_gate import SdkEntry
@@ -41,24 +41,19 @@ def manifest(
     from sqlalchemy.exc import SQLAlchemyError
 
     from yinsi.consent import UnknownName
-    from yinsi.services.consent import Engine
+    from yinsi.services.errors import StorageError
     from yinsi.services.sdk_gate import sdk_manifest
-    from yinsi.storage import StorageError
 
     where = show_url(db_url(url))
-    try:
-        with Engine(url, actor="cli") as engine:
-            entries = sdk_manifest(engine, app_id, subject)
-    except UnknownName as exc:
-        err.print(
-            f"{where}: 应用 {exc.name!r} 尚未发布；请先发布其声明：yinsi publish DECLARATION.yaml",
-            markup=False,
-        )
-        raise typer.Exit(1) from None
-    except (StorageError, SQLAlchemyError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        err.print(f"{where}: {first}", markup=False)
-        raise typer.Exit(1) from None
+
+    def describe(exc: Exception) -> str:
+        if isinstance(exc, UnknownName):
+            return f"{where}: 应用 {exc.name!r} 尚未发布；请先发布其声明：yinsi publish DECLARATION.yaml"
+        return f"{where}: {first_line(exc)}"
+
+    known = (UnknownName, StorageError, SQLAlchemyError)
+    with open_services(url, actor="cli", known=known, describe=describe) as services:
+        entries = sdk_manifest(services.consent, app_id, subject)
     if as_json:
         print(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
         return

@@ -1,4 +1,4 @@
-"""``yinsi serve``: the HTTP API (FastAPI on uvicorn) on yinsi's database.
+"""``yinsi serve``: the service (:func:`yinsi.server.create_app` on uvicorn) on yinsi's database.
 
 Refuses to start (exit 1) on a database that is not migrated, saying to run
 ``yinsi db upgrade``. With ``--map`` (or ``$YINSI_DATA_MAP``) it also serves rights
@@ -37,11 +37,11 @@ def serve(
     """Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz)."""
     import uvicorn
 
-    from yinsi.api import create_app
     from yinsi.cli.rights_errors import KNOWN, describe
+    from yinsi.security.entry_links import RedactEntryLinks
+    from yinsi.server import create_app
+    from yinsi.services.errors import StorageNotMigrated
     from yinsi.services.root import Services
-    from yinsi.storage import StorageNotMigrated
-    from yinsi.web.privacy.session import RedactEntryLinks
     from yinsi.web.secret import WebSecretError, load_secret
 
     try:

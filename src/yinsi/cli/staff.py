@@ -4,6 +4,10 @@ A password is read from a hidden prompt (typed twice) or, with ``--password-stdi
 the first line of standard input (for scripts); only its Argon2id hash is stored. Adding
 and disabling an account is written to the audit log (actor ``cli``), by id. Exit 1 on a
 user error (weak password, name taken, unknown account), never with a traceback.
+
+Each command opens :class:`~yinsi.services.root.Services` and calls its
+:class:`~yinsi.services.staff.StaffService`, as the console's ``/console/staff`` does;
+the database code is imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -12,14 +16,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yinsi.cli.common import DbUrl, db_url, err, out
-from yinsi.security.passwords import WeakPassword, check_strength, hash_password
+from yinsi.cli.common import DbUrl, err, out
 from yinsi.security.staff import Role
-from yinsi.storage import SqlUnitOfWork, StorageError, UnitOfWork, create_engine
+
+if TYPE_CHECKING:
+    from yinsi.services.staff import StaffService
 
 staff_app = typer.Typer(
     help="Console accounts: add (admin, operator or auditor), list, disable.",
@@ -28,16 +33,17 @@ staff_app = typer.Typer(
 
 
 @contextmanager
-def _unit_of_work(url: str | None) -> Iterator[UnitOfWork]:
-    engine = create_engine(db_url(url))
+def _accounts(url: str | None) -> Iterator[StaffService]:
+    """The staff service on the database at ``url``; a storage error exits 1 with its text."""
+    from yinsi.services.errors import StorageError
+    from yinsi.services.root import Services
+
     try:
-        with SqlUnitOfWork(engine) as uow:
-            yield uow
+        with Services.open(url, actor="cli") as services:
+            yield services.staff
     except StorageError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
 
 def _password(from_stdin: bool) -> str:
@@ -58,27 +64,28 @@ def add(
     url: DbUrl = None,
 ) -> None:
     """Add a console account with a password (at least 12 characters)."""
+    from yinsi.security.passwords import WeakPassword, check_strength
+
     password = _password(password_stdin)
     try:
-        check_strength(password)
+        check_strength(password)  # before the database is opened: the rule, said at once
     except WeakPassword as exc:
         err.print(f"password refused: {exc}", markup=False)
         raise typer.Exit(1) from None
-    with _unit_of_work(url) as uow:
+    with _accounts(url) as accounts:
         try:
-            user = uow.staff.add(username, role, hash_password(password), display_name=name)
+            user = accounts.add(username, role, password, display_name=name, actor="cli")
         except ValueError as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(1) from None
-        uow.commit()
     out.print(f"added {user.id} {user.username} ({user.role.value})", markup=False)
 
 
 @staff_app.command("list")
 def list_staff(url: DbUrl = None) -> None:
     """Every account: id, user name, role, display name, created, disabled or locked."""
-    with _unit_of_work(url) as uow:
-        users = uow.staff.list()
+    with _accounts(url) as accounts:
+        users = accounts.list()
     now = datetime.now(UTC)
     for u in users:
         state = "  disabled" if u.disabled else ""
@@ -97,11 +104,9 @@ def disable(
     url: DbUrl = None,
 ) -> None:
     """Disable an account: it cannot sign in, and its open sessions end now."""
-    with _unit_of_work(url) as uow:
-        user = uow.staff.by_username(username)
-        if user is None:
-            err.print(f"no account {username!r}; `yinsi staff list` shows them", markup=False)
-            raise typer.Exit(1)
-        uow.staff.disable(user.id, actor="cli")
-        uow.commit()
+    with _accounts(url) as accounts:
+        user = accounts.disable_named(username, actor="cli")
+    if user is None:
+        err.print(f"no account {username!r}; `yinsi staff list` shows them", markup=False)
+        raise typer.Exit(1)
     out.print(f"disabled {user.id} {user.username}", markup=False)

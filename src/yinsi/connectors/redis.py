@@ -29,6 +29,7 @@ from yinsi.connectors.sql_values import as_date
 from yinsi.connectors.urls import display_url
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
+from yinsi.lifecycle.incidents import key_values
 from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFacts, Record
 
 SCAN_COUNT = 1000
@@ -148,6 +149,21 @@ class RedisConnector(Connector):
 
         with self._guard(f"correcting field {name!r} of dataset {dataset.id!r}"):
             return self._atomically(key, set_field)
+
+    def scan(self, dataset: Dataset) -> Iterator[Record]:
+        """Every key of the dataset's pattern (each ``{identity}`` a wildcard), with the
+        identities the key names (``session:{user_id}`` → ``{"user_id": …}``); no value is
+        read. A key the SCAN matched but the template does not fit is skipped."""
+        if dataset.key is None:
+            raise ConnectorError(
+                self.store, f"dataset {dataset.id!r} has no `key` pattern, which Redis needs"
+            )
+        pattern = _PLACEHOLDER.sub("*", dataset.key)
+        with self._guard(f"listing the keys of dataset {dataset.id!r}"):
+            for key in self._client.scan_iter(match=pattern, count=self._scan_count):
+                values = key_values(dataset, _text(key))
+                if values is not None:
+                    yield Record(dataset.id, _text(key), values)
 
     def close(self) -> None:
         if self._owned:

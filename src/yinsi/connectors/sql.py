@@ -31,6 +31,8 @@ from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFact
 
 CHUNK_SIZE = 500
 """Keys per IN list and per erase transaction."""
+SCAN_BATCH = 1000
+"""Rows fetched per round trip when :meth:`SqlConnector.scan` lists a whole table."""
 
 # A `:name` that text() would take for a bind parameter (its own pattern): escaped as `\:`.
 _BIND_LIKE = re.compile(r"(?<![:\w\\]):(\w+)(?![:\w])")
@@ -136,6 +138,25 @@ class SqlConnector(Connector):
         with self._transaction(doing) as conn:
             statement = sql_update(table).where(pk == keys[0]).values({column.name: new})
             return conn.execute(statement).rowcount
+
+    def scan(self, dataset: Dataset) -> Iterator[Record]:
+        """Every row of the dataset's table: its primary key and the column linking it to
+        its subject (the parent link column, else the subject column), streamed in batches
+        of :data:`SCAN_BATCH`; no other column is read."""
+        table = self._table(dataset)
+        link = dataset.parent or dataset.subject
+        if link is None:
+            raise ConnectorError(
+                self.store,
+                f"dataset {dataset.id!r} links to no subject, so its rows cannot be traced; "
+                "give it a `subject` or a `parent` in the data map",
+            )
+        column = link.column
+        query = sql_select(self._pk(table, dataset), table.c[column])
+        doing = f"listing the rows of table {dataset.table!r} (dataset {dataset.id!r})"
+        with self._transaction(doing) as conn:
+            for key, value in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):
+                yield Record(dataset.id, str(key), {column: value})
 
     def close(self) -> None:
         if self._owned:

@@ -24,7 +24,7 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -142,6 +142,10 @@ class WebhookConnector(Connector):
             Record(dataset=dataset.id, key=str(found.key), values=found.values)
             for found in answer.records
         ]
+
+    def scan(self, dataset: Dataset) -> Iterator[Record]:
+        """Refused: a processor's records cannot be listed from here; ask the processor."""
+        raise ConnectorError(self.store, "a processor's records cannot be listed; ask it")
 
     def erase(
         self,

@@ -30,13 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from yinsi.consent.decision import Decision, Reason
 from yinsi.consent.errors import UnknownName
 from yinsi.consent.ledger import ALL_ELEMENTS, ConsentState
-from yinsi.consent.rules import Rules
 from yinsi.taxonomy import LegalBasis
+
+if TYPE_CHECKING:  # compiling rules needs the declaration schema; deciding does not
+    from yinsi.consent.rules import Rules
 
 _NOT_DECLARED = Reason.NOT_DECLARED.value
 _RESTRICTED = Reason.RESTRICTED.value
@@ -176,7 +178,7 @@ def sdk_manifest(rules: Rules, state: ConsentState) -> dict[str, tuple[str, ...]
 
 
 class Step(Protocol):
-    """One processing step to decide (``yinsi.services.consent.DecisionRequest`` is one)."""
+    """One processing step to decide (:class:`~yinsi.consent.decision.DecisionRequest` is one)."""
 
     @property
     def element(self) -> str: ...

@@ -1,4 +1,5 @@
-"""What a decision says: allowed or not, why, and under which policy version."""
+"""What a decision is asked (:class:`DecisionRequest`) and what it says (:class:`Decision`):
+allowed or not, why, and under which policy version."""
 
 from __future__ import annotations
 
@@ -30,3 +31,16 @@ class Decision:
     policy_version: str | None
     consent_ids: tuple[str, ...] = ()
     """The consent items the decision relied on, or that are missing."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    """One processing step to decide, as :meth:`yinsi.Engine.decide` and the HTTP client
+    take it (a plain value: the client builds it without loading the engine)."""
+
+    element: str
+    purpose: str
+    scenario: str
+    minor: bool = False
+    restricted: bool = False
+    under_14: bool = False

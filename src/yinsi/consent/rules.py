@@ -29,7 +29,7 @@ from types import MappingProxyType
 from yinsi.consent.errors import UnknownName
 from yinsi.declaration.schema import Declaration
 from yinsi.declaration.view import consents_by_id, sdk_gates, taxonomy_of
-from yinsi.taxonomy import DeclineMode, FunctionKind, LegalBasis
+from yinsi.taxonomy import ConsentKind, DeclineMode, FunctionKind, LegalBasis
 
 RESTRICTED_PURPOSES: frozenset[str] = frozenset({"account_security", "security_monitoring"})
 """Purposes still allowed while processing is restricted (PIPL Art. 47 para. 2: security)."""
@@ -182,4 +182,25 @@ def compile_rules(
         scenarios=frozenset(scenario_ids),
         elements=frozenset(tax.elements),
         purposes=frozenset(tax.purposes),
+    )
+
+
+def policy_consent_items(declaration: Declaration) -> tuple[str, ...]:
+    """The consent items accepting ``declaration``'s policy grants (see :mod:`yinsi.services.consent`).
+
+    General items asked at registration that every basic-function scenario on consent
+    naming any consent item requires, in declaration order.
+    """
+    basic = [
+        set(s.consents)
+        for s in declaration.scenarios
+        if s.function is FunctionKind.BASIC and s.legal_basis is LegalBasis.CONSENT and s.consents
+    ]
+    return tuple(
+        c.id
+        for c in declaration.consents
+        if c.kind is ConsentKind.GENERAL
+        and c.asked == "at_registration"
+        and basic
+        and all(c.id in named for named in basic)
     )

@@ -5,10 +5,21 @@
     completeness(declaration)       PIPL Art. 17 / 网络数据安全管理条例 Art. 21 gaps
 
 Markdown is built by Jinja2 templates from a view-model (:mod:`.context`); HTML is that
-Markdown in a self-contained, mobile-friendly page.
+Markdown in a self-contained, mobile-friendly page. The renderer (Jinja2, markdown-it) is
+imported on first use of :func:`render` (:mod:`yinsi._lazy`): ``yinsi validate`` needs only
+:func:`completeness`.
 """
 
+from typing import TYPE_CHECKING
+
+from yinsi._lazy import attach
+
+# eager: `completeness` is also the name of its submodule (see yinsi._lazy)
 from yinsi.policy.completeness import completeness
-from yinsi.policy.documents import DOCS, FORMATS, render
+
+if TYPE_CHECKING:
+    from yinsi.policy.documents import DOCS, FORMATS, render
+else:
+    __getattr__, __dir__ = attach(__name__, {"documents": ("DOCS", "FORMATS", "render")})
 
 __all__ = ["DOCS", "FORMATS", "completeness", "render"]

@@ -6,36 +6,97 @@ a declared ground, then planned (:mod:`.walk` finds the subject's records throug
 map, :mod:`.planner` makes idempotent steps) and run durably (:mod:`.executor`) through
 the :class:`~yinsi.rights.ports.Connector` port. The service layer that wires storage and
 connectors in is :class:`yinsi.services.rights.RightsService`.
+
+Every name is imported on first use (:mod:`yinsi._lazy`).
 """
 
-from yinsi.rights.calendar import CalendarError, HolidayFileError, HolidayYear, WorkingCalendar
-from yinsi.rights.deadlines import (
-    DeadlineStatus,
-    DueDate,
-    RequestDeadline,
-    Triage,
-    classify,
-    due_date,
-    request_deadline,
-    sort_by_due,
-    triage,
-    working_days_between,
-)
-from yinsi.rights.holds import LegalHold
-from yinsi.rights.plan import Action, Step, StepStatus
-from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFacts, Record
-from yinsi.rights.requests import (
-    Due,
-    InvalidRequest,
-    InvalidTransition,
-    Refusal,
-    Requester,
-    RequestError,
-    RightsRequest,
-    Status,
-    Transition,
-)
-from yinsi.rights.verification import Challenge, Method, SmsSender, VerificationFailed
+from typing import TYPE_CHECKING
+
+from yinsi._lazy import attach
+
+if TYPE_CHECKING:
+    from yinsi.rights.calendar import CalendarError, HolidayFileError, HolidayYear, WorkingCalendar
+    from yinsi.rights.deadlines import (
+        DeadlineStatus,
+        DueDate,
+        RequestDeadline,
+        Triage,
+        classify,
+        due_date,
+        request_deadline,
+        sort_by_due,
+        triage,
+        working_days_between,
+    )
+    from yinsi.rights.holds import LegalHold
+    from yinsi.rights.plan import Action, Step, StepStatus
+    from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFacts, Record
+    from yinsi.rights.requests import (
+        Due,
+        InvalidRequest,
+        InvalidTransition,
+        Refusal,
+        Requester,
+        RequestError,
+        RightsRequest,
+        Status,
+        Transition,
+    )
+    from yinsi.rights.verification import Challenge, Method, SmsSender, VerificationFailed
+else:
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "calendar": (
+                "CalendarError",
+                "HolidayFileError",
+                "HolidayYear",
+                "WorkingCalendar",
+            ),
+            "deadlines": (
+                "DeadlineStatus",
+                "DueDate",
+                "RequestDeadline",
+                "Triage",
+                "classify",
+                "due_date",
+                "request_deadline",
+                "sort_by_due",
+                "triage",
+                "working_days_between",
+            ),
+            "holds": ("LegalHold",),
+            "plan": (
+                "Action",
+                "Step",
+                "StepStatus",
+            ),
+            "ports": (
+                "Connector",
+                "ConnectorError",
+                "EraseOutcome",
+                "HoldFacts",
+                "Record",
+            ),
+            "requests": (
+                "Due",
+                "InvalidRequest",
+                "InvalidTransition",
+                "Refusal",
+                "Requester",
+                "RequestError",
+                "RightsRequest",
+                "Status",
+                "Transition",
+            ),
+            "verification": (
+                "Challenge",
+                "Method",
+                "SmsSender",
+                "VerificationFailed",
+            ),
+        },
+    )
 
 __all__ = [
     "Action",

@@ -9,7 +9,7 @@ tests plug in those real adapters against real services.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -93,6 +93,16 @@ class Connector(ABC):
     @abstractmethod
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         """Set one field of one record; returns the number of records changed."""
+
+    def scan(self, dataset: Dataset) -> Iterator[Record]:
+        """Every record of ``dataset``, with only the values that link it to its subject.
+
+        What a security incident traces to the subjects it affects (PIPL Art. 57): a SQL
+        row's key and its subject or parent link column, a Redis key and the identities
+        it names — never a PI value. Stores that cannot list their records keep this
+        default, which refuses.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot list every record of a dataset")
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

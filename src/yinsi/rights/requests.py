@@ -12,6 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar, cast
 
 from yinsi.taxonomy import DeletionTrigger, RightKind
 
@@ -204,3 +205,18 @@ def validate_new(request: RightsRequest) -> None:
             "a deletion names its trigger (PIPL Art. 47): "
             + ", ".join(t.value for t in DeletionTrigger)
         )
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(enum: type[E], value: object, what: str) -> E:
+    """``value`` as a member of ``enum``; :class:`InvalidRequest` naming the choices if not."""
+    if isinstance(value, enum):
+        return value
+    found = enum._value2member_map_.get(str(value))
+    if found is None:
+        raise InvalidRequest(
+            f"unknown {what} {value!r}; one of: " + ", ".join(m.value for m in enum)
+        )
+    return cast(E, found)

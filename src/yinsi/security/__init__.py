@@ -4,8 +4,14 @@ field protection (envelope encryption, key rings, blind indexes) and display mas
 Pure domain: plain data and functions, no storage. :func:`chain` makes the next entry,
 :func:`verify` finds every edited, deleted or reordered one; :class:`FieldCipher` encrypts
 PI columns, :class:`BlindIndex` keeps them searchable, :func:`mask` shows them to staff.
+
+The audit chain is imported at once; field protection (``cryptography``), key rings and
+masking on first use (:mod:`yinsi._lazy`).
 """
 
+from typing import TYPE_CHECKING
+
+from yinsi._lazy import attach
 from yinsi.security.audit import (
     AuditEntry,
     AuditHead,
@@ -15,28 +21,58 @@ from yinsi.security.audit import (
     chain,
     entry_hash,
 )
-from yinsi.security.blind_index import BlindIndex, IndexKind
-from yinsi.security.crypto_errors import (
-    DecryptionError,
-    KeyConfigError,
-    KeyFileExposed,
-    UnknownKeyId,
-)
-from yinsi.security.envelope import FieldCipher, token_key_id, token_prefix
 from yinsi.security.errors import AuditRecordRejected, SecurityError
-from yinsi.security.keys import (
-    EnvKeySource,
-    FileKeySource,
-    Key,
-    KeyPurpose,
-    KeyRing,
-    KeySet,
-    KeySource,
-    KeyState,
-    generate_key,
-)
-from yinsi.security.masking import mask
+
+# eager: `verify` is also the name of its submodule (see yinsi._lazy)
 from yinsi.security.verify import Break, BreakKind, verify
+
+if TYPE_CHECKING:
+    from yinsi.security.blind_index import BlindIndex, IndexKind
+    from yinsi.security.crypto_errors import (
+        DecryptionError,
+        KeyConfigError,
+        KeyFileExposed,
+        UnknownKeyId,
+    )
+    from yinsi.security.envelope import FieldCipher, token_key_id, token_prefix
+    from yinsi.security.keys import (
+        EnvKeySource,
+        FileKeySource,
+        Key,
+        KeyPurpose,
+        KeyRing,
+        KeySet,
+        KeySource,
+        KeyState,
+        generate_key,
+    )
+    from yinsi.security.masking import mask
+else:
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "blind_index": ("BlindIndex", "IndexKind"),
+            "crypto_errors": (
+                "DecryptionError",
+                "KeyConfigError",
+                "KeyFileExposed",
+                "UnknownKeyId",
+            ),
+            "envelope": ("FieldCipher", "token_key_id", "token_prefix"),
+            "keys": (
+                "EnvKeySource",
+                "FileKeySource",
+                "Key",
+                "KeyPurpose",
+                "KeyRing",
+                "KeySet",
+                "KeySource",
+                "KeyState",
+                "generate_key",
+            ),
+            "masking": ("mask",),
+        },
+    )
 
 __all__ = [
     "AuditEntry",

@@ -1,10 +1,12 @@
-"""The audit log as the entry points see it: verify the hash chain, page through entries."""
+"""The audit log as the entry points see it: verify the hash chain, page through entries,
+record an entry for a command that changes something outside the database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yinsi.security import AuditEntry, AuditHead, Break, verify
+from yinsi.security import AuditEntry, AuditHead, Break, JsonValue, verify
 from yinsi.storage import UnitsOfWork
 
 __all__ = ["AuditPage", "AuditService", "AuditVerification"]
@@ -41,6 +43,29 @@ class AuditService:
             entries = list(uow.audit.entries())
             head = uow.audit.head()
         return AuditVerification(len(entries), head, tuple(verify(entries, head)))
+
+    def record(
+        self,
+        actor: str,
+        action: str,
+        app_id: str,
+        subject_id: str | None = None,
+        *,
+        details: Mapping[str, JsonValue] | None = None,
+        before_commit: Callable[[], None] | None = None,
+    ) -> AuditEntry:
+        """Append one entry to the chain, in its own transaction.
+
+        ``before_commit`` runs in that transaction after the append: an effect that must
+        not happen unrecorded (``yinsi keys drop`` saves the key file there). If it
+        raises, nothing is recorded.
+        """
+        with self._units() as uow:
+            entry = uow.audit.append(actor, action, app_id, subject_id, details)
+            if before_commit is not None:
+                before_commit()
+            uow.commit()
+        return entry
 
     def head(self) -> AuditHead:
         with self._units(read_only=True) as uow:

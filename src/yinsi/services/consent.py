@@ -29,33 +29,27 @@ Errors the methods raise (nothing else is caught or wrapped)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from sqlalchemy.engine import Engine as SqlEngine
 
 from yinsi.consent import (
-    ALL_ELEMENTS,
     ConsentEvent,
     ConsentState,
     Decision,
+    DecisionRequest,
     EventKind,
     Evidence,
-    NotSingleUse,
-    RuleBook,
-    Rules,
-    UnknownName,
     check_registration,
-    compile_rules,
+    policy_consent_items,
 )
 from yinsi.declaration import Declaration, loads
 from yinsi.declaration.versions import PolicyVersion
-from yinsi.security import JsonValue
-from yinsi.security.api_keys import ApiKey
+from yinsi.services.consent_ledger import LedgerWriter
+from yinsi.services.policy_books import PolicyBooks
 from yinsi.storage import (
     SqlUnitOfWork,
     UnitOfWork,
@@ -65,7 +59,6 @@ from yinsi.storage import (
     require_up_to_date,
     upgrade,
 )
-from yinsi.taxonomy import ConsentKind, FunctionKind, LegalBasis
 
 __all__ = ["DecisionRequest", "Engine", "policy_consent_items"]
 
@@ -76,55 +69,6 @@ CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRequest:
-    """One processing step to decide, as :meth:`Engine.decide` takes it."""
-
-    element: str
-    purpose: str
-    scenario: str
-    minor: bool = False
-    restricted: bool = False
-    under_14: bool = False
-
-
-def policy_consent_items(declaration: Declaration) -> tuple[str, ...]:
-    """The consent items accepting ``declaration``'s policy grants (see the module docstring).
-
-    General items asked at registration that every basic-function scenario on consent
-    naming any consent item requires, in declaration order.
-    """
-    basic = [
-        set(s.consents)
-        for s in declaration.scenarios
-        if s.function is FunctionKind.BASIC and s.legal_basis is LegalBasis.CONSENT and s.consents
-    ]
-    return tuple(
-        c.id
-        for c in declaration.consents
-        if c.kind is ConsentKind.GENERAL
-        and c.asked == "at_registration"
-        and basic
-        and all(c.id in named for named in basic)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Version:
-    """One published version, compiled: its rules, consent ids and policy consent items."""
-
-    rules: Rules
-    consent_ids: frozenset[str]
-    policy_items: tuple[str, ...]
-    declaration: Declaration
-
-
-@dataclass(frozen=True, slots=True)
-class _App:
-    book: RuleBook
-    versions: Mapping[str, _Version]
 
 
 class Engine:
@@ -162,8 +106,8 @@ class Engine:
                 self._db.dispose()
             raise
         self._clock = clock
-        self._apps: dict[str, _App] = {}
-        self._compiled: dict[tuple[str, str], _Version] = {}
+        self._books = PolicyBooks(self._uow)
+        self._ledger = LedgerWriter(self._uow, self._books, clock, actor)
 
     @classmethod
     def embedded(
@@ -181,12 +125,7 @@ class Engine:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # ------------------------------------------------------------ policy versions
@@ -217,17 +156,12 @@ class Engine:
                     },
                 )
             uow.commit()
-        self._compiled.setdefault((parsed.app.id, published.version), _compile(parsed))
-        self._apps.pop(parsed.app.id, None)
-        self._app(parsed.app.id)
+        self._books.published(published, parsed)
         return published
 
     def refresh(self, app_id: str | None = None) -> None:
         """Forget the cached rules of ``app_id`` (all apps with None); reloaded on next use."""
-        if app_id is None:
-            self._apps.clear()
-        else:
-            self._apps.pop(app_id, None)
+        self._books.forget(app_id)
 
     # ------------------------------------------------------------ the ledger
 
@@ -246,9 +180,9 @@ class Engine:
         same transaction, so basic functions are decided ``consent`` from now on (X41:
         every event carries ``evidence``).
         """
-        accepted = self._version(app_id, version)
+        accepted = self._books.version(app_id, version)
         with self._uow() as uow:
-            append = self._appender(uow, app_id, subject_id, evidence, actor)
+            append = self._ledger.appender(uow, app_id, subject_id, evidence, actor)
             append(EventKind.POLICY_ACCEPTED, accepted, None)
             granted = uow.ledger.state(app_id, subject_id).granted
             for item in accepted.policy_items:
@@ -271,9 +205,9 @@ class Engine:
 
         What still runs follows the declaration's ``policy.on_decline`` (X02, W19).
         """
-        declined = self._version(app_id, version)
+        declined = self._books.version(app_id, version)
         with self._uow() as uow:
-            append = self._appender(uow, app_id, subject_id, evidence, actor)
+            append = self._ledger.appender(uow, app_id, subject_id, evidence, actor)
             append(EventKind.POLICY_DECLINED, declined, None)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
@@ -289,7 +223,7 @@ class Engine:
         actor: str | None = None,
     ) -> ConsentState:
         """Record a grant of ``consent_id`` under the version the subject is decided by."""
-        return self._consent_event(
+        return self._ledger.consent_event(
             EventKind.CONSENT_GRANTED, app_id, subject_id, consent_id, evidence, actor
         )
 
@@ -303,7 +237,7 @@ class Engine:
         actor: str | None = None,
     ) -> ConsentState:
         """Record a withdrawal; decisions needing the item say ``consent_withdrawn`` at once (X29)."""
-        return self._consent_event(
+        return self._ledger.consent_event(
             EventKind.CONSENT_WITHDRAWN, app_id, subject_id, consent_id, evidence, actor
         )
 
@@ -322,7 +256,7 @@ class Engine:
         needing the item says ``no_consent`` until the user grants it again. Raises
         :class:`~yinsi.consent.NotSingleUse` for an item granted once for all uses.
         """
-        return self._consent_event(
+        return self._ledger.consent_event(
             EventKind.CONSENT_USED, app_id, subject_id, consent_id, evidence, actor
         )
 
@@ -363,11 +297,11 @@ class Engine:
     ) -> list[Decision]:
         """:meth:`decide` for several steps, on one read of the subject's state."""
         state = self.state(app_id, subject_id)
-        return self._book_for(app_id, state).decide_all(state, requests)
+        return self._books.book_for(app_id, state).decide_all(state, requests)
 
     def declaration(self, app_id: str, version: str | None = None) -> Declaration:
         """A published declaration (the latest by default); raises UnknownName."""
-        return self._version(app_id, version).declaration
+        return self._books.version(app_id, version).declaration
 
     def restrict(
         self,
@@ -384,7 +318,7 @@ class Engine:
         Returns the state and the elements restricted now. Every decision on them is
         then ``restricted``, except the storage and security purposes.
         """
-        return self._restriction(
+        return self._ledger.restriction(
             EventKind.PROCESSING_RESTRICTED, app_id, subject_id, elements, evidence, actor
         )
 
@@ -398,14 +332,9 @@ class Engine:
         actor: str | None = None,
     ) -> tuple[ConsentState, list[str]]:
         """Lift restrictions (the held data was erased, or the hold released)."""
-        return self._restriction(
+        return self._ledger.restriction(
             EventKind.RESTRICTION_LIFTED, app_id, subject_id, elements, evidence, actor
         )
-
-    def api_key(self, secret: str) -> ApiKey | None:
-        """The live API key with this secret (None if unknown or revoked): read each time,
-        so a revocation applies to the next request."""
-        return queries.api_key(self._db, secret)
 
     def versions(self, app_id: str) -> list[PolicyVersion]:
         """The app's published policy versions in publishing order (none for an unknown app)."""
@@ -414,7 +343,7 @@ class Engine:
 
     def current_version(self, app_id: str) -> str:
         """The latest published policy version of the app (raises UnknownName for an app)."""
-        return self._app(app_id).book.current.version
+        return self._books.book(app_id).current.version
 
     def register_check(
         self, app_id: str, id_number: str, *, today: date | None = None
@@ -425,7 +354,7 @@ class Engine:
         ``today`` defaults to the clock's date in China. The ID number is neither stored
         nor logged; an invalid one raises :class:`~yinsi.consent.InvalidIdNumber` (masked).
         """
-        current = self._app(app_id).book.current
+        current = self._books.book(app_id).current
         day = today or self._clock().astimezone(CHINA_STANDARD_TIME).date()
         reason = check_registration(id_number, day, current.minimum_age)
         return None if reason is None else Decision(False, reason.value, current.version)
@@ -434,151 +363,6 @@ class Engine:
 
     def _uow(self, *, read_only: bool = False) -> UnitOfWork:
         return SqlUnitOfWork(self._db, clock=self._clock, read_only=read_only)
-
-    def _consent_event(
-        self,
-        kind: EventKind,
-        app_id: str,
-        subject_id: str,
-        consent_id: str,
-        evidence: Evidence,
-        actor: str | None,
-    ) -> ConsentState:
-        with self._uow() as uow:
-            state = uow.ledger.state(app_id, subject_id)
-            rules, _ = self._book_for(app_id, state).rules_for(state)
-            version = self._version(app_id, rules.version)
-            if consent_id not in version.consent_ids:
-                raise UnknownName("consent item", consent_id, version.consent_ids)
-            if kind is EventKind.CONSENT_USED and consent_id not in rules.each_time:
-                raise NotSingleUse(consent_id, rules.version)
-            self._appender(uow, app_id, subject_id, evidence, actor)(kind, version, consent_id)
-            state = uow.ledger.state(app_id, subject_id)
-            uow.commit()
-        return state
-
-    def _restriction(
-        self,
-        kind: EventKind,
-        app_id: str,
-        subject_id: str,
-        elements: Sequence[str],
-        evidence: Evidence,
-        actor: str | None,
-    ) -> tuple[ConsentState, list[str]]:
-        with self._uow() as uow:
-            state = uow.ledger.state(app_id, subject_id)
-            version = self._version(app_id, state.accepted_version)
-            if kind is EventKind.PROCESSING_RESTRICTED:
-                todo = [e for e in dict.fromkeys(elements) if e not in state.restricted]
-            else:
-                todo = [
-                    e
-                    for e in dict.fromkeys(elements)
-                    if e in state.restricted or (e == ALL_ELEMENTS and state.restricted)
-                ]
-            for element in todo:
-                self._append(uow, app_id, subject_id, kind, version, evidence, None, actor, element)
-            state = uow.ledger.state(app_id, subject_id)
-            uow.commit()
-        return state, todo
-
-    def _appender(
-        self,
-        uow: UnitOfWork,
-        app_id: str,
-        subject_id: str,
-        evidence: Evidence,
-        actor: str | None,
-    ) -> Callable[[EventKind, _Version, str | None], None]:
-        """Append one event of the subject (ledger and audit log) per call."""
-
-        def append(kind: EventKind, version: _Version, consent_id: str | None) -> None:
-            self._append(uow, app_id, subject_id, kind, version, evidence, consent_id, actor)
-
-        return append
-
-    def _append(
-        self,
-        uow: UnitOfWork,
-        app_id: str,
-        subject_id: str,
-        kind: EventKind,
-        version: _Version,
-        evidence: Evidence,
-        consent_id: str | None,
-        actor: str | None,
-        element: str | None = None,
-    ) -> None:
-        stored = uow.ledger.append(
-            ConsentEvent(
-                app_id=app_id,
-                subject_id=subject_id,
-                kind=kind,
-                policy_version=version.rules.version,
-                at=self._clock(),
-                evidence=evidence,
-                consent_id=consent_id,
-                element=element,
-            )
-        )
-        details: dict[str, JsonValue] = {
-            "seq": stored.seq,
-            "policy_version": stored.policy_version,
-            "consent_id": consent_id,
-            "channel": evidence.channel.value,
-        }
-        if element is not None:
-            details["element"] = element
-        uow.audit.append(
-            actor or self._actor, f"consent.{kind.value}", app_id, subject_id, details=details
-        )
-
-    def _version(self, app_id: str, version: str | None) -> _Version:
-        app = self._app(app_id)
-        name = app.book.current.version if version is None else version
-        if name not in app.versions:
-            app = self._app(app_id, reload=True)  # published elsewhere since we loaded
-        found = app.versions.get(name)
-        if found is None:
-            raise UnknownName("policy version", name, app.versions)
-        return found
-
-    def _book_for(self, app_id: str, state: ConsentState) -> RuleBook:
-        app = self._app(app_id)
-        if state.accepted_version is not None and state.accepted_version not in app.versions:
-            app = self._app(app_id, reload=True)
-        return app.book
-
-    def _app(self, app_id: str, *, reload: bool = False) -> _App:
-        app = None if reload else self._apps.get(app_id)
-        if app is not None:
-            return app
-        with self._uow(read_only=True) as uow:
-            published = uow.policies.list(app_id)
-        if not published:
-            raise UnknownName("app", app_id, self._apps)
-        versions = {p.version: self._compile_stored(app_id, p) for p in published}
-        app = _App(RuleBook.of(*(v.rules for v in versions.values())), versions)
-        self._apps[app_id] = app
-        return app
-
-    def _compile_stored(self, app_id: str, published: PolicyVersion) -> _Version:
-        key = (app_id, published.version)
-        found = self._compiled.get(key)
-        if found is None:
-            found = _compile(loads(published.declaration_text, f"{app_id} {published.version}"))
-            self._compiled[key] = found
-        return found
-
-
-def _compile(declaration: Declaration) -> _Version:
-    return _Version(
-        rules=compile_rules(declaration),
-        consent_ids=frozenset(c.id for c in declaration.consents),
-        policy_items=policy_consent_items(declaration),
-        declaration=declaration,
-    )
 
 
 def _declaration_text(declaration: str | Path) -> tuple[str, str]:

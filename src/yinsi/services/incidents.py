@@ -4,25 +4,21 @@
                                                             who was told, recorded ──► close
 
 The pure parts live in :mod:`yinsi.lifecycle.incidents` (the incident, the tracing of
-records to subjects) and :mod:`yinsi.lifecycle.incident_notice` (the documents). This
-module adds the adapter the tracing needs: :func:`scan`, which lists every record of a
-SQL table or a Redis key pattern (only the link columns or the key's identities are
-read, never PI values).
+records to subjects) and :mod:`yinsi.lifecycle.incident_notice` (the documents). The
+records of an affected dataset are listed by its store's connector
+(:meth:`~yinsi.rights.ports.Connector.scan`: only the link columns or the key's
+identities are read, never PI values), through the same connectors, with their
+timeouts and error messages, that the rights requests use.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import redis
-import sqlalchemy as sa
-
-from yinsi.connectors import expand
 from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.lifecycle.incident_notice import FORMATS, render_notice, render_report
 from yinsi.lifecycle.incidents import (
@@ -30,75 +26,18 @@ from yinsi.lifecycle.incidents import (
     Notification,
     affected_subjects,
     elements_of,
-    key_values,
 )
-from yinsi.rights.ports import Connector, ConnectorError, Record
+from yinsi.rights.ports import Connector, Record
 from yinsi.services.consent import Engine
 from yinsi.storage import UnitsOfWork
-from yinsi.storage.url import normalize
 
-__all__ = ["IncidentService", "Scanner"]
+__all__ = ["IncidentService"]
 
 Clock = Callable[[], datetime]
-SCAN_BATCH = 1000
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class Scanner:
-    """Lists every record of a dataset, reading only the columns that link it to a subject."""
-
-    def __init__(self, data_map: DataMap, environ: Mapping[str, str] | None = None) -> None:
-        self._map = data_map
-        self._environ = os.environ if environ is None else environ
-        self._engines: dict[str, sa.Engine] = {}
-        self._redis: dict[str, redis.Redis] = {}
-
-    def __call__(self, dataset: Dataset) -> Iterator[Record]:
-        store = self._map.store(dataset.store)
-        if store.kind == "sql":
-            yield from self._sql(dataset, store.id, store.url)
-        elif store.kind == "redis":
-            yield from self._keys(dataset, store.id, store.url)
-        else:
-            raise ConnectorError(store.id, "a processor's records cannot be listed; ask it")
-
-    def _sql(self, dataset: Dataset, store: str, url: str) -> Iterator[Record]:
-        engine = self._engines.get(store)
-        if engine is None:
-            engine = sa.create_engine(normalize(expand(store, url, self._environ)))
-            self._engines[store] = engine
-        link = dataset.subject.column if dataset.subject else None
-        if dataset.parent is not None:
-            link = dataset.parent.column
-        assert link is not None and dataset.table is not None and dataset.primary_key
-        table = sa.table(dataset.table, sa.column(dataset.primary_key), sa.column(link))
-        query = sa.select(table.c[dataset.primary_key], table.c[link])
-        with engine.connect() as conn:
-            for key, value in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):
-                yield Record(dataset.id, str(key), {link: value})
-
-    def _keys(self, dataset: Dataset, store: str, url: str) -> Iterator[Record]:
-        client = self._redis.get(store)
-        if client is None:
-            client = redis.Redis.from_url(expand(store, url, self._environ), decode_responses=True)
-            self._redis[store] = client
-        template = dataset.key or ""
-        pattern = template
-        for name in dataset.placeholders:
-            pattern = pattern.replace("{" + name + "}", "*")
-        for key in client.scan_iter(match=pattern, count=SCAN_BATCH):
-            values = key_values(dataset, str(key))
-            if values is not None:
-                yield Record(dataset.id, str(key), values)
-
-    def close(self) -> None:
-        for engine in self._engines.values():
-            engine.dispose()
-        for client in self._redis.values():
-            client.close()
 
 
 class IncidentService:
@@ -109,7 +48,6 @@ class IncidentService:
         connectors: Mapping[str, Connector],
         *,
         units: UnitsOfWork,
-        scanner: Callable[[Dataset], Iterator[Record]] | None = None,
         clock: Clock = _utc_now,
         actor: str = "incident",
     ) -> None:
@@ -117,14 +55,12 @@ class IncidentService:
         self.units = units
         self.data_map = data_map
         self.connectors = connectors
-        self._scan = scanner or Scanner(data_map)
         self._clock = clock
         self._actor = actor
 
-    def close(self) -> None:
-        """Close the scanner's own clients (the composition root closes the rest)."""
-        if isinstance(self._scan, Scanner):
-            self._scan.close()
+    def _scan(self, dataset: Dataset) -> Iterator[Record]:
+        """Every record of ``dataset``, listed by its store's connector."""
+        return self.connectors[dataset.store].scan(dataset)
 
     def open(
         self,

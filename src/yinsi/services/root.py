@@ -18,18 +18,16 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypedDict, TypeVar, Unpack
 
 from yinsi.connectors import Connectors
 from yinsi.declaration import DeclarationError
-from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map, read_data_map
-from yinsi.rights.ports import Record
 from yinsi.rights.verification import SmsSender
 from yinsi.services.consent import Engine
 from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
@@ -38,15 +36,21 @@ from yinsi.storage.migrate import require_up_to_date
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine as SqlEngine
 
+    from yinsi.services.api_keys import ApiKeyService
     from yinsi.services.audit import AuditService
+    from yinsi.services.campaigns import CampaignService
     from yinsi.services.incidents import IncidentService
+    from yinsi.services.privacy_links import PrivacyLinkService
+    from yinsi.services.reports import ReportsService
     from yinsi.services.retention import RetentionService
     from yinsi.services.rights import RightsService
     from yinsi.services.sharing import SharingService
+    from yinsi.services.staff import StaffService
 
-__all__ = ["NoDataMap", "Services", "erasure_key"]
+__all__ = ["NoDataMap", "Options", "Services", "erasure_key"]
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def _utc_now() -> datetime:
@@ -85,6 +89,21 @@ def erasure_key(environ: Mapping[str, str], path: Path) -> bytes:
     return path.read_bytes()
 
 
+class Options(TypedDict, total=False):
+    """How a root's services behave; every key is optional."""
+
+    actor: str
+    """Who the audit log names for the services' writes: ``cli`` (default), ``api``, …"""
+    clock: Clock
+    """Stamps every write; must return timezone-aware datetimes (default: UTC now)."""
+    sms: SmsSender | None
+    """Sends verification codes (default: the rights service's logging sender)."""
+    hash_key: bytes | None
+    """Keys keyed-hash erasure (default: ``YINSI_ERASURE_KEY``, else a key file)."""
+    export_dir: Path | None
+    """Where access exports are written (default: ``$YINSI_HOME/exports``)."""
+
+
 class Services:
     """The services of one process on one database (see the module docstring).
 
@@ -100,24 +119,18 @@ class Services:
         data_map: DataMap | None = None,
         connectors: Connectors | None = None,
         environ: Mapping[str, str] | None = None,
-        actor: str = "cli",
-        clock: Clock = _utc_now,
-        sms: SmsSender | None = None,
-        hash_key: bytes | None = None,
-        export_dir: Path | None = None,
-        scanner: Callable[[Dataset], Iterator[Record]] | None = None,
+        **options: Unpack[Options],
     ) -> None:
         self.database = database
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.data_map = data_map
         self.connectors = connectors
-        self.actor = actor
-        self.clock = clock
+        self.actor = options.get("actor", "cli")
+        self.clock = options.get("clock", _utc_now)
         self.home = Path(self.environ.get("YINSI_HOME", ".yinsi"))
-        self._sms = sms
-        self._hash_key = hash_key
-        self._export_dir = export_dir
-        self._scanner = scanner
+        self._sms = options.get("sms")
+        self._hash_key = options.get("hash_key")
+        self._export_dir = options.get("export_dir")
 
     @classmethod
     def open(
@@ -126,11 +139,7 @@ class Services:
         *,
         data_map: str | Path | None = None,
         environ: Mapping[str, str] | None = None,
-        actor: str = "cli",
-        clock: Clock = _utc_now,
-        sms: SmsSender | None = None,
-        hash_key: bytes | None = None,
-        export_dir: Path | None = None,
+        **options: Unpack[Options],
     ) -> Services:
         """Open yinsi's database at ``url`` (None: ``YINSI_DATABASE_URL``, else the
         embedded SQLite file) and, with ``data_map``, the app's stores.
@@ -143,15 +152,7 @@ class Services:
         database = create_engine(database_url(env) if url is None else url)
         try:
             require_up_to_date(database)
-            services = cls(
-                database,
-                environ=env,
-                actor=actor,
-                clock=clock,
-                sms=sms,
-                hash_key=hash_key,
-                export_dir=export_dir,
-            )
+            services = cls(database, environ=env, **options)
             if data_map is not None:
                 services.data_map = services.load_data_map(data_map)
                 services.connectors = Connectors(services.data_map, environ=env)
@@ -182,6 +183,19 @@ class Services:
             raise NoDataMap(service)
         return self.data_map, self.connectors
 
+    def _on_stores(
+        self, service: str, build: Callable[..., T], *, keyed: bool = True, **options: object
+    ) -> T:
+        """``build(consent, data_map, connectors, units=, actor=, **options)``: a service
+        that acts on the app's stores, on this root's pool, map and connectors; ``keyed``
+        ones also get the erasure key and the environment their store URLs expand from."""
+        data_map, connectors = self._require_map(service)
+        if keyed:
+            options |= {"hash_key": self.erasure_key, "environ": self.environ}
+        return build(
+            self.consent, data_map, connectors, units=self.units, actor=self.actor, **options
+        )
+
     # ------------------------------------------------------------ services
 
     @cached_property
@@ -192,24 +206,11 @@ class Services:
     @cached_property
     def rights(self) -> RightsService:
         """Rights requests against the data map's stores."""
-        from yinsi.services.rights import NoRecordWhile, RightsService
+        from yinsi.services.rights import RightsService
 
-        data_map, connectors = self._require_map("rights requests")
-        return RightsService(
-            self.consent,
-            data_map,
-            connectors,
-            units=self.units,
-            hash_key=self.erasure_key,
-            export_dir=self._export_dir or self.home / "exports",
-            sms=self._sms,
-            preconditions=[
-                NoRecordWhile(p.id, p.kind, p.dataset, p.rule, p.text)
-                for p in data_map.preconditions
-            ],
-            clock=self.clock,
-            actor=self.actor,
-            environ=self.environ,
+        export_dir = self._export_dir or self.home / "exports"
+        return self._on_stores(
+            "rights requests", RightsService, export_dir=export_dir, sms=self._sms, clock=self.clock
         )
 
     @cached_property
@@ -217,17 +218,9 @@ class Services:
         """Retention sweeps of the data map's stores."""
         from yinsi.services.retention import RetentionService, stored_legal_holds
 
-        data_map, connectors = self._require_map("retention sweeps")
-        return RetentionService(
-            self.consent,
-            data_map,
-            connectors,
-            units=self.units,
-            hash_key=self.erasure_key,
-            home=self.home,
-            legal_holds=stored_legal_holds(self.units),
-            environ=self.environ,
-            actor=self.actor,
+        holds = stored_legal_holds(self.units)
+        return self._on_stores(
+            "retention sweeps", RetentionService, home=self.home, legal_holds=holds
         )
 
     @cached_property
@@ -246,18 +239,9 @@ class Services:
     @cached_property
     def incidents(self) -> IncidentService:
         """Security incidents: affected subjects from the data map, notices, reports."""
-        from yinsi.services.incidents import IncidentService, Scanner
+        from yinsi.services.incidents import IncidentService
 
-        data_map, connectors = self._require_map("incidents")
-        return IncidentService(
-            self.consent,
-            data_map,
-            connectors,
-            units=self.units,
-            scanner=self._scanner or Scanner(data_map, self.environ),
-            clock=self.clock,
-            actor=self.actor,
-        )
+        return self._on_stores("incidents", IncidentService, keyed=False, clock=self.clock)
 
     @cached_property
     def audit(self) -> AuditService:
@@ -266,11 +250,46 @@ class Services:
 
         return AuditService(self.units)
 
+    @cached_property
+    def api_keys(self) -> ApiKeyService:
+        """API keys of ``yinsi serve``: create, list, revoke, verify a request's key."""
+        from yinsi.services.api_keys import ApiKeyService
+
+        return ApiKeyService(self.units, self.database, actor=self.actor)
+
+    @cached_property
+    def privacy_links(self) -> PrivacyLinkService:
+        """Entry links to the privacy center (audited)."""
+        from yinsi.services.privacy_links import PrivacyLinkService
+
+        return PrivacyLinkService(self.consent, self.units, actor=self.actor)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        """Console accounts, the login lockout and staff sessions."""
+        from yinsi.services.staff import StaffService
+
+        return StaffService(self.units, clock=self.clock)
+
+    @cached_property
+    def campaigns(self) -> CampaignService:
+        """Re-consent campaigns for a new policy version (audited)."""
+        from yinsi.services.campaigns import CampaignService
+
+        return CampaignService(self.units)
+
+    @cached_property
+    def reports(self) -> ReportsService:
+        """The console's read queries: apps, dashboard figures, holds and incidents lists."""
+        from yinsi.services.reports import ReportsService
+
+        return ReportsService(self.units, self.consent)
+
     # ------------------------------------------------------------ closing
 
     def close(self) -> None:
         """Close every service built, the connectors and the pool (each once)."""
-        for name in ("retention", "incidents"):
+        for name in ("retention",):
             service = self.__dict__.pop(name, None)
             if service is not None:
                 service.close()
@@ -281,10 +300,5 @@ class Services:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

@@ -6,7 +6,7 @@ concurrent writers are serialized and the chain never forks:
 
 - PostgreSQL: ``SELECT … FOR UPDATE`` on the head row; a second writer waits on that
   lock, then (READ COMMITTED) reads the head the first one committed.
-- SQLite: every transaction begins ``IMMEDIATE`` (see :mod:`.engine`): one writer at a
+- SQLite: every transaction begins ``IMMEDIATE`` (see :mod:`.database`): one writer at a
   time; ``FOR UPDATE`` is not emitted there.
 
 Chaining from the head row rather than the newest entry also means a deleted last

@@ -1,11 +1,11 @@
-"""Engines set up for yinsi's transactions on each backend.
+"""Connection pools (SQLAlchemy engines) set up for yinsi's transactions on each backend.
 
 SQLite: the ``sqlite3`` driver's own (legacy) transaction control is switched off and
 every transaction opens with ``BEGIN IMMEDIATE``, the hooks SQLAlchemy documents for
 pysqlite. The write lock is then taken when a unit of work starts instead of half-way
 through it, so two writers queue on the busy timeout rather than deadlock, and a read
 followed by a write in one unit of work sees no other writer in between. A read-only
-unit of work (``SqlUnitOfWork(engine, read_only=True)``) opens a deferred ``BEGIN``
+unit of work (``SqlUnitOfWork(database, read_only=True)``) opens a deferred ``BEGIN``
 instead: with WAL, readers run beside the writer.
 PostgreSQL: psycopg 3, READ COMMITTED; the ledger locks a subject's row explicitly.
 """
@@ -30,7 +30,8 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 def create_engine(url: str | URL) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created when missing."""
+    """The connection pool (SQLAlchemy engine) for ``url``; a SQLite file's folder is
+    created when missing."""
     parsed = make_url(normalize(url) if isinstance(url, str) else url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(parsed)
@@ -38,13 +39,13 @@ def create_engine(url: str | URL) -> Engine:
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if not in_memory:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-    _take_sqlite_transactions(engine, wal=not in_memory)
-    return engine
+    pool = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    _take_sqlite_transactions(pool, wal=not in_memory)
+    return pool
 
 
-def _take_sqlite_transactions(engine: Engine, *, wal: bool) -> None:
-    @event.listens_for(engine, "connect")
+def _take_sqlite_transactions(database: Engine, *, wal: bool) -> None:
+    @event.listens_for(database, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
@@ -53,7 +54,7 @@ def _take_sqlite_transactions(engine: Engine, *, wal: bool) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
+    @event.listens_for(database, "begin")
     def _begin(conn: Connection) -> None:
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")  # deferred: a reader never queues behind a writer

@@ -7,7 +7,7 @@ two writers of one subject are serialized and no seq is lost or repeated:
 - PostgreSQL: the state row is created if missing (``INSERT … ON CONFLICT DO NOTHING``)
   and locked with ``SELECT … FOR UPDATE``; a second writer waits on that lock and then
   reads the first one's committed ``last_seq`` (READ COMMITTED re-reads a locked row).
-- SQLite: every transaction begins ``IMMEDIATE`` (see :mod:`.engine`), so there is one
+- SQLite: every transaction begins ``IMMEDIATE`` (see :mod:`.database`), so there is one
   writer at a time and others wait on the busy timeout.
 
 Each append runs in a savepoint; a lost race (unique violation, serialization failure,

@@ -39,62 +39,62 @@ def head_revision() -> str:
     return head
 
 
-def _engine(url: str | Engine) -> Engine:
+def _database(url: str | Engine) -> Engine:
     return url if isinstance(url, Engine) else create_engine(url)
 
 
-def _dispose(url: str | Engine, engine: Engine) -> None:
-    if engine is not url:
-        engine.dispose()
+def _dispose(url: str | Engine, database: Engine) -> None:
+    if database is not url:
+        database.dispose()
 
 
 def upgrade(url: str | Engine, revision: str = "head") -> None:
-    """Migrate the database at ``url`` (or behind an engine) to ``revision``, in one transaction."""
-    engine = _engine(url)
+    """Migrate the database at ``url`` (or behind an database) to ``revision``, in one transaction."""
+    database = _database(url)
     try:
-        with engine.begin() as conn:
+        with database.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             command.upgrade(_config(conn), revision)
     finally:
-        _dispose(url, engine)
+        _dispose(url, database)
 
 
 def downgrade(url: str | Engine, revision: str) -> None:
     """Migrate the database back to ``revision``, in one transaction (data of the newer
     tables and columns is lost; for rolling a release back, not for daily use)."""
-    engine = _engine(url)
+    database = _database(url)
     try:
-        with engine.begin() as conn:
+        with database.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             command.downgrade(_config(conn), revision)
     finally:
-        _dispose(url, engine)
+        _dispose(url, database)
 
 
 def current_revision(url: str | Engine) -> str | None:
     """The database's schema revision; None for an empty (never migrated) database."""
-    engine = _engine(url)
+    database = _database(url)
     try:
-        with engine.connect() as conn:
+        with database.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
-        _dispose(url, engine)
+        _dispose(url, database)
 
 
 def is_up_to_date(url: str | Engine) -> bool:
     return current_revision(url) == head_revision()
 
 
-def require_up_to_date(engine: Engine) -> None:
+def require_up_to_date(database: Engine) -> None:
     """Raise :class:`StorageNotMigrated` (saying to run ``yinsi db upgrade``) unless current.
 
-    Checked once per engine: a schema is not downgraded under a running process.
+    Checked once per database: a schema is not downgraded under a running process.
     """
-    if engine in _checked:
+    if database in _checked:
         return
-    current, head = current_revision(engine), head_revision()
+    current, head = current_revision(database), head_revision()
     if current != head:
         raise StorageNotMigrated(current, head)
-    _checked.add(engine)
+    _checked.add(database)

@@ -4,7 +4,7 @@ Every decision reads the subject's state, and every request checks its API key. 
 ORM unit of work each read costs about 500 µs on SQLite; a compiled Core statement on a
 pooled connection about 185 µs; the same SELECT run on the driver's own connection, its
 columns converted by their SQLAlchemy types, about 40 µs. :class:`RawRead` does that: the
-statement is compiled once per engine for its dialect, and a single SELECT needs no
+statement is compiled once per database for its dialect, and a single SELECT needs no
 explicit transaction (on SQLite the driver runs in autocommit mode, so it reads one
 consistent snapshot without taking a lock; elsewhere the pool's reset on return rolls the
 implicit transaction back). Writes keep going through
@@ -48,21 +48,23 @@ class Row:
 
 
 class RawRead:
-    """``statement`` compiled for ``engine``'s dialect, run on the driver's connection.
+    """``statement`` compiled for ``database``'s dialect, run on the driver's connection.
 
     On SQLite each thread keeps one connection for these reads (in autocommit mode it holds
     no transaction between statements, so it neither blocks writers nor stops WAL
     checkpoints). It is detached from the pool, so any number of threads never exhausts
     it; the connection of a thread that has ended is closed when another thread pins one,
-    and all are closed when the engine is disposed. Elsewhere a connection is
+    and all are closed when the database is disposed. Elsewhere a connection is
     taken from the pool for each read and given back, which rolls back the implicit
     transaction the driver opened.
     """
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
-        dialect = engine.dialect
+    def __init__(self, database: Engine, statement: Select[Any]) -> None:
+        dialect = database.dialect
         compiled = statement.compile(dialect=dialect)
-        self._engine = weakref.ref(engine)  # the engine owns this (through _reads), not the reverse
+        self._database = weakref.ref(
+            database
+        )  # the pool owns this (through _reads), not the reverse
         self._sql = compiled.string
         self._order = compiled.positiontup  # None for a dialect with named parameters
         columns = list(statement.selected_columns)
@@ -74,7 +76,7 @@ class RawRead:
         self._local = threading.local()
         self._pinned: list[tuple[weakref.ref[threading.Thread], Any]] = []
         if self._pin:
-            event.listen(engine, "engine_disposed", self._close_pinned)
+            event.listen(database, "engine_disposed", self._close_pinned)
 
     def one_or_none(self, params: Mapping[str, Any]) -> Row | None:
         """The first row for ``params`` (the statement selects by a unique key), or None."""
@@ -86,7 +88,7 @@ class RawRead:
         bound: Any = params if self._order is None else [params[n] for n in self._order]
         if self._pin:
             return self._fetch(self._pinned_connection(), bound)
-        connection = self._engine_().raw_connection()
+        connection = self._database_().raw_connection()
         try:
             return self._fetch(connection, bound)
         finally:
@@ -101,11 +103,11 @@ class RawRead:
             }
         )
 
-    def _engine_(self) -> Engine:
-        engine = self._engine()
-        if engine is None:
-            raise RuntimeError("the engine of this read was garbage-collected")
-        return engine
+    def _database_(self) -> Engine:
+        database = self._database()
+        if database is None:
+            raise RuntimeError("the database of this read was garbage-collected")
+        return database
 
     def _fetch(self, connection: Any, bound: Any) -> tuple[Any, ...] | None:
         cursor = connection.cursor()
@@ -119,7 +121,7 @@ class RawRead:
     def _pinned_connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = self._engine_().raw_connection()
+            connection = self._database_().raw_connection()
             connection.detach()  # its own connection from now on: the pool's slot is free again
             with _lock:
                 self._close(self._take(lambda thread: not thread.is_alive()))
@@ -145,7 +147,7 @@ class RawRead:
         for connection in connections:
             connection.close()  # detached: closes the driver's connection
 
-    def _close_pinned(self, _engine: Engine) -> None:
+    def _close_pinned(self, _database: Engine) -> None:
         with _lock:
             pinned = self._take(lambda _thread: True)
             self._local = threading.local()
@@ -153,9 +155,9 @@ class RawRead:
 
 
 class _Reads:
-    def __init__(self, engine: Engine) -> None:
-        self.state = RawRead(engine, _STATE_BY_SUBJECT)
-        self.key = RawRead(engine, _KEY_BY_DIGEST)
+    def __init__(self, database: Engine) -> None:
+        self.state = RawRead(database, _STATE_BY_SUBJECT)
+        self.key = RawRead(database, _KEY_BY_DIGEST)
         self.states: dict[tuple[Any, ...], ConsentState] = {}
         """States by the raw row they were made from (see :func:`consent_state`)."""
 
@@ -167,16 +169,16 @@ _reads: WeakKeyDictionary[Engine, _Reads] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def _reads_of(engine: Engine) -> _Reads:
-    reads = _reads.get(engine)
+def _reads_of(database: Engine) -> _Reads:
+    reads = _reads.get(database)
     if reads is None:
-        require_up_to_date(engine)
+        require_up_to_date(database)
         with _lock:
-            reads = _reads.setdefault(engine, _Reads(engine))
+            reads = _reads.setdefault(database, _Reads(database))
     return reads
 
 
-def consent_state(engine: Engine, app_id: str, subject_id: str) -> ConsentState:
+def consent_state(database: Engine, app_id: str, subject_id: str) -> ConsentState:
     """The subject's current state; the empty state for a subject never seen.
 
     The row is read every time. Converting it (three JSON arrays, a timestamp) costs more
@@ -185,7 +187,7 @@ def consent_state(engine: Engine, app_id: str, subject_id: str) -> ConsentState:
     any process, gives a different key. Rows the driver returns with unhashable values
     (PostgreSQL's decoded JSON) are converted each time.
     """
-    reads = _reads_of(engine)
+    reads = _reads_of(database)
     found = reads.state.fetch({"app_id": app_id, "subject_id": subject_id})
     if found is None:
         return ConsentState(app_id, subject_id)
@@ -201,7 +203,7 @@ def consent_state(engine: Engine, app_id: str, subject_id: str) -> ConsentState:
     return state
 
 
-def api_key(engine: Engine, secret: str) -> ApiKey | None:
+def api_key(database: Engine, secret: str) -> ApiKey | None:
     """The live (not revoked) key with this secret, or None."""
     digest = secret_sha256(secret)
-    return live_key(_reads_of(engine).key.one_or_none({"digest": digest}), digest)
+    return live_key(_reads_of(database).key.one_or_none({"digest": digest}), digest)

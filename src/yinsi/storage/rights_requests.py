@@ -10,7 +10,7 @@ transitions it read::
 Someone who moved the request in between (committed, or still holding the row: then
 PostgreSQL waits for them and re-checks the guard) makes that match no row, and the save
 raises :class:`~yinsi.storage.errors.RequestConflict` instead of overwriting their move.
-On SQLite, units of work are serialized anyway (``BEGIN IMMEDIATE``, see :mod:`.engine`).
+On SQLite, units of work are serialized anyway (``BEGIN IMMEDIATE``, see :mod:`.database`).
 A save that records no transition (a due date, an answer) is guarded the same way, so
 two such saves of one request are last-writer-wins: the domain object carries no version.
 

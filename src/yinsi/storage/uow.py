@@ -28,16 +28,16 @@ from yinsi.storage.statements import Clock, utc_now
 _READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
-def _readers(engine: Engine) -> Engine:
-    """The engine with the read-only execution option (made once per engine)."""
-    found = _READERS.get(engine)
+def _readers(database: Engine) -> Engine:
+    """The database with the read-only execution option (made once per database)."""
+    found = _READERS.get(database)
     if found is None:
-        found = _READERS[engine] = engine.execution_options(**{READ_ONLY: True})
+        found = _READERS[database] = database.execution_options(**{READ_ONLY: True})
     return found
 
 
 class SqlUnitOfWork(UnitOfWork):
-    """``with SqlUnitOfWork(engine) as uow: uow.ledger.append(e); uow.commit()``.
+    """``with SqlUnitOfWork(database) as uow: uow.ledger.append(e); uow.commit()``.
 
     Raises :class:`~yinsi.storage.errors.StorageNotMigrated` when the schema is not
     current. Whatever is not committed when the block ends (normally or by an exception)
@@ -46,9 +46,11 @@ class SqlUnitOfWork(UnitOfWork):
     ``updated_at`` and audit entries.
     """
 
-    def __init__(self, engine: Engine, *, clock: Clock = utc_now, read_only: bool = False) -> None:
-        require_up_to_date(engine)
-        bind = _readers(engine) if read_only else engine
+    def __init__(
+        self, database: Engine, *, clock: Clock = utc_now, read_only: bool = False
+    ) -> None:
+        require_up_to_date(database)
+        bind = _readers(database) if read_only else database
         self._session = Session(bind, expire_on_commit=False, autoflush=False)
         self.ledger = SqlConsentLedger(self._session, clock)
         self.policies = SqlPolicyStore(self._session, clock)

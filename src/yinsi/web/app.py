@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -10,13 +10,18 @@ from yinsi.web import console, privacy
 from yinsi.web.site import Site
 from yinsi.web.templating import STATIC
 
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The service's root is the privacy center."""
+    return RedirectResponse("/privacy", status_code=307)
+
 
 def mount(app: FastAPI, site: Site) -> None:
     app.state.site = site
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(privacy.router())
-    app.include_router(console.router())
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/privacy", status_code=307)
+    app.include_router(privacy.router)
+    app.include_router(console.router)
+    app.include_router(router)

@@ -10,7 +10,6 @@ from starlette.requests import HTTPConnection
 from yinsi.services.consent import Engine
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
-from yinsi.storage import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,6 @@ class Site:
     @property
     def rights(self) -> RightsService | None:
         return None if self.services.data_map is None else self.services.rights
-
-    def units(self, *, read_only: bool = False) -> UnitOfWork:
-        # TODO(issue 12): pages call services; this goes once web holds no unit of work.
-        return self.services.units(read_only=read_only)
 
 
 def site_of(connection: HTTPConnection) -> Site:

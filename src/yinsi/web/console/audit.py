@@ -1,7 +1,7 @@
 """``/console/audit``: the hash-chained audit log (PIPL Art. 54) and its verification.
 
 Anyone signed in reads the latest entries (paged by seq) and can verify the whole chain
-with :func:`yinsi.security.verify`, as ``GET /v1/audit/verify`` does: every edited,
+with :meth:`yinsi.services.audit.AuditService.verify`, as ``GET /v1/audit/verify`` does: every edited,
 deleted or reordered entry is listed and its row flagged in red. Verifying only reads, so
 it is a GET: a plain link without JavaScript; with htmx the page's main part is swapped in
 place.
@@ -14,10 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from yinsi.security import AuditEntry, Break, BreakKind, verify
+from yinsi.security import BreakKind
+from yinsi.services.audit import AuditService
 from yinsi.web.console.auth import Reader
 from yinsi.web.console.pages import page
-from yinsi.web.site import Site, site_of
+from yinsi.web.console.routing import ConsoleRoute
+from yinsi.web.site import site_of
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 PAGE = 50
 BREAK_LABELS = {
@@ -31,47 +35,36 @@ BREAK_LABELS = {
 }
 
 
-def _verified(site: Site) -> dict[str, Any]:
-    with site.units() as uow:
-        entries = list(uow.audit.entries())
-        head = uow.audit.head()
-    breaks: list[Break] = verify(entries, head)
+def _verified(audit: AuditService) -> dict[str, Any]:
+    checked = audit.verify()
     return {
         "checked": True,
-        "intact": not breaks,
-        "total": len(entries),
-        "head": head,
-        "breaks": breaks,
+        "intact": checked.intact,
+        "total": checked.entries,
+        "head": checked.head,
+        "breaks": checked.breaks,
         "break_labels": BREAK_LABELS,
-        "broken": {b.seq for b in breaks},
+        "broken": {b.seq for b in checked.breaks},
     }
 
 
-def add_routes(routes: APIRouter) -> None:
-    """Add this page's routes to the console's router."""
-
-    @routes.get("/console/audit", response_class=HTMLResponse)
-    def audit(
-        request: Request,
-        staff: Reader,
-        before: Annotated[int | None, Query(ge=1)] = None,
-        check: Annotated[bool, Query(alias="verify")] = False,
-    ) -> HTMLResponse:
-        site = site_of(request)
-        with site.units() as uow:
-            head = uow.audit.head()
-            last = head.seq if before is None else min(before - 1, head.seq)
-            entries: list[AuditEntry] = list(
-                uow.audit.entries(after_seq=max(0, last - PAGE), limit=PAGE)
-            )
-        entries.reverse()  # newest first
-        context: dict[str, Any] = {
-            "entries": entries,
-            "older": entries[-1].seq if entries and entries[-1].seq > 1 else None,
-            "newer": last < head.seq,
-            "checked": False,
-            "broken": set(),
-        }
-        if check:
-            context |= _verified(site)
-        return page(request, staff, "audit.html", context, active="audit")
+@router.get("/console/audit", response_class=HTMLResponse)
+def audit(
+    request: Request,
+    staff: Reader,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    check: Annotated[bool, Query(alias="verify")] = False,
+) -> HTMLResponse:
+    service = site_of(request).services.audit
+    shown = service.page(before=before, size=PAGE)
+    entries = list(reversed(shown.entries))  # newest first
+    context: dict[str, Any] = {
+        "entries": entries,
+        "older": entries[-1].seq if entries and entries[-1].seq > 1 else None,
+        "newer": before is not None and before - 1 < shown.head.seq,
+        "checked": False,
+        "broken": set(),
+    }
+    if check:
+        context |= _verified(service)
+    return page(request, staff, "audit.html", context, active="audit")

@@ -20,7 +20,6 @@ from starlette.concurrency import run_in_threadpool
 
 from yinsi.security.staff import Role, StaffSession, StaffUser
 from yinsi.web import csrf
-from yinsi.web.console.accounts import Accounts
 from yinsi.web.console.routing import Forbidden, LoginRequired
 from yinsi.web.site import Site, site_of
 
@@ -67,14 +66,10 @@ class Staff:
         return self.user.role in ALLOWED[Action(action)]
 
 
-def accounts(site: Site) -> Accounts:
-    return Accounts(site.units)
-
-
 def signed_in(request: Request) -> tuple[StaffUser, StaffSession] | None:
     """The session of the request's cookie, if it is live (reads the database)."""
     token = request.cookies.get(COOKIE)
-    return None if not token else accounts(site_of(request)).resume(token)
+    return None if not token else site_of(request).services.staff.resume(token)
 
 
 def require(action: Action) -> Callable[[Request], Awaitable[Staff]]:

@@ -2,7 +2,8 @@
 per purpose — three server-drawn charts (:mod:`yinsi.web.console.charts`), each with its
 table.
 
-The figures are computed here from the database's aggregates (``uow.reports``):
+The figures are computed here from the aggregates the reports service reads
+(:meth:`yinsi.services.reports.ReportsService.dashboard`):
 
 - weeks run Monday to Sunday in China (UTC+8); the last :data:`WEEKS` weeks, this one
   included;
@@ -24,15 +25,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from yinsi.consent import UnknownName
 from yinsi.declaration import Declaration, taxonomy_of
-from yinsi.declaration.versions import PolicyVersion
-from yinsi.storage.console_ports import RequestTimes
+from yinsi.services.reports import Dashboard, RequestTimes
 from yinsi.taxonomy import LegalBasis, RightKind
 from yinsi.web.console.auth import Reader
 from yinsi.web.console.charts import Chart, Series, line, rate_bars, stacked_bars
 from yinsi.web.console.pages import app_id, page, today
+from yinsi.web.console.routing import ConsoleRoute
 from yinsi.web.site import site_of
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 WEEKS = 8
 CHINA = timezone(timedelta(hours=8))
@@ -133,40 +135,26 @@ def _charts(
     return charts
 
 
-def add_routes(routes: APIRouter) -> None:
-    """Add this page's routes to the console's router."""
-
-    @routes.get("/console/dashboard", response_class=HTMLResponse)
-    def dashboard(request: Request, staff: Reader) -> HTMLResponse:
-        site = site_of(request)
-        app = app_id(site)
-        day = site.rights.today() if site.rights else today()
-        since = datetime.combine(weeks_until(day)[0], datetime.min.time(), CHINA)
-        times: list[RequestTimes] = []
-        sets: list[tuple[frozenset[str], int]] = []
-        versions: list[PolicyVersion] = []
-        accepted: dict[str | None, int] = {}
-        declaration = None
-        if app is not None:
-            with site.units() as uow:
-                times = uow.reports.request_times(app, since)
-                sets = uow.reports.granted_sets(app)
-                versions = uow.policies.list(app)
-                accepted = uow.reports.accepted_versions(app)
-            try:
-                declaration = site.engine.declaration(app)
-            except UnknownName:
-                declaration = None
-        closed = [d for d in map(days_to_close, times) if d is not None]
-        subjects = sum(accepted.values())
-        current = versions[-1].version if versions else None
-        context: dict[str, Any] = {
-            "charts": _charts(times, sets, declaration, day),
-            "received": len(times),
-            "closed": len(closed),
-            "median": round(median(closed), 1) if closed else None,
-            "subjects": subjects,
-            "current": current,
-            "on_current": accepted.get(current, 0) if current else 0,
-        }
-        return page(request, staff, "dashboard.html", context, active="dashboard")
+@router.get("/console/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, staff: Reader) -> HTMLResponse:
+    site = site_of(request)
+    app = app_id(site)
+    day = site.rights.today() if site.rights else today()
+    since = datetime.combine(weeks_until(day)[0], datetime.min.time(), CHINA)
+    found = (
+        Dashboard([], [], [], {}, None)
+        if app is None
+        else site.services.reports.dashboard(app, since)
+    )
+    closed = [d for d in map(days_to_close, found.times) if d is not None]
+    current = found.versions[-1].version if found.versions else None
+    context: dict[str, Any] = {
+        "charts": _charts(found.times, found.granted_sets, found.declaration, day),
+        "received": len(found.times),
+        "closed": len(closed),
+        "median": round(median(closed), 1) if closed else None,
+        "subjects": sum(found.accepted.values()),
+        "current": current,
+        "on_current": found.accepted.get(current, 0) if current else 0,
+    }
+    return page(request, staff, "dashboard.html", context, active="dashboard")

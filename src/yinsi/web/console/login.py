@@ -17,22 +17,24 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from yinsi.services.staff import LoginRefused
 from yinsi.web import csrf
-from yinsi.web.console.accounts import LoginRefused
 from yinsi.web.console.auth import (
     PATH,
     Reader,
-    accounts,
     clear_session_cookie,
     set_session_cookie,
     signed_in,
 )
 from yinsi.web.console.pages import page
+from yinsi.web.console.routing import ConsoleRoute
 from yinsi.web.site import Site, site_of
 
 PRE_COOKIE = "yinsi_console_login"
 LOGIN_PATH = "/console/login"
 HOME = "/console/queue"
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 
 def _safe_next(target: str | None) -> str:
@@ -85,53 +87,52 @@ def _form(
     return response
 
 
-def add_routes(routes: APIRouter) -> None:
-    """Add this page's routes to the console's router."""
+@router.get(LOGIN_PATH, response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    if await run_in_threadpool(signed_in, request) is not None:
+        return RedirectResponse(HOME, status_code=status.HTTP_303_SEE_OTHER)
+    return _form(request, site_of(request))
 
-    @routes.get(LOGIN_PATH, response_class=HTMLResponse)
-    async def login_form(request: Request) -> Response:
-        if await run_in_threadpool(signed_in, request) is not None:
-            return RedirectResponse(HOME, status_code=status.HTTP_303_SEE_OTHER)
-        return _form(request, site_of(request))
 
-    @routes.post(LOGIN_PATH, response_class=HTMLResponse)
-    async def login(
-        request: Request,
-        username: Annotated[str, Form(max_length=64)] = "",
-        password: Annotated[str, Form(max_length=1024)] = "",
-        csrf_token: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = "",
-    ) -> Response:
-        site = site_of(request)
-        pre = request.cookies.get(PRE_COOKIE, "")
-        expected = _login_token(site, pre).encode()
-        if not pre or not hmac.compare_digest(csrf_token.encode(), expected):
-            return _form(request, site, error=csrf.REFUSED, status_code=403)
-        try:
-            done = await run_in_threadpool(accounts(site).login, username, password)
-        except LoginRefused as refused:
-            return _form(
-                request,
-                site,
-                error=str(refused),
-                status_code=refused.status_code,
-                username=username,
-            )
-        response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
-        set_session_cookie(response, site, done.token)
-        response.delete_cookie(
-            PRE_COOKIE,
-            path=LOGIN_PATH,
-            httponly=True,
-            samesite="strict",
-            secure=site.secure_cookies,
+@router.post(LOGIN_PATH, response_class=HTMLResponse)
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    site = site_of(request)
+    pre = request.cookies.get(PRE_COOKIE, "")
+    expected = _login_token(site, pre).encode()
+    if not pre or not hmac.compare_digest(csrf_token.encode(), expected):
+        return _form(request, site, error=csrf.REFUSED, status_code=403)
+    try:
+        done = await run_in_threadpool(site.services.staff.login, username, password)
+    except LoginRefused as refused:
+        return _form(
+            request,
+            site,
+            error=str(refused),
+            status_code=refused.status_code,
+            username=username,
         )
-        return response
+    response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    set_session_cookie(response, site, done.token)
+    response.delete_cookie(
+        PRE_COOKIE,
+        path=LOGIN_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=site.secure_cookies,
+    )
+    return response
 
-    @routes.post("/console/logout")
-    async def logout(request: Request, staff: Reader) -> Response:
-        site = site_of(request)
-        await run_in_threadpool(accounts(site).logout, staff.session.id)
-        response = RedirectResponse(f"{LOGIN_PATH}?bye=1", status_code=status.HTTP_303_SEE_OTHER)
-        clear_session_cookie(response, site)
-        return response
+
+@router.post("/console/logout")
+async def logout(request: Request, staff: Reader) -> Response:
+    site = site_of(request)
+    await run_in_threadpool(site.services.staff.logout, staff.session.id)
+    response = RedirectResponse(f"{LOGIN_PATH}?bye=1", status_code=status.HTTP_303_SEE_OTHER)
+    clear_session_cookie(response, site)
+    return response

@@ -96,8 +96,7 @@ def app_id(site: Site) -> str | None:
     """The app the console looks after: the data map's, else the first one published."""
     if site.rights is not None:
         return site.rights.data_map.app
-    with site.units() as uow:
-        apps = uow.reports.apps()
+    apps = site.services.reports.apps()
     return apps[0] if apps else None
 
 

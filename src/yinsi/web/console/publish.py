@@ -18,10 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from yinsi.consent import UnknownName
 from yinsi.declaration import Declaration, DeclarationError, loads
 from yinsi.declaration.diff import SECTIONS, Change, diff
-from yinsi.storage import PolicyAppMismatch, PolicyVersionConflict
+from yinsi.services.errors import PolicyAppMismatch, PolicyVersionConflict
 from yinsi.web.console.auth import Publisher, Staff
 from yinsi.web.console.pages import app_id, done, page
+from yinsi.web.console.routing import ConsoleRoute
 from yinsi.web.site import Site, site_of
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 MAX_BYTES = 2_000_000
 KIND_LABELS = {"added": "新增", "removed": "删除", "changed": "修改"}
@@ -82,37 +85,35 @@ def _preview(request: Request, staff: Staff, text: str) -> HTMLResponse:
     return page(request, staff, "publish.html", context, active="policies")
 
 
-def add_routes(routes: APIRouter) -> None:
-    """Add this page's routes to the console's router."""
+@router.post("/console/policies/preview", response_class=HTMLResponse)
+async def preview(
+    request: Request,
+    staff: Publisher,
+    declaration: Annotated[str, Form(max_length=MAX_BYTES)] = "",
+    file: UploadFile | None = None,
+) -> HTMLResponse:
+    text = await _text(declaration, file)
+    return await run_in_threadpool(_preview, request, staff, text)
 
-    @routes.post("/console/policies/preview", response_class=HTMLResponse)
-    async def preview(
-        request: Request,
-        staff: Publisher,
-        declaration: Annotated[str, Form(max_length=MAX_BYTES)] = "",
-        file: UploadFile | None = None,
-    ) -> HTMLResponse:
-        text = await _text(declaration, file)
-        return await run_in_threadpool(_preview, request, staff, text)
 
-    @routes.post("/console/policies/publish")
-    def publish(
-        request: Request,
-        staff: Publisher,
-        declaration: Annotated[str, Form(max_length=MAX_BYTES)] = "",
-    ) -> RedirectResponse:
-        site = site_of(request)
-        text = declaration if "\n" in declaration else declaration + "\n"
-        try:
-            site.engine.publish(text, actor=staff.user.id)
-        except DeclarationError:
-            raise HTTPException(422, "声明未通过校验，请返回预览页面修正后再发布。") from None
-        except PolicyVersionConflict as exc:
-            raise HTTPException(
-                409,
-                f"版本 {exc.version} 已以不同内容发布过：已发布的版本不可修改（X01），"
-                "请在声明中提高 policy.version 后重新预览。",
-            ) from None
-        except PolicyAppMismatch:
-            raise HTTPException(422, "该声明属于其他应用，不能在此发布。") from None
-        return done("/console/policies", "published")
+@router.post("/console/policies/publish")
+def publish(
+    request: Request,
+    staff: Publisher,
+    declaration: Annotated[str, Form(max_length=MAX_BYTES)] = "",
+) -> RedirectResponse:
+    site = site_of(request)
+    text = declaration if "\n" in declaration else declaration + "\n"
+    try:
+        site.engine.publish(text, actor=staff.user.id)
+    except DeclarationError:
+        raise HTTPException(422, "声明未通过校验，请返回预览页面修正后再发布。") from None
+    except PolicyVersionConflict as exc:
+        raise HTTPException(
+            409,
+            f"版本 {exc.version} 已以不同内容发布过：已发布的版本不可修改（X01），"
+            "请在声明中提高 policy.version 后重新预览。",
+        ) from None
+    except PolicyAppMismatch:
+        raise HTTPException(422, "该声明属于其他应用，不能在此发布。") from None
+    return done("/console/policies", "published")

@@ -17,7 +17,10 @@ from yinsi.rights.requests import RightsRequest, Status
 from yinsi.taxonomy import RightKind
 from yinsi.web.console.auth import Reader
 from yinsi.web.console.pages import page
+from yinsi.web.console.routing import ConsoleRoute
 from yinsi.web.site import site_of
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 FILTERS = {
     "open": "未办结",
@@ -39,48 +42,46 @@ class Row:
         return self.deadline is DeadlineStatus.OVERDUE
 
 
-def add_routes(routes: APIRouter) -> None:
-    """Add this page's routes to the console's router."""
+@router.get("/console", include_in_schema=False)
+def home(_: Reader) -> RedirectResponse:
+    return RedirectResponse("/console/queue", status_code=status.HTTP_303_SEE_OTHER)
 
-    @routes.get("/console", include_in_schema=False)
-    def home(_: Reader) -> RedirectResponse:
-        return RedirectResponse("/console/queue", status_code=status.HTTP_303_SEE_OTHER)
 
-    @routes.get("/console/queue", response_class=HTMLResponse)
-    def queue(
-        request: Request,
-        staff: Reader,
-        show: Annotated[str, Query(alias="show")] = "open",
-        kind: Annotated[str, Query()] = "",
-    ) -> HTMLResponse:
-        rights = site_of(request).rights
-        rows: list[Row] = []
-        if rights is not None:
-            today = rights.today()
-            for r in rights.requests():  # by due date (none last), then received
-                deadline = None
-                late = 0
-                if r.due is not None and not r.status.closed:
-                    deadline = classify(r.due.date, today, calendar=rights.calendar)
-                    late = (today - r.due.date).days
-                rows.append(Row(r, deadline, late))
-        show = show if show in FILTERS else "open"
-        rows = [row for row in rows if _shown(row, show) and (not kind or row.request.kind == kind)]
-        counts = {
-            "overdue": sum(row.overdue for row in rows),
-            "due_soon": sum(row.deadline is DeadlineStatus.DUE_SOON for row in rows),
-        }
-        context = {
-            "rows": rows,
-            "show": show,
-            "filters": FILTERS,
-            "kind": kind,
-            "kinds": [k for k in RightKind if k is not RightKind.DECEASED_RELATIVES],
-            "counts": counts,
-            "configured": rights is not None,
-            "verified": Status.VERIFIED,
-        }
-        return page(request, staff, "queue.html", context, active="queue")
+@router.get("/console/queue", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    staff: Reader,
+    show: Annotated[str, Query(alias="show")] = "open",
+    kind: Annotated[str, Query()] = "",
+) -> HTMLResponse:
+    rights = site_of(request).rights
+    rows: list[Row] = []
+    if rights is not None:
+        today = rights.today()
+        for r in rights.requests():  # by due date (none last), then received
+            deadline = None
+            late = 0
+            if r.due is not None and not r.status.closed:
+                deadline = classify(r.due.date, today, calendar=rights.calendar)
+                late = (today - r.due.date).days
+            rows.append(Row(r, deadline, late))
+    show = show if show in FILTERS else "open"
+    rows = [row for row in rows if _shown(row, show) and (not kind or row.request.kind == kind)]
+    counts = {
+        "overdue": sum(row.overdue for row in rows),
+        "due_soon": sum(row.deadline is DeadlineStatus.DUE_SOON for row in rows),
+    }
+    context = {
+        "rows": rows,
+        "show": show,
+        "filters": FILTERS,
+        "kind": kind,
+        "kinds": [k for k in RightKind if k is not RightKind.DECEASED_RELATIVES],
+        "counts": counts,
+        "configured": rights is not None,
+        "verified": Status.VERIFIED,
+    }
+    return page(request, staff, "queue.html", context, active="queue")
 
 
 def _shown(row: Row, show: str) -> bool:

@@ -20,12 +20,15 @@ from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, InvalidTransition, RightsRequest, Status
 from yinsi.rights.verification import Method
+from yinsi.services.errors import RequestConflict
 from yinsi.services.rights import RightsService
-from yinsi.storage import RequestConflict
 from yinsi.taxonomy.formats import format_of
 from yinsi.web.console.auth import Decider, Reader
 from yinsi.web.console.pages import done, page, rights_of
+from yinsi.web.console.routing import ConsoleRoute
 from yinsi.web.site import site_of
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 T = TypeVar("T")
 ONE = "/console/requests/{request_id}"
@@ -115,8 +118,6 @@ def _context(rights: RightsService, request: RightsRequest, steps: list[Step]) -
     deadline = None
     if request.due is not None and not request.status.closed:
         deadline = classify(request.due.date, today, calendar=rights.calendar)
-    with rights.units() as uow:
-        holds = uow.holds.active(request.app_id, request.subject_id, today)
     labels = {d.id: d.label for d in rights.data_map.datasets}
     declaration = rights.declaration
     waiting_review = any(
@@ -129,7 +130,7 @@ def _context(rights: RightsService, request: RightsRequest, steps: list[Step]) -
         "overdue": deadline is DeadlineStatus.OVERDUE,
         "days_late": (today - request.due.date).days if request.due else 0,
         "verification": _verification(request),
-        "holds": holds,
+        "holds": rights.holds_on(request),
         "datasets": labels,
         "grounds": declaration.rights.refusal_grounds,
         "trigger": request.trigger.label if request.trigger else "",
@@ -147,60 +148,62 @@ def _context(rights: RightsService, request: RightsRequest, steps: list[Step]) -
     }
 
 
-def add_routes(routes: APIRouter) -> None:
-    """Add this page's routes to the console's router."""
+@router.get(ONE, response_class=HTMLResponse)
+def detail(request: Request, request_id: str, staff: Reader) -> HTMLResponse:
+    rights = rights_of(site_of(request))
+    found = rights.get(request_id)
+    context = _context(rights, found, rights.steps(request_id))
+    return page(request, staff, "request.html", context, active="queue")
 
-    @routes.get(ONE, response_class=HTMLResponse)
-    def detail(request: Request, request_id: str, staff: Reader) -> HTMLResponse:
-        rights = rights_of(site_of(request))
-        found = rights.get(request_id)
-        context = _context(rights, found, rights.steps(request_id))
-        return page(request, staff, "request.html", context, active="queue")
 
-    @routes.get(ONE + "/steps", response_class=HTMLResponse)
-    def steps(request: Request, request_id: str, staff: Reader) -> HTMLResponse:
-        """The execution log alone (htmx refreshes it while a step runs)."""
-        rights = rights_of(site_of(request))
-        found = rights.get(request_id)
-        context = _context(rights, found, rights.steps(request_id))
-        return page(request, staff, "_steps.html", context)
+@router.get(ONE + "/steps", response_class=HTMLResponse)
+def steps(request: Request, request_id: str, staff: Reader) -> HTMLResponse:
+    """The execution log alone (htmx refreshes it while a step runs)."""
+    rights = rights_of(site_of(request))
+    found = rights.get(request_id)
+    context = _context(rights, found, rights.steps(request_id))
+    return page(request, staff, "_steps.html", context)
 
-    @routes.post(ONE + "/approve")
-    def approve(request: Request, request_id: str, staff: Decider) -> RedirectResponse:
-        rights = rights_of(site_of(request))
-        decided = _attempt(lambda: rights.approve(request_id, actor=staff.user.id))
-        key = "approved" if decided.status is Status.APPROVED else "refused"
-        return done(f"/console/requests/{request_id}", key)
 
-    @routes.post(ONE + "/refuse")
-    def refuse(
-        request: Request,
-        request_id: str,
-        staff: Decider,
-        ground: Annotated[str, Form()] = "",
-        note: Annotated[str, Form(max_length=2000)] = "",
-    ) -> RedirectResponse:
-        rights = rights_of(site_of(request))
-        if not ground:
-            raise HTTPException(422, "请选择拒绝理由：只能依据政策中声明的理由拒绝（X35）。")
-        _attempt(lambda: rights.refuse(request_id, ground, actor=staff.user.id, note=note))
-        return done(f"/console/requests/{request_id}", "refused")
+@router.post(ONE + "/approve")
+def approve(request: Request, request_id: str, staff: Decider) -> RedirectResponse:
+    rights = rights_of(site_of(request))
+    decided = _attempt(lambda: rights.approve(request_id, actor=staff.user.id))
+    key = "approved" if decided.status is Status.APPROVED else "refused"
+    return done(f"/console/requests/{request_id}", key)
 
-    @routes.post(ONE + "/run")
-    def run(request: Request, request_id: str, staff: Decider) -> RedirectResponse:
-        rights = rights_of(site_of(request))
-        _attempt(lambda: rights.run(request_id, actor=staff.user.id))
-        return done(f"/console/requests/{request_id}", "ran")
 
-    @routes.post(ONE + "/answer")
-    def answer(
-        request: Request,
-        request_id: str,
-        staff: Decider,
-        text: Annotated[str, Form(max_length=5000)] = "",
-    ) -> RedirectResponse:
-        rights = rights_of(site_of(request))
-        if not text.strip():
-            raise HTTPException(422, "请填写给用户的答复内容。")
-        _attempt(lambda: rights.answer(request_id, text.strip(), actor=staff.user.id))
-        return done(f"/console/requests/{request_id}", "answered")
+@router.post(ONE + "/refuse")
+def refuse(
+    request: Request,
+    request_id: str,
+    staff: Decider,
+    ground: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    rights = rights_of(site_of(request))
+    if not ground:
+        raise HTTPException(422, "请选择拒绝理由：只能依据政策中声明的理由拒绝（X35）。")
+    _attempt(lambda: rights.refuse(request_id, ground, actor=staff.user.id, note=note))
+    return done(f"/console/requests/{request_id}", "refused")
+
+
+@router.post(ONE + "/run")
+def run(request: Request, request_id: str, staff: Decider) -> RedirectResponse:
+    rights = rights_of(site_of(request))
+    _attempt(lambda: rights.run(request_id, actor=staff.user.id))
+    return done(f"/console/requests/{request_id}", "ran")
+
+
+@router.post(ONE + "/answer")
+def answer(
+    request: Request,
+    request_id: str,
+    staff: Decider,
+    text: Annotated[str, Form(max_length=5000)] = "",
+) -> RedirectResponse:
+    rights = rights_of(site_of(request))
+    if not text.strip():
+        raise HTTPException(422, "请填写给用户的答复内容。")
+    _attempt(lambda: rights.answer(request_id, text.strip(), actor=staff.user.id))
+    return done(f"/console/requests/{request_id}", "answered")

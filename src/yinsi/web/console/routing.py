@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from yinsi.storage import HoldNotFound, IncidentNotFound, RequestNotFound, StaffNotFound
+from yinsi.services.errors import HoldNotFound, IncidentNotFound, RequestNotFound, StaffNotFound
 from yinsi.web.templating import render
 
 LOGIN = "/console/login"

@@ -22,9 +22,7 @@ from yinsi.web.privacy.session import entry_link
 __all__ = ["entry_link", "router"]
 
 
-def router() -> APIRouter:
-    """Every route of the privacy center."""
-    routes = APIRouter()
-    for part in (home, public, consents, rights, account):
-        routes.include_router(part.router())
-    return routes
+router = APIRouter()
+"""Every route of the privacy center (each keeps its :class:`~yinsi.web.privacy.route.PrivacyRoute`)."""
+for _part in (home, public, consents, rights, account):
+    router.include_router(_part.router)

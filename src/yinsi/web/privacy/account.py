@@ -87,43 +87,44 @@ def _declaration(request: Request, session: PrivacySession) -> Declaration:
     return site_of(request).engine.declaration(session.app_id)
 
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
+router = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
 
-    @routes.get("/cancel", response_class=HTMLResponse)
-    def cancel(request: Request, session: Viewer) -> HTMLResponse:
-        context = _cancel_context(_declaration(request, session), rights_for(request, session))
-        return pages.page(request, "cancel.html", context, session=session)
 
-    @routes.post("/cancel", response_model=None)
-    def confirm_cancel(
-        request: Request, session: Poster, confirm: Annotated[str, Form()] = ""
-    ) -> Response:
-        rights = rights_for(request, session)
-        context = _cancel_context(_declaration(request, session), rights)
-        if rights is None:
-            return pages.page(request, "cancel.html", context, session=session, status_code=400)
-        if confirm != "yes":
-            context["error"] = "请先勾选确认您已了解注销的后果。"
-            return pages.page(request, "cancel.html", context, session=session, status_code=400)
-        return file_request(rights, session, RightKind.CANCEL_ACCOUNT)
+@router.get("/cancel", response_class=HTMLResponse)
+def cancel(request: Request, session: Viewer) -> HTMLResponse:
+    context = _cancel_context(_declaration(request, session), rights_for(request, session))
+    return pages.page(request, "cancel.html", context, session=session)
 
-    @routes.get("/complaints", response_class=HTMLResponse)
-    def complaints(request: Request, session: Viewer) -> HTMLResponse:
-        context = _complaint_context(_declaration(request, session), rights_for(request, session))
-        return pages.page(request, "complaints.html", context, session=session)
 
-    @routes.post("/complaints", response_model=None)
-    def complain(request: Request, session: Poster, text: Annotated[str, Form()] = "") -> Response:
-        rights = rights_for(request, session)
-        context = _complaint_context(_declaration(request, session), rights)
-        words = text.strip()
-        if rights is None or not words or len(words) > TEXT_LIMIT:
-            context["error"] = (
-                "请填写投诉或举报的内容。" if not words else f"内容请不要超过{TEXT_LIMIT}字。"
-            )
-            context["text"] = words
-            return pages.page(request, "complaints.html", context, session=session, status_code=400)
-        return file_request(rights, session, RightKind.COMPLAINT, text=words)
+@router.post("/cancel", response_model=None)
+def confirm_cancel(
+    request: Request, session: Poster, confirm: Annotated[str, Form()] = ""
+) -> Response:
+    rights = rights_for(request, session)
+    context = _cancel_context(_declaration(request, session), rights)
+    if rights is None:
+        return pages.page(request, "cancel.html", context, session=session, status_code=400)
+    if confirm != "yes":
+        context["error"] = "请先勾选确认您已了解注销的后果。"
+        return pages.page(request, "cancel.html", context, session=session, status_code=400)
+    return file_request(rights, session, RightKind.CANCEL_ACCOUNT)
 
-    return routes
+
+@router.get("/complaints", response_class=HTMLResponse)
+def complaints(request: Request, session: Viewer) -> HTMLResponse:
+    context = _complaint_context(_declaration(request, session), rights_for(request, session))
+    return pages.page(request, "complaints.html", context, session=session)
+
+
+@router.post("/complaints", response_model=None)
+def complain(request: Request, session: Poster, text: Annotated[str, Form()] = "") -> Response:
+    rights = rights_for(request, session)
+    context = _complaint_context(_declaration(request, session), rights)
+    words = text.strip()
+    if rights is None or not words or len(words) > TEXT_LIMIT:
+        context["error"] = (
+            "请填写投诉或举报的内容。" if not words else f"内容请不要超过{TEXT_LIMIT}字。"
+        )
+        context["text"] = words
+        return pages.page(request, "complaints.html", context, session=session, status_code=400)
+    return file_request(rights, session, RightKind.COMPLAINT, text=words)

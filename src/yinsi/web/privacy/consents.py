@@ -36,62 +36,61 @@ def _decided(site: Site, session: PrivacySession) -> Declaration | None:
     return site.engine.declaration(session.app_id, state.accepted_version)
 
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
+router = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
 
-    @routes.get("/consents", response_class=HTMLResponse)
-    def consents(request: Request, session: Viewer, saved: str = "", on: str = "") -> HTMLResponse:
-        site = site_of(request)
-        declaration = _decided(site, session)
-        current = site.engine.declaration(session.app_id)
-        context: dict[str, object] = {
-            "app_id": session.app_id,
-            "app_name": current.app.name,
-            "consents": None,
-            "flash": "",
-        }
-        if declaration is not None:
-            state = site.engine.state(session.app_id, session.subject_id)
-            context["consents"] = views.consents(declaration, state)
-            look = Lookup.of(declaration)
-            if saved in look.consents:
-                label = look.consent(saved)
-                context["flash"] = (
-                    f"已开启“{label}”。" if on == "1" else f"已撤回“{label}”，相关功能已停止。"
-                )
-        return pages.page(request, "consents.html", context, session=session)
 
-    @routes.post("/consents/{consent_id}", response_model=None)
-    def set_consent(
-        request: Request,
-        consent_id: str,
-        session: Poster,
-        granted: Annotated[str | None, Form()] = None,
-    ) -> Response:
-        """Grant (``granted`` sent) or withdraw (not sent: an unticked box sends nothing)."""
-        site = site_of(request)
-        declaration = _decided(site, session)
-        if declaration is None or consent_id not in {c.id for c in declaration.consents}:
-            raise NotFound("没有这项授权。")
-        want = granted is not None
+@router.get("/consents", response_class=HTMLResponse)
+def consents(request: Request, session: Viewer, saved: str = "", on: str = "") -> HTMLResponse:
+    site = site_of(request)
+    declaration = _decided(site, session)
+    current = site.engine.declaration(session.app_id)
+    context: dict[str, object] = {
+        "app_id": session.app_id,
+        "app_name": current.app.name,
+        "consents": None,
+        "flash": "",
+    }
+    if declaration is not None:
         state = site.engine.state(session.app_id, session.subject_id)
-        if want != (consent_id in state.granted):  # the same answer twice records nothing
-            record = site.engine.grant if want else site.engine.withdraw
-            state = record(
-                session.app_id,
-                session.subject_id,
-                consent_id,
-                evidence=pages.evidence(request, session),
-                actor="privacy-center",
+        context["consents"] = views.consents(declaration, state)
+        look = Lookup.of(declaration)
+        if saved in look.consents:
+            label = look.consent(saved)
+            context["flash"] = (
+                f"已开启“{label}”。" if on == "1" else f"已撤回“{label}”，相关功能已停止。"
             )
-        if pages.is_htmx(request):
-            item = next(c for c in declaration.consents if c.id == consent_id)
-            context = {
-                "item": views.switch(Lookup.of(declaration), item, state),
-                "saved": True,
-            }
-            return pages.page(request, "_consent_card.html", context, session=session)
-        on = "1" if want else "0"
-        return pages.see_other(f"/privacy/consents?saved={consent_id}&on={on}#c-{consent_id}")
+    return pages.page(request, "consents.html", context, session=session)
 
-    return routes
+
+@router.post("/consents/{consent_id}", response_model=None)
+def set_consent(
+    request: Request,
+    consent_id: str,
+    session: Poster,
+    granted: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Grant (``granted`` sent) or withdraw (not sent: an unticked box sends nothing)."""
+    site = site_of(request)
+    declaration = _decided(site, session)
+    if declaration is None or consent_id not in {c.id for c in declaration.consents}:
+        raise NotFound("没有这项授权。")
+    want = granted is not None
+    state = site.engine.state(session.app_id, session.subject_id)
+    if want != (consent_id in state.granted):  # the same answer twice records nothing
+        record = site.engine.grant if want else site.engine.withdraw
+        state = record(
+            session.app_id,
+            session.subject_id,
+            consent_id,
+            evidence=pages.evidence(request, session),
+            actor="privacy-center",
+        )
+    if pages.is_htmx(request):
+        item = next(c for c in declaration.consents if c.id == consent_id)
+        context = {
+            "item": views.switch(Lookup.of(declaration), item, state),
+            "saved": True,
+        }
+        return pages.page(request, "_consent_card.html", context, session=session)
+    on = "1" if want else "0"
+    return pages.see_other(f"/privacy/consents?saved={consent_id}&on={on}#c-{consent_id}")

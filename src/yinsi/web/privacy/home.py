@@ -76,65 +76,62 @@ def prompt(site: Site, session: PrivacySession) -> PolicyPrompt | None:
     )
 
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
+router = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
 
-    @routes.get("", response_class=HTMLResponse)
-    def home(request: Request, session: Visitor, done: str = "") -> HTMLResponse:
-        site = site_of(request)
-        if session is None:
-            app_id = site.rights.data_map.app if site.rights else None
-            return pages.page(request, "home.html", {"app_id": app_id, "anonymous": True})
-        declaration = site.engine.declaration(session.app_id)
-        rights = site.rights if site.rights and site.rights.data_map.app == session.app_id else None
-        open_requests = (
-            [r for r in rights.requests(subject_id=session.subject_id) if not r.status.closed]
-            if rights
-            else []
-        )
-        context = {
-            "app_id": session.app_id,
-            "app_name": declaration.app.name,
-            "prompt": prompt(site, session),
-            "open_requests": len(open_requests),
-            "flash": FLASH.get(done, ""),
-        }
-        return pages.page(request, "home.html", context, session=session)
 
-    @routes.get("/enter")
-    def enter(request: Request, t: str = "") -> Response:
-        """The app's signed entry link: open a session and go to the entry page."""
-        session = open_entry(site_of(request).secret, t)
-        if session is None:
-            return pages.page(request, "need_session.html", {"expired": True}, status_code=401)
-        remember(request, session)  # the route class sets its cookie on the redirect
-        return RedirectResponse("/privacy", status_code=303)
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, session: Visitor, done: str = "") -> HTMLResponse:
+    site = site_of(request)
+    if session is None:
+        app_id = site.rights.data_map.app if site.rights else None
+        return pages.page(request, "home.html", {"app_id": app_id, "anonymous": True})
+    declaration = site.engine.declaration(session.app_id)
+    rights = site.rights if site.rights and site.rights.data_map.app == session.app_id else None
+    open_requests = (
+        [r for r in rights.requests(subject_id=session.subject_id) if not r.status.closed]
+        if rights
+        else []
+    )
+    context = {
+        "app_id": session.app_id,
+        "app_name": declaration.app.name,
+        "prompt": prompt(site, session),
+        "open_requests": len(open_requests),
+        "flash": FLASH.get(done, ""),
+    }
+    return pages.page(request, "home.html", context, session=session)
 
-    @routes.post("/policy/accept")
-    def accept(
-        request: Request, session: Poster, version: Annotated[str, Form()]
-    ) -> RedirectResponse:
-        """Accept exactly the version the page showed (not whatever is latest by now)."""
-        site_of(request).engine.accept_policy(
-            session.app_id,
-            session.subject_id,
-            version=version,
-            evidence=pages.evidence(request, session),
-            actor="privacy-center",
-        )
-        return pages.see_other("/privacy?done=accepted")
 
-    @routes.post("/policy/decline")
-    def decline(
-        request: Request, session: Poster, version: Annotated[str, Form()]
-    ) -> RedirectResponse:
-        site_of(request).engine.decline_policy(
-            session.app_id,
-            session.subject_id,
-            version=version,
-            evidence=pages.evidence(request, session),
-            actor="privacy-center",
-        )
-        return pages.see_other("/privacy?done=declined")
+@router.get("/enter")
+def enter(request: Request, t: str = "") -> Response:
+    """The app's signed entry link: open a session and go to the entry page."""
+    session = open_entry(site_of(request).secret, t)
+    if session is None:
+        return pages.page(request, "need_session.html", {"expired": True}, status_code=401)
+    remember(request, session)  # the route class sets its cookie on the redirect
+    return RedirectResponse("/privacy", status_code=303)
 
-    return routes
+
+@router.post("/policy/accept")
+def accept(request: Request, session: Poster, version: Annotated[str, Form()]) -> RedirectResponse:
+    """Accept exactly the version the page showed (not whatever is latest by now)."""
+    site_of(request).engine.accept_policy(
+        session.app_id,
+        session.subject_id,
+        version=version,
+        evidence=pages.evidence(request, session),
+        actor="privacy-center",
+    )
+    return pages.see_other("/privacy?done=accepted")
+
+
+@router.post("/policy/decline")
+def decline(request: Request, session: Poster, version: Annotated[str, Form()]) -> RedirectResponse:
+    site_of(request).engine.decline_policy(
+        session.app_id,
+        session.subject_id,
+        version=version,
+        evidence=pages.evidence(request, session),
+        actor="privacy-center",
+    )
+    return pages.see_other("/privacy?done=declined")

@@ -26,8 +26,8 @@ from yinsi.policy.text import sentence
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.verification import VerificationFailed
+from yinsi.services.errors import RequestNotFound
 from yinsi.services.rights import RightsService
-from yinsi.storage import RequestNotFound
 from yinsi.taxonomy import DeletionTrigger, RightKind
 from yinsi.taxonomy.formats import InvalidValue
 from yinsi.web.privacy import pages, views
@@ -130,122 +130,125 @@ def _form_context(
     }
 
 
-def router() -> APIRouter:
-    routes = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
+router = APIRouter(prefix="/privacy", include_in_schema=False, route_class=PrivacyRoute)
 
-    @routes.get("/requests", response_class=HTMLResponse)
-    def requests(request: Request, session: Viewer) -> HTMLResponse:
-        declaration = site_of(request).engine.declaration(session.app_id)
-        rights = rights_for(request, session)
-        mine = rights.requests(subject_id=session.subject_id) if rights else []
+
+@router.get("/requests", response_class=HTMLResponse)
+def requests(request: Request, session: Viewer) -> HTMLResponse:
+    declaration = site_of(request).engine.declaration(session.app_id)
+    rights = rights_for(request, session)
+    mine = rights.requests(subject_id=session.subject_id) if rights else []
+    context = {
+        "app_id": session.app_id,
+        "app_name": declaration.app.name,
+        "available": rights is not None,
+        "requests": [
+            (r, pages.in_china(r.received_at))
+            for r in sorted(mine, key=lambda r: r.received_at, reverse=True)
+        ],
+        "channels": channels(declaration, "rights_request"),
+    }
+    return pages.page(request, "requests.html", context, session=session)
+
+
+@router.get("/requests/new", response_class=HTMLResponse)
+def new_request(request: Request, session: Viewer, kind: str = "") -> HTMLResponse:
+    declaration = site_of(request).engine.declaration(session.app_id)
+    rights = rights_for(request, session)
+    if rights is None or not kind:
         context = {
             "app_id": session.app_id,
             "app_name": declaration.app.name,
             "available": rights is not None,
-            "requests": [
-                (r, pages.in_china(r.received_at))
-                for r in sorted(mine, key=lambda r: r.received_at, reverse=True)
-            ],
+            "choices": kind_choices(declaration),
             "channels": channels(declaration, "rights_request"),
         }
-        return pages.page(request, "requests.html", context, session=session)
+        return pages.page(request, "request_kinds.html", context, session=session)
+    context = _form_context(rights, declaration, choose_kind(declaration, kind))
+    return pages.page(request, "request_form.html", context, session=session)
 
-    @routes.get("/requests/new", response_class=HTMLResponse)
-    def new_request(request: Request, session: Viewer, kind: str = "") -> HTMLResponse:
-        declaration = site_of(request).engine.declaration(session.app_id)
-        rights = rights_for(request, session)
-        if rights is None or not kind:
-            context = {
-                "app_id": session.app_id,
-                "app_name": declaration.app.name,
-                "available": rights is not None,
-                "choices": kind_choices(declaration),
-                "channels": channels(declaration, "rights_request"),
-            }
-            return pages.page(request, "request_kinds.html", context, session=session)
-        context = _form_context(rights, declaration, choose_kind(declaration, kind))
-        return pages.page(request, "request_form.html", context, session=session)
 
-    @routes.post("/requests", response_model=None)
-    def submit(
-        request: Request,
-        session: Poster,
-        kind: Annotated[str, Form()],
-        trigger: Annotated[str, Form()] = "",
-        element: Annotated[str, Form()] = "",
-        value: Annotated[str, Form()] = "",
-        text: Annotated[str, Form()] = "",
-    ) -> Response:
-        declaration = site_of(request).engine.declaration(session.app_id)
-        rights = rights_for(request, session)
-        if rights is None:
-            raise NotFound("本服务暂不支持在线提交申请，请通过客服渠道办理。")
-        chosen = choose_kind(declaration, kind)
-        context = _form_context(rights, declaration, chosen)
-        error = _missing(chosen, trigger, element, value, text)
-        if not error:
-            try:
-                return file_request(
-                    rights,
-                    session,
-                    chosen,
-                    trigger=trigger if chosen is RightKind.DELETION else None,
-                    corrections={element: value.strip()}
-                    if chosen is RightKind.CORRECTION
-                    else None,
-                    text=text.strip(),
-                )
-            except InvalidRequest as exc:
-                cause = exc.__cause__
-                error = (
-                    f"填写的内容有误：{cause}"
-                    if isinstance(cause, InvalidValue)
-                    else "申请内容不完整或不符合要求，请检查后重试。"
-                )
-        context["error"] = error
-        return pages.page(request, "request_form.html", context, session=session, status_code=400)
-
-    @routes.get("/requests/{request_id}", response_class=HTMLResponse)
-    def status(request: Request, request_id: str, session: Viewer, sms: str = "") -> HTMLResponse:
-        return _status_page(request, session, request_id, flash=SMS_FLASH.get(sms, ""))
-
-    @routes.post("/requests/{request_id}/code", response_model=None)
-    def send_code(request: Request, request_id: str, session: Poster) -> Response:
-        rights = _rights_or_404(request, session)
-        own_request(rights, session, request_id)
-        return pages.see_other(f"/privacy/requests/{request_id}?sms={_send(rights, request_id)}")
-
-    @routes.post("/requests/{request_id}/verify", response_model=None)
-    def verify(
-        request: Request, request_id: str, session: Poster, code: Annotated[str, Form()] = ""
-    ) -> Response:
-        rights = _rights_or_404(request, session)
-        own_request(rights, session, request_id)
+@router.post("/requests", response_model=None)
+def submit(
+    request: Request,
+    session: Poster,
+    kind: Annotated[str, Form()],
+    trigger: Annotated[str, Form()] = "",
+    element: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    declaration = site_of(request).engine.declaration(session.app_id)
+    rights = rights_for(request, session)
+    if rights is None:
+        raise NotFound("本服务暂不支持在线提交申请，请通过客服渠道办理。")
+    chosen = choose_kind(declaration, kind)
+    context = _form_context(rights, declaration, chosen)
+    error = _missing(chosen, trigger, element, value, text)
+    if not error:
         try:
-            rights.verify(request_id, code.strip())
-        except VerificationFailed as exc:
-            return _status_page(request, session, request_id, error=str(exc), status_code=400)
-        return pages.see_other(f"/privacy/requests/{request_id}?sms=verified")
+            return file_request(
+                rights,
+                session,
+                chosen,
+                trigger=trigger if chosen is RightKind.DELETION else None,
+                corrections={element: value.strip()} if chosen is RightKind.CORRECTION else None,
+                text=text.strip(),
+            )
+        except InvalidRequest as exc:
+            cause = exc.__cause__
+            error = (
+                f"填写的内容有误：{cause}"
+                if isinstance(cause, InvalidValue)
+                else "申请内容不完整或不符合要求，请检查后重试。"
+            )
+    context["error"] = error
+    return pages.page(request, "request_form.html", context, session=session, status_code=400)
 
-    @routes.post("/requests/{request_id}/withdraw", response_model=None)
-    def withdraw(request: Request, request_id: str, session: Poster) -> Response:
-        rights = _rights_or_404(request, session)
-        found = own_request(rights, session, request_id)
-        if found.status in WITHDRAWABLE:
-            rights.withdraw_request(request_id, actor="subject")
-        return pages.see_other(f"/privacy/requests/{request_id}?sms=withdrawn")
 
-    @routes.get("/requests/{request_id}/archive", response_model=None)
-    def archive(request: Request, request_id: str, session: Viewer) -> Response:
-        """The export of the user's own completed access, copy or transfer request."""
-        rights = _rights_or_404(request, session)
-        found = own_request(rights, session, request_id)
-        path = rights.archive_path(request_id)
-        if not _downloadable(found, rights):
-            raise NotFound("该申请没有可下载的个人信息副本。")
-        return FileResponse(path, media_type="application/zip", filename=f"{request_id}.zip")
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def status(request: Request, request_id: str, session: Viewer, sms: str = "") -> HTMLResponse:
+    return _status_page(request, session, request_id, flash=SMS_FLASH.get(sms, ""))
 
-    return routes
+
+@router.post("/requests/{request_id}/code", response_model=None)
+def send_code(request: Request, request_id: str, session: Poster) -> Response:
+    rights = _rights_or_404(request, session)
+    own_request(rights, session, request_id)
+    return pages.see_other(f"/privacy/requests/{request_id}?sms={_send(rights, request_id)}")
+
+
+@router.post("/requests/{request_id}/verify", response_model=None)
+def verify(
+    request: Request, request_id: str, session: Poster, code: Annotated[str, Form()] = ""
+) -> Response:
+    rights = _rights_or_404(request, session)
+    own_request(rights, session, request_id)
+    try:
+        rights.verify(request_id, code.strip())
+    except VerificationFailed as exc:
+        return _status_page(request, session, request_id, error=str(exc), status_code=400)
+    return pages.see_other(f"/privacy/requests/{request_id}?sms=verified")
+
+
+@router.post("/requests/{request_id}/withdraw", response_model=None)
+def withdraw(request: Request, request_id: str, session: Poster) -> Response:
+    rights = _rights_or_404(request, session)
+    found = own_request(rights, session, request_id)
+    if found.status in WITHDRAWABLE:
+        rights.withdraw_request(request_id, actor="subject")
+    return pages.see_other(f"/privacy/requests/{request_id}?sms=withdrawn")
+
+
+@router.get("/requests/{request_id}/archive", response_model=None)
+def archive(request: Request, request_id: str, session: Viewer) -> Response:
+    """The export of the user's own completed access, copy or transfer request."""
+    rights = _rights_or_404(request, session)
+    found = own_request(rights, session, request_id)
+    path = rights.archive_path(request_id)
+    if not _downloadable(found, rights):
+        raise NotFound("该申请没有可下载的个人信息副本。")
+    return FileResponse(path, media_type="application/zip", filename=f"{request_id}.zip")
 
 
 def _missing(kind: RightKind, trigger: str, element: str, value: str, text: str) -> str:

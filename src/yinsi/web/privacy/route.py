@@ -17,7 +17,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
 from yinsi.consent import UnknownName
-from yinsi.storage import RequestNotFound
+from yinsi.services.errors import RequestNotFound
 from yinsi.web import csrf
 from yinsi.web.privacy import pages
 from yinsi.web.privacy.session import PrivacySession, current, store

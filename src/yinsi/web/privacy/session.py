@@ -3,7 +3,8 @@
 The privacy center has no login of its own. The app's back-end asks yinsi for an entry
 link (:func:`entry_link`; ``POST /v1/apps/{app}/subjects/{subject}/privacy-link`` or
 ``yinsi privacy link``) and opens it in a WebView. The link carries the app and subject,
-signed with the site secret and valid for :data:`ENTRY_SECONDS`. ``GET /privacy/enter``
+signed with the site secret and valid for :data:`ENTRY_SECONDS`
+(:mod:`yinsi.security.entry_links` makes and reads it). ``GET /privacy/enter``
 turns it into a session cookie: signed, HttpOnly, SameSite=Lax, scoped to ``/privacy``,
 with a random session id (which the CSRF tokens are bound to). The cookie is re-issued on
 every page, so a session ends after :data:`IDLE_SECONDS` without use, and after
@@ -12,15 +13,15 @@ every page, so a session ends after :data:`IDLE_SECONDS` without use, and after
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from itsdangerous import BadData, URLSafeTimedSerializer
+
+from yinsi.security.entry_links import ENTRY_SECONDS, RedactEntryLinks, entry_link, read_entry
 
 __all__ = [
     "COOKIE",
@@ -28,6 +29,7 @@ __all__ = [
     "IDLE_SECONDS",
     "LIFETIME_SECONDS",
     "PrivacySession",
+    "RedactEntryLinks",
     "current",
     "entry_link",
     "open_entry",
@@ -35,10 +37,7 @@ __all__ = [
 ]
 
 COOKIE = "yinsi_privacy"
-ENTRY_PATH = "/privacy/enter"
-ENTRY_SALT = "privacy-entry"
 SESSION_SALT = "privacy-session"
-ENTRY_SECONDS = 10 * 60
 IDLE_SECONDS = 30 * 60
 LIFETIME_SECONDS = 8 * 60 * 60
 _STATE = "privacy_session"
@@ -55,37 +54,13 @@ class PrivacySession:
     """When the entry link was opened (epoch seconds): the session's absolute lifetime."""
 
 
-def entry_link(secret: bytes, base_url: str, app_id: str, subject_id: str) -> str:
-    """A link that opens the privacy center as ``subject_id`` of ``app_id``, for ten minutes."""
-    token = _entries(secret).dumps({"a": app_id, "s": subject_id})
-    return f"{base_url.rstrip('/')}{ENTRY_PATH}?{urlencode({'t': token})}"
-
-
-class RedactEntryLinks(logging.Filter):
-    """Hides the token of ``/privacy/enter?t=…`` in uvicorn's access log lines.
-
-    An entry link opens a user's privacy center for ten minutes; an access log is read by
-    more people than that user. ``yinsi serve`` installs this on ``uvicorn.access``.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            path = args[2]
-            if path.startswith(ENTRY_PATH + "?"):
-                record.args = (*args[:2], ENTRY_PATH + "?t=[redacted]", *args[3:])
-        return True
-
-
 def open_entry(secret: bytes, token: str) -> PrivacySession | None:
     """The new session an entry token opens; None if forged or older than ten minutes."""
-    try:
-        data = _entries(secret).loads(token, max_age=ENTRY_SECONDS)
-    except BadData:
+    named = read_entry(secret, token)
+    if named is None:
         return None
-    if not _valid(data, ("a", "s")):
-        return None
-    return PrivacySession(data["a"], data["s"], secrets.token_urlsafe(18), int(time.time()))
+    app_id, subject_id = named
+    return PrivacySession(app_id, subject_id, secrets.token_urlsafe(18), int(time.time()))
 
 
 def current(request: Request, secret: bytes) -> PrivacySession | None:
@@ -135,10 +110,6 @@ def remember(request: Request, session: PrivacySession) -> None:
 
 def _valid(data: Any, keys: tuple[str, ...]) -> bool:
     return isinstance(data, dict) and all(isinstance(data.get(k), str) and data[k] for k in keys)
-
-
-def _entries(secret: bytes) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=ENTRY_SALT)
 
 
 def _sessions(secret: bytes) -> URLSafeTimedSerializer:

@@ -41,6 +41,7 @@ def _request_fk(table: str) -> sa.ForeignKeyConstraint:
     )
 
 
+# long on purpose: one migration (the rights tables) reads top to bottom as Alembic runs it
 def upgrade() -> None:
     with op.batch_alter_table("consent_events") as batch:
         batch.add_column(sa.Column("element", ID, nullable=True))

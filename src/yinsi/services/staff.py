@@ -1,10 +1,14 @@
-"""Signing staff in and out: the login use case, sessions with an idle timeout.
+"""``StaffService``: the console's accounts — add, list, disable — and signing in and out.
 
 A login checks the Argon2id hash (rehashing it when the parameters changed), counts
 failures (:class:`~yinsi.security.passwords.Throttle`: 5 in a row lock the account for 15
 minutes) and opens a session. The session token (32 random bytes) lives only in the
 browser's cookie; the database keeps its SHA-256. A session ends on logout, after
 :data:`IDLE` without a request, or :data:`LIFETIME` after login, whichever comes first.
+
+The console (``/console/login``, ``/console/staff``) and ``yinsi staff`` both go through
+this service; creating, disabling, locking, signing in and out are audited by the storage
+adapter in the same transaction, by ids only (never a password, a hash or a token).
 """
 
 from __future__ import annotations
@@ -17,13 +21,25 @@ from datetime import UTC, datetime, timedelta
 
 from yinsi.security.passwords import (
     Throttle,
+    check_strength,
     hash_password,
     needs_rehash,
     verify_nothing,
     verify_password,
 )
-from yinsi.security.staff import StaffSession, StaffUser
-from yinsi.storage import UnitOfWork
+from yinsi.security.staff import Role, StaffSession, StaffUser
+from yinsi.storage import UnitsOfWork
+
+__all__ = [
+    "IDLE",
+    "LIFETIME",
+    "TOUCH_EVERY",
+    "LoginRefused",
+    "SelfDisable",
+    "SignedIn",
+    "StaffService",
+    "session_id",
+]
 
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
@@ -53,6 +69,13 @@ class LoginRefused(Exception):
         self.status_code = status_code
 
 
+class SelfDisable(ValueError):
+    """An admin asked to disable their own account: someone must be left to manage the others."""
+
+    def __init__(self) -> None:
+        super().__init__("不能停用自己的账号，请由另一位管理员操作。")
+
+
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     user: StaffUser
@@ -61,12 +84,12 @@ class SignedIn:
     """For the cookie; never stored."""
 
 
-class Accounts:
-    """The login use case over a unit-of-work factory."""
+class StaffService:
+    """Staff accounts and their sessions over a unit-of-work factory."""
 
     def __init__(
         self,
-        units: Callable[[], UnitOfWork],
+        units: UnitsOfWork,
         *,
         clock: Clock = _utc_now,
         throttle: Throttle | None = None,
@@ -74,6 +97,61 @@ class Accounts:
         self._units = units
         self._clock = clock
         self._throttle = throttle or Throttle()
+
+    # ------------------------------------------------------------ accounts
+
+    def add(
+        self,
+        username: str,
+        role: Role | str,
+        password: str,
+        *,
+        display_name: str = "",
+        actor: str = "cli",
+    ) -> StaffUser:
+        """A new account with ``password`` stored as an Argon2id hash.
+
+        Raises ``WeakPassword`` (the rule, in Chinese) before anything is hashed or stored,
+        ``StaffExists`` for a taken name and ``ValueError`` for a malformed name or role.
+        """
+        check_strength(password)
+        hashed = hash_password(password)
+        with self._units() as uow:
+            user = uow.staff.add(username, role, hashed, display_name=display_name, actor=actor)
+            uow.commit()
+        return user
+
+    def list(self) -> list[StaffUser]:
+        """Every account, disabled ones too, oldest first."""
+        with self._units(read_only=True) as uow:
+            return uow.staff.list()
+
+    def disable(self, user_id: str, *, actor: str) -> StaffUser:
+        """Disable the account and end its sessions (idempotent).
+
+        Raises :class:`SelfDisable` when ``actor`` is the account itself and
+        ``StaffNotFound`` for an unknown id.
+        """
+        if user_id == actor:
+            raise SelfDisable
+        with self._units() as uow:
+            user = uow.staff.disable(user_id, actor=actor)
+            uow.commit()
+        return user
+
+    def disable_named(self, username: str, *, actor: str) -> StaffUser | None:
+        """:meth:`disable` by login name; None when there is no such account."""
+        with self._units() as uow:
+            user = uow.staff.by_username(username)
+            if user is None:
+                return None
+            if user.id == actor:
+                raise SelfDisable
+            uow.staff.disable(user.id, actor=actor)
+            uow.commit()
+        return user
+
+    # ------------------------------------------------------------ sessions
 
     def login(self, username: str, password: str) -> SignedIn:
         """Open a session, or raise :class:`LoginRefused` (401 wrong, 429 locked, 403 disabled)."""
@@ -123,6 +201,7 @@ class Accounts:
         return user, session
 
     def logout(self, session: str) -> None:
+        """Revoke the session with id ``session`` (idempotent)."""
         with self._units() as uow:
             uow.staff.logout(session, self._clock())
             uow.commit()

@@ -1,0 +1,196 @@
+"""Finding the changes between two declarations, before they are judged.
+
+Entities are matched by id and compared field by field as JSON (``_compare``);
+taxonomy entries are compared only as the elements and purposes in use resolve them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from yinsi.declaration.diff_model import Change, Json
+from yinsi.declaration.schema import Declaration
+from yinsi.taxonomy import Taxonomy
+
+
+@dataclass(frozen=True, slots=True)
+class DiffContext:
+    """The two declarations compared, with their extended taxonomies."""
+
+    old: Declaration
+    new: Declaration
+    old_tax: Taxonomy
+    new_tax: Taxonomy
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A change not yet judged; ``part`` names where it was found, e.g. ``rights.items``."""
+
+    part: str
+    change: Change
+
+
+def find(ctx: DiffContext) -> Iterator[Found]:
+    """Every change, unjudged, by section in report order and then in document order."""
+    o, n = ctx.old, ctx.new
+    yield from _singleton("app", o.app, n.app)
+    yield from _singleton("policy", o.policy, n.policy)
+    yield from _entities(
+        "elements", _collected(o, ctx.old_tax), _collected(n, ctx.new_tax), context="scenarios"
+    )
+    yield from _entities(
+        "purposes", _purposes(o, ctx.old_tax), _purposes(n, ctx.new_tax), context="used_by"
+    )
+    yield from _entities("scenarios", _dumps(o.scenarios), _dumps(n.scenarios))
+    yield from _entities("consents", _dumps(o.consents), _dumps(n.consents))
+    yield from _entities("retention", _dumps(o.retention), _dumps(n.retention))
+    yield from _entities("recipients", _dumps(o.recipients), _dumps(n.recipients))
+    yield from _entities("sdks", _dumps(o.sdks), _dumps(n.sdks))
+    yield from _entities("h5_links", _dumps(o.h5_links), _dumps(n.h5_links))
+    yield from _entities("tracking", _dumps(o.tracking), _dumps(n.tracking))
+    yield from _entities("rights", _dumps(o.rights.items), _dumps(n.rights.items), "items")
+    yield from _entities(
+        "rights",
+        _dumps(o.rights.refusal_grounds),
+        _dumps(n.rights.refusal_grounds),
+        "refusal_grounds",
+        prefix="refusal_grounds.",
+    )
+    yield from _singleton("rights", o.rights, n.rights, {"items", "refusal_grounds"})
+    yield from _entities(
+        "contacts", _dumps(o.contacts.channels), _dumps(n.contacts.channels), "channels"
+    )
+    yield from _singleton("contacts", o.contacts, n.contacts, {"channels"})
+    yield from _singleton("storage", o.storage, n.storage)
+    yield from _singleton("security", o.security, n.security)
+    yield from _singleton("incident", o.incident, n.incident)
+
+
+def _entities(
+    section: str,
+    old: Mapping[str, Json],
+    new: Mapping[str, Json],
+    part: str = "",
+    prefix: str = "",
+    context: str = "",
+) -> Iterator[Found]:
+    """Changes among entities keyed by id: whole entities added or removed, fields changed.
+
+    ``context`` names a field shown with an added or removed entity but not compared
+    (where an element is collected is compared in the scenarios themselves).
+    """
+    part = f"{section}.{part}" if part else section
+    for ident in _union(old, new):
+        key = prefix + ident
+        if ident not in old:
+            yield Found(part, Change(section, key, "added", None, None, new[ident], False, ""))
+        elif ident not in new:
+            yield Found(part, Change(section, key, "removed", None, old[ident], None, False, ""))
+        else:
+            for path, was, now in _compare(old[ident], new[ident], ""):
+                if path.split(".", 1)[0] != context:
+                    yield Found(part, Change(section, key, "changed", path, was, now, False, ""))
+
+
+def _singleton(
+    section: str, old: BaseModel, new: BaseModel, exclude: set[str] | None = None
+) -> Iterator[Found]:
+    """Changes of a one-of model; each is keyed by the top-level field it falls under."""
+    dumped = [m.model_dump(mode="json", exclude=exclude) for m in (old, new)]
+    for path, was, now in _compare(dumped[0], dumped[1], ""):
+        key = path.split(".", 1)[0]
+        yield Found(section, Change(section, key, "changed", path, was, now, False, ""))
+
+
+def _compare(old: Json, new: Json, path: str) -> Iterator[tuple[str, Json, Json]]:
+    """Leaf differences of two JSON values; lists of objects with ids are matched by id."""
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for name in _union(old, new):
+            yield from _compare(old.get(name), new.get(name), _join(path, name))
+        return
+    if isinstance(old, list) and isinstance(new, list) and (key := _list_key(old, new)):
+        olds = {item[key]: item for item in old}
+        news = {item[key]: item for item in new}
+        for ident in _union(olds, news):
+            yield from _compare(olds.get(ident), news.get(ident), _join(path, ident))
+        return
+    yield path, old, new
+
+
+def _list_key(old: list[Json], new: list[Json]) -> str | None:
+    """The field that identifies the items of both lists (``id``, ``permission``), if any."""
+    for key in ("id", "permission"):
+        ids = [
+            [item.get(key) if isinstance(item, dict) else None for item in x] for x in (old, new)
+        ]
+        if all(
+            all(isinstance(i, str) for i in side) and len(set(side)) == len(side) for side in ids
+        ):
+            return key
+    return None
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    """Keys of both, in the first's order and then the second's."""
+    return list(dict.fromkeys([*first, *second]))
+
+
+def _dumps(items: Sequence[BaseModel]) -> dict[str, Json]:
+    dumps = [item.model_dump(mode="json") for item in items]
+    return {dump["id"]: dump for dump in dumps}
+
+
+def _collected(d: Declaration, tax: Taxonomy) -> dict[str, Json]:
+    """Every element a scenario collects, as the taxonomy defines it, with its scenarios."""
+    scenarios: dict[str, list[str]] = {}
+    for scenario in d.scenarios:
+        for element_id in scenario.element_ids:
+            scenarios.setdefault(element_id, []).append(scenario.id)
+    out: dict[str, Json] = {}
+    for element_id, used_by in scenarios.items():
+        e = tax.elements.get(element_id)
+        out[element_id] = {
+            "label": e.label if e else element_id,
+            "category": e.category if e else None,
+            "sensitive": bool(e and e.sensitive),
+            "grade": e.grade.value if e and e.grade else None,
+            "scenarios": used_by,
+        }
+    return out
+
+
+class _UsesPurposes(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def purposes(self) -> list[str]: ...
+
+
+def _purposes(d: Declaration, tax: Taxonomy) -> dict[str, Json]:
+    """Every purpose in use, with its label and the entities that use it."""
+    used_by: dict[str, list[str]] = {}
+    users: list[tuple[str, Sequence[_UsesPurposes]]] = [
+        ("scenarios", d.scenarios),
+        ("recipients", d.recipients),
+        ("sdks", d.sdks),
+        ("tracking", d.tracking),
+    ]
+    for section, items in users:
+        for item in items:
+            for purpose_id in item.purposes:
+                used_by.setdefault(purpose_id, []).append(f"{section}.{item.id}")
+    return {
+        pid: {"label": p.label if (p := tax.purposes.get(pid)) else pid, "used_by": by}
+        for pid, by in used_by.items()
+    }

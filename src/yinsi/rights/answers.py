@@ -1,0 +1,114 @@
+"""What a request is told: its due date, the check of a correction, the final answer.
+
+Pure functions of the request, the declaration and the data map; the rights service
+(:mod:`yinsi.services.rights`) calls them and stores what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta, timezone
+from typing import Any
+
+from yinsi.declaration import Declaration
+from yinsi.declaration.datamap import DataMap
+from yinsi.rights.calendar import WorkingCalendar
+from yinsi.rights.deadlines import request_deadline
+from yinsi.rights.plan import Action, Step
+from yinsi.rights.requests import Due, InvalidRequest, RightsRequest
+from yinsi.taxonomy import RightKind
+from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
+
+__all__ = ["check_corrections", "due_of", "remedy", "summary"]
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def due_of(
+    request: RightsRequest, declaration: Declaration, calendar: WorkingCalendar
+) -> Due | None:
+    """The due date the declaration sets for the request's kind (None: no deadline)."""
+    right = next((r for r in declaration.rights.items if r.kind is request.kind), None)
+    if right is None or right.deadline is None:
+        return None
+    received = request.received_at.astimezone(CHINA).date()
+    verified = None if request.verified_at is None else request.verified_at.astimezone(CHINA).date()
+    deadline = request_deadline(
+        right.deadline, received=received, verified=verified, calendar=calendar
+    )
+    if deadline is None:
+        return None
+    limit = deadline.limit
+    return Due(
+        date=limit.date,
+        working_days=limit.working_days,
+        counted_from=limit.start,
+        provisional=limit.provisional,
+        target=None if deadline.target is None else deadline.target.date,
+        warning=limit.warning,
+    )
+
+
+def check_corrections(data_map: DataMap, corrections: Mapping[str, str]) -> None:
+    """Each element must be held somewhere and each value fit its format (X27)."""
+    held = {f.element: f for ds in data_map.datasets for f in ds.fields}
+    for element, value in corrections.items():
+        field = held.get(element)
+        if field is None:
+            raise InvalidRequest(
+                f"no dataset holds {element!r}; elements that can be corrected: "
+                + ", ".join(sorted(held))
+            )
+        fmt = Format(field.format) if field.format else format_of(element)
+        try:
+            validate(fmt, value)
+        except InvalidValue as exc:
+            raise InvalidRequest(f"{element}: {exc}") from exc
+
+
+def summary(
+    request: RightsRequest, steps: list[Step], kept: list[dict[str, Any]], data_map: DataMap
+) -> str:
+    """The answer of a completed request: what was done, and what is kept and why (X28)."""
+    labels = {d.id: d.label for d in data_map.datasets}
+    kind = request.kind
+    parts: list[str] = []
+    if kind in (RightKind.ACCESS, RightKind.COPY, RightKind.TRANSFER):
+        count = sum(int(s.outcome.get("records", 0)) for s in steps)
+        parts.append(f"已为您生成个人信息副本（共{count}条记录），可在隐私中心下载。")
+    elif kind is RightKind.CORRECTION:
+        parts.append("已按您的申请更正个人信息。")
+    elif kind is RightKind.CANCEL_ACCOUNT:
+        parts.append(
+            "您的账号已注销，此操作不可恢复；我们已停止提供服务并删除或匿名化处理您的个人信息。"
+        )
+    elif kind in (RightKind.WITHDRAW_CONSENT, RightKind.OPT_OUT_PERSONALISATION):
+        parts.append("已撤回您的同意并停止相关处理；撤回前基于同意已进行的处理活动效力不受影响。")
+    else:
+        erased = sum(int(s.outcome.get("affected", 0)) for s in steps if s.action is Action.ERASE)
+        parts.append(f"已删除或匿名化处理您的个人信息（{erased}条记录）。")
+    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    for item in kept:
+        by_dataset.setdefault(str(item["dataset"]), []).append(item)
+    for dataset, items in by_dataset.items():
+        reasons = "；".join(dict.fromkeys(str(i["reason"]) for i in items))
+        dates = [str(i["until"]) for i in items if i.get("until")]
+        until = (
+            "在相关业务结束并届满保存期限前保存"
+            if len(dates) < len(items)
+            else f"最晚保存至{max(dates)}"
+        )
+        parts.append(
+            f"依法保留：{labels.get(dataset, dataset)}（{reasons}），{until}；"
+            "保存期间除存储和采取必要的安全保护措施外不作其他处理，期满后删除或匿名化处理。"
+        )
+    return "".join(parts)
+
+
+def remedy(declaration: Declaration) -> str:
+    """Where a refused or dissatisfied subject can turn (PIPL Art. 50), as the declaration
+    words it, else the law's own remedy."""
+    return (
+        declaration.rights.complaint_escalation
+        or "如您对我们的答复不满意，可以向履行个人信息保护职责的部门投诉、举报，或者向人民法院提起诉讼（《个人信息保护法》第五十条）。"
+    )
