@@ -29,8 +29,8 @@ Errors the methods raise (nothing else is caught or wrapped)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Self
 
@@ -48,6 +48,7 @@ from yinsi.consent import (
 )
 from yinsi.declaration import Declaration, loads
 from yinsi.declaration.versions import PolicyVersion
+from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent_ledger import LedgerWriter
 from yinsi.services.policy_books import PolicyBooks
 from yinsi.storage import (
@@ -62,13 +63,8 @@ from yinsi.storage import (
 
 __all__ = ["DecisionRequest", "Engine", "policy_consent_items"]
 
-Clock = Callable[[], datetime]
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 """Ages are counted on the calendar date in China (UTC+8 all year, no daylight saving)."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Engine:
@@ -85,7 +81,7 @@ class Engine:
         self,
         url: str | None = None,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         actor: str = "engine",
         database: SqlEngine | None = None,
     ) -> None:
@@ -110,9 +106,7 @@ class Engine:
         self._ledger = LedgerWriter(self._uow, self._books, clock, actor)
 
     @classmethod
-    def embedded(
-        cls, path: str | Path, *, clock: Clock = _utc_now, actor: str = "engine"
-    ) -> Engine:
+    def embedded(cls, path: str | Path, *, clock: Clock = utc_now, actor: str = "engine") -> Engine:
         """An engine on the SQLite file at ``path``, created and migrated if needed."""
         url = f"sqlite:///{Path(path).expanduser().resolve()}"
         upgrade(url)

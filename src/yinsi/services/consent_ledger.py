@@ -8,7 +8,6 @@ ids and the channel, never PI) in the caller's unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from yinsi.consent import (
     ALL_ELEMENTS,
@@ -20,6 +19,7 @@ from yinsi.consent import (
     UnknownName,
 )
 from yinsi.security import JsonValue
+from yinsi.services.clock import Clock
 from yinsi.services.policy_books import CompiledVersion, PolicyBooks
 from yinsi.storage import UnitOfWork
 
@@ -33,7 +33,7 @@ class LedgerWriter:
         self,
         units: Callable[[], UnitOfWork],
         books: PolicyBooks,
-        clock: Callable[[], datetime],
+        clock: Clock,
         actor: str,
     ) -> None:
         self._units = units

@@ -14,9 +14,9 @@ timeouts and error messages, that the rights requests use.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from yinsi.declaration.datamap import DataMap, Dataset
@@ -28,16 +28,11 @@ from yinsi.lifecycle.incidents import (
     elements_of,
 )
 from yinsi.rights.ports import Connector, Record
+from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.storage import UnitsOfWork
 
 __all__ = ["IncidentService"]
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class IncidentService:
@@ -48,7 +43,7 @@ class IncidentService:
         connectors: Mapping[str, Connector],
         *,
         units: UnitsOfWork,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         actor: str = "incident",
     ) -> None:
         self.engine = engine

@@ -17,7 +17,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 
 from yinsi.declaration import Declaration
@@ -54,6 +54,7 @@ from yinsi.rights.verification import (
     answer as answer_challenge,
 )
 from yinsi.rights.walk import Found, find
+from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.services.rights_execution import RequestEffects, StepJournal
 from yinsi.storage import UnitsOfWork
@@ -62,11 +63,6 @@ from yinsi.taxonomy import DeletionTrigger, RightKind
 __all__ = ["NoRecordWhile", "Precondition", "RightsService"]
 
 CHINA = timezone(timedelta(hours=8))
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RightsService:
@@ -82,7 +78,7 @@ class RightsService:
         sms: SmsSender | None = None,
         calendar: WorkingCalendar | None = None,
         preconditions: Sequence[Precondition] | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         actor: str = "rights",
         environ: Mapping[str, str] | None = None,
     ) -> None:

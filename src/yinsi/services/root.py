@@ -19,7 +19,6 @@ import base64
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Self, TypedDict, TypeVar, Unpack
@@ -29,6 +28,7 @@ from yinsi.declaration import DeclarationError
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map, read_data_map
 from yinsi.rights.verification import SmsSender
+from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
 from yinsi.storage.migrate import require_up_to_date
@@ -49,12 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["NoDataMap", "Options", "Services", "erasure_key"]
 
-Clock = Callable[[], datetime]
 T = TypeVar("T")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NoDataMap(RuntimeError):
@@ -126,7 +121,7 @@ class Services:
         self.data_map = data_map
         self.connectors = connectors
         self.actor = options.get("actor", "cli")
-        self.clock = options.get("clock", _utc_now)
+        self.clock = options.get("clock", utc_now)
         self.home = Path(self.environ.get("YINSI_HOME", ".yinsi"))
         self._sms = options.get("sms")
         self._hash_key = options.get("hash_key")

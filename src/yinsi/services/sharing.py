@@ -16,9 +16,8 @@ The processor's dataset is the data map's dataset whose ``recipient`` is the rec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.lifecycle.sharing import (
@@ -31,6 +30,7 @@ from yinsi.lifecycle.sharing import (
     recipient_of,
 )
 from yinsi.rights.ports import Connector, ConnectorError
+from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.storage import UnitsOfWork
 
@@ -43,12 +43,6 @@ __all__ = [
     "SharingService",
     "processor_dataset",
 ]
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +89,7 @@ class SharingService:
         engine: Engine,
         *,
         units: UnitsOfWork,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         actor: str = "sharing",
         hash_key: bytes | None = None,
     ) -> None:

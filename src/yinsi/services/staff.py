@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from yinsi.security.passwords import (
     Throttle,
@@ -28,6 +27,7 @@ from yinsi.security.passwords import (
     verify_password,
 )
 from yinsi.security.staff import Role, StaffSession, StaffUser
+from yinsi.services.clock import Clock, utc_now
 from yinsi.storage import UnitsOfWork
 
 __all__ = [
@@ -48,12 +48,6 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 WRONG = "用户名或密码错误。"
 DISABLED = "该账号已停用，请联系管理员。"
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def session_id(token: str) -> str:
@@ -91,7 +85,7 @@ class StaffService:
         self,
         units: UnitsOfWork,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         throttle: Throttle | None = None,
     ) -> None:
         self._units = units
