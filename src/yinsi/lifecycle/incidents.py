@@ -163,16 +163,45 @@ _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 def key_values(dataset: Dataset, key: str) -> dict[str, str] | None:
-    """The identities in a Redis key made from ``dataset.key`` (None if it does not fit)."""
+    """The identities in a Redis key made from ``dataset.key`` (None if it does not fit).
+
+    The template's text between placeholders is a Redis glob (``sms:{phone_hash}:*``):
+    ``*``, ``?``, ``[…]`` and ``\\`` escapes match as Redis ``SCAN MATCH`` does."""
     template = dataset.key or ""
     pattern = ""
     last = 0
     for m in _PLACEHOLDER.finditer(template):
-        pattern += re.escape(template[last : m.start()]) + f"(?P<{m.group(1)}>.+?)"
+        pattern += _glob(template[last : m.start()]) + f"(?P<{m.group(1)}>.+?)"
         last = m.end()
-    pattern += re.escape(template[last:])
-    found = re.fullmatch(pattern, key)
+    pattern += _glob(template[last:])
+    found = re.fullmatch(pattern, key, re.DOTALL)
     return None if found is None else found.groupdict()
+
+
+def _glob(text: str) -> str:
+    """A Redis glob as a regular expression (the same rules as Redis's ``stringmatchlen``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "*":
+            out.append(".*?")
+        elif c == "?":
+            out.append(".")
+        elif c == "\\" and i + 1 < len(text):
+            i += 1
+            out.append(re.escape(text[i]))
+        elif c == "[" and (end := text.find("]", i + 1)) > i + 1:
+            body = text[i + 1 : end]
+            negate = body.startswith("^")
+            body = body[1:] if negate else body
+            escaped = "".join(ch if ch == "-" else re.escape(ch) for ch in body)
+            out.append("[" + ("^" if negate else "") + escaped + "]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
 
 
 class _Tracer:
