@@ -112,6 +112,9 @@ def processor() -> Iterator[str]:
 def declaration_text() -> str:
     data = yaml.safe_load(DECLARATION.read_text(encoding="utf-8"))
     data["recipients"].append(PROFILED)
+    for consent in data["consents"]:  # a separate consent covers only the PI it names
+        if consent["id"] == PROFILED["consent"]:
+            consent["elements"] = [*consent.get("elements", []), *PROFILED["elements"]]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 

@@ -130,11 +130,17 @@ def test_x05_sensitive_element_needs_separate_consent() -> None:
 
 
 def test_x05_a_waived_separate_consent_gap_still_blocks() -> None:
-    """我来数科 waives `separate-consent` for identity_authentication: the gap stays a gap."""
+    """我来数科 waives `separate-consent` for identity_authentication: the gap stays a gap.
+
+    The ID photo is taken after the camera permission prompt only: a permission prompt is
+    not a separate consent (PIPL Art. 29), so even with every item granted the photo is
+    blocked as the ID number is. The mobile number of registration is not sensitive.
+    """
     s = state_of(WL_RULES, accepted(WL_RULES, *(c.id for c in WL.consents)))
-    d = wl(s, "identity_authentication", "id_number", "identity_verification")
-    assert (d.allowed, d.reason, d.consent_ids) == (False, "separate_consent_required", ())
-    assert wl(s, "identity_authentication", "id_photo", "identity_verification").allowed
+    for element in ("id_number", "id_photo"):
+        d = wl(s, "identity_authentication", element, "identity_verification")
+        assert (d.allowed, d.reason, d.consent_ids) == (False, "separate_consent_required", ())
+    assert wl(s, "registration", "mobile_number", "account_registration").allowed
 
 
 def test_x29_withdrawal_stops_only_dependent_functions() -> None:
@@ -155,13 +161,16 @@ def test_x29_withdrawal_stops_only_dependent_functions() -> None:
 
 
 def test_w15_withdrawal_stops_processing_earlier_stays_lawful() -> None:
-    grants = ("policy", "location_permission")
+    # The notification permission gates every element of push_notifications (none is
+    # sensitive). Precise location would not do: a permission prompt is not the separate
+    # consent it needs, so it is never allowed.
+    grants = ("policy", "notifications_permission")
     before = events(WL_RULES.app_id, accepted(WL_RULES, *grants))
-    args = ("location", "precise_location", "map_location")
+    args = ("push_notifications", "device_id", "push_notification")
     earlier = wl(replay(WL_RULES.app_id, "s1", before), *args)
     assert earlier.allowed
 
-    ledger = [*before, *events(WL_RULES.app_id, [withdraw(WL_RULES, "location_permission")])]
+    ledger = [*before, *events(WL_RULES.app_id, [withdraw(WL_RULES, "notifications_permission")])]
     ledger[-1] = ConsentEvent(**{**_fields(ledger[-1]), "seq": len(ledger)})
     now = replay(WL_RULES.app_id, "s1", ledger)
     later = wl(now, *args)
@@ -451,9 +460,20 @@ def test_sdk_gates() -> None:
     assert may_call_sdk(XY_RULES, s, "ijiami").allowed  # receives no PI
     manifest = sdk_manifest(XY_RULES, s)
     assert "megvii_face" not in manifest
-    assert "geolocation_unspecified" not in manifest["bugly"]
+    # The seed gates no SDK's location apart: Bugly's location is sensitive PI that no
+    # separate consent names, so it is never received (a waived gap stays a gap) …
+    assert "geolocation_unspecified" not in manifest["bugly"] and "imei" in manifest["bugly"]
     s = state_of(XY_RULES, accepted(XY_RULES, "privacy_policy", "location"))
-    assert "geolocation_unspecified" in sdk_manifest(XY_RULES, s)["bugly"]
+    assert "geolocation_unspecified" not in sdk_manifest(XY_RULES, s)["bugly"]
+    # … until an element gate names a separate consent that covers it.
+    bugly = next(x for x in XY.sdks if x.id == "bugly")
+    gated = bugly.model_copy(update={"element_consents": {"geolocation_unspecified": "location"}})
+    rules = compile_rules(XY.model_copy(update={"sdks": [gated]}))
+    assert (
+        "geolocation_unspecified"
+        not in sdk_manifest(rules, state_of(rules, accepted(rules, "privacy_policy")))["bugly"]
+    )
+    assert "geolocation_unspecified" in sdk_manifest(rules, s)["bugly"]
 
 
 def test_rules_agree_with_the_validator_on_separate_consent() -> None:

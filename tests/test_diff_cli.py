@@ -96,3 +96,59 @@ def test_invalid_declaration_is_a_user_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "missing required key 'service_model'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def _add_contacts_permission(d: dict[str, Any]) -> None:
+    d["scenarios"][0].setdefault("permissions", []).append({"permission": "contacts"})
+
+
+def _make_required(d: dict[str, Any]) -> None:
+    d["scenarios"][1]["elements"] = [
+        {"id": e, "required": True} if isinstance(e, str) else {**e, "required": True}
+        for e in d["scenarios"][1]["elements"]
+    ]
+
+
+def _start_at_cancellation(d: dict[str, Any]) -> None:
+    rule = next(r for r in d["retention"] if r["id"] == "browse_data")
+    rule.update(period="1m", bound="at_most", starts="account_cancellation")
+
+
+def _optional(d: dict[str, Any]) -> None:
+    d["scenarios"][1]["elements"] = [
+        {"id": e, "required": False} if isinstance(e, str) else {**e, "required": False}
+        for e in d["scenarios"][1]["elements"]
+    ]
+
+
+def _start_at_collection(d: dict[str, Any]) -> None:
+    rule = next(r for r in d["retention"] if r["id"] == "browse_data")
+    rule.update(period="1m", bound="at_most", starts="collection")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reason"),
+    [
+        pytest.param(None, _add_contacts_permission, "通讯录", id="contacts-permission-added"),
+        pytest.param(
+            _optional, _make_required, "可选个人信息改为必填", id="optional-made-required"
+        ),
+        pytest.param(
+            _start_at_collection, _start_at_cancellation, "起算点推后", id="start-moved-later"
+        ),
+    ],
+)
+def test_issue_regressions_exit_3_and_name_the_effect(
+    tmp_path: Path,
+    before: Callable[[dict[str, Any]], object] | None,
+    after: Callable[[dict[str, Any]], object],
+    reason: str,
+) -> None:
+    """The three changes ``yinsi diff`` used to call editorial: no re-consent was asked."""
+    old = variant(tmp_path, "old.yaml", before or (lambda d: None))
+    new = variant(tmp_path, "new.yaml", lambda d: (before and before(d), after(d)))
+    result = runner.invoke(app, ["diff", "--exit-code", str(old), str(new)])
+    assert result.exit_code == 3, result.output
+    assert "! material" in result.stdout and reason in result.stdout
+    result = runner.invoke(app, ["diff", "--exit-code", str(new), str(old)])
+    assert result.exit_code == 0, result.output

@@ -145,6 +145,54 @@ def test_durations_parse_and_reject_nonsense(
     assert "invalid duration 'forever'" in str(exc.value)
 
 
+def test_a_retention_period_says_its_modality(
+    base: dict[str, Any], dump: Callable[[dict[str, Any]], str]
+) -> None:
+    """ "最长不超过5年" is not "保存5年": a period without `bound` is an error, in place."""
+    del base["retention"][0]["bound"]
+    text = dump(base)
+    with pytest.raises(DeclarationError) as exc:
+        loads(text, "app.yaml")
+    (problem,) = exc.value.problems
+    assert problem.path == ("retention", 0)
+    assert "bound: at_most" in problem.message and "bound: exactly" in problem.message
+    # No start and no end action are statements nobody made: both may be left out.
+    base["retention"][0].update(bound="at_most")
+    del base["retention"][0]["starts"], base["retention"][0]["then"]
+    rule = loads(dump(base)).retention[0]
+    assert rule.bound is not None and rule.bound.label == "最长不超过"
+    assert rule.starts is None and rule.then is None
+
+
+def test_deadlines_consent_kinds_and_likelihood_load_as_declared(
+    base: dict[str, Any], dump: Callable[[dict[str, Any]], str]
+) -> None:
+    base["rights"]["items"][0]["deadline"] = {
+        "working_days": 15,
+        "verb": "process",
+        "qualifier": "in_principle",
+        "counted_from": "receipt_and_verification",
+    }
+    base["consents"].append({"id": "camera", "label": "相机权限", "kind": "permission_prompt"})
+    base["consents"].append({"id": "sub", "label": "子产品", "kind": "deemed"})
+    base["recipients"][0]["likelihood"] = "may"
+    base["h5_links"] = [{"id": "pages", "name": "第三方创建的网页", "note": "可能通过Cookie收集"}]
+    d = loads(dump(base))
+    deadline = d.rights.items[0].deadline
+    assert deadline is not None and deadline.verb is not None
+    assert (deadline.verb.label, deadline.counted_from) == (
+        "对您的请求进行处理",
+        "receipt_and_verification",
+    )
+    kinds = {c.id: c.kind for c in d.consents}
+    assert not kinds["camera"].is_separate and kinds["sub"].label == "视为同意"
+    assert d.recipients[0].likelihood is not None and d.recipients[0].likelihood.value == "may"
+    assert d.h5_links[0].domain == ""
+    base["rights"]["items"][0]["deadline"]["verb"] = "reply_soon"
+    with pytest.raises(DeclarationError, match=r"rights\.items"):
+        loads(dump(base))
+
+
 def test_cli_validate_reports_errors_with_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

@@ -60,7 +60,7 @@ def test_policy_cites_only_laws_in_force_on_its_effective_date() -> None:
 def test_x05_policy_never_promises_a_separate_consent_the_declaration_waives(
     base: dict[str, Any], dump: Dump
 ) -> None:
-    promise = "除法律、行政法规另有规定外，处理前将取得您的单独同意"
+    promise = "除法律、行政法规另有规定外，处理前我们将取得您的单独同意"
     assert promise in render(loads(dump(base)), "policy", "md")
     base["scenarios"][0]["elements"].append("face")
     base["waivers"] = [
@@ -68,7 +68,7 @@ def test_x05_policy_never_promises_a_separate_consent_the_declaration_waives(
     ]
     text = render(loads(dump(base)), "policy", "md")
     assert promise not in text
-    assert "除法律、行政法规另有规定或本政策另有说明外，处理前将取得您的单独同意" in text
+    assert "除法律、行政法规另有规定或本政策另有说明外，处理前我们将取得您的单独同意" in text
     line = next(t for t in text.splitlines() if t.startswith("- **敏感个人信息**"))
     assert (
         "身份证号码\\*属于敏感个人信息，我们将在处理前就其取得您的单独同意（“身份信息单独同意”）"

@@ -70,7 +70,7 @@ def test_render_rejects_an_unknown_format_naming_the_valid_ones(minimal: Declara
 
 
 def test_public_api() -> None:
-    assert yinsi.policy.__all__ == ["DOCS", "FORMATS", "completeness", "render"]
+    assert yinsi.policy.__all__ == ["DOCS", "FORMATS", "completeness", "explain", "render"]
     assert set(DOCS) == {"policy", "summary", "collected-list", "sharing-list"}
     assert FORMATS == ("md", "html")
 
@@ -89,7 +89,13 @@ def test_every_document_renders_in_both_formats(minimal: Declaration, doc: str, 
 
 def test_templates_ship_inside_the_package() -> None:
     templates = files("yinsi.policy") / "templates"
-    for name in [*DOCS.values(), "page.html.j2", "_scenario.md.j2"]:
+    for name in [
+        *DOCS.values(),
+        "page.html.j2",
+        "_scenario.md.j2",
+        "_recipient.md.j2",
+        "_update.md.j2",
+    ]:
         assert (templates / name).is_file(), name
 
 
@@ -121,7 +127,8 @@ def test_each_scenario_says_purpose_method_elements_retention_and_refusal(
     assert "“身份信息与人脸信息”" in section
     assert "相机权限：仅在您使用相关功能时调用；为该功能所必需。" in section
     assert "**保存期限**：自注销账户之日起保存5年，期限届满后删除或匿名化处理。" in section
-    assert "**如您拒绝**：上述信息为实现该功能所必需" in section
+    # the scenario states no `on_refusal`: the policy says nothing about refusing it
+    assert "如您拒绝" not in section
 
 
 def test_extended_functions_are_said_not_to_block_basic_ones(minimal: Declaration) -> None:
@@ -159,7 +166,7 @@ def test_recipients_are_told_with_name_contact_purpose_method_and_kinds(
     assert (
         "**示例消费金融有限公司**：处理目的：借款申请、放款与还款、信用评估与授信审核；"
         "处理方式：接口加密传输；提供的个人信息：姓名、身份证号码\\*、银行卡信息\\*、月收入\\*；"
-        "接收方联系方式：service@funder.example；依据：您的单独同意（“向资金方提供个人信息”）。"
+        "接收方联系方式：service@funder.example；依据：您的“向资金方提供个人信息”（单独同意）。"
     ) in md
     assert "| 1 | 示例集团科技有限公司 | 姓名、手机号码 |" in md
     assert "委托关系结束后要求受托方删除或返还个人信息" in md
@@ -172,7 +179,17 @@ def test_sdk_table_has_the_required_columns_and_platform_note(minimal: Declarati
         "| 示例定位SDK | 定位与反欺诈（仅Android） | 精确位置信息\\*、WLAN接入点信息 | 示例地图有限公司 | "
         "<https://map.example.com/privacy?lang=zh_CN&a=1> | “位置信息”（单独同意） |"
     ) in md
-    assert "| 示例加固 | 应用安全加固 | 不收集个人信息 |" in md
+    # 示例加固 lists no elements: nothing is said about what it collects …
+    assert "| 示例加固 | 应用安全加固 | — | 示例安全有限公司 | — | — |" in md
+
+
+def test_an_sdk_collects_nothing_only_when_the_declaration_says_so(data: dict[str, Any]) -> None:
+    data["sdks"][2]["elements"] = []
+    md = render(build(data), "policy", "md")
+    assert (
+        "| 示例加固 | 应用安全加固 | 不收集个人信息 | 示例安全有限公司 | — | 不收集个人信息，无需同意 |"
+        in md
+    )
 
 
 def test_rights_chapter_has_channels_deadlines_triggers_and_the_right_to_sue(
@@ -188,14 +205,14 @@ def test_rights_chapter_has_channels_deadlines_triggers_and_the_right_to_sue(
     assert "停止除存储和采取必要的安全保护措施之外的处理" in rights
     assert "**前提条件**：账户内无未结清的借款。" in rights
     assert "2. 有充分证据表明您存在主观恶意或滥用权利的。" in rights
-    assert "将向您说明理由" in rights and "可以依法向人民法院提起诉讼" in rights
+    assert "应当说明理由" in rights and "可以依法向人民法院提起诉讼" in rights
 
 
 def test_retention_table_says_what_happens_when_the_period_ends(minimal: Declaration) -> None:
     md = render(minimal, "policy", "md")
     assert "| 账户与借款信息 | 5年 | 注销账户之日 | 删除或匿名化处理 |" in md
     assert "| 搜索记录与会话信息 | 30日 | 收集之日 | 匿名化处理 |" in md
-    assert "将停止运营的通知以逐一送达或公告的形式提前通知您" in md
+    assert "以逐一送达或公告的形式提前通知您停止运营" in md
 
 
 def test_contacts_publish_the_officer_department_and_reply_deadline(minimal: Declaration) -> None:

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from yinsi.policy.text import Md, cell, clause, clean, escape, join, link, quoted, sentence, star
+from yinsi.policy.record import cell
+from yinsi.policy.text import Md, clause, clean, escape, join, link, quoted, sentence, star
 
 MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 

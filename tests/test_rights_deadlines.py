@@ -86,7 +86,11 @@ def test_x36_complaint_three_working_days_as_a_rule_fifteen_at_most() -> None:
     rights = load(EXAMPLES / "xiaoying-kadai.yaml").rights.items
     complaint = next(r for r in rights if r.kind is RightKind.COMPLAINT)
     assert complaint.deadline == Deadline(
-        working_days=15, target_working_days=3, counted_from="verification"
+        working_days=15,
+        verb="answer",
+        counted_from="verification",
+        target_working_days=3,
+        target_verb="complete",
     )
     result = request_deadline(
         complaint.deadline, received=D(2025, 10, 8), verified=D(2025, 10, 9), calendar=CAL
@@ -119,7 +123,9 @@ def test_x31_x32_x35_every_other_request_fifteen_working_days_after_verification
 def test_w18_complaint_fifteen_working_days_from_receipt_across_spring_festival_2026() -> None:
     rights = load(EXAMPLES / "wolai-shuke.yaml").rights.items
     complaint = next(r for r in rights if r.kind is RightKind.COMPLAINT)
-    assert complaint.deadline == Deadline(working_days=15, counted_from="receipt")
+    assert complaint.deadline == Deadline(
+        working_days=15, verb="process_or_reply", counted_from="receipt"
+    )
     result = request_deadline(
         complaint.deadline, received=D(2026, 2, 13), verified=None, calendar=CAL
     )

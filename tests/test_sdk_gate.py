@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -80,8 +82,30 @@ def test_w12_manifest_changes_the_moment_consent_changes(yinsi_engine: Engine) -
     assert not by_id(sdk_manifest(engine, APP, "s2"))["yingzt_lib"].may_initialise
 
 
-def test_w12_element_gate_follows_its_own_consent(yinsi_engine: Engine) -> None:
-    engine = yinsi_engine
+def _gated_bugly(tmp_path: Path) -> Path:
+    """小赢卡贷 with Bugly's location gated by the separate location consent.
+
+    The seed gates no SDK's location apart (2.2.4 F), so the example declares no
+    `element_consents`; an app may, and this is how the gate behaves.
+    """
+    data = yaml.safe_load(XY.read_text(encoding="utf-8"))
+    for sdk in data["sdks"]:
+        if sdk["id"] == "bugly":
+            sdk["element_consents"] = {"geolocation_unspecified": "location"}
+    data["waivers"] = [w for w in data["waivers"] if w["id"] != "bugly"]
+    path = tmp_path / "xiaoying-kadai-gated.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_w12_element_gate_follows_its_own_consent(empty_url: str, tmp_path: Path) -> None:
+    upgrade(empty_url)
+    with Engine(empty_url, actor="test") as engine:
+        engine.publish(_gated_bugly(tmp_path))
+        _element_gate_follows_its_own_consent(engine)
+
+
+def _element_gate_follows_its_own_consent(engine: Engine) -> None:
     engine.accept_policy(APP, "s1", evidence=EVIDENCE)
     gates = {g.element: g for g in by_id(sdk_manifest(engine, APP, "s1"))["bugly"].elements}
     location = gates["geolocation_unspecified"]

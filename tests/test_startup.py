@@ -92,6 +92,7 @@ def test_help_lists_every_group_with_the_line_its_module_gives() -> None:
     from yinsi.cli.app import Yinsi
 
     assert [c.name for c in Yinsi.lazy] == [
+        "lint",
         "serve",
         "db",
         "audit",

@@ -9,10 +9,15 @@ import pytest
 from yinsi.taxonomy import (
     BUILTIN,
     ConsentKind,
+    DeadlineQualifier,
+    DeadlineVerb,
     Element,
     FinancialGrade,
     LegalBasis,
+    Likelihood,
     RecipientKind,
+    RetentionBound,
+    RetentionStart,
 )
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -70,8 +75,25 @@ def test_pipl_art_13_has_consent_and_six_exceptions() -> None:
 
 
 def test_consent_kinds_and_recipient_kinds() -> None:
-    assert {k.value for k in ConsentKind} == {"general", "separate", "written"}
-    assert ConsentKind.WRITTEN.is_separate and not ConsentKind.GENERAL.is_separate
+    assert {k.value for k in ConsentKind} == {
+        "general",
+        "separate",
+        "written",
+        "permission_prompt",
+        "deemed",
+        "opt_out",
+        "guardian",
+    }
+    # Only separate and written consent satisfy PIPL Arts. 23, 25, 29, 39.
+    assert [k for k in ConsentKind if k.is_separate] == [ConsentKind.SEPARATE, ConsentKind.WRITTEN]
+    assert not ConsentKind.DEEMED.is_explicit and not ConsentKind.OPT_OUT.is_explicit
+    assert ConsentKind.PERMISSION_PROMPT.is_explicit
+    assert (
+        ConsentKind.DEEMED.strength < ConsentKind.GENERAL.strength < ConsentKind.SEPARATE.strength
+    )
+    assert ConsentKind.SEPARATE.strength < ConsentKind.WRITTEN.strength
+    assert ConsentKind("permission_prompt").label == "系统权限授权"
+    assert ConsentKind("deemed").label == "视为同意"
     assert {k.value for k in RecipientKind} == {
         "affiliate",
         "entrusted_processor",
@@ -82,6 +104,21 @@ def test_consent_kinds_and_recipient_kinds() -> None:
     }
     assert not RecipientKind.ENTRUSTED_PROCESSOR.needs_separate_consent
     assert RecipientKind.CROSS_BORDER.needs_separate_consent
+
+
+def test_modality_vocabularies_say_the_policy_s_words() -> None:
+    assert RetentionBound("at_most").label == "最长不超过"
+    assert RetentionBound("exactly").label == "保存"
+    assert RetentionStart.ACCOUNT_CANCELLATION.event == "您注销账户"
+    assert all(start.event for start in RetentionStart)
+    assert {v.value: v.label for v in DeadlineVerb} == {
+        "answer": "答复",
+        "complete": "处理完成",
+        "process": "对您的请求进行处理",
+        "process_or_reply": "进行处理或反馈",
+    }
+    assert DeadlineQualifier("in_principle").label == "原则上"
+    assert {v.value for v in Likelihood} == {"may", "will"}
 
 
 def test_extending_adds_and_refines_without_touching_the_builtin() -> None:

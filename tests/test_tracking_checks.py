@@ -62,8 +62,8 @@ def _browse_mode(base: dict[str, Any]) -> dict[str, Any]:
     base["policy"]["on_decline"] = "browse_only"
     base["taxonomy"] = {"purposes": [{"id": "guest_browsing", "label": "提供游客浏览功能"}]}
     base["retention"] += [
-        {"id": "browse", "label": "浏览信息", "period": "1m"},
-        {"id": "long", "label": "较长期限", "period": "1y"},
+        {"id": "browse", "label": "浏览信息", "period": "1m", "bound": "at_most"},
+        {"id": "long", "label": "较长期限", "period": "1y", "bound": "at_most"},
     ]
     base["scenarios"].append(
         {

@@ -34,6 +34,12 @@ class Yinsi(LazyGroup):
 
     lazy = (
         LazyCommand(
+            "lint",
+            "yinsi.cli.lint:lint_app",
+            "Lint declarations: every rule, with its id and the article it cites.",
+            group=False,
+        ),
+        LazyCommand(
             "serve",
             "yinsi.cli.serve:serve_app",
             "Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz).",
@@ -140,14 +146,15 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Declaration files (YAML).")],
     strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
 ) -> None:
-    """Check declarations; print every problem as FILE:LINE:COL: message."""
+    """Check declarations with every lint rule; print each problem as FILE:LINE:COL: message."""
     from yinsi.declaration import read_file
-    from yinsi.policy import completeness
+    from yinsi.declaration.lint.files import labelled
+    from yinsi.declaration.lint.run import lint_checks
 
     failed = False
     for path in files:
-        loaded = read_file(path, checks=(completeness,))
-        _print_problems(loaded.problems)
+        loaded = read_file(path, checks=(lint_checks,))
+        _print_problems(labelled(loaded.problems))
         if loaded.declaration is None or (strict and loaded.warnings):
             failed = True
             err.print(
@@ -194,11 +201,30 @@ def render(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Print each sentence, list item and table cell with its sources."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --explain: JSON.")] = False,
 ) -> None:
     """Render the privacy policy, its summary, or one of the two lists."""
+    from yinsi.policy import explain as explain_doc
     from yinsi.policy import render as render_doc
 
-    text = render_doc(_load_or_exit(file), doc.value, fmt.value)
+    declaration = _load_or_exit(file)
+    if explain:
+        from yinsi.declaration.loader import parse
+        from yinsi.policy.units import report
+
+        marks = parse(file.read_text(encoding="utf-8"), str(file))[1]
+        text = report(explain_doc(declaration, doc.value), marks, as_json)
+    elif as_json:
+        err.print("--json needs --explain", markup=False)
+        raise typer.Exit(1)
+    else:
+        text = render_doc(declaration, doc.value, fmt.value)
     if output is None:
         print(text)
     else:

@@ -164,11 +164,16 @@ def sdk_manifest(rules: Rules, state: ConsentState) -> dict[str, tuple[str, ...]
     """SDK id → the elements it may receive now, for every SDK the app may call (W12).
 
     An element gated by ``element_consents`` (e.g. precise location) is left out until
-    that consent is granted too.
+    that consent is granted too; a sensitive element no gating separate consent names
+    (:attr:`~yinsi.consent.rules.SdkRule.blocked`, PIPL Art. 29) is always left out.
     """
     granted = state.granted
     return {
-        sdk_id: tuple(e for e, gates in sdk.elements.items() if all(g in granted for g in gates))
+        sdk_id: tuple(
+            e
+            for e, gates in sdk.elements.items()
+            if e not in sdk.blocked and all(g in granted for g in gates)
+        )
         for sdk_id, sdk in rules.sdks.items()
         if may_call_sdk(rules, state, sdk_id).allowed
     }

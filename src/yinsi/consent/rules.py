@@ -1,11 +1,13 @@
 """Decision rules compiled once from a declaration, so a decision is a few dict look-ups.
 
 For every declared (scenario, element, purpose) a :class:`Rule` holds the legal basis
-(PIPL Art. 13) and the consent items required: the scenario's consents that cover the
-element (a consent with no ``elements`` covers all of its scenarios' elements). A
-sensitive element (Art. 28) also needs a covering *separate* consent (Art. 29); if the
-declaration names none, nothing can satisfy the rule (a waived ``separate-consent`` gap
-stays a gap: processing waits until the platform asks that consent).
+(PIPL Art. 13) and the consent items required: the scenario's consents that gate the
+element (a consent with no ``elements`` gates all of its scenarios' elements). A
+sensitive element (Art. 28) also needs a *separate* consent that names it (Art. 29;
+:func:`yinsi.declaration.view.covers_separately`: a separate consent listing no
+elements gates but covers nothing); if the declaration names none, nothing can satisfy
+the rule (a waived ``separate-consent`` gap stays a gap: processing waits until the
+platform asks that consent).
 
 Choices documented here because they are not obvious:
 
@@ -27,9 +29,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from yinsi.consent.errors import UnknownName
-from yinsi.declaration.schema import Declaration
-from yinsi.declaration.view import consents_by_id, sdk_gates, taxonomy_of
-from yinsi.taxonomy import ConsentKind, DeclineMode, FunctionKind, LegalBasis
+from yinsi.declaration.schema import ConsentItem, Declaration, Sdk
+from yinsi.declaration.view import (
+    consents_by_id,
+    covers_separately,
+    sdk_gates,
+    taxonomy_of,
+)
+from yinsi.taxonomy import ConsentKind, DeclineMode, FunctionKind, LegalBasis, Taxonomy
 
 RESTRICTED_PURPOSES: frozenset[str] = frozenset({"account_security", "security_monitoring"})
 """Purposes still allowed while processing is restricted (PIPL Art. 47 para. 2: security)."""
@@ -65,6 +72,10 @@ class SdkRule:
     """Element -> every consent needed before the SDK receives it (``sdk_gates``)."""
     ungated: bool
     """On consent but naming no consent item while receiving PI: never callable."""
+    blocked: frozenset[str] = frozenset()
+    """Sensitive elements no gating separate consent names (PIPL Art. 29): never received,
+    as a sensitive element of a scenario without one is never processed (a waived gap
+    stays a gap)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +135,7 @@ def compile_rules(
         browse = {
             s.id
             for s in d.scenarios
-            if d.policy.on_decline is DeclineMode.BROWSE_ONLY
+            if (d.policy.on_decline or DeclineMode.BROWSE_ONLY) is DeclineMode.BROWSE_ONLY
             and s.function is FunctionKind.BASIC
             and s.legal_basis is LegalBasis.CONSENT
             and not s.consents
@@ -144,8 +155,8 @@ def compile_rules(
             covering = tuple(
                 c for c in s.consents if not by_id[c].elements or element in by_id[c].elements
             )
-            # All covering separate consents, where covering_separate_consent gives the first.
-            separate = frozenset(c for c in covering if by_id[c].kind.is_separate)
+            # Every separate consent naming the element; covering_separate_consent gives the first.
+            separate = frozenset(c for c in covering if covers_separately(by_id[c], element))
             sensitive = tax.is_sensitive(element)
             basis = s.legal_basis
             rule = Rule(
@@ -160,19 +171,11 @@ def compile_rules(
             for purpose in s.purposes:
                 triples[(s.id, element, purpose)] = rule
 
-    sdks = {
-        sdk.id: SdkRule(
-            basis=sdk.legal_basis,
-            call=(sdk.consent,) if sdk.consent else (),
-            elements=MappingProxyType({e: tuple(sdk_gates(sdk, e)) for e in sdk.elements}),
-            ungated=sdk.legal_basis.needs_consent and not sdk.consent and bool(sdk.elements),
-        )
-        for sdk in d.sdks
-    }
+    sdks = {sdk.id: _sdk_rule(sdk, tax, by_id) for sdk in d.sdks}
     return Rules(
         app_id=d.app.id,
         version=d.policy.version,
-        on_decline=d.policy.on_decline,
+        on_decline=d.policy.on_decline or DeclineMode.BROWSE_ONLY,
         effective_on_acceptance=d.policy.effective_on_acceptance,
         minimum_age=d.policy.minimum_age,
         triples=MappingProxyType(triples),
@@ -182,6 +185,24 @@ def compile_rules(
         scenarios=frozenset(scenario_ids),
         elements=frozenset(tax.elements),
         purposes=frozenset(tax.purposes),
+    )
+
+
+def _sdk_rule(sdk: Sdk, tax: Taxonomy, by_id: Mapping[str, ConsentItem]) -> SdkRule:
+    """W12: what gates calling ``sdk`` and each element it receives (see :class:`SdkRule`)."""
+    on_consent = sdk.legal_basis.needs_consent
+    return SdkRule(
+        basis=sdk.legal_basis,
+        call=(sdk.consent,) if sdk.consent else (),
+        elements=MappingProxyType({e: tuple(sdk_gates(sdk, e)) for e in sdk.elements}),
+        ungated=on_consent and not sdk.consent and bool(sdk.elements),
+        blocked=frozenset(
+            e
+            for e in sdk.elements
+            if on_consent
+            and tax.is_sensitive(e)
+            and not any(covers_separately(by_id[c], e) for c in sdk_gates(sdk, e) if c in by_id)
+        ),
     )
 
 

@@ -1,8 +1,8 @@
-"""What every cross-reference rule needs: the extended taxonomy, the declared ids, and
-helpers that report an unknown or duplicate id with a "did you mean" suggestion.
+"""What every lint rule needs: the extended taxonomy, the declared ids, and helpers that
+report an unknown or duplicate id with a "did you mean" suggestion.
 
-Built once per :func:`yinsi.declaration.checks.check` and handed to each rule family, so
-the rules stay plain functions of ``(context) -> findings``.
+Built once per run of the rules (:func:`yinsi.declaration.lint.run.run`) and handed to
+each rule, so the rules stay plain functions of ``(context) -> findings``.
 """
 
 from __future__ import annotations

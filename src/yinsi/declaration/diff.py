@@ -11,27 +11,45 @@ rights are never narrowed without explicit consent (W19).
 
 :func:`diff` matches entities by id and compares them field by field, so every change
 is one of *added*, *removed* or *changed* (with a dotted field path), and its ``old``
-and ``new`` values are JSON. It is symmetric: ``diff(b, a)`` is ``diff(a, b)`` mirrored.
-The order of entities is not a change; taxonomy entries are compared only as the
-elements and purposes in use resolve them. Each change is then judged:
+and ``new`` values are JSON. It is symmetric: ``diff(b, a)`` is ``diff(a, b)`` mirrored
+(the verdicts are not: adding is material where removing is not). The order of
+entities is not a change; taxonomy entries are compared only as the elements,
+permissions and purposes in use resolve them; a top-level section this module does not
+know is compared as it is.
+
+Each change is then judged by its effect (:mod:`.diff_judge`, one line per field in
+:data:`yinsi.declaration.diff_rules.TABLE`):
 
 material
-    a new purpose, anywhere (Art. 14); a PI element newly collected, anywhere, above all
-    a sensitive one (Art. 29); a new business scenario; a new recipient, SDK or H5 page,
-    or one receiving more elements or for more purposes (Art. 23); a scenario's recipient
-    added; a legal basis changed (Art. 13); a consent weakened (written > separate >
-    general); a retention period lengthened or removed (Art. 19); a new automated
-    decision (Art. 24); PI sent abroad (Arts. 38-39); the handler's name or address
-    (X03 B, Art. 22); the service model (X03 A); a right removed, its deadline
-    lengthened, a channel, a self-service path or a deletion trigger taken away, a
-    precondition, a fee or a refusal ground added (X03 C, W19); a contact or complaint
-    channel added, removed or changed, the PI protection officer or the responsible
-    department changed, a slower reply (X03 D, Art. 52); a high-risk impact assessment
-    (X03 E); a new version no longer waiting for the user's acceptance (W19, X02).
+    it widens *what* is collected (an element or permission added to a scenario, an
+    optional element or permission made required, a new scenario or collection method;
+    a sensitive element says so, PIPL Arts. 28-29); *why* (a purpose added, Art. 14);
+    *how long* (a period longer or no longer stated, a maximum made a fixed period, a
+    start moved later — from collection to account cancellation —, a weaker end action,
+    a minimum added, Art. 19); *who receives it* (a recipient, SDK or H5 page added,
+    or receiving more elements or for more purposes, a provider or method changed,
+    cross-border transfer or public disclosure, Arts. 23, 25, 38-39); or it narrows the
+    user's *choice* (a weaker consent kind — written > separate > general and permission
+    prompt > deemed and opt-out, guardian apart —, a consent item no longer asked by a
+    scenario, a harsher or reworded effect of refusing, consent asked less often, fewer
+    ways to withdraw, Arts. 14-16). Also material, as the seeds promise: the handler
+    (X03 B, Art. 22), the service model (X03 A), a right or its exercise narrowed (a
+    right, channel, self-service path or deletion trigger removed, a deadline longer,
+    hedged or promising less — 处理完成 → 答复 —, a precondition, fee or refusal ground
+    added: X03 C, W19), a contact or complaint channel, the PI protection officer or
+    the responsible department changed, a slower reply (X03 D, Art. 52), a high-risk
+    impact assessment (X03 E), a new version no longer waiting for acceptance (W19,
+    X02), an automated decision (Art. 24); and any change of a field or section the
+    table does not know.
 editorial
-    everything else: wording and labels, the policy's version and dates, less processing
-    (elements, purposes, scenarios, recipients removed), shorter deadlines and
-    retention, new rights.
+    everything else: wording (names, labels, notes, descriptions), the policy's version
+    and dates, less processing (elements, permissions, purposes, scenarios, recipients
+    removed, required made optional), shorter deadlines and retention, stronger
+    consent, new rights and channels to exercise them.
+
+Free text that states an effect on the user (the effect of refusing, a recipient's
+processing method, an SDK's function) cannot be ranked by a machine, so any change of
+it is material; free text that only names or describes is wording.
 """
 
 from __future__ import annotations

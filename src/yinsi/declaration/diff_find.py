@@ -1,6 +1,6 @@
 """Finding the changes between two declarations, before they are judged.
 
-Entities are matched by id and compared field by field as JSON (``_compare``);
+Entities are matched by id and compared field by field as JSON (:func:`compare`);
 taxonomy entries are compared only as the elements and purposes in use resolve them.
 """
 
@@ -44,6 +44,12 @@ def find(ctx: DiffContext) -> Iterator[Found]:
         "elements", _collected(o, ctx.old_tax), _collected(n, ctx.new_tax), context="scenarios"
     )
     yield from _entities(
+        "permissions",
+        _permissions(o, ctx.old_tax),
+        _permissions(n, ctx.new_tax),
+        context="scenarios",
+    )
+    yield from _entities(
         "purposes", _purposes(o, ctx.old_tax), _purposes(n, ctx.new_tax), context="used_by"
     )
     yield from _entities("scenarios", _dumps(o.scenarios), _dumps(n.scenarios))
@@ -69,6 +75,49 @@ def find(ctx: DiffContext) -> Iterator[Found]:
     yield from _singleton("storage", o.storage, n.storage)
     yield from _singleton("security", o.security, n.security)
     yield from _singleton("incident", o.incident, n.incident)
+    yield from _others(o, n)
+
+
+KNOWN: frozenset[str] = frozenset(
+    {
+        "yinsi",
+        "app",
+        "policy",
+        "contacts",
+        "taxonomy",
+        "consents",
+        "retention",
+        "scenarios",
+        "recipients",
+        "sdks",
+        "h5_links",
+        "tracking",
+        "rights",
+        "storage",
+        "security",
+        "incident",
+        "waivers",
+    }
+)
+"""Top-level fields :func:`find` compares section by section, or leaves out on purpose: the
+format version, the taxonomy (compared as the elements, permissions and purposes in use
+resolve it) and waivers (accepted lint findings, not part of the policy)."""
+
+
+def _others(old: Declaration, new: Declaration) -> Iterator[Found]:
+    """Changes of top-level fields :data:`KNOWN` does not name, each in a section of its own.
+
+    A section added to the schema is compared before its judgement is written: its
+    changes reach the judge, which finds no rule for them and judges them material.
+    """
+    dumped = [d.model_dump(mode="json", exclude=set(KNOWN)) for d in (old, new)]
+    for name in _union(dumped[0], dumped[1]):
+        was, now = dumped[0].get(name), dumped[1].get(name)
+        if isinstance(was, list) and isinstance(now, list) and _list_key(was, now) == "id":
+            yield from _entities(name, {i["id"]: i for i in was}, {i["id"]: i for i in now})
+        else:
+            for path, before, after in compare(was, now, name):
+                yield Found(name, Change(name, name, "changed", path, before, after, False, ""))
 
 
 def _entities(
@@ -92,7 +141,7 @@ def _entities(
         elif ident not in new:
             yield Found(part, Change(section, key, "removed", None, old[ident], None, False, ""))
         else:
-            for path, was, now in _compare(old[ident], new[ident], ""):
+            for path, was, now in compare(old[ident], new[ident], ""):
                 if path.split(".", 1)[0] != context:
                     yield Found(part, Change(section, key, "changed", path, was, now, False, ""))
 
@@ -102,24 +151,24 @@ def _singleton(
 ) -> Iterator[Found]:
     """Changes of a one-of model; each is keyed by the top-level field it falls under."""
     dumped = [m.model_dump(mode="json", exclude=exclude) for m in (old, new)]
-    for path, was, now in _compare(dumped[0], dumped[1], ""):
+    for path, was, now in compare(dumped[0], dumped[1], ""):
         key = path.split(".", 1)[0]
         yield Found(section, Change(section, key, "changed", path, was, now, False, ""))
 
 
-def _compare(old: Json, new: Json, path: str) -> Iterator[tuple[str, Json, Json]]:
+def compare(old: Json, new: Json, path: str) -> Iterator[tuple[str, Json, Json]]:
     """Leaf differences of two JSON values; lists of objects with ids are matched by id."""
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for name in _union(old, new):
-            yield from _compare(old.get(name), new.get(name), _join(path, name))
+            yield from compare(old.get(name), new.get(name), _join(path, name))
         return
     if isinstance(old, list) and isinstance(new, list) and (key := _list_key(old, new)):
         olds = {item[key]: item for item in old}
         news = {item[key]: item for item in new}
         for ident in _union(olds, news):
-            yield from _compare(olds.get(ident), news.get(ident), _join(path, ident))
+            yield from compare(olds.get(ident), news.get(ident), _join(path, ident))
         return
     yield path, old, new
 
@@ -165,6 +214,25 @@ def _collected(d: Declaration, tax: Taxonomy) -> dict[str, Json]:
             "category": e.category if e else None,
             "sensitive": bool(e and e.sensitive),
             "grade": e.grade.value if e and e.grade else None,
+            "scenarios": used_by,
+        }
+    return out
+
+
+def _permissions(d: Declaration, tax: Taxonomy) -> dict[str, Json]:
+    """Every device permission a scenario requests, as the taxonomy defines it."""
+    scenarios: dict[str, list[str]] = {}
+    for scenario in d.scenarios:
+        for use in scenario.permissions:
+            scenarios.setdefault(use.permission, []).append(scenario.id)
+    out: dict[str, Json] = {}
+    for permission_id, used_by in scenarios.items():
+        p = tax.permissions.get(permission_id)
+        out[permission_id] = {
+            "label": p.label if p else permission_id,
+            "android": list(p.android) if p else [],
+            "ios": list(p.ios) if p else [],
+            "sensitive": bool(p and p.sensitive),
             "scenarios": used_by,
         }
     return out

@@ -14,6 +14,7 @@ SECTIONS: Mapping[str, str] = {
     "app": "应用与处理者 app and handler",
     "policy": "政策信息 policy",
     "elements": "收集的个人信息 elements collected",
+    "permissions": "系统权限 device permissions",
     "purposes": "处理目的 purposes",
     "scenarios": "业务场景 scenarios",
     "consents": "同意事项 consents",

@@ -23,7 +23,7 @@ class Issue:
     message: str
     severity: Severity = "error"
     rule: str | None = None
-    """A stable code for rules a declaration may waive (see ``Declaration.waivers``)."""
+    """The id of the lint rule behind it (``docs/rules.md``); waivers name it too."""
     subject: str | None = None
     """The id of the entity the issue is about, which a waiver names."""
 
@@ -45,12 +45,15 @@ class Problem:
     path: Path
     message: str
     severity: Severity = "error"
+    rule: str | None = None
+    """The id of the lint rule behind it, shown last as ``[rule-id]`` (``docs/rules.md``)."""
 
     def __str__(self) -> str:
         where = format_path(self.path)
         place = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{place}: {prefix}{where + ': ' if where else ''}{self.message}"
+        code = f" [{self.rule}]" if self.rule else ""
+        return f"{place}: {prefix}{where + ': ' if where else ''}{self.message}{code}"
 
 
 class DeclarationError(Exception):

@@ -95,7 +95,7 @@ def _place(issue: Issue, marks: SourceMap, filename: str) -> Problem:
     else:  # pragma: no cover - the root is always marked
         line, col = 1, 1
     shown = tuple(p for p in path if p != "#dup")
-    return Problem(filename, line, col, shown, issue.message, issue.severity)
+    return Problem(filename, line, col, shown, issue.message, issue.severity, issue.rule)
 
 
 def _pydantic_issues(exc: ValidationError) -> list[Issue]:

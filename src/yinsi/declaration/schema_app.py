@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from yinsi.declaration.schema_types import Id, IdList, Model, Text
-from yinsi.taxonomy import DeclineMode, FinancialGrade
+from yinsi.taxonomy import DeadlineQualifier, DeclineMode, FinancialGrade
 
 
 class ElementDef(Model):
@@ -93,6 +93,9 @@ class Contacts(Model):
     pi_protection_officer: PiProtectionOfficer | None = None
     department: str = Field("", description="The responsible department (X03 D).")
     reply_within_working_days: int | None = Field(None, gt=0)
+    reply_qualifier: DeadlineQualifier | None = Field(
+        None, description="A hedge the policy puts on the reply time (一般情况下, 原则上)."
+    )
 
 
 class PolicyInfo(Model):
@@ -105,8 +108,16 @@ class PolicyInfo(Model):
     effective_on_acceptance: bool = Field(
         False, description="W19: a new version takes effect for a user only once accepted."
     )
-    changes_need_consent: bool = True
-    on_decline: DeclineMode = DeclineMode.BROWSE_ONLY
+    changes_need_consent: bool | None = Field(
+        None,
+        description="Whether a changed policy is accepted anew before it applies; omit when "
+        "the policy does not say (the policy then says nothing about it).",
+    )
+    on_decline: DeclineMode | None = Field(
+        None,
+        description="What a user who declines a new version may still do; omit when the "
+        "policy does not say (yinsi then offers browse-only, but the policy says nothing).",
+    )
     notice_methods: list[Text] = ["弹窗"]
     material_change_notice: str = Field(
         "", description="How material changes (X03) are noticed more prominently."

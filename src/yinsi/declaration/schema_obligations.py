@@ -9,13 +9,40 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from yinsi.declaration.schema_types import Id, IdList, Model, Text
-from yinsi.taxonomy import DeletionTrigger, RetentionAction, RightKind
+from yinsi.taxonomy import (
+    DeadlineQualifier,
+    DeadlineVerb,
+    DeletionTrigger,
+    RetentionAction,
+    RightKind,
+)
 
 
 class Deadline(Model):
+    """A promised time limit for a rights request, in the policy's own modality.
+
+    ``verb`` says what is promised within it: an answer (作出答复), completion (处理完成),
+    processing (进行处理) or "进行处理或反馈". Left out, the policy states only the time
+    limit and ``validate`` warns. ``counted_from`` is what the policy counts from; left
+    out, the policy names no start (for scheduling, yinsi then counts from verification,
+    as it always has). ``target_working_days`` is the usual time ("一般情况下3个工作日内
+    处理完成", with ``target_verb``) under the maximum ``working_days``.
+    """
+
     working_days: int = Field(gt=0)
+    verb: DeadlineVerb | None = Field(
+        None, description="answer (作出答复), complete (处理完成), process (进行处理) …"
+    )
+    qualifier: DeadlineQualifier | None = Field(
+        None, description="A hedge the policy puts on it: in_principle (原则上), generally."
+    )
+    counted_from: Literal["receipt", "verification", "receipt_and_verification"] | None = Field(
+        None, description="What the period counts from; omit when the policy does not say."
+    )
     target_working_days: int | None = Field(None, gt=0)
-    counted_from: Literal["receipt", "verification"] = "verification"
+    target_verb: DeadlineVerb | None = Field(
+        None, description="What is usually done within target_working_days."
+    )
 
     @model_validator(mode="after")
     def _target_within(self) -> Deadline:
@@ -53,8 +80,15 @@ class Storage(Model):
     location: Literal["mainland_china", "abroad"] = "mainland_china"
     cross_border: bool = False
     cross_border_conditions: str = ""
-    service_end_notice: bool = Field(True, description="X39: users told in advance.")
+    service_end_notice: bool | None = Field(
+        None, description="X39: users told in advance; omit when the policy does not say."
+    )
     on_service_end: RetentionAction = RetentionAction.DELETE_OR_ANONYMISE
+    service_end_note: str = Field(
+        "",
+        description="What else the policy says about ending the service, in its words (e.g. "
+        "affiliates that go on processing on their own consent).",
+    )
 
 
 class Security(Model):

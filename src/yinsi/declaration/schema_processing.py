@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyUrl, BeforeValidator, Field
+from pydantic import AnyUrl, BeforeValidator, Field, model_validator
 
 from yinsi.declaration.schema_types import DurationField, Id, IdList, Model, Text
 from yinsi.taxonomy import (
@@ -14,9 +14,11 @@ from yinsi.taxonomy import (
     ConsentKind,
     FunctionKind,
     LegalBasis,
+    Likelihood,
     Platform,
     RecipientKind,
     RetentionAction,
+    RetentionBound,
     RetentionStart,
     TrackingKind,
 )
@@ -31,23 +33,61 @@ class ConsentItem(Model):
     description: str = ""
     elements: IdList = Field(
         default_factory=list,
-        description="Elements this consent covers; empty means every element of its scenarios.",
+        description="Elements this consent names. A separate or written consent satisfies "
+        "PIPL Arts. 23, 25, 29 and 39 only for these; with none it still gates what names it "
+        "but covers no sensitive element of a scenario (a recipient's or SDK's own consent "
+        "covers what that recipient or SDK lists).",
     )
-    asked: Literal["at_registration", "on_first_use", "each_time", "in_settings"] = "on_first_use"
+    asked: Literal["at_registration", "on_first_use", "each_time", "in_settings"] | None = Field(
+        None, description="When the consent is asked; omit when the policy does not say."
+    )
     withdraw_via: list[Text] = []
     on_refusal: str = Field("", description="What stops if refused or withdrawn (X05, X29).")
 
 
 class RetentionRule(Model):
+    """How long some PI is kept and what happens then (网络数据安全管理条例 Art. 21 (3)).
+
+    ``bound`` is the policy's modality and is required with a ``period``: "最长不超过…5年"
+    (``at_most``) promises less than "保存5年" (``exactly``). ``starts`` is what the policy
+    counts from and ``then`` what happens at the end; leave either out when the policy does
+    not say ("不会超过一个月"): nothing is then said about it.
+    """
+
     id: Id
     label: Text
     period: DurationField | None = Field(
-        None, description="Maximum period, e.g. 5y, 1m. Omit when the seed names none."
+        None, description="The period, e.g. 5y, 1m. Omit when the policy names none."
     )
-    starts: RetentionStart = RetentionStart.COLLECTION
-    then: RetentionAction = RetentionAction.DELETE_OR_ANONYMISE
-    basis: str = Field("", description="Why this period (law, contract, purpose).")
+    bound: RetentionBound | None = Field(
+        None,
+        description="Required with `period`: at_most (最长不超过) or exactly (保存), as the "
+        "policy says it.",
+    )
+    starts: RetentionStart | None = Field(
+        None, description="What the period counts from; omit when the policy does not say."
+    )
+    then: RetentionAction | None = Field(
+        None,
+        description="What happens when the period ends; omit when the policy does not say "
+        "(validate warns: 网络数据安全管理条例 Art. 21 (3)).",
+    )
+    basis: str = Field(
+        "",
+        description="Why this period (law, contract, purpose); without a period, how the "
+        "policy says it is determined (published as the period).",
+    )
     minimum: DurationField | None = Field(None, description="A legal minimum (e.g. AML).")
+
+    @model_validator(mode="after")
+    def _bound_with_period(self) -> RetentionRule:
+        if self.period is not None and self.bound is None:
+            raise ValueError(
+                f"retention period {self.period}: say whether it is a maximum "
+                "(bound: at_most — 最长不超过) or a fixed period (bound: exactly — 保存), "
+                "as the policy words it"
+            )
+        return self
 
 
 class CallLimit(Model):
@@ -122,10 +162,20 @@ class Recipient(Model):
     elements: IdList = Field(min_length=1)
     legal_basis: LegalBasis = LegalBasis.CONSENT
     consent: Id | None = None
+    likelihood: Likelihood | None = Field(
+        None,
+        description="Whether the policy says PI may (可能会) or will (会) be provided; omit "
+        "when it says neither.",
+    )
     de_identified: Literal["no", "where_possible", "always"] = "no"
     delete_on_end: bool = Field(False, description="Entrusted processing: delete at the end.")
     location: Literal["mainland_china", "abroad"] = "mainland_china"
     country: str = ""
+    negative_info_notice: str = Field(
+        "",
+        description="For a credit database: how the person is told before negative "
+        "information is reported (征信业管理条例 Art. 15).",
+    )
     note: str = ""
 
 
@@ -136,6 +186,12 @@ class Sdk(Model):
     name: Text
     function: Text
     provider: Text
+    role: Literal["entrusted_processor", "other_handler", "joint_handler"] | None = Field(
+        None,
+        description="What the provider is in law: entrusted_processor (受托人, PIPL Art. 21), "
+        "other_handler (其他个人信息处理者, Art. 23) or joint_handler (共同处理, Art. 20). "
+        "Omit when the policy does not say (`yinsi lint` reports it: rule sdk-role).",
+    )
     elements: IdList = []
     link: AnyUrl | None = None
     purposes: IdList = []
@@ -152,13 +208,18 @@ class Sdk(Model):
 
 
 class H5Link(Model):
-    """A third-party H5 page opened inside the app (X20)."""
+    """A third-party H5 page opened inside the app (X20).
+
+    A policy may speak of third-party pages without naming them ("当您通过平台访问第三方
+    创建的网页时…"): give the `name` it uses, leave out `domain` and `elements`, and put
+    what it says in `note`.
+    """
 
     id: Id
     name: Text
-    domain: Text
+    domain: str = Field("", description="The page's domain; omit when the policy names none.")
     elements: IdList = []
-    note: str = ""
+    note: str = Field("", description="What the policy says about the page, published.")
 
 
 class TrackingItem(Model):

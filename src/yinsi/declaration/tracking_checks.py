@@ -23,6 +23,10 @@ from yinsi.declaration.errors import Issue
 from yinsi.declaration.schema import Declaration, Duration, Scenario
 from yinsi.taxonomy import DeclineMode, FunctionKind, LegalBasis, TrackingKind
 
+TRACKING_CLEARABLE = "tracking-clearable"
+BROWSE_ONLY_RETENTION = "browse-only-retention"
+"""The lint rule ids of the two warnings (``yinsi.declaration.lint.tracking``)."""
+
 BROWSE_ONLY_MAX_RETENTION = Duration(amount=1, unit="months")
 """X38: browse-only data (browsing records, IP, browse cookies) is kept at most 1 month."""
 
@@ -34,7 +38,7 @@ ON_DEVICE = frozenset(
 
 def browse_only_scenarios(d: Declaration) -> list[Scenario]:
     """The scenarios a user who declined the policy may still use (X02)."""
-    if d.policy.on_decline is not DeclineMode.BROWSE_ONLY:
+    if (d.policy.on_decline or DeclineMode.BROWSE_ONLY) is not DeclineMode.BROWSE_ONLY:
         return []
     return [
         s
@@ -62,6 +66,7 @@ def check_tracking(
                 "say how in `how_to_clear` (PIPL Art. 15; 《App违法违规收集使用个人信息行为认定方法》: "
                 "a way to withdraw consent is offered)",
                 "warning",
+                rule=TRACKING_CLEARABLE,
             )
         shared = [p for p in t.purposes if p in browse_purposes]
         if not shared:
@@ -75,6 +80,7 @@ def check_tracking(
                 f"{serves} but names no retention rule; browse-only data is kept {limit}: "
                 "name a retention rule with such a period",
                 "warning",
+                rule=BROWSE_ONLY_RETENTION,
             )
             continue
         rule = rules.get(t.retention)
@@ -87,4 +93,5 @@ def check_tracking(
                 f"{serves} but its retention rule {rule.id!r} has {kept}; browse-only data is "
                 f"kept {limit}: remove it promptly",
                 "warning",
+                rule=BROWSE_ONLY_RETENTION,
             )

@@ -44,13 +44,26 @@ def sdk_gates(sdk: Sdk, element_id: str) -> list[str]:
     return [c for c in (sdk.element_consents.get(element_id), sdk.consent) if c]
 
 
+def covers_separately(item: ConsentItem, element_id: str) -> bool:
+    """Whether ``item`` is a separate (or written) consent that names ``element_id``.
+
+    PIPL Arts. 23, 25, 29 and 39 ask for a consent given to specific processing of
+    specific PI (网络数据安全管理条例 Art. 62 (7): "专门作出具体、明确的同意"), so a
+    separate consent covers only the elements it lists. One that lists none still gates
+    whatever names it (it must be granted first) but covers no element: a single
+    separate consent cannot stand for ID numbers, card codes and biometrics alike.
+    Deemed consent, permission prompts and opt-out settings cover nothing.
+    """
+    return item.kind.is_separate and element_id in item.elements
+
+
 def covering_separate_consent(
     declaration: Declaration, consent_ids: list[str], element_id: str
 ) -> ConsentItem | None:
-    """The separate (or written) consent among ``consent_ids`` that covers ``element_id``."""
+    """The first separate (or written) consent among ``consent_ids`` that names ``element_id``."""
     by_id = consents_by_id(declaration)
     for cid in consent_ids:
         item = by_id.get(cid)
-        if item and item.kind.is_separate and (not item.elements or element_id in item.elements):
+        if item is not None and covers_separately(item, element_id):
             return item
     return None

@@ -14,12 +14,15 @@ from yinsi.declaration.schema import Declaration
 CONSENT_REQUIRED = "consent-required"
 SEPARATE_CONSENT = "separate-consent"
 ENTRUSTED_DELETION = "entrusted-deletion"
+WAIVER_UNKNOWN = "waiver-unknown"
+WAIVER_UNUSED = "waiver-unused"
 WAIVABLE_RULES: dict[str, str] = {
     CONSENT_REQUIRED: "processing on consent names no consent item (PIPL Arts. 13, 23; W12)",
     SEPARATE_CONSENT: "sensitive PI or provision without separate consent (PIPL Arts. 23, 25, 29, 39)",
     ENTRUSTED_DELETION: "entrusted processor not bound to delete at the end (PIPL Art. 21)",
 }
-"""Rules a declaration may waive for one entity, stating why (``Declaration.waivers``)."""
+"""Rules a declaration may waive for one entity, stating why (``Declaration.waivers``);
+the lint registry marks the same rules ``waivable`` (tests/test_lint_rules.py)."""
 
 
 def apply_waivers(d: Declaration, issues: list[Issue]) -> list[Issue]:
@@ -43,7 +46,11 @@ def apply_waivers(d: Declaration, issues: list[Issue]) -> list[Issue]:
         if w.rule not in WAIVABLE_RULES:
             known = ", ".join(sorted(WAIVABLE_RULES))
             out.append(
-                Issue(("waivers", i, "rule"), f"unknown rule {w.rule!r}; waivable rules: {known}")
+                Issue(
+                    ("waivers", i, "rule"),
+                    f"unknown rule {w.rule!r}; waivable rules: {known}",
+                    rule=WAIVER_UNKNOWN,
+                )
             )
         elif (w.rule, w.id) not in used:
             out.append(
@@ -51,6 +58,7 @@ def apply_waivers(d: Declaration, issues: list[Issue]) -> list[Issue]:
                     ("waivers", i),
                     f"waiver of {w.rule!r} for {w.id!r} matches no finding; remove it",
                     "warning",
+                    rule=WAIVER_UNUSED,
                 )
             )
     return out

@@ -2,6 +2,8 @@
 
     render(declaration, doc, fmt)   doc: policy | summary | collected-list | sharing-list
                                     fmt: md | html
+    explain(declaration, doc)       every sentence, list item and table cell with its
+                                    sources (declaration paths, fixed-text ids) and kind
     completeness(declaration)       PIPL Art. 17 / 网络数据安全管理条例 Art. 21 gaps
 
 Markdown is built by Jinja2 templates from a view-model (:mod:`.context`); HTML is that
@@ -18,8 +20,8 @@ from yinsi._lazy import attach
 from yinsi.policy.completeness import completeness
 
 if TYPE_CHECKING:
-    from yinsi.policy.documents import DOCS, FORMATS, render
+    from yinsi.policy.documents import DOCS, FORMATS, explain, render
 else:
-    __getattr__, __dir__ = attach(__name__, {"documents": ("DOCS", "FORMATS", "render")})
+    __getattr__, __dir__ = attach(__name__, {"documents": ("DOCS", "FORMATS", "explain", "render")})
 
-__all__ = ["DOCS", "FORMATS", "completeness", "render"]
+__all__ = ["DOCS", "FORMATS", "completeness", "explain", "render"]

@@ -1,12 +1,14 @@
 """Render a declaration as the policy, its summary or one of the two lists (md or html).
 
 Markdown is the source of every document; HTML is that Markdown in a self-contained page
-(inline CSS, no scripts, no external resources).
+(inline CSS, no scripts, no external resources). :func:`explain` renders the same Markdown
+and returns each sentence, list item and table cell with its sources (:mod:`.units`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -15,9 +17,10 @@ from markupsafe import Markup
 from yinsi.declaration.schema import Declaration
 from yinsi.policy.context import build
 from yinsi.policy.html import to_html
-from yinsi.policy.text import cell, finalize
+from yinsi.policy.record import Span, cell, finalize, recording, unmark
+from yinsi.policy.units import Unit, units
 
-__all__ = ["DOCS", "FORMATS", "render"]
+__all__ = ["DOCS", "FORMATS", "Rendered", "explain", "render", "rendered"]
 
 DOCS: dict[str, str] = {
     "policy": "policy.md.j2",
@@ -64,13 +67,37 @@ def _choose(value: str, valid: list[str] | tuple[str, ...], what: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A document's Markdown and where each statement printed in it sits."""
+
+    doc: str
+    markdown: str
+    spans: list[Span]
+
+
+def rendered(declaration: Declaration, doc: str, html: bool = False) -> Rendered:
+    """The Markdown of ``doc`` with the span of every statement printed in it."""
+    template = DOCS[_choose(doc, list(DOCS), "document")]
+    context = build(declaration)
+    with recording() as printed:
+        marked = _markdown_env().get_template(template).render(ctx=context, html=html)
+    marked = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", marked)).strip() + "\n"
+    markdown, spans = unmark(marked, printed)
+    return Rendered(doc, markdown, spans)
+
+
+def explain(declaration: Declaration, doc: str) -> list[Unit]:
+    """Every sentence, list item and table cell of ``doc`` with its sources and kind."""
+    out = rendered(declaration, doc)
+    return units(out.markdown, out.spans, doc)
+
+
 def render(declaration: Declaration, doc: str, fmt: str) -> str:
     """The document ``doc`` of ``declaration`` as Markdown (``md``) or a page (``html``)."""
-    template = DOCS[_choose(doc, list(DOCS), "document")]
+    _choose(doc, list(DOCS), "document")
     _choose(fmt, FORMATS, "format")
-    context = build(declaration)
-    markdown = _markdown_env().get_template(template).render(ctx=context, html=fmt == "html")
-    markdown = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", markdown)).strip() + "\n"
+    markdown = rendered(declaration, doc, html=fmt == "html").markdown
     if fmt == "md":
         return markdown
     body, headings = to_html(markdown)

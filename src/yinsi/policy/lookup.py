@@ -2,13 +2,15 @@
 
 Every element label goes through :meth:`Lookup.element`, so a sensitive element is
 starred wherever it appears (X05). Unknown ids (a declaration built without the loader's
-checks) fall back to the id itself rather than failing the render.
+checks) fall back to the id itself rather than failing the render. :meth:`Lookup.path`
+turns an entity's id into its declaration path (``scenarios[3]``) for provenance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from yinsi.declaration.schema import (
     ConsentItem,
@@ -19,10 +21,21 @@ from yinsi.declaration.schema import (
     RetentionRule,
 )
 from yinsi.declaration.view import taxonomy_of
+from yinsi.policy.provenance import at
 from yinsi.policy.text import Md, clause, escape, join, star
 from yinsi.taxonomy import Taxonomy
 
 __all__ = ["Lookup"]
+
+_CONDITIONAL = ("如", "若", "仅", "在")
+"""A note that starts with one of these already says when the element is collected."""
+
+
+def _note(use: ElementUse) -> str:
+    note = clause(use.note)
+    if use.required or note.startswith(_CONDITIONAL):
+        return note
+    return "，".join(filter(None, [note, "如有"]))
 
 
 @dataclass(frozen=True)
@@ -33,9 +46,24 @@ class Lookup:
     retention: Mapping[str, RetentionRule]
     recipients: Mapping[str, Recipient]
     channels: Mapping[str, ContactChannel]
+    index: Mapping[tuple[str, str], int]
+    """(section, id) → the entity's position in that section of the declaration."""
 
     @classmethod
     def of(cls, declaration: Declaration) -> Lookup:
+        d = declaration
+        sections: dict[str, list[Any]] = {
+            "consents": d.consents,
+            "retention": d.retention,
+            "scenarios": d.scenarios,
+            "recipients": d.recipients,
+            "sdks": d.sdks,
+            "h5_links": d.h5_links,
+            "tracking": d.tracking,
+            "contacts.channels": d.contacts.channels,
+            "rights.items": d.rights.items,
+            "taxonomy.elements": d.taxonomy.elements,
+        }
         return cls(
             declaration,
             taxonomy_of(declaration),
@@ -43,7 +71,15 @@ class Lookup:
             {r.id: r for r in declaration.retention},
             {r.id: r for r in declaration.recipients},
             {c.id: c for c in declaration.contacts.channels},
+            {(name, e.id): i for name, items in sections.items() for i, e in enumerate(items)},
         )
+
+    def path(self, section: str, entity_id: str, *rest: str | int) -> str:
+        """``path("scenarios", "apply", "retention")`` → ``scenarios[3].retention``."""
+        position = self.index.get((section, entity_id))
+        if position is None:
+            return at(section, *rest)
+        return at(*section.split("."), position, *rest)
 
     # ------------------------------------------------------------ elements
 
@@ -68,13 +104,9 @@ class Lookup:
         return join(self.element(i) for i in ids)
 
     def element_uses(self, uses: Iterable[ElementUse]) -> Md:
-        """Scenario elements; an optional one is marked ``（如有）``, after its note if any."""
-        return join(
-            self.element(
-                u.id, "，".join(filter(None, [clause(u.note), "" if u.required else "如有"]))
-            )
-            for u in uses
-        )
+        """Scenario elements; an optional one is marked ``（如有）`` after its note, unless
+        the note already states its condition (``如已实名``)."""
+        return join(self.element(u.id, _note(u)) for u in uses)
 
     # ------------------------------------------------------------ other ids
 

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from yinsi.taxonomy import DeclineMode, RightKind
+from yinsi.taxonomy import ConsentKind, DeclineMode, Likelihood, RightKind
 
 __all__ = [
     "ASKED",
     "CHANNEL_KIND",
     "CHANNEL_PURPOSES",
+    "CONSENT_BASIS",
+    "CONSENT_HOW",
     "DECLINE",
     "IMPACT",
     "IMPACT_DEFAULT",
     "PERMISSION_WHEN",
+    "PROVIDE",
+    "RIGHT_EXPLAINED",
     "RIGHT_STATUTE",
     "RIGHT_TITLE",
     "chinese_date",
+    "consent_sentence",
+    "provision_clause",
     "version_label",
 ]
 
@@ -55,6 +61,63 @@ ASKED: dict[str, str] = {
     "each_time": "在每次处理前",
     "in_settings": "在设置页面中",
 }
+
+CONSENT_HOW: dict[ConsentKind, str] = {
+    ConsentKind.GENERAL: "征求您的同意",
+    ConsentKind.SEPARATE: "征求您的单独同意",
+    ConsentKind.WRITTEN: "取得您的书面同意",
+    ConsentKind.PERMISSION_PROMPT: "请求您授权相应的系统权限",
+    ConsentKind.DEEMED: "",
+    ConsentKind.OPT_OUT: "",
+    ConsentKind.GUARDIAN: "征求您的父母或者其他监护人的同意",
+}
+"""How each kind of consent is obtained, after "我们将[时机]"; each kind in its own words.
+
+A deemed consent is described by the act the policy treats as consent (its
+``description``: "如您…，则视为您同意…"), so it has no phrase of its own; an opt-out
+is :data:`OPT_OUT_SENTENCE`.
+"""
+
+OPT_OUT_SENTENCE = "该项处理默认开启，您可以将其关闭。"
+
+CONSENT_BASIS: dict[ConsentKind, str] = {
+    ConsentKind.GENERAL: "您的同意",
+    ConsentKind.SEPARATE: "您的单独同意",
+    ConsentKind.WRITTEN: "您的书面同意",
+    ConsentKind.PERMISSION_PROMPT: "您的系统权限授权",
+    ConsentKind.DEEMED: "视为您同意",
+    ConsentKind.OPT_OUT: "默认开启（您可以关闭）",
+    ConsentKind.GUARDIAN: "您的父母或者其他监护人的同意",
+}
+"""A consent as the basis of a provision or an SDK call: "依据：您的单独同意（…）"."""
+
+
+def consent_sentence(kind: ConsentKind, asked: str = "") -> str:
+    """How and when the consent is obtained, as a sentence; "" when the declaration is silent.
+
+    ``asked`` is the timing phrase (:data:`ASKED`) when the declaration states it: "我们将
+    在您注册时征求您的单独同意。" Without it nothing is said about timing or manner (the
+    kind's label already names the manner), except that an opt-out setting is on by
+    default — which is what ``kind: opt_out`` declares.
+    """
+    if kind is ConsentKind.OPT_OUT:
+        return OPT_OUT_SENTENCE
+    how = CONSENT_HOW[kind]
+    return f"我们将{asked}{how}。" if how and asked else ""
+
+
+PROVIDE: dict[Likelihood | None, str] = {
+    Likelihood.MAY: "可能会",
+    Likelihood.WILL: "会",
+    None: "",
+}
+"""Says 可能 or 会 before 向…提供, as the declaration says it (nothing when it does not)."""
+
+
+def provision_clause(likelihood: Likelihood | None, names: str) -> str:
+    """Says "我们可能会向X提供相关个人信息" in the declared modality (no final full stop)."""
+    return f"我们{PROVIDE[likelihood]}向{names}提供相关个人信息"
+
 
 PERMISSION_WHEN: dict[str, str] = {
     "on_first_use": "在您首次使用相关功能时申请",
@@ -139,13 +202,9 @@ RIGHT_STATUTE: dict[RightKind, str] = {
     ),
     RightKind.DELETION: "有下列情形之一的，我们将主动删除您的个人信息；我们未删除的，您有权请求删除：",
     RightKind.WITHDRAW_CONSENT: (
-        "对于基于您的同意而进行的个人信息处理活动，您有权随时撤回同意（《个人信息保护法》第十五条）。"
-        "撤回同意不影响撤回前基于您的同意已进行的个人信息处理活动的效力。"
+        "对于基于您的同意而进行的个人信息处理活动，您有权撤回同意（《个人信息保护法》第十五条）。"
     ),
-    RightKind.CANCEL_ACCOUNT: (
-        "您可以申请注销您的账号。账号注销后，我们将停止为您提供产品和/或服务，并依法删除您的个人信息"
-        "或对其进行匿名化处理，法律、行政法规另有规定的除外。"
-    ),
+    RightKind.CANCEL_ACCOUNT: "您可以申请注销您的账号。",
     RightKind.EXPLANATION: (
         "您有权要求我们对本政策所述的个人信息处理规则进行解释说明（《个人信息保护法》第四十八条）。"
     ),
@@ -167,3 +226,16 @@ RIGHT_STATUTE: dict[RightKind, str] = {
     ),
     RightKind.COMPLAINT: "您可以就我们的个人信息处理活动向我们投诉、举报。",
 }
+"""Each right as the law grants it: one sentence (the deletion right: the lead-in of its
+triggers), said whenever the declaration lists the right."""
+
+RIGHT_EXPLAINED: dict[RightKind, str] = {
+    RightKind.WITHDRAW_CONSENT: (
+        "撤回同意不影响撤回前基于您的同意已进行的个人信息处理活动的效力。"
+    ),
+    RightKind.CANCEL_ACCOUNT: (
+        "账号注销后，我们将依法删除您的个人信息或者对其进行匿名化处理，法律、行政法规另有规定的除外。"
+    ),
+}
+"""What the law makes of a right, said only when the declaration gives no words of its
+own for it (``effect``): the app's words then say it, once."""

@@ -2,7 +2,9 @@
 
 Each scenario says what PI it collects, why, how, on which legal basis and consents,
 which device permissions it calls (with call limits), who receives the PI, how long it
-is kept and what refusing does (PIPL Arts. 16, 17; GB/T 35273 §5.3).
+is kept and what refusing does (PIPL Arts. 16, 17; GB/T 35273 §5.3) — each only as far
+as the declaration states it: no retention rule, no refusal text, no ``when`` of a
+permission means no sentence about it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 from yinsi.declaration.schema import CallLimit, PermissionUse, Scenario
 from yinsi.declaration.view import covering_separate_consent
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.phrases import ASKED, PERMISSION_WHEN
+from yinsi.policy.phrases import PERMISSION_WHEN, provision_clause
+from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.retention import retention_phrase
-from yinsi.policy.text import Md, clause, join, quoted, sentence
+from yinsi.policy.statements import consent_label, retention_sources
+from yinsi.policy.text import clause, join, quoted, sentence
 from yinsi.taxonomy import CollectionMethod, FunctionKind, LegalBasis
 
 __all__ = [
@@ -31,54 +35,52 @@ INDIRECT = {
     CollectionMethod.DATA_SERVICE_QUERY,
     CollectionMethod.ACCOUNT_AUTHORISATION,
 }
+NOTHING = Statement("")
 
 
 @dataclass(frozen=True)
 class ScenarioView:
-    number: str
-    name: str
-    function: str
+    number: Statement
+    name: Statement
+    function: Statement
     is_basic: bool
-    description: str
-    purposes: str
-    methods: str
-    elements: Md
-    sensitive: Md
-    sensitive_covered: Md
-    sensitive_consents: str
-    sensitive_uncovered: Md
-    consents: str
-    legal_basis: str
-    permissions: list[str]
-    source: str
-    recipients: str
-    automated_decision: bool
-    retention: str
-    on_refusal: str
-    necessity: str
-
-    @property
-    def lead_purposes(self) -> str:
-        """The purposes after 为 in a sentence (a label may itself start with 为)."""
-        return self.purposes.removeprefix("为")
+    description: Statement
+    purposes: Statement
+    lead_purposes: Statement
+    """The purposes after 为 in a sentence (a label may itself start with 为)."""
+    methods: Statement
+    elements: Statement
+    sensitive: Statement
+    sensitive_covered: Statement
+    sensitive_consents: Statement
+    sensitive_uncovered: Statement
+    consents: Statement
+    legal_basis: Statement
+    permissions: list[Statement]
+    source: Statement
+    recipients: Statement
+    automated_decision: Statement
+    retention: Statement
+    on_refusal: Statement
+    necessity: Statement
 
 
 @dataclass(frozen=True)
 class PermissionRow:
-    permission: str
-    scenario: str
-    when: str
-    required: str
-    limit: str
-    fallback: str
+    permission: Statement
+    scenario: Statement
+    when: Statement
+    required: Statement
+    limit: Statement
+    fallback: Statement
 
 
 @dataclass(frozen=True)
 class SourceView:
-    name: str
-    elements: Md
-    methods: str
-    source: str
+    name: Statement
+    elements: Statement
+    methods: Statement
+    source: Statement
 
 
 def limit_phrase(limit: CallLimit | None) -> str:
@@ -94,93 +96,176 @@ def limit_phrase(limit: CallLimit | None) -> str:
     return "，".join(parts)
 
 
-def _required(use: PermissionUse) -> str:
-    return "为该功能所必需" if use.required else "非必需，您可以拒绝授权或随时关闭"
+def _when(use: PermissionUse, path: str) -> Statement:
+    if not stated(use, "when"):
+        return NOTHING
+    return fixed(
+        PERMISSION_WHEN[use.when],
+        f"phrases.permission_when.{use.when}",
+        f"{path}.when",
+        kind="commitment",
+    )
 
 
-def permission_sentence(use: PermissionUse, look: Lookup) -> str:
-    parts = [PERMISSION_WHEN[use.when], _required(use), limit_phrase(use.limit)]
+def _required(use: PermissionUse, path: str, short: bool = False) -> Statement:
+    if not stated(use, "required"):
+        return NOTHING
+    if use.required:
+        text = "必需" if short else "为该功能所必需"
+    else:
+        text = "非必需，可拒绝" if short else "非必需，您可以拒绝授权或随时关闭"
+    return fixed(
+        text, f"permission.required.{str(use.required).lower()}", f"{path}.required", kind="fact"
+    )
+
+
+def permission_sentence(use: PermissionUse, path: str, look: Lookup) -> Statement:
+    """``相机权限：仅在您使用相关功能时调用；为该功能所必需。`` from what is stated."""
+    parts = [
+        _when(use, path),
+        _required(use, path),
+        said(limit_phrase(use.limit), f"{path}.limit", kind="commitment"),
+    ]
     if use.fallback:
-        parts.append(f"您拒绝授权的，{clause(use.fallback)}")
-    parts.append(clause(use.note))
-    return f"{look.permission(use.permission)}权限：" + "；".join(p for p in parts if p) + "。"
+        parts.append(
+            said(f"您拒绝授权的，{clause(use.fallback)}", f"{path}.fallback", kind="commitment")
+        )
+    parts.append(said(clause(use.note), f"{path}.note"))
+    name = said(f"{look.permission(use.permission)}权限", f"{path}.permission")
+    body = merged(parts, "；")
+    return merged([name, "：" if body else "", body, "。"])
 
 
-def _consents(scenario: Scenario, look: Lookup) -> str:
+def _consents(scenario: Scenario, path: str, look: Lookup) -> Statement:
     out = []
     for cid in scenario.consents:
         item = look.consents.get(cid)
         if item is not None:
-            out.append(f"{quoted(item.label)}（{item.kind.label}，{ASKED[item.asked]}）")
-    return "；".join(out)
+            out.append(consent_label(item, look, with_asked=True))
+    return merged(out, "；", kind="fact").with_source(f"{path}.consents")
 
 
-def _necessity(scenario: Scenario, look: Lookup) -> str:
+def _necessity(scenario: Scenario, path: str, look: Lookup) -> Statement:
+    """The collection list's "是否必需/可拒绝" cell: only what the declaration says."""
     separate = any(
         (c := look.consents.get(cid)) is not None and c.kind.is_separate
         for cid in scenario.consents
     )
     basic = scenario.function is FunctionKind.BASIC
-    parts = ["必需，拒绝将无法使用该功能" if basic else "可拒绝，不影响基本业务功能"]
-    if any(not e.required for e in scenario.elements):
-        parts.append("标注“如有”的信息非必需")
+    parts = [
+        fixed(
+            "基本业务功能所需" if basic else "可拒绝",
+            f"necessity.{scenario.function.value}",
+            f"{path}.function",
+            kind="fact",
+        )
+    ]
+    optional = [i for i, e in enumerate(scenario.elements) if not e.required]
+    if optional:
+        parts.append(
+            fixed(
+                "标注“如有”的信息非必需",
+                "necessity.optional",
+                *(at(path, "elements", i, "required") for i in optional),
+            )
+        )
     if scenario.legal_basis is not LegalBasis.CONSENT:
-        parts.append(f"无需同意（{scenario.legal_basis.label}）")
+        parts.append(said(f"无需同意（{scenario.legal_basis.label}）", f"{path}.legal_basis"))
         if separate:
-            parts.append("调用设备权限等事项需您单独同意")
+            parts.append(
+                fixed("调用设备权限等事项需您单独同意", "necessity.separate", f"{path}.consents")
+            )
     elif separate:
-        parts.append("需您单独同意")
-    return "；".join(parts)
-
-
-def _refusal(scenario: Scenario) -> str:
+        parts.append(fixed("需您单独同意", "necessity.separate", f"{path}.consents"))
     if scenario.on_refusal:
-        return sentence(scenario.on_refusal)
-    if scenario.function is FunctionKind.BASIC:
-        return "上述信息为实现该功能所必需，如您拒绝提供，我们将无法为您提供该功能。"
-    return "您可以拒绝提供上述信息，这不影响您使用基本业务功能，但您将无法使用该扩展功能。"
+        parts.append(said(clause(scenario.on_refusal), f"{path}.on_refusal", kind="commitment"))
+    return merged(parts, "；")
 
 
-def scenario_view(scenario: Scenario, number: str, look: Lookup) -> ScenarioView:
+def _recipients(scenario: Scenario, path: str, look: Lookup) -> Statement:
+    """ "我们可能会向X提供相关个人信息", in the modality the recipients declare if they agree."""
+    if not scenario.recipients:
+        return NOTHING
+    found = [look.recipients[r] for r in scenario.recipients if r in look.recipients]
+    said_ = {getattr(r, "likelihood", None) for r in found}
+    likelihood = said_.pop() if len(said_) == 1 else None
+    sources = [f"{path}.recipients"]
+    if likelihood is not None:
+        sources += [look.path("recipients", r.id, "likelihood") for r in found]
+    names = look.recipient_names(scenario.recipients)
+    return said(provision_clause(likelihood, names), *sources, kind="fact")
+
+
+def _sensitive(scenario: Scenario, path: str, look: Lookup) -> dict[str, Statement]:
     d = look.declaration
-    sensitive = [e.id for e in scenario.elements if look.is_sensitive(e.id)]
+    sensitive = list(dict.fromkeys(e.id for e in scenario.elements if look.is_sensitive(e.id)))
     covering: dict[str, None] = {}
     covered: list[str] = []
-    for eid in dict.fromkeys(sensitive):
+    gates: list[str] = []
+    for eid in sensitive:
         item = covering_separate_consent(d, scenario.consents, eid)
         if item is not None:
             covering.setdefault(quoted(item.label), None)
             covered.append(eid)
-    uncovered = [e for e in dict.fromkeys(sensitive) if e not in covered]
+            gates.append(look.path("consents", item.id, "elements"))
+    uncovered = [e for e in sensitive if e not in covered]
+    elements = f"{path}.elements"
+    return {
+        "sensitive": Statement(join(look.element(e) for e in sensitive), [elements]),
+        "sensitive_covered": Statement(
+            join(look.element(e) for e in covered),
+            [elements, f"{path}.consents", *gates],
+            "commitment",
+        ),
+        "sensitive_consents": said("、".join(covering), f"{path}.consents", *gates),
+        "sensitive_uncovered": Statement(join(look.element(e) for e in uncovered), [elements]),
+    }
+
+
+def scenario_view(scenario: Scenario, number: str, look: Lookup) -> ScenarioView:
+    path = look.path("scenarios", scenario.id)
     basis = scenario.legal_basis
     rule = look.retention.get(scenario.retention) if scenario.retention else None
+    purposes = look.purposes(scenario.purposes)
     return ScenarioView(
-        number=number,
-        name=scenario.name,
-        function=scenario.function.label,
+        number=fixed(number, "numbering"),
+        name=said(scenario.name, f"{path}.name"),
+        function=said(scenario.function.label, f"{path}.function"),
         is_basic=scenario.function is FunctionKind.BASIC,
-        description=sentence(scenario.description),
-        purposes=look.purposes(scenario.purposes),
-        methods="、".join(m.label for m in scenario.methods),
-        elements=look.element_uses(scenario.elements),
-        sensitive=join(look.element(e) for e in dict.fromkeys(sensitive)),
-        sensitive_covered=join(look.element(e) for e in covered),
-        sensitive_consents="、".join(covering),
-        sensitive_uncovered=join(look.element(e) for e in uncovered),
-        consents=_consents(scenario, look) if basis is LegalBasis.CONSENT else "",
-        legal_basis="" if basis is LegalBasis.CONSENT else basis.label,
-        permissions=[permission_sentence(p, look) for p in scenario.permissions],
-        source=sentence(scenario.source),
-        recipients=look.recipient_names(scenario.recipients),
-        automated_decision=scenario.automated_decision,
-        retention=retention_phrase(rule),
-        on_refusal=_refusal(scenario),
-        necessity=_necessity(scenario, look),
+        description=said(sentence(scenario.description), f"{path}.description"),
+        purposes=said(purposes, f"{path}.purposes"),
+        lead_purposes=said(purposes.removeprefix("为"), f"{path}.purposes"),
+        methods=said("、".join(m.label for m in scenario.methods), f"{path}.methods"),
+        elements=Statement(look.element_uses(scenario.elements), [f"{path}.elements"]),
+        **_sensitive(scenario, path, look),
+        consents=_consents(scenario, path, look) if basis is LegalBasis.CONSENT else NOTHING,
+        legal_basis=NOTHING
+        if basis is LegalBasis.CONSENT
+        else said(basis.label, f"{path}.legal_basis"),
+        permissions=[
+            permission_sentence(p, at(path, "permissions", i), look)
+            for i, p in enumerate(scenario.permissions)
+        ],
+        source=said(sentence(scenario.source), f"{path}.source"),
+        recipients=_recipients(scenario, path, look),
+        automated_decision=said("自动化决策", f"{path}.automated_decision")
+        if scenario.automated_decision
+        else NOTHING,
+        retention=NOTHING
+        if rule is None
+        else said(
+            retention_phrase(rule),
+            f"{path}.retention",
+            *retention_sources(rule, look),
+            kind="commitment",
+        ),
+        on_refusal=said(sentence(scenario.on_refusal), f"{path}.on_refusal", kind="commitment"),
+        necessity=_necessity(scenario, path, look),
     )
 
 
 def scenario_views(look: Lookup) -> dict[str, ScenarioView]:
-    """Every scenario by id, numbered 1.1.n (basic) or 1.2.n (extended) as in chapter 1."""
+    """Every scenario by id, numbered n.1.k (basic) or n.2.k (extended) within chapter 1."""
     views: dict[str, ScenarioView] = {}
     for section, kind in (("1.1", FunctionKind.BASIC), ("1.2", FunctionKind.EXTENDED)):
         chosen = [s for s in look.declaration.scenarios if s.function is kind]
@@ -190,29 +275,39 @@ def scenario_views(look: Lookup) -> dict[str, ScenarioView]:
 
 
 def permission_rows(look: Lookup) -> list[PermissionRow]:
-    return [
-        PermissionRow(
-            permission=look.permission(use.permission),
-            scenario=s.name,
-            when=PERMISSION_WHEN[use.when],
-            required="必需" if use.required else "非必需，可拒绝",
-            limit=limit_phrase(use.limit),
-            fallback=clause(use.fallback),
-        )
-        for s in look.declaration.scenarios
-        for use in s.permissions
-    ]
+    rows = []
+    for s in look.declaration.scenarios:
+        spath = look.path("scenarios", s.id)
+        for i, use in enumerate(s.permissions):
+            path = at(spath, "permissions", i)
+            rows.append(
+                PermissionRow(
+                    permission=said(look.permission(use.permission), f"{path}.permission"),
+                    scenario=said(s.name, f"{spath}.name"),
+                    when=_when(use, path),
+                    required=_required(use, path, short=True),
+                    limit=said(limit_phrase(use.limit), f"{path}.limit", kind="commitment"),
+                    fallback=said(clause(use.fallback), f"{path}.fallback", kind="commitment"),
+                )
+            )
+    return rows
 
 
 def source_views(look: Lookup) -> list[SourceView]:
-    return [
-        SourceView(
-            name=s.name,
-            elements=look.element_uses(s.elements),
-            methods="、".join(m.label for m in s.methods if m in INDIRECT)
-            or "、".join(m.label for m in s.methods),
-            source=sentence(s.source),
+    out = []
+    for s in look.declaration.scenarios:
+        if not (s.source or INDIRECT.intersection(s.methods)):
+            continue
+        path = look.path("scenarios", s.id)
+        methods = "、".join(m.label for m in s.methods if m in INDIRECT) or "、".join(
+            m.label for m in s.methods
         )
-        for s in look.declaration.scenarios
-        if s.source or INDIRECT.intersection(s.methods)
-    ]
+        out.append(
+            SourceView(
+                name=said(s.name, f"{path}.name"),
+                elements=Statement(look.element_uses(s.elements), [f"{path}.elements"]),
+                methods=said(methods, f"{path}.methods"),
+                source=said(sentence(s.source), f"{path}.source"),
+            )
+        )
+    return out

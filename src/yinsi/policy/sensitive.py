@@ -2,143 +2,238 @@
 
 For each sensitive element the policy states where it is used, why (necessity), the
 impact on the person and which separate consent covers it; each separate consent is
-listed with what refusing or withdrawing it does.
+listed with what refusing or withdrawing it does, as far as the declaration says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from yinsi.declaration.schema import ConsentItem
 from yinsi.declaration.view import covering_separate_consent, sdk_gates
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.phrases import ASKED, IMPACT, IMPACT_DEFAULT
-from yinsi.policy.text import Md, clause, quoted, sentence
-from yinsi.taxonomy import LegalBasis
+from yinsi.policy.phrases import IMPACT, IMPACT_DEFAULT, consent_sentence
+from yinsi.policy.provenance import Statement, at, fixed, said
+from yinsi.policy.statements import consent_asked
+from yinsi.policy.text import clause, quoted, sentence
+from yinsi.taxonomy import ConsentKind, LegalBasis
 
-__all__ = ["ConsentView", "SensitiveRow", "consent_views", "sensitive_ids", "sensitive_rows"]
+__all__ = [
+    "ConsentView",
+    "SensitiveRow",
+    "consent_views",
+    "other_consent_views",
+    "sensitive_ids",
+    "sensitive_rows",
+]
 
 
 @dataclass(frozen=True)
 class SensitiveRow:
-    element: Md
-    used_in: str
-    purposes: str
-    impact: str
-    consent: str
+    element: Statement
+    used_in: Statement
+    purposes: Statement
+    impact: Statement
+    consent: Statement
 
 
 @dataclass(frozen=True)
 class ConsentView:
-    label: str
-    kind: str
-    elements: Md
-    applies_to: str
-    asked: str
-    description: str
-    on_refusal: str
-    withdraw_via: str
+    label: Statement
+    kind: Statement
+    elements: Statement
+    applies_to: Statement
+    asked: Statement
+    description: Statement
+    on_refusal: Statement
+    withdraw_via: Statement
 
 
-Use = tuple[str, str, list[str], list[str], str]
-"""(element, where, purposes, consent labels, legal basis other than consent)"""
+@dataclass(frozen=True)
+class Use:
+    """One place an element is collected or provided, with where the declaration says so."""
+
+    element: str
+    where: str
+    purposes: list[str]
+    consents: list[str]
+    basis: str
+    sources: list[str] = field(default_factory=list)
 
 
 def _collected(look: Lookup) -> Iterator[Use]:
     """Elements collected by scenarios, SDKs, tracking and H5 pages."""
     d = look.declaration
-    for s in d.scenarios:
+    for i, s in enumerate(d.scenarios):
         basis = "" if s.legal_basis is LegalBasis.CONSENT else s.legal_basis.label
         for e in s.elements:
             item = covering_separate_consent(d, s.consents, e.id)
             consents = [quoted(item.label)] if item else []
-            yield e.id, s.name, list(s.purposes), consents, basis
-    for sdk in d.sdks:
+            yield Use(
+                e.id,
+                s.name,
+                list(s.purposes),
+                consents,
+                basis,
+                [at("scenarios", i, "elements"), at("scenarios", i, "purposes")],
+            )
+    for i, sdk in enumerate(d.sdks):
         for eid in sdk.elements:
             item = covering_separate_consent(d, sdk_gates(sdk, eid), eid)
             consents = [quoted(item.label)] if item else []
-            yield eid, f"{sdk.name}（第三方SDK）", list(sdk.purposes), consents, ""
-    for t in d.tracking:
+            yield Use(
+                eid,
+                f"{sdk.name}（第三方SDK）",
+                list(sdk.purposes),
+                consents,
+                "",
+                [at("sdks", i, "elements")],
+            )
+    for i, t in enumerate(d.tracking):
         for eid in t.elements:
-            yield eid, t.name, list(t.purposes), [], ""
-    for h in d.h5_links:
+            yield Use(eid, t.name, list(t.purposes), [], "", [at("tracking", i, "elements")])
+    for i, h in enumerate(d.h5_links):
         for eid in h.elements:
-            yield eid, f"{h.name}（第三方H5页面）", [], [], ""
+            yield Use(eid, f"{h.name}（第三方H5页面）", [], [], "", [at("h5_links", i, "elements")])
 
 
 def _provided(look: Lookup) -> Iterator[Use]:
     """Elements provided to recipients (some are never said to be collected)."""
-    for r in look.declaration.recipients:
+    for i, r in enumerate(look.declaration.recipients):
         item = look.consents.get(r.consent) if r.consent else None
         consents = [quoted(item.label)] if item and item.kind.is_separate else []
         basis = "" if r.legal_basis is LegalBasis.CONSENT else r.legal_basis.label
         for eid in r.elements:
-            yield eid, f"向{r.name}提供", list(r.purposes), consents, basis
-
-
-def sensitive_ids(look: Lookup) -> list[str]:
-    """Sensitive elements the app collects or provides, in first-seen order."""
-    return list(dict.fromkeys(e for e, *_ in _relevant(look) if look.is_sensitive(e)))
+            yield Use(
+                eid,
+                f"向{r.name}提供",
+                list(r.purposes),
+                consents,
+                basis,
+                [at("recipients", i, "elements")],
+            )
 
 
 def _relevant(look: Lookup) -> Iterator[Use]:
     """Collection uses, plus provision of elements no collection mentions."""
     seen: set[str] = set()
     for use in _collected(look):
-        seen.add(use[0])
+        seen.add(use.element)
         yield use
     for use in _provided(look):
-        if use[0] not in seen:
+        if use.element not in seen:
             yield use
 
 
+def sensitive_ids(look: Lookup) -> list[str]:
+    """Sensitive elements the app collects or provides, in first-seen order."""
+    return list(dict.fromkeys(u.element for u in _relevant(look) if look.is_sensitive(u.element)))
+
+
+def sensitive_sources(look: Lookup) -> list[str]:
+    """Where the declaration lists the sensitive elements of :func:`sensitive_ids`."""
+    return [s for u in _relevant(look) if look.is_sensitive(u.element) for s in u.sources[:1]]
+
+
 def sensitive_rows(look: Lookup) -> list[SensitiveRow]:
-    where: dict[str, dict[str, None]] = {}
-    purposes: dict[str, dict[str, None]] = {}
-    consents: dict[str, dict[str, None]] = {}
-    bases: dict[str, dict[str, None]] = {}
-    for eid, name, pids, labels, basis in _relevant(look):
-        if not look.is_sensitive(eid):
-            continue
-        where.setdefault(eid, {})[name] = None
-        purposes.setdefault(eid, {}).update(dict.fromkeys(pids))
-        consents.setdefault(eid, {}).update(dict.fromkeys(labels))
-        if basis:
-            bases.setdefault(eid, {})[f"无需同意（{basis}）"] = None
-    return [
-        SensitiveRow(
-            element=look.element(eid),
-            used_in="、".join(names),
-            purposes=look.purposes(purposes[eid]),
-            impact=IMPACT.get(look.category(eid), IMPACT_DEFAULT),
-            consent="；".join([*consents[eid], *bases.get(eid, {})]),
+    uses: dict[str, list[Use]] = {}
+    for use in _relevant(look):
+        if look.is_sensitive(use.element):
+            uses.setdefault(use.element, []).append(use)
+    rows = []
+    for eid, found in uses.items():
+        sources = [s for u in found for s in u.sources]
+        purposes = dict.fromkeys(p for u in found for p in u.purposes)
+        consents = dict.fromkeys(c for u in found for c in u.consents)
+        bases = dict.fromkeys(f"无需同意（{u.basis}）" for u in found if u.basis)
+        category = look.category(eid)
+        rows.append(
+            SensitiveRow(
+                element=Statement(look.element(eid), sources[:1]),
+                used_in=said("、".join(dict.fromkeys(u.where for u in found)), *sources),
+                purposes=said(look.purposes(purposes), *sources),
+                impact=fixed(IMPACT.get(category, IMPACT_DEFAULT), f"phrases.impact.{category}"),
+                consent=said("；".join([*consents, *bases]), *sources, kind="commitment"),
+            )
         )
-        for eid, names in where.items()
-    ]
+    return rows
 
 
-def _gated(item: ConsentItem, look: Lookup) -> tuple[list[str], list[str]]:
-    """What a consent gates: names, and the elements it covers when it lists none."""
+def _gated(item: ConsentItem, look: Lookup) -> tuple[list[str], list[str], list[str]]:
+    """What a consent gates: names, the elements it names or its recipients and SDKs
+    list, and the paths that say so."""
     d = look.declaration
     names: list[str] = []
     elements: list[str] = list(item.elements)
-    for s in d.scenarios:
+    sources = [look.path("consents", item.id, "elements")] if item.elements else []
+    for i, s in enumerate(d.scenarios):
         if item.id in s.consents:
             names.append(s.name)
-            elements += [] if item.elements else s.element_ids
-    for r in d.recipients:
+            sources.append(at("scenarios", i, "consents"))
+    for i, r in enumerate(d.recipients):
         if r.consent == item.id:
             names.append(f"向{r.name}提供")
             elements += [] if item.elements else r.elements
-    for sdk in d.sdks:
+            sources.append(at("recipients", i, "consent"))
+    for i, sdk in enumerate(d.sdks):
         if sdk.consent == item.id:
             names.append(f"{sdk.name}（第三方SDK）")
             elements += [] if item.elements else sdk.elements
+            sources.append(at("sdks", i, "consent"))
         gated = [e for e, c in sdk.element_consents.items() if c == item.id]
         if gated and sdk.consent != item.id:
             names.append(f"{sdk.name}（第三方SDK）获取{'、'.join(look.label(e) for e in gated)}")
-    return names, list(dict.fromkeys(elements))
+            sources.append(at("sdks", i, "element_consents"))
+    return names, list(dict.fromkeys(elements)), sources
+
+
+OTHER_KINDS = (
+    ConsentKind.PERMISSION_PROMPT,
+    ConsentKind.DEEMED,
+    ConsentKind.OPT_OUT,
+    ConsentKind.GUARDIAN,
+)
+"""Kinds of consent listed apart from separate consent, each in its own words."""
+
+
+def other_consent_views(look: Lookup) -> list[ConsentView]:
+    """Permission prompts, deemed consents, opt-out settings and guardian consents.
+
+    They are never presented as 单独同意: each says how it is obtained
+    (:func:`~yinsi.policy.phrases.consent_sentence`), in the declaration's words.
+    """
+    out = []
+    for item in look.declaration.consents:
+        if item.kind not in OTHER_KINDS:
+            continue
+        path = look.path("consents", item.id)
+        names, elements, sources = _gated(item, look)
+        when = consent_asked(item, look)
+        how = consent_sentence(item.kind, str(when))
+        out.append(
+            ConsentView(
+                label=said(quoted(item.label), f"{path}.label"),
+                kind=said(item.kind.label, f"{path}.kind"),
+                elements=Statement(look.elements(elements), sources) if elements else Statement(""),
+                applies_to=said("、".join(names), *sources),
+                asked=fixed(
+                    how,
+                    f"phrases.consent_how.{item.kind.value}",
+                    f"{path}.kind",
+                    *when.sources,
+                    kind="commitment",
+                )
+                if how
+                else Statement(""),
+                description=said(sentence(item.description), f"{path}.description"),
+                on_refusal=said(sentence(item.on_refusal), f"{path}.on_refusal", kind="commitment"),
+                withdraw_via=said(
+                    "、".join(clause(w) for w in item.withdraw_via), f"{path}.withdraw_via"
+                ),
+            )
+        )
+    return out
 
 
 def consent_views(look: Lookup) -> list[ConsentView]:
@@ -146,17 +241,20 @@ def consent_views(look: Lookup) -> list[ConsentView]:
     for item in look.declaration.consents:
         if not item.kind.is_separate:
             continue
-        names, elements = _gated(item, look)
+        path = look.path("consents", item.id)
+        names, elements, sources = _gated(item, look)
         out.append(
             ConsentView(
-                label=quoted(item.label),
-                kind=item.kind.label,
-                elements=look.elements(elements) if elements else Md(""),
-                applies_to="、".join(names),
-                asked=ASKED[item.asked],
-                description=sentence(item.description),
-                on_refusal=sentence(item.on_refusal),
-                withdraw_via="、".join(clause(w) for w in item.withdraw_via),
+                label=said(quoted(item.label), f"{path}.label"),
+                kind=said(item.kind.label, f"{path}.kind"),
+                elements=Statement(look.elements(elements), sources) if elements else Statement(""),
+                applies_to=said("、".join(names), *sources),
+                asked=consent_asked(item, look),
+                description=said(sentence(item.description), f"{path}.description"),
+                on_refusal=said(sentence(item.on_refusal), f"{path}.on_refusal", kind="commitment"),
+                withdraw_via=said(
+                    "、".join(clause(w) for w in item.withdraw_via), f"{path}.withdraw_via"
+                ),
             )
         )
     return out

@@ -3,6 +3,10 @@
 PIPL Art. 23: before PI goes to another handler the person learns the recipient's name,
 contact, purpose, method and PI kinds; Art. 21 governs entrusted processors; Art. 25
 public disclosure. X20/W12: every SDK with its gating consent; X23: the affiliates.
+
+Nothing is said that the declaration does not say: a recipient without a contact shows
+no contact, an SDK whose elements are not listed shows none, and "no SDK", "no H5 page",
+"no recipient" are said only when the declaration writes the empty list (``sdks: []``).
 """
 
 from __future__ import annotations
@@ -11,49 +15,46 @@ from dataclasses import dataclass, field
 
 from yinsi.declaration.schema import Recipient, Sdk
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.text import Md, clause, escape, link, quoted
-from yinsi.taxonomy import LegalBasis, Platform, RecipientKind
+from yinsi.policy.provenance import Statement, fixed, merged, said, stated
+from yinsi.policy.statements import consent_label
+from yinsi.policy.text import Md, clause, link, sentence
+from yinsi.taxonomy import ConsentKind, LegalBasis, Platform, RecipientKind
 
-__all__ = [
-    "CONTACT_FALLBACK",
-    "H5View",
-    "RecipientView",
-    "SdkView",
-    "SharingView",
-    "sharing_view",
-]
+__all__ = ["H5View", "RecipientView", "SdkView", "SharingView", "sharing_view"]
 
-CONTACT_FALLBACK = "可通过“如何联系我们”所列方式向我们查询"
+NOTHING = Statement("")
 
 
 @dataclass(frozen=True)
 class RecipientView:
-    name: str
-    kind: str
-    purposes: str
-    method: str
-    elements: Md
-    basis: str
-    contact: str
-    safeguards: str
+    name: Statement
+    kind: Statement
+    purposes: Statement
+    method: Statement
+    elements: Statement
+    basis: Statement
+    contact: Statement
+    safeguards: Statement
+    likelihood: Statement
 
 
 @dataclass(frozen=True)
 class SdkView:
-    name: str
-    function: str
-    elements: Md
-    provider: str
-    link: Md
-    consent: str
-    purposes: str
+    name: Statement
+    function: Statement
+    elements: Statement
+    provider: Statement
+    link: Statement
+    consent: Statement
+    purposes: Statement
 
 
 @dataclass(frozen=True)
 class H5View:
-    name: str
-    domain: str
-    elements: Md
+    name: Statement
+    domain: Statement
+    elements: Statement
+    note: Statement = NOTHING
 
 
 @dataclass(frozen=True)
@@ -66,128 +67,230 @@ class SharingView:
     cross_border: list[RecipientView] = field(default_factory=list)
     sdks: list[SdkView] = field(default_factory=list)
     h5_links: list[H5View] = field(default_factory=list)
+    no_recipients: Statement = NOTHING
+    """Said only when the declaration writes ``recipients: []``."""
+    no_sdks: Statement = NOTHING
+    """Said only when the declaration writes ``sdks: []``."""
+    no_h5_links: Statement = NOTHING
+    """Said only when the declaration writes ``h5_links: []``."""
+    sdks_gated: Statement = NOTHING
+    """W12: SDKs that need a consent are not called before it (when any SDK names one)."""
 
     @property
     def other_handlers(self) -> list[RecipientView]:
         return self.consented + self.statutory
 
     @property
-    def sdk_names(self) -> str:
-        return "、".join(dict.fromkeys(s.name for s in self.sdks))
+    def sdk_names(self) -> Statement:
+        return merged(dict.fromkeys(s.name for s in self.sdks), "、")
 
     @property
-    def h5_names(self) -> str:
-        return "、".join(h.name for h in self.h5_links)
+    def sdk_count(self) -> Statement:
+        return fixed(str(len(self.sdks)), "count", "sdks", kind="fact")
 
     @property
-    def affiliate_names(self) -> str:
+    def h5_names(self) -> Statement:
+        return merged((h.name for h in self.h5_links), "、")
+
+    @property
+    def h5_count(self) -> Statement:
+        return fixed(str(len(self.h5_links)), "count", "h5_links", kind="fact")
+
+    @property
+    def affiliate_names(self) -> Statement:
         return _names(self.affiliates)
 
     @property
-    def other_names(self) -> str:
+    def other_names(self) -> Statement:
         return _names(self.other_handlers + self.cross_border)
 
     @property
-    def entrusted_names(self) -> str:
+    def entrusted_names(self) -> Statement:
         return _names(self.entrusted)
 
+    def lead(self, group: list[RecipientView]) -> Statement:
+        """ "可能会" or "会" when every recipient of ``group`` says the same, else nothing."""
+        said_ = {str(r.likelihood) for r in group}
+        if len(said_) == 1 and group[0].likelihood:
+            return group[0].likelihood
+        return NOTHING
 
-def _names(views: list[RecipientView]) -> str:
-    return "；".join(v.name for v in views)
+
+def _names(views: list[RecipientView]) -> Statement:
+    return merged((v.name for v in views), "；")
 
 
-def _basis(r: Recipient, look: Lookup) -> str:
+def _basis(r: Recipient, path: str, look: Lookup) -> Statement:
     if r.kind is RecipientKind.ENTRUSTED_PROCESSOR:
-        return "委托处理，无需您的单独同意"
+        return fixed(
+            "委托处理，无需您的单独同意", "sharing.basis.entrusted", f"{path}.kind", kind="fact"
+        )
     if r.legal_basis is not LegalBasis.CONSENT:
-        return f"无需同意（{r.legal_basis.label}）"
+        return said(f"无需同意（{r.legal_basis.label}）", f"{path}.legal_basis")
     item = look.consents.get(r.consent) if r.consent else None
-    if item is not None:
-        return f"您的{item.kind.label}（{quoted(item.label)}）"
-    return "您的单独同意" if r.kind.needs_separate_consent else "您的同意"
+    if item is not None:  # a deemed consent or an opt-out is not "yours": no 您的
+        mine = "" if item.kind in (ConsentKind.DEEMED, ConsentKind.OPT_OUT) else "您的"
+        return merged([mine, consent_label(item, look)]).with_source(f"{path}.consent")
+    if stated(r, "legal_basis"):
+        return said("您的同意", f"{path}.legal_basis")
+    return NOTHING
 
 
-def _safeguards(r: Recipient) -> str:
+def _safeguards(r: Recipient, path: str) -> Statement:
     parts = []
     if r.de_identified == "always":
-        parts.append("提供前进行去标识化处理")
+        parts.append(said("提供前进行去标识化处理", f"{path}.de_identified", kind="commitment"))
     elif r.de_identified == "where_possible":
-        parts.append("在可能的情况下进行去标识化处理")
+        parts.append(
+            said("在可能的情况下进行去标识化处理", f"{path}.de_identified", kind="commitment")
+        )
     if r.delete_on_end:
-        parts.append("委托关系结束后要求受托方删除或返还个人信息")
+        parts.append(
+            said(
+                "委托关系结束后要求受托方删除或返还个人信息",
+                f"{path}.delete_on_end",
+                kind="commitment",
+            )
+        )
     if r.location == "abroad":
-        parts.append(f"接收方位于境外{f'（{r.country}）' if r.country else ''}")
-    return "；".join(parts)
+        where = f"接收方位于境外{f'（{r.country}）' if r.country else ''}"
+        parts.append(said(where, f"{path}.location", *([f"{path}.country"] if r.country else [])))
+    if r.negative_info_notice:  # 征信业管理条例 Art. 15
+        parts.append(
+            said(clause(r.negative_info_notice), f"{path}.negative_info_notice", kind="commitment")
+        )
+    if r.note:  # published: what the policy says about this recipient, in its words
+        parts.append(said(clause(r.note), f"{path}.note"))
+    return merged(parts, "；")
 
 
 def recipient_view(r: Recipient, look: Lookup) -> RecipientView:
+    path = look.path("recipients", r.id)
+    likelihood = getattr(r, "likelihood", None)
     return RecipientView(
-        name=r.name,
-        kind=r.kind.label,
-        purposes=look.purposes(r.purposes),
-        method=clause(r.method),
-        elements=look.elements(r.elements),
-        basis=_basis(r, look),
-        contact=clause(r.contact) or CONTACT_FALLBACK,
-        safeguards=_safeguards(r),
+        name=said(r.name, f"{path}.name"),
+        kind=said(r.kind.label, f"{path}.kind"),
+        purposes=said(look.purposes(r.purposes), f"{path}.purposes"),
+        method=said(clause(r.method), f"{path}.method"),
+        elements=Statement(look.elements(r.elements), [f"{path}.elements"]),
+        basis=_basis(r, path, look),
+        contact=said(clause(r.contact), f"{path}.contact"),
+        safeguards=_safeguards(r, path),
+        likelihood=said(likelihood.label, f"{path}.likelihood", kind="commitment")
+        if likelihood is not None
+        else NOTHING,
     )
 
 
-def _sdk_consent(sdk: Sdk, look: Lookup) -> str:
-    extra = "".join(
-        f"；获取{look.label(eid)}另需{quoted(gate.label)}（{gate.kind.label}）"
+def _sdk_consent(sdk: Sdk, path: str, look: Lookup) -> Statement:
+    extra = [
+        merged([f"获取{look.label(eid)}另需", consent_label(gate, look)]).with_source(
+            f"{path}.element_consents"
+        )
         for eid, cid in sdk.element_consents.items()
         if (gate := look.consents.get(cid)) is not None
-    )
-    return _sdk_gate(sdk, look) + extra
+    ]
+    return merged([_sdk_gate(sdk, path, look), *extra], "；")
 
 
-def _sdk_gate(sdk: Sdk, look: Lookup) -> str:
+def _sdk_gate(sdk: Sdk, path: str, look: Lookup) -> Statement:
     item = look.consents.get(sdk.consent) if sdk.consent else None
     if item is not None:
-        return f"{quoted(item.label)}（{item.kind.label}）"
-    if not sdk.elements:
-        return "不收集个人信息，无需同意"
+        return consent_label(item, look).with_source(f"{path}.consent")
+    if not sdk.elements and stated(sdk, "elements"):
+        return fixed(
+            "不收集个人信息，无需同意",
+            "sharing.sdk.collects_nothing",
+            f"{path}.elements",
+            kind="negative",
+        )
     if sdk.legal_basis is not LegalBasis.CONSENT:
-        return f"无需同意（{sdk.legal_basis.label}）"
-    return "您的同意"
+        return said(f"无需同意（{sdk.legal_basis.label}）", f"{path}.legal_basis")
+    if stated(sdk, "legal_basis"):
+        return said("您的同意", f"{path}.legal_basis")
+    return NOTHING
+
+
+def _sdk_elements(sdk: Sdk, path: str, look: Lookup) -> Statement:
+    if not sdk.elements:
+        if stated(sdk, "elements"):
+            return fixed(
+                "不收集个人信息", "sharing.sdk.no_elements", f"{path}.elements", kind="negative"
+            )
+        return NOTHING
+    elements = Statement(look.elements(sdk.elements), [f"{path}.elements"])
+    if sdk.de_identified:
+        note = said("（去标识化后传输）", f"{path}.de_identified", kind="commitment")
+        return merged([elements, note])
+    return elements
 
 
 def sdk_view(sdk: Sdk, look: Lookup) -> SdkView:
+    path = look.path("sdks", sdk.id)
     platforms = set(sdk.platforms)
     only = (
         ""
         if platforms >= {Platform.ANDROID, Platform.IOS}
         else "、".join(p.label for p in sdk.platforms)
     )
-    elements = look.elements(sdk.elements) if sdk.elements else escape("不收集个人信息")
-    if sdk.elements and sdk.de_identified:
-        elements = Md(elements + escape("（去标识化后传输）"))
+    function = said(clause(sdk.function), f"{path}.function")
+    if only:
+        function = merged([function, said(f"（仅{only}）", f"{path}.platforms")])
     return SdkView(
-        name=sdk.name,
-        function=clause(sdk.function) + (f"（仅{only}）" if only else ""),
-        elements=elements,
-        provider=sdk.provider,
-        link=link(str(sdk.link)) if sdk.link else Md(""),
-        consent=_sdk_consent(sdk, look),
-        purposes=look.purposes(sdk.purposes) or clause(sdk.function),
+        name=said(sdk.name, f"{path}.name"),
+        function=function,
+        elements=_sdk_elements(sdk, path, look),
+        provider=said(sdk.provider, f"{path}.provider"),
+        link=Statement(link(str(sdk.link)), [f"{path}.link"]) if sdk.link else NOTHING,
+        consent=_sdk_consent(sdk, path, look),
+        purposes=said(look.purposes(sdk.purposes), f"{path}.purposes")
+        if sdk.purposes
+        else function,
     )
 
 
+def _empty(d_field: str, text: str, look: Lookup) -> Statement:
+    """A negative, said only when the declaration writes ``<d_field>: []``."""
+    d = look.declaration
+    if d_field in d.model_fields_set and not getattr(d, d_field):
+        return fixed(text, f"sharing.none.{d_field}", d_field, kind="negative")
+    return NOTHING
+
+
 def sharing_view(look: Lookup) -> SharingView:
-    view = SharingView()
+    d = look.declaration
+    view = SharingView(
+        no_recipients=_empty("recipients", "我们不向其他个人信息处理者提供您的个人信息。", look),
+        no_sdks=_empty("sdks", "本平台App未接入会收集您个人信息的第三方SDK。", look),
+        no_h5_links=_empty("h5_links", "本平台App中不包含会收集您个人信息的第三方H5页面。", look),
+        sdks_gated=fixed(
+            "需要取得您同意的SDK，在您作出同意前不会被调用；您拒绝或撤回同意后，相应的SDK将停止调用。",
+            "sharing.sdk.gated",
+            *(look.path("sdks", s.id, "consent") for s in d.sdks if s.consent),
+            kind="commitment",
+        )
+        if any(s.consent for s in d.sdks)
+        else NOTHING,
+    )
     groups = {
         RecipientKind.AFFILIATE: view.affiliates,
         RecipientKind.ENTRUSTED_PROCESSOR: view.entrusted,
         RecipientKind.PUBLIC_DISCLOSURE: view.disclosed,
         RecipientKind.CROSS_BORDER: view.cross_border,
     }
-    for r in look.declaration.recipients:
+    for r in d.recipients:
         default = view.consented if r.legal_basis is LegalBasis.CONSENT else view.statutory
         groups.get(r.kind, default).append(recipient_view(r, look))
-    view.sdks.extend(sdk_view(s, look) for s in look.declaration.sdks)
-    view.h5_links.extend(
-        H5View(h.name, h.domain, look.elements(h.elements) if h.elements else Md(""))
-        for h in look.declaration.h5_links
-    )
+    view.sdks.extend(sdk_view(s, look) for s in d.sdks)
+    for h in d.h5_links:
+        path = look.path("h5_links", h.id)
+        elements = look.elements(h.elements) if h.elements else Md("")
+        view.h5_links.append(
+            H5View(
+                said(h.name, f"{path}.name"),
+                said(h.domain, f"{path}.domain"),
+                Statement(elements, [f"{path}.elements"]),
+                said(sentence(h.note), f"{path}.note"),
+            )
+        )
     return view

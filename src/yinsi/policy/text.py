@@ -1,9 +1,8 @@
 """Markdown-safe text: declaration strings are escaped once, where they enter a template.
 
-A plain ``str`` printed by a template is declaration text and gets escaped; an :class:`Md`
-is Markdown that this package built itself (a starred element label, a joined list) and
-is printed as is. The Jinja environment enforces this with ``finalize``, so a template
-cannot forget to escape.
+Declaration text becomes :class:`Md` through :func:`escape` (or :func:`join`, :func:`star`);
+an :class:`Md` is printed as is. Templates print only statements (:mod:`.provenance`), which
+are :class:`Md` built by this package, so a template cannot forget to escape.
 """
 
 from __future__ import annotations
@@ -13,11 +12,9 @@ from collections.abc import Iterable
 
 __all__ = [
     "Md",
-    "cell",
     "clause",
     "clean",
     "escape",
-    "finalize",
     "join",
     "link",
     "quoted",
@@ -61,15 +58,6 @@ def escape(text: str) -> Md:
     return Md(_LEADING.sub(r"\\\1", out))
 
 
-def finalize(value: object) -> str:
-    """Jinja ``finalize``: escape everything a template prints unless it is :class:`Md`."""
-    if isinstance(value, Md):
-        return value
-    if value is None:
-        raise TypeError("a template printed None; guard optional values with {% if %}")
-    return escape(str(value))
-
-
 def join(parts: Iterable[str], sep: str = "、") -> Md:
     """Join plain or Markdown parts; plain parts are escaped."""
     return Md(escape(sep).join(escape(p) for p in parts))
@@ -108,8 +96,3 @@ def quoted(label: str) -> str:
     """A consent's name in quotation marks, unless it is already a titled document."""
     text = clause(label)
     return text if text.startswith(("《", "“")) else f"“{text}”"
-
-
-def cell(value: object) -> object:
-    """Jinja filter for table cells: an em dash instead of nothing."""
-    return value if value else Md("—")

@@ -42,16 +42,59 @@ class LegalBasis(_Labelled):
 
 
 class ConsentKind(_Labelled):
-    """PIPL Art. 14: consent, and separate or written consent where a law requires it."""
+    """How consent is obtained (PIPL Art. 14: informed, voluntary and explicit).
+
+    Only ``separate`` (单独同意: 网络数据安全管理条例 Art. 62 (7), "专门作出具体、明确的同意")
+    and ``written`` (书面同意: 征信业管理条例 Arts. 14, 18, 29) satisfy PIPL Arts. 23, 25,
+    29 and 39, and only for the elements the item names. The other kinds are what many
+    policies actually use; each renders in its own words:
+
+    - ``permission_prompt``: the operating system's permission dialog (系统权限授权). It
+      authorises a permission, not a purpose or a recipient.
+    - ``deemed``: consent inferred from an act ("视为您同意…", e.g. choosing a product);
+      not an explicit consent (认定方法 三.4: consent by non-explicit means).
+    - ``opt_out``: on by default, the user may switch it off (默认开启、可关闭).
+    - ``guardian``: consent of a parent or other guardian (PIPL Art. 31;
+      网络数据安全管理条例 Art. 22 (3)).
+    """
 
     GENERAL = "general", "同意"
     SEPARATE = "separate", "单独同意"
     WRITTEN = "written", "书面同意"
+    PERMISSION_PROMPT = "permission_prompt", "系统权限授权"
+    DEEMED = "deemed", "视为同意"
+    OPT_OUT = "opt_out", "默认开启、可关闭"
+    GUARDIAN = "guardian", "监护人同意"
 
     @property
     def is_separate(self) -> bool:
-        """Written consent is at least as specific as separate consent."""
+        """Separate or written: the only kinds that satisfy PIPL Arts. 23, 25, 29, 39."""
         return self in (ConsentKind.SEPARATE, ConsentKind.WRITTEN)
+
+    @property
+    def is_explicit(self) -> bool:
+        """The person acts to agree (PIPL Art. 14 "明确作出"); not deemed, not on by default."""
+        return self not in (ConsentKind.DEEMED, ConsentKind.OPT_OUT)
+
+    @property
+    def strength(self) -> int:
+        """How much choice the person keeps, for ordering kinds (a lower value is weaker).
+
+        Deemed and opt-out < general, permission prompt and guardian < separate < written.
+        A change to a weaker kind narrows the person's choice (PIPL Art. 14).
+        """
+        return _CONSENT_STRENGTH[self]
+
+
+_CONSENT_STRENGTH: dict[ConsentKind, int] = {
+    ConsentKind.DEEMED: 0,
+    ConsentKind.OPT_OUT: 0,
+    ConsentKind.GENERAL: 1,
+    ConsentKind.PERMISSION_PROMPT: 1,
+    ConsentKind.GUARDIAN: 1,
+    ConsentKind.SEPARATE: 2,
+    ConsentKind.WRITTEN: 3,
+}
 
 
 class RecipientKind(_Labelled):
@@ -163,6 +206,59 @@ class RetentionStart(_Labelled):
     TRANSACTION_END = "transaction_end", "交易结束之日"
     PURPOSE_DONE = "purpose_done", "处理目的实现之日"
     LAST_ACTIVITY = "last_activity", "最后一次使用之日"
+
+    @property
+    def event(self) -> str:
+        """The event itself, for "最长不超过您注销账户后5年" (the label names its day)."""
+        return _START_EVENT[self]
+
+
+_START_EVENT: dict[RetentionStart, str] = {
+    RetentionStart.COLLECTION: "收集",
+    RetentionStart.ACCOUNT_CANCELLATION: "您注销账户",
+    RetentionStart.RELATIONSHIP_END: "业务关系结束",
+    RetentionStart.TRANSACTION_END: "交易结束",
+    RetentionStart.PURPOSE_DONE: "处理目的实现",
+    RetentionStart.LAST_ACTIVITY: "您最后一次使用",
+}
+
+
+class RetentionBound(_Labelled):
+    """Whether a retention period is a maximum or a fixed term: the policy's modality.
+
+    "最长不超过您注销账户后5年" promises at most five years; "保存5年" promises five. A
+    policy that says the first must not be rendered as the second.
+    """
+
+    AT_MOST = "at_most", "最长不超过"
+    EXACTLY = "exactly", "保存"
+
+
+class DeadlineVerb(_Labelled):
+    """What the handler promises to do within a rights deadline, in the policy's words.
+
+    Answering (答复) is not completing (处理完成): "15个工作日内处理完成" promises the
+    result, "15个工作日内答复" only a reply.
+    """
+
+    ANSWER = "answer", "答复"
+    COMPLETE = "complete", "处理完成"
+    PROCESS = "process", "对您的请求进行处理"
+    PROCESS_OR_REPLY = "process_or_reply", "进行处理或反馈"
+
+
+class DeadlineQualifier(_Labelled):
+    """A hedge the policy puts on a deadline ("原则上", "一般情况下")."""
+
+    IN_PRINCIPLE = "in_principle", "原则上"
+    GENERALLY = "generally", "一般情况下"
+
+
+class Likelihood(_Labelled):
+    """Whether the policy says PI may (可能) or will (会) be provided."""
+
+    MAY = "may", "可能会"
+    WILL = "will", "会"
 
 
 class RetentionAction(_Labelled):

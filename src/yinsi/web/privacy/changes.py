@@ -86,6 +86,8 @@ def _entity(change: Change, look: Lookup) -> str:
             return "应用与处理者信息"
         case "elements":
             return look.label(key)
+        case "permissions":
+            return look.permission(key)
         case "purposes":
             return look.purpose(key)
         case "scenarios":

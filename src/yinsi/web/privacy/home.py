@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yinsi.policy.phrases import DECLINE, version_label
+from yinsi.taxonomy import DeclineMode
 from yinsi.web.privacy import pages
 from yinsi.web.privacy.changes import ChangeRow, change_rows
 from yinsi.web.privacy.route import Poster, PrivacyRoute, Visitor
@@ -70,8 +71,8 @@ def prompt(site: Site, session: PrivacySession) -> PolicyPrompt | None:
         accepted=version_label(accepted) if accepted else None,
         accepted_version=accepted,
         declined=state.declined_version == version,
-        decline_mode=current.policy.on_decline.label,
-        on_decline=DECLINE[current.policy.on_decline],
+        decline_mode=(current.policy.on_decline or DeclineMode.BROWSE_ONLY).label,
+        on_decline=DECLINE[current.policy.on_decline or DeclineMode.BROWSE_ONLY],
         changes=tuple(changes),
     )
 

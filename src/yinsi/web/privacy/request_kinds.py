@@ -54,10 +54,21 @@ class KindChoice:
 def deadline_text(right: Right | None) -> str:
     if right is None or right.deadline is None:
         return ""
-    d = right.deadline
-    start = "收到申请" if d.counted_from == "receipt" else "身份验证通过"
-    target = f"一般在{d.target_working_days}个工作日内处理完成，" if d.target_working_days else ""
-    return f"{target}最迟在{start}后{d.working_days}个工作日内答复"
+    d = right.deadline  # in the declared modality: the verbs, hedge and start it states
+    start = _START[d.counted_from]
+    usual = d.target_verb.label if d.target_verb else ""
+    target = f"一般在{d.target_working_days}个工作日内{usual}，" if d.target_working_days else ""
+    hedge = d.qualifier.label if d.qualifier else ""
+    verb = d.verb.label if d.verb else ""
+    return f"{target}{hedge}最迟在{start}{d.working_days}个工作日内{verb}"
+
+
+_START: dict[str | None, str] = {
+    "receipt": "收到申请后",
+    "verification": "身份验证通过后",
+    "receipt_and_verification": "收到申请并身份验证通过后",
+    None: "",
+}
 
 
 def kind_choices(declaration: Declaration) -> list[KindChoice]:

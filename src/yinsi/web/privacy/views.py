@@ -15,6 +15,7 @@ from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.schema import ConsentItem
 from yinsi.policy.lookup import Lookup
 from yinsi.policy.phrases import ASKED, PERMISSION_WHEN
+from yinsi.policy.retention import retention_phrase
 from yinsi.policy.text import clause, sentence
 from yinsi.services.consent import policy_consent_items
 from yinsi.services.sdk_gate import SdkEntry
@@ -95,7 +96,7 @@ def switch(look: Lookup, item: ConsentItem, state: ConsentState) -> ConsentSwitc
         kind=item.kind.label,
         separate=item.kind.is_separate,
         description=sentence(item.description),
-        asked=ASKED[item.asked],
+        asked=ASKED.get(item.asked or "", ""),
         each_time=item.asked == "each_time",
         granted=item.id in state.granted,
         withdrawn=item.id in state.withdrawn,
@@ -254,9 +255,8 @@ def kept_by_law(declaration: Declaration, data_map: DataMap | None) -> list[str]
                 f"{dataset.label}：{pending}{span}（{clause(rule.label)}）；"
                 "保存期间除存储和采取必要的安全保护措施外不作其他处理。"
             )
-    for rule in declaration.retention:
-        span = f"自{rule.starts.label}起最长保存{rule.period.label}" if rule.period else "依法保存"
-        out.append(f"{clause(rule.label)}：{span}，期满后{rule.then.label}。")
+    for rule in declaration.retention:  # in the declared modality (bound, start, end action)
+        out.append(f"{clause(rule.label)}：{retention_phrase(rule)}。")
     return out
 
 

@@ -1,0 +1,154 @@
+"""我来数科 (seed 004): the render says what the 2022-02-28 policy commits to, in its
+modality and its kinds of consent, and no more.
+
+Each entry of :data:`COMMITMENTS` is a commitment of the seed (../shared/seeds/
+004_606e21470fab201d.txt), by section, as it must appear in the rendered policy: the
+verbs of its deadlines ("处理完成", "进行处理或反馈", never "答复"), its "会" / "可以",
+its permission prompts and deemed consents as what they are. :data:`NEVER` lists
+sentences the render must not contain.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXAMPLES
+from yinsi.declaration import load
+from yinsi.policy import render
+
+DECLARATION = EXAMPLES / "wolai-shuke.yaml"
+
+PERMISSIONS = [
+    "定位权限",
+    "相机及相册权限",
+    "存储权限（修改或删除SD卡中的内容）",
+    "获取设备识别码和状态权限",
+    "无线网络数据访问权限",
+    "获取应用列表权限",
+    "运动数据权限",
+    "通知权限",
+]
+"""（三）7 (1)-(8): the operating system's permission prompts."""
+
+DEEMED = [
+    "向高德地图SDK服务方提供经度、纬度信息",
+    "向淘新机运营方提供手机号码",
+    "向就享买运营方提供手机号码",
+    "向钱夹谷谷运营方提供手机号码",
+]
+"""（四）6 (1)-(3) and （四）7 row 11: "视为您同意"."""
+
+COMMITMENTS: dict[str, list[str]] = {
+    # （五）1, 2: the seed names no period, only how long ("必需期间").
+    "retention": [
+        "我们仅会在必需期间和符合法律法规要求的时限内保留您的信息",
+        "存储在中华人民共和国境内",
+    ],
+    # （五）6: "在收到您申请的15个工作日内处理完成"; （七）1: "在收到您投诉、举报的15个工作日内
+    # 进行处理或反馈".
+    "deadlines": [
+        "我们将在收到您的请求后15个工作日内处理完成。",
+        "我们将在收到您的请求后15个工作日内进行处理或反馈。",
+    ],
+    # （五）3-5, （七）1, 3.
+    "rights": [
+        "通过本平台提示的相关功能对您的信息进行修改",
+        "10100518@welab-inc.com",
+        "您满足撤回同意的条件",
+        "您在本平台没有未清偿的债务",
+        "如您在本平台尚有未清偿的债务，本平台有权拒绝您注销账户的申请",
+        "不会影响此前基于您的授权而开展的个人信息的处理",
+        "根据适用法律要求删除您的个人信息或进行匿名化处理",
+        "签署地深圳市南山区人民法院",
+    ],
+    # （四）: "会" for the sub-products (6), "可以" for the authorities (4).
+    "provision": [
+        "**横琴星盈融资租赁有限公司**：我们会向其提供您的个人信息",
+        "我们可能会向其提供您的个人信息",
+        "用于相关法律、法规、规章和规范性文件规定的用途",
+    ],
+    # （四）7: the SDK table.
+    "sdks": [
+        "极光推送SDK",
+        "深圳市和讯华谷信息技术有限公司",
+        "| 阿里云OSS |",
+        "| 梆梆加固 | 移动应用安全加固 | 不收集个人信息 |",
+        "集团内部风控Wedefend SDK",
+    ],
+    # （二）1: cookies, similar technologies and third-party pages.
+    "cookies": [
+        "X-User-Token",
+        "点击“清除缓存”按钮",
+        "这些第三方可能通过自己的Cookie收集您的信息",
+        "我们也会履行必要的审核义务，并努力去要求第三方对您的个人信息采取保护措施",
+    ],
+    # （四）1: affiliates, as the seed defines them.
+    "affiliates": [
+        "本公司在中国境内的关联公司",
+        "关联公司是指一方现在或将来控制、受控制或与其出于共同控制下的任何公司",
+    ],
+    # （三）7 and （四）6, 7: permission prompts and deemed consents, as what they are.
+    "consent kinds": [
+        *(f"“{label}”（系统权限授权）" for label in PERMISSIONS),
+        *(f"“{label}”（视为同意）" for label in DEEMED),
+        "则视为您同意将您的经度、纬度信息提供给高德地图SDK服务方",
+        "部分设备系统或版本可能并不单独提示",
+    ],
+    # （七）2.
+    "changes": [
+        "更新后的政策自您同意之日起对您生效",
+        "有权停止使用本平台的产品和/或服务",
+    ],
+}
+
+NEVER: list[str] = [
+    # Permission prompts and deemed consents presented as separate consent (issue §1.3).
+    *(f"“{label}”（单独同意）" for label in PERMISSIONS + DEEMED),
+    # The seed's deadlines promise completion or processing, never only an answer.
+    "15个工作日内答复",
+    # The seed says nothing about what happens when its necessary period ends.
+    "期限届满后删除或匿名化处理",
+    # Statements of the app the seed does not make.
+    "本平台App中不包含会收集您个人信息的第三方H5页面",
+    "本平台App未接入会收集您个人信息的第三方SDK",
+    "不会从第三方间接获取您的个人信息",
+    "未与其他个人信息处理者共同决定",
+    "在您首次使用相关功能时",
+    "提前通知您停止运营",
+    "保存0日",
+    "年满0周岁",
+]
+
+
+@pytest.fixture(scope="module")
+def policy() -> str:
+    return render(load(DECLARATION), "policy", "md").replace("\\", "")
+
+
+@pytest.mark.parametrize(
+    "section, fragment",
+    [(section, f) for section, fragments in COMMITMENTS.items() for f in fragments],
+)
+def test_seed_commitment_is_rendered_in_its_modality(
+    policy: str, section: str, fragment: str
+) -> None:
+    assert fragment in policy, f"{section}: {fragment!r} is not in the render"
+
+
+@pytest.mark.parametrize("sentence", NEVER)
+def test_render_claims_nothing_beyond_the_seed(policy: str, sentence: str) -> None:
+    assert sentence not in policy
+
+
+def test_the_seed_s_age_is_not_invented(policy: str) -> None:
+    """The seed says nothing about age or minors: the render states no minimum age."""
+    assert "年满18周岁" not in policy and "未满18周岁" not in policy
+
+
+def test_kinds_of_consent_are_what_the_seed_describes() -> None:
+    consents = {c.id: c for c in load(DECLARATION).consents}
+    kinds = {c.label: c.kind.value for c in consents.values()}
+    assert {kinds[label] for label in PERMISSIONS} == {"permission_prompt"}
+    assert {kinds[label] for label in DEEMED} == {"deemed"}
+    # Every separate consent names the PI it covers.
+    assert all(c.elements for c in consents.values() if c.kind.is_separate)

@@ -1,0 +1,146 @@
+"""小赢卡贷 (seed 000): the render says what 第1.3版 commits to, in its modality, and no more.
+
+Each entry of :data:`COMMITMENTS` is a commitment of the seed (../shared/seeds/
+000_c3b0e496369e37e0.txt), by section, written as it must appear in the rendered policy:
+the same bound ("最长不超过", not "保存"), the same verb ("进行处理", "答复", "处理完成"),
+the same hedge ("原则上", "一般情况下") and the same "可能" / "会". :data:`NEVER` lists
+sentences the render must not contain: the seed's words turned into a stronger promise,
+and claims the seed does not make.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXAMPLES
+from yinsi.declaration import load
+from yinsi.policy import render
+
+DECLARATION = EXAMPLES / "xiaoying-kadai.yaml"
+
+COMMITMENTS: dict[str, list[str]] = {
+    # 第6节: "最长不超过您注销账户后[5]年"; "存储期限不会超过一个月"; deleted or anonymised after.
+    "retention": [
+        "最长不超过您注销账户后5年，期限届满后删除或匿名化处理",
+        "最长不超过1个月，期限届满后删除或匿名化处理",
+        "| 账户及业务相关个人信息 | 最长不超过5年 | 注销账户之日 |",
+        "除法律法规及监管另有要求外，最长不超过您注销账户后5年",
+    ],
+    # 4.8: "原则上将于收到您的请求并在验证您用户身份后的十五个工作日内做出答复"; 4.5, 4.6.1:
+    # "将在十五个工作日内对您的请求进行处理" (4.6.1 names no start); 4.9: "一般来说…三个工作日
+    # 内处理完成…最长…十五个工作日…作出答复"; 第10节: "一般情况下，我们将在15个工作日内回复".
+    "deadlines": [
+        "我们原则上将在收到您的请求并验证您的身份后15个工作日内答复。",
+        "我们将在验证您的身份后15个工作日内对您的请求进行处理。",
+        "我们将在15个工作日内对您的请求进行处理。",
+        "我们将在验证您的身份后15个工作日内答复，一般情况下在3个工作日内处理完成。",
+        "一般情况下，我们将在15个工作日内予以答复。",
+    ],
+    # 第4节: how each right is exercised.
+    "rights": [
+        "【我的】：查阅绑定银行卡、手机号码、登录密码和交易密码",
+        "关闭设备功能或在设备中进行“隐私设置”",
+        "客服热线：952592",
+        "yskf@xiaoying.com",
+        "注销账户为不可逆行为",
+        "但法律法规或监管机构另有规定需要留存的除外",
+        "我们可能基于用户画像决定您的金融产品额度",
+        "按照页面提示的方式退订或关闭，或通过短信中提供的退订方式退订个性化展示广告",
+        "已故用户生前未另有安排",
+        "与我们履行法律法规规定的义务相关的",
+        "涉及商业秘密的",
+        "如您不满意我们的答复，还可以向消费者权益保护部门投诉或向有管辖权的法院提起诉讼。",
+    ],
+    # 2.1, 2.2: provisions with the seed's "会" / "可能".
+    "provision": [
+        "我们会向第三方资金出借主体（资金提供方）、资金清算银行、第三方支付机构提供相关个人信息",
+        "我们可能会向信用评估机构（征信、核验及查询服务合作方／信息核验服务提供商）提供相关个人信息",
+        "我们会向依法设立的第三方电子认证服务合作机构提供相关个人信息",
+        "我们可能会向保险及担保服务提供方提供相关个人信息",
+        "我们可能会向转接清算交易机构提供相关个人信息",
+        "在委托关系解除时，我们会要求合作机构不再保存相关信息",
+    ],
+    # 2.2.4 F: the SDK table, with the PI each row lists.
+    "sdks": [
+        "| com.yingzt.lib | 数据分析SDK | IMEI |",
+        "七牛云存储SDK",
+        "| 爱加密 | 移动应用安全加固 | 不收集个人信息 |",
+        "每日互动股份有限公司（个推）",
+        "https://docs.getui.com/privacy/",
+    ],
+    # 2.2.4 F: third-party H5 links and what they may collect.
+    "h5": [
+        "| 腾讯 TBS | x5.tencent.com |",
+        "| 支付宝 | open.alipay.com |",
+        "可能收集的个人信息",
+    ],
+    # 第7节, Cookie指引.
+    "cookies": [
+        "您禁用Cookie功能后，可能无法登录或使用小赢卡贷依赖于Cookie的服务或功能",
+        "我们不会将Cookie用于本政策所述目的之外的任何用途",
+        "我们会根据相关法律法规的要求及时删除这些供浏览使用的Cookie",
+    ],
+    # 2.2.3, 第11节, 第6节: the affiliates, each with the PI its row lists, and the carve-outs.
+    "affiliates": [
+        "深圳数镜科技有限责任公司",
+        "征信报告*、三方数据查询结果*",
+        "我们可能会向其提供您的个人信息",
+        "关联公司如果要改变个人信息的处理目的，将再次征求您的授权同意",
+        "可能导致您无法使用由该关联公司在本平台上为您提供的服务",
+        "并不影响我们的关联方基于您的同意而继续处理您的个人信息以及您届时相应地继续使用该等关联方的服务",
+    ],
+    # 1.1.1 H: opt-out, as the seed describes it.
+    "consent kinds": [
+        "“个性化展示与推荐（用户画像）”（默认开启、可关闭）",
+        "“商业性信息与服务通知”（默认开启、可关闭）",
+        "“位置信息*”（单独同意）",
+        "我们将在每次处理前征求您的同意",
+    ],
+}
+
+NEVER: list[str] = [
+    # The issue's modality changes: a maximum is not a fixed period, a reply not completion.
+    "自注销账户之日起保存5年",
+    "保存1个月",
+    "自收集之日起保存",
+    # Per-SDK location gates the seed does not have (2.2.4 F lists location among what
+    # the SDKs may collect; 1.2 E's authorisation is for our own collection).
+    "获取地理位置信息另需",
+    "获取精确位置信息另需",
+    # Opt-out personalisation is not a separate consent.
+    "“个性化展示与推荐（用户画像）”（单独同意）",
+    # Text artefacts.
+    "（如已实名，如有）",
+    "适用于本政策适用于",
+    "保存0日",
+    "年满0周岁",
+]
+
+
+@pytest.fixture(scope="module")
+def policy() -> str:
+    return render(load(DECLARATION), "policy", "md").replace("\\", "")
+
+
+@pytest.mark.parametrize(
+    "section, fragment",
+    [(section, f) for section, fragments in COMMITMENTS.items() for f in fragments],
+)
+def test_seed_commitment_is_rendered_in_its_modality(
+    policy: str, section: str, fragment: str
+) -> None:
+    assert fragment in policy, f"{section}: {fragment!r} is not in the render"
+
+
+@pytest.mark.parametrize("sentence", NEVER)
+def test_render_claims_nothing_beyond_the_seed(policy: str, sentence: str) -> None:
+    assert sentence not in policy
+
+
+def test_every_rights_deadline_keeps_the_seed_s_verb() -> None:
+    """4.5 and 4.6.1 promise processing, 4.8 an answer: "答复" never stands for 进行处理."""
+    rights = {r.id: r for r in load(DECLARATION).rights.items}
+    assert all(r.deadline is None or r.deadline.verb is not None for r in rights.values())
+    for rid in ("copy", "transfer", "contest_automated_decision"):
+        verb = rights[rid].deadline.verb if rights[rid].deadline else None
+        assert verb is not None and verb.value == "process", rid
