@@ -668,6 +668,7 @@ PARTS: dict[str, tuple[type[BaseModel], set[str]]] = {
     "recipients": (s.Recipient, {"id"}),
     "sdks": (s.Sdk, {"id"}),
     "h5_links": (s.H5Link, {"id"}),
+    "joint_handlers": (s.JointHandler, {"id"}),
     "tracking": (s.TrackingItem, {"id"}),
     "rights.items": (s.Right, {"id"}),
     "rights.refusal_grounds": (s.RefusalGround, {"id"}),
@@ -677,6 +678,9 @@ PARTS: dict[str, tuple[type[BaseModel], set[str]]] = {
     "storage": (s.Storage, set()),
     "security": (s.Security, set()),
     "incident": (s.Incident, set()),
+    "pi_inventory": (s.InventoryGroup, {"id"}),
+    "app_permissions": (s.AppPermission, {"permission"}),
+    "published_elsewhere": (s.PublishedLists, set()),
 }
 
 

@@ -59,6 +59,9 @@ def find(ctx: DiffContext) -> Iterator[Found]:
     yield from _entities("sdks", _dumps(o.sdks), _dumps(n.sdks))
     yield from _entities("h5_links", _dumps(o.h5_links), _dumps(n.h5_links))
     yield from _entities("tracking", _dumps(o.tracking), _dumps(n.tracking))
+    yield from _entities("pi_inventory", _dumps(o.pi_inventory), _dumps(n.pi_inventory))
+    yield from _entities("app_permissions", _app_permissions(o), _app_permissions(n))
+    yield from _singleton("published_elsewhere", o.published_elsewhere, n.published_elsewhere)
     yield from _entities("rights", _dumps(o.rights.items), _dumps(n.rights.items), "items")
     yield from _entities(
         "rights",
@@ -92,6 +95,9 @@ KNOWN: frozenset[str] = frozenset(
         "sdks",
         "h5_links",
         "tracking",
+        "pi_inventory",
+        "app_permissions",
+        "published_elsewhere",
         "rights",
         "storage",
         "security",
@@ -200,12 +206,20 @@ def _dumps(items: Sequence[BaseModel]) -> dict[str, Json]:
     return {dump["id"]: dump for dump in dumps}
 
 
+def _app_permissions(d: Declaration) -> dict[str, Json]:
+    """The app's device permission list, keyed by permission."""
+    return {p.permission: p.model_dump(mode="json") for p in d.app_permissions}
+
+
 def _collected(d: Declaration, tax: Taxonomy) -> dict[str, Json]:
     """Every element a scenario collects, as the taxonomy defines it, with its scenarios."""
     scenarios: dict[str, list[str]] = {}
     for scenario in d.scenarios:
         for element_id in scenario.element_ids:
             scenarios.setdefault(element_id, []).append(scenario.id)
+    for group in d.pi_inventory:
+        for element_id in group.elements:
+            scenarios.setdefault(element_id, []).append(f"pi_inventory.{group.id}")
     out: dict[str, Json] = {}
     for element_id, used_by in scenarios.items():
         e = tax.elements.get(element_id)
@@ -225,6 +239,8 @@ def _permissions(d: Declaration, tax: Taxonomy) -> dict[str, Json]:
     for scenario in d.scenarios:
         for use in scenario.permissions:
             scenarios.setdefault(use.permission, []).append(scenario.id)
+    for listed in d.app_permissions:
+        scenarios.setdefault(listed.permission, []).append("app_permissions")
     out: dict[str, Json] = {}
     for permission_id, used_by in scenarios.items():
         p = tax.permissions.get(permission_id)

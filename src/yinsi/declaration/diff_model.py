@@ -23,6 +23,7 @@ SECTIONS: Mapping[str, str] = {
     "sdks": "第三方SDK sdks",
     "h5_links": "第三方H5页面 h5_links",
     "tracking": "Cookie及同类技术 tracking",
+    "joint_handlers": "共同处理者 joint_handlers",
     "rights": "用户权利 rights",
     "contacts": "联系方式 contacts",
     "storage": "存储地点与跨境 storage",

@@ -7,47 +7,25 @@ material change is reported with, which names the effect and cites the law or th
 seed's promise. To judge a new field, add one line to its part; a field without a line
 is judged material (:data:`UNKNOWN`), so a field added to the schema is never waved
 through. The table is kept one entry a line (``fmt: off``) so that it reads as a table.
+:class:`Rule` and :class:`Part` are in :mod:`.diff_rule_types`; the lines for minors,
+joint handlers, onward transfers, switches and the change log in :mod:`.diff_rules_parties`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from yinsi.declaration import diff_effects as fx
+from yinsi.declaration import diff_effects_inventory as inv
 from yinsi.declaration import diff_effects_refs as refs
 from yinsi.declaration.diff_effects import Effect
 from yinsi.declaration.diff_find import DiffContext, compare
 from yinsi.declaration.diff_model import Change, Json
+from yinsi.declaration.diff_rule_types import UNKNOWN as UNKNOWN
+from yinsi.declaration.diff_rule_types import WORDING, Part, R
+from yinsi.declaration.diff_rule_types import Rule as Rule
+from yinsi.declaration.diff_rules_parties import JOINT_HANDLERS, MINORS, ONWARD, SWITCH
 from yinsi.declaration.schema import Declaration, RetentionRule
-
-EDITED = "措辞或细节修改 (edited)"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """How one field is judged: material when ``effect`` says so, then with ``reason``."""
-
-    effect: Effect
-    reason: str
-    editorial: str = EDITED
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """How one part of a declaration is judged: entities added, removed, and each field."""
-
-    added: Rule
-    removed: Rule
-    fields: Mapping[str, Rule] = field(default_factory=dict)
-
-
-UNKNOWN = Rule(
-    fx.always, "无法判断影响的变更，从严视为重大变更 (change of unknown effect: judged material)"
-)
-"""The rule for a part or field the table does not list."""
-WORDING = Rule(fx.never, "")
-R = Rule
 
 
 def rule_for(part: str, path: str) -> Rule:
@@ -120,6 +98,9 @@ DATES = R(fx.never, "", "版本号与日期 (version and dates, X01)")
 CHANNEL = R(fx.always, "联系或投诉渠道变更 (contact channel changed: X03 D, PIPL Art. 50)")
 OFFICER = R(fx.always, "个人信息保护负责人变更 (PI protection officer changed: X03 D, PIPL Art. 52)")
 SLOWER = R(fx.more, "处理期限延长 (slower deadline: X03 C, W19)")
+UNSTATED = R(fx.gained, "不再列明个人信息种类或目的 (PI kinds or purposes no longer stated, PIPL Arts. 17, 23)")
+LIST_DROPPED = R(fx.dropped, "不再告知清单的公布位置 (no longer told where the list is published, 网络数据安全管理条例 Art. 21 para. 2)")
+LIST_MOVED = R(fx.never, "", "清单位置或名称修改 (list moved or renamed)")
 ACCEPTANCE = R(fx.left(True), "新版本不再待用户同意后生效 (changes no longer need acceptance: W19, X02)")
 
 # ---------------------------------------------------------------- fields of each part
@@ -169,6 +150,8 @@ RECIPIENT: Mapping[str, Rule] = {
     "location": ABROAD,
     "country": R(fx.stated_text, "境外接收方所在国家或地区变更 (PI sent to another country, PIPL Art. 39)"),
     "negative_info_notice": R(fx.reworded_promise, "报送不良信息前的告知变更或取消 (notice before reporting negative information changed, 征信业管理条例 Art. 15)"),
+    "onward": ONWARD,
+    "not_stated": UNSTATED,
     "note": WORDING,
 }
 
@@ -185,6 +168,7 @@ SDK: Mapping[str, Rule] = {
     "element_consents.*": CONSENT_REF,
     "platforms": R(fx.gained, "SDK在更多平台运行 (SDK runs on more platforms)"),
     "de_identified": R(fx.left(True), "不再去标识化 (no longer de-identified)"),
+    "not_stated": UNSTATED,
     "note": WORDING,
 }
 
@@ -211,6 +195,7 @@ CONSENT: Mapping[str, Rule] = {
     "kind": R(refs.consent_kind, "同意方式弱化 (weaker consent, PIPL Arts. 14, 29)"),
     "elements": R(refs.consent_coverage, "同意覆盖的个人信息变更 (consent stretched to other PI, PIPL Arts. 14, 29)"),
     "asked": R(fx.ranked(ASKED), "征求同意的频次或时机减少 (consent asked less often)"),
+    "switch": SWITCH,
     "withdraw_via": R(fx.lost, "撤回同意的途径减少 (fewer ways to withdraw, PIPL Art. 15)"),
     "on_refusal": R(fx.changed_text, "拒绝或撤回的后果变更，可能更严 (effect of refusing changed: may be harsher, PIPL Arts. 15-16)"),
 }
@@ -223,6 +208,9 @@ RETENTION: Mapping[str, Rule] = {
     "starts": R(fx.later_start, "保存期限起算点推后 (retention counted from a later event, PIPL Art. 19)"),
     "then": R(fx.ranked(END_ACTION), "期限届满后的处理减弱 (weaker action at the end, PIPL Art. 47)"),
     "minimum": R(fx.minimum_longer, "新增或延长最短保存期限 (kept at least longer, PIPL Art. 47)"),
+    "elements": R(inv.retention_elements, "保存期限规则适用于更多个人信息 (more PI kept under this rule, PIPL Art. 19)"),
+    "not_retained": R(fx.left(True), "不再承诺不保存 (PI no longer said to be not retained, PIPL Art. 19)"),
+    "kept_as": R(fx.dropped, "不再承诺仅保存摘要 (the PI itself kept, not only its digest, PIPL Art. 19)"),
 }
 
 RIGHT: Mapping[str, Rule] = {
@@ -270,6 +258,7 @@ POLICY: Mapping[str, Rule] = {
     "signature_required": R(fx.left(True), "不再要求签署确认 (acceptance no longer signed: X41)"),
     "minimum_age": R(fx.fewer, "适用年龄降低 (younger users admitted, PIPL Art. 31)"),
     "applies_to": R(fx.stated_text, "政策适用范围变更 (policy scope changed)"),
+    **MINORS,
 }
 
 TABLE: Mapping[str, Part] = {
@@ -311,11 +300,39 @@ TABLE: Mapping[str, Part] = {
     "recipients": Part(*_entity("新增个人信息接收方 (new recipient, PIPL Art. 23)", "删除接收方 (recipient removed: less sharing)"), RECIPIENT),
     "sdks": Part(*_entity("新增第三方SDK (new SDK, X20)", "删除第三方SDK (SDK removed)"), SDK),
     "h5_links": Part(*_entity("新增第三方H5页面 (new third-party H5 page, X20)", "删除第三方H5页面 (H5 page removed)"), H5),
+    "joint_handlers": JOINT_HANDLERS,
     "tracking": Part(
         R(refs.tracking_with_pi, "新增Cookie等收集个人信息 (new tracking item collecting PI)", "新增不含个人信息的Cookie等 (new tracking item without PI)"),
         R(fx.never, "", "删除Cookie等 (tracking item removed)"),
         TRACKING,
     ),
+    "pi_inventory": Part(
+        R(inv.inventory_added, "列明处理此前未处理的个人信息或目的 (PI or purposes not processed before, PIPL Art. 14)", "新增个人信息清单条目 (inventory group for PI already processed)"),
+        R(fx.never, "", "删除个人信息清单条目 (inventory group removed)"),
+        {
+            "label": WORDING,
+            "elements": R(inv.inventory_elements, "列明处理此前未处理的个人信息 (PI not processed before, PIPL Art. 14)"),
+            "purposes": PURPOSE,
+            "methods": R(fx.gained, "新增收集方式 (new collection method, PIPL Art. 14)"),
+            "source": R(fx.stated_text, "新增或变更间接获取来源 (PI obtained from a new source)"),
+            "note": WORDING,
+        },
+    ),
+    "app_permissions": Part(
+        *_entity("新增调用系统权限 (new device permission requested, GB/T 41391-2022)", "不再调用该权限 (permission no longer requested)", inv.permission_listed),
+        {
+            "purpose": R(fx.changed_text, "权限使用目的变更 (permission used for another purpose, 认定方法 二.3)"),
+            "when": R(fx.ranked(WHEN), "系统权限申请时机提前 (permission requested before it is needed, GB/T 41391-2022)"),
+            "required": R(fx.became(True), "系统权限改为必需 (device permission made mandatory, GB/T 41391-2022)"),
+            "fallback": R(fx.reworded_promise, "拒绝权限后的替代方式变更或取消 (alternative when refused changed or withdrawn)"),
+            "note": WORDING,
+        },
+    ),
+    "published_elsewhere": Part(UNKNOWN, UNKNOWN, {
+        f"{name}{leaf}": LIST_DROPPED if not leaf else LIST_MOVED
+        for name in ("sdks", "recipients", "permissions", "collected")
+        for leaf in ("", ".title", ".url", ".where")
+    }),
     "rights.items": Part(R(fx.never, "", "新增用户权利 (new right)"), R(fx.always, "删除用户权利 (right removed: X03 C, W19)"), RIGHT),
     "rights.refusal_grounds": Part(
         R(fx.always, "新增拒绝响应请求的理由 (new ground to refuse requests: X35, W19)"),

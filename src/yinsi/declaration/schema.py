@@ -32,6 +32,19 @@ from yinsi.declaration.schema_app import (
     PurposeDef,
     TaxonomyExtension,
 )
+from yinsi.declaration.schema_inventory import (
+    AppPermission,
+    InventoryGroup,
+    PublishedList,
+    PublishedLists,
+)
+from yinsi.declaration.schema_notice import (
+    DocumentLink,
+    JointHandler,
+    Minors,
+    OnwardTransfer,
+    PolicyChange,
+)
 from yinsi.declaration.schema_obligations import (
     Deadline,
     Incident,
@@ -65,6 +78,7 @@ from yinsi.taxonomy import RightKind
 
 __all__ = [
     "App",
+    "AppPermission",
     "CallLimit",
     "CategoryDef",
     "ConsentItem",
@@ -72,6 +86,7 @@ __all__ = [
     "Contacts",
     "Deadline",
     "Declaration",
+    "DocumentLink",
     "Duration",
     "DurationField",
     "ElementDef",
@@ -81,11 +96,18 @@ __all__ = [
     "Id",
     "IdList",
     "Incident",
+    "InventoryGroup",
+    "JointHandler",
+    "Minors",
     "Model",
+    "OnwardTransfer",
     "PermissionDef",
     "PermissionUse",
     "PiProtectionOfficer",
+    "PolicyChange",
     "PolicyInfo",
+    "PublishedList",
+    "PublishedLists",
     "PurposeDef",
     "Recipient",
     "RefusalGround",
@@ -131,6 +153,24 @@ class Declaration(Model):
     sdks: list[Sdk] = []
     h5_links: list[H5Link] = []
     tracking: list[TrackingItem] = []
+    pi_inventory: list[InventoryGroup] = Field(
+        default_factory=list,
+        description="PI the policy lists by category without naming the scenario (清单).",
+    )
+    app_permissions: list[AppPermission] = Field(
+        default_factory=list,
+        description="Device permissions with purpose and timing, not tied to a scenario.",
+    )
+    published_elsewhere: PublishedLists = Field(
+        default_factory=PublishedLists,
+        description="Lists published outside the policy (SDKs, sharing, permissions, PI "
+        "collected): the policy says where they are.",
+    )
+    joint_handlers: list[JointHandler] = Field(
+        default_factory=list,
+        description="Handlers deciding purposes and means with us (共同处理, PIPL Art. 20). "
+        "Written as [], the policy says there are none.",
+    )
     rights: Rights
     storage: Storage = Storage()
     security: Security = Security()

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AnyUrl, Field
 
+from yinsi.declaration.schema_notice import Minors, PolicyChange
 from yinsi.declaration.schema_types import Id, IdList, Model, Text
 from yinsi.taxonomy import DeadlineQualifier, DeclineMode, FinancialGrade
 
@@ -129,3 +130,12 @@ class PolicyInfo(Model):
     minimum_age: int = Field(18, ge=0, description="X04: users younger than this are refused.")
     applies_to: str = ""
     precedence: str = ""
+    minors: Minors | None = Field(
+        None, description="Minors in tiers: under 14, children's rules, closed functions."
+    )
+    changes: list[PolicyChange] = Field(
+        default_factory=list, description="The change log (更新记录), newest first or last."
+    )
+    archive_url: AnyUrl | None = Field(
+        None, description="Where earlier versions of the policy are published (历史版本)."
+    )

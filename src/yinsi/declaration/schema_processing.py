@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyUrl, BeforeValidator, Field, model_validator
 
+from yinsi.declaration.schema_inventory import KeptAs, NotStatedTopic, lift_not_stated
+from yinsi.declaration.schema_notice import OnwardTransfer
 from yinsi.declaration.schema_types import DurationField, Id, IdList, Model, Text
 from yinsi.taxonomy import (
     CollectionMethod,
@@ -43,6 +45,11 @@ class ConsentItem(Model):
     )
     withdraw_via: list[Text] = []
     on_refusal: str = Field("", description="What stops if refused or withdrawn (X05, X29).")
+    switch: str = Field(
+        "",
+        description="Where in the app the user turns it off (kind opt_out: 我的-设置-"
+        "个性化推荐); published as 您可以在…中关闭.",
+    )
 
 
 class RetentionRule(Model):
@@ -78,6 +85,21 @@ class RetentionRule(Model):
         "policy says it is determined (published as the period).",
     )
     minimum: DurationField | None = Field(None, description="A legal minimum (e.g. AML).")
+    elements: IdList = Field(
+        default_factory=list,
+        description="Elements this rule applies to, wherever they are collected (a rule per "
+        "element, not per scenario); rendered after the label.",
+    )
+    not_retained: bool | None = Field(
+        None,
+        description="True when the policy says these elements are not kept (不保存), e.g. a "
+        "card security code used only for the transaction.",
+    )
+    kept_as: KeptAs | None = Field(
+        None,
+        description="`digest`: the element itself is not kept, only its digest (仅保存摘要), "
+        "for `period` if one is given.",
+    )
 
     @model_validator(mode="after")
     def _bound_with_period(self) -> RetentionRule:
@@ -86,6 +108,10 @@ class RetentionRule(Model):
                 f"retention period {self.period}: say whether it is a maximum "
                 "(bound: at_most — 最长不超过) or a fixed period (bound: exactly — 保存), "
                 "as the policy words it"
+            )
+        if self.not_retained and (self.period is not None or self.kept_as or self.then):
+            raise ValueError(
+                "not_retained: true says nothing is kept: leave out period, then and kept_as"
             )
         return self
 
@@ -159,7 +185,15 @@ class Recipient(Model):
     contact: str = ""
     purposes: IdList = Field(min_length=1)
     method: str = ""
-    elements: IdList = Field(min_length=1)
+    elements: IdList = Field(
+        default_factory=list,
+        description="The PI kinds provided; `not_stated` when the policy does not enumerate "
+        "them (nothing is rendered; `yinsi lint` reports the gap: rule not-stated).",
+    )
+    not_stated: list[NotStatedTopic] = Field(
+        default_factory=list,
+        description="Fields the policy leaves unsaid (written as `elements: not_stated`).",
+    )
     legal_basis: LegalBasis = LegalBasis.CONSENT
     consent: Id | None = None
     likelihood: Likelihood | None = Field(
@@ -176,7 +210,25 @@ class Recipient(Model):
         description="For a credit database: how the person is told before negative "
         "information is reported (征信业管理条例 Art. 15).",
     )
+    onward: list[OnwardTransfer] = Field(
+        default_factory=list,
+        description="Parties the recipient passes the PI on to (e.g. abroad: PIPL Arts. 38-39).",
+    )
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_stated(cls, data: Any) -> Any:
+        return lift_not_stated(data, ("elements",))
+
+    @model_validator(mode="after")
+    def _stated_or_not(self) -> Recipient:
+        if not self.elements and "elements" not in self.not_stated:
+            raise ValueError(
+                f"recipient {self.id!r}: list its elements, or write `elements: not_stated` "
+                "when the policy does not state them"
+            )
+        return self
 
 
 class Sdk(Model):
@@ -192,7 +244,15 @@ class Sdk(Model):
         "other_handler (其他个人信息处理者, Art. 23) or joint_handler (共同处理, Art. 20). "
         "Omit when the policy does not say (`yinsi lint` reports it: rule sdk-role).",
     )
-    elements: IdList = []
+    elements: IdList = Field(
+        default_factory=list,
+        description="The PI it collects; `[]` written: none; `not_stated`: the policy does not "
+        "list it (nothing is rendered; rule not-stated).",
+    )
+    not_stated: list[NotStatedTopic] = Field(
+        default_factory=list,
+        description="Fields the policy leaves unsaid (written as `elements: not_stated`).",
+    )
     link: AnyUrl | None = None
     purposes: IdList = []
     legal_basis: LegalBasis = LegalBasis.CONSENT
@@ -205,6 +265,11 @@ class Sdk(Model):
     platforms: list[Platform] = [Platform.ANDROID, Platform.IOS]
     de_identified: bool = False
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_stated(cls, data: Any) -> Any:
+        return lift_not_stated(data, ("elements",))
 
 
 class H5Link(Model):

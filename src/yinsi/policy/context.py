@@ -16,7 +16,11 @@ from pydantic import BaseModel
 
 from yinsi.declaration.checks import SEPARATE_CONSENT
 from yinsi.declaration.schema import Declaration
+from yinsi.policy.changelog import ChangeLogView, change_log
+from yinsi.policy.inventory import InventoryView, inventory_view
 from yinsi.policy.lookup import Lookup
+from yinsi.policy.minors import minors_statements
+from yinsi.policy.parties import JointsView, joints_view
 from yinsi.policy.phrases import DECLINE, chinese_date, laws_in_force, version_label
 from yinsi.policy.provenance import Kind, Statement, at, fixed, merged, said, stated
 from yinsi.policy.rights_chapter import ContactsView, RightsView, contacts_view, rights_view
@@ -122,6 +126,12 @@ class PolicyContext:
     tracking: list[TrackingRow]
     no_tracking: Statement
     contacts: ContactsView
+    minors: list[Statement]
+    """Chapter 7: what ``policy.minors`` states (:mod:`.minors`)."""
+    joint: JointsView
+    changes: ChangeLogView
+    inventory: InventoryView
+    """The PI inventory, the app's permissions, lists published elsewhere (:mod:`.inventory`)."""
     numerals: tuple[Statement, ...] = tuple(fixed(n, "numbering") for n in "一二三四五六七八九十")
     """Chinese section numerals for the two lists (一、二、…)."""
 
@@ -252,8 +262,9 @@ def _sections(c: PolicyContext) -> dict[str, Statement]:
         "2.",
         [
             ("entrusted", bool(s.entrusted) or none),
+            ("joint", bool(c.joint.items or c.joint.none)),
             ("provided", True),
-            ("sdks", bool(s.sdks or s.no_sdks)),
+            ("sdks", bool(s.sdks or s.no_sdks or c.inventory.published.sdks)),
             ("h5_links", bool(s.h5_links or s.no_h5_links)),
             ("disclosed", True),
             ("transfer", True),
@@ -265,9 +276,17 @@ def _sections(c: PolicyContext) -> dict[str, Statement]:
             [
                 ("basic", bool(c.basic)),
                 ("extended", bool(c.extended)),
+                ("inventory", bool(c.inventory.rows or c.inventory.published.collected)),
                 ("sensitive", bool(c.sensitive_rows or c.separate_consents)),
                 ("other_consents", bool(c.other_consents)),
-                ("permissions", bool(c.permissions)),
+                (
+                    "permissions",
+                    bool(
+                        c.permissions
+                        or c.inventory.permissions
+                        or c.inventory.published.permissions
+                    ),
+                ),
                 ("sources", bool(c.sources)),
                 ("exceptions", True),
             ],
@@ -349,5 +368,9 @@ def build(declaration: Declaration) -> PolicyContext:
         if tracked
         else NOTHING,
         contacts=contacts_view(look),
+        minors=minors_statements(declaration, look),
+        joint=joints_view(look),
+        changes=change_log(declaration),
+        inventory=inventory_view(look),
     )
     return PolicyContext(**{**context.__dict__, "sections": _sections(context)})

@@ -15,6 +15,9 @@ from yinsi.taxonomy import RetentionBound
 __all__ = ["period_cell", "period_phrase", "retention_phrase"]
 
 NECESSARY = "实现处理目的所必需的最短期间"
+NOT_RETAINED = "不保存"
+DIGEST = "不保存原始信息，仅保存其摘要"
+"""``kept_as: digest`` (e.g. a face image kept only as its digest)."""
 
 
 def period_phrase(rule: RetentionRule) -> str:
@@ -25,11 +28,16 @@ def period_phrase(rule: RetentionRule) -> str:
     words on how the period is determined (``basis``: "我们仅会在必需期间和符合法律法规要求
     的时限内保留您的信息"), or nothing when it says nothing.
     """
+    if rule.not_retained:
+        return NOT_RETAINED
+    if rule.kept_as == "digest":
+        rest = period_phrase(rule.model_copy(update={"kept_as": None})) if rule.period else ""
+        return "，".join(filter(None, [DIGEST, rest]))
     period = rule.period
     if period is None:
         return clause(rule.basis)
     if period.amount == 0:
-        return "不保存"
+        return NOT_RETAINED
     if rule.bound is RetentionBound.AT_MOST:
         after = f"{rule.starts.event}后" if rule.starts else ""
         return f"最长不超过{after}{period.label}"
@@ -40,15 +48,18 @@ def period_phrase(rule: RetentionRule) -> str:
 
 
 def period_cell(rule: RetentionRule) -> str:
-    """The period column of the retention table: "最长不超过5年", "1个月", "不保存", or ""."""
+    """The period column of the retention table: "最长不超过5年", "1个月", "不保存",
+    "仅保存摘要，最长不超过5年", or ""."""
+    if rule.not_retained:
+        return NOT_RETAINED
+    digest = "仅保存摘要" if rule.kept_as == "digest" else ""
     period = rule.period
     if period is None:
-        return ""
+        return digest
     if period.amount == 0:
-        return "不保存"
-    if rule.bound is RetentionBound.AT_MOST:
-        return f"最长不超过{period.label}"
-    return period.label
+        return NOT_RETAINED
+    cell = f"最长不超过{period.label}" if rule.bound is RetentionBound.AT_MOST else period.label
+    return "，".join(filter(None, [digest, cell]))
 
 
 def retention_phrase(rule: RetentionRule | None) -> str:
@@ -60,7 +71,7 @@ def retention_phrase(rule: RetentionRule | None) -> str:
     """
     if rule is None:
         return f"在{NECESSARY}内保存，期限届满后删除或匿名化处理"
-    if rule.period is not None and rule.period.amount == 0:
+    if rule.not_retained or (rule.period is not None and rule.period.amount == 0):
         return period_phrase(rule)
     parts = [period_phrase(rule)]
     if rule.then is not None:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from yinsi.declaration.schema import ConsentItem
 from yinsi.declaration.view import covering_separate_consent, sdk_gates
 from yinsi.policy.lookup import Lookup
+from yinsi.policy.parties import withdrawal
 from yinsi.policy.phrases import IMPACT, IMPACT_DEFAULT, consent_sentence
 from yinsi.policy.provenance import Statement, at, fixed, said
 from yinsi.policy.statements import consent_asked
-from yinsi.policy.text import clause, quoted, sentence
+from yinsi.policy.text import quoted, sentence
 from yinsi.taxonomy import ConsentKind, LegalBasis
 
 __all__ = [
@@ -63,7 +64,7 @@ class Use:
 
 
 def _collected(look: Lookup) -> Iterator[Use]:
-    """Elements collected by scenarios, SDKs, tracking and H5 pages."""
+    """Elements collected by scenarios, SDKs, tracking, H5 pages and the PI inventory."""
     d = look.declaration
     for i, s in enumerate(d.scenarios):
         basis = "" if s.legal_basis is LegalBasis.CONSENT else s.legal_basis.label
@@ -96,6 +97,11 @@ def _collected(look: Lookup) -> Iterator[Use]:
     for i, h in enumerate(d.h5_links):
         for eid in h.elements:
             yield Use(eid, f"{h.name}（第三方H5页面）", [], [], "", [at("h5_links", i, "elements")])
+    for i, g in enumerate(d.pi_inventory):  # PI listed without a scenario
+        for eid in g.elements:
+            sources = [at("pi_inventory", i, "elements")]
+            sources += [at("pi_inventory", i, "purposes")] if g.purposes else []
+            yield Use(eid, g.label, list(g.purposes), [], "", sources)
 
 
 def _provided(look: Lookup) -> Iterator[Use]:
@@ -228,9 +234,7 @@ def other_consent_views(look: Lookup) -> list[ConsentView]:
                 else Statement(""),
                 description=said(sentence(item.description), f"{path}.description"),
                 on_refusal=said(sentence(item.on_refusal), f"{path}.on_refusal", kind="commitment"),
-                withdraw_via=said(
-                    "、".join(clause(w) for w in item.withdraw_via), f"{path}.withdraw_via"
-                ),
+                withdraw_via=withdrawal(item, path),
             )
         )
     return out
@@ -252,9 +256,7 @@ def consent_views(look: Lookup) -> list[ConsentView]:
                 asked=consent_asked(item, look),
                 description=said(sentence(item.description), f"{path}.description"),
                 on_refusal=said(sentence(item.on_refusal), f"{path}.on_refusal", kind="commitment"),
-                withdraw_via=said(
-                    "、".join(clause(w) for w in item.withdraw_via), f"{path}.withdraw_via"
-                ),
+                withdraw_via=withdrawal(item, path),
             )
         )
     return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from yinsi.declaration.schema import Recipient, Sdk
 from yinsi.policy.lookup import Lookup
+from yinsi.policy.parties import onward_transfers
 from yinsi.policy.provenance import Statement, fixed, merged, said, stated
 from yinsi.policy.statements import consent_label
 from yinsi.policy.text import Md, clause, link, sentence
@@ -175,7 +176,7 @@ def recipient_view(r: Recipient, look: Lookup) -> RecipientView:
         elements=Statement(look.elements(r.elements), [f"{path}.elements"]),
         basis=_basis(r, path, look),
         contact=said(clause(r.contact), f"{path}.contact"),
-        safeguards=_safeguards(r, path),
+        safeguards=merged([_safeguards(r, path), onward_transfers(r, path, look)], "；"),
         likelihood=said(likelihood.label, f"{path}.likelihood", kind="commitment")
         if likelihood is not None
         else NOTHING,

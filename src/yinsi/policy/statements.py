@@ -47,4 +47,8 @@ def retention_sources(rule: RetentionRule, look: Lookup) -> list[str]:
         fields.append("then")
     if rule.minimum is not None:
         fields.append("minimum")
+    if rule.not_retained:
+        fields.append("not_retained")
+    if rule.kept_as is not None:
+        fields.append("kept_as")
     return [path, *(f"{path}.{f}" for f in fields)]

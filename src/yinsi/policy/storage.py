@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from yinsi.declaration.schema import RetentionRule
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.provenance import Statement, at, fixed, said, stated
+from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.retention import period_cell, retention_phrase
 from yinsi.policy.statements import retention_sources
 from yinsi.policy.text import clause, sentence
@@ -55,6 +55,15 @@ class TrackingRow:
     note: Statement
 
 
+def _label(rule: RetentionRule, path: str, look: Lookup) -> Statement:
+    """The rule's label, with the elements it names: ``金融鉴别信息（银行卡安全码*）``."""
+    label = said(rule.label, f"{path}.label")
+    if not rule.elements:
+        return label
+    elements = Statement(look.elements(rule.elements), [f"{path}.elements"])
+    return merged([label, "（", elements, "）"])
+
+
 def _row(rule: RetentionRule, i: int, look: Lookup) -> RetentionRow:
     d = look.declaration
     path = at("retention", i)
@@ -69,11 +78,12 @@ def _row(rule: RetentionRule, i: int, look: Lookup) -> RetentionRow:
     sources = retention_sources(rule, look)
     starts = getattr(rule, "starts", None)
     return RetentionRow(
-        label=said(rule.label, f"{path}.label"),
+        label=_label(rule, path, look),
         phrase=said(retention_phrase(rule), *sources, kind="commitment"),
         period=said(
             period_cell(rule),
-            *[s for s in sources if s.endswith((".period", ".bound"))] or [path],
+            *[s for s in sources if s.endswith((".period", ".bound", ".not_retained", ".kept_as"))]
+            or [path],
             kind="commitment",
         ),
         starts=said(starts.label, f"{path}.starts") if rule.period and starts else NOTHING,

@@ -13,10 +13,14 @@ from __future__ import annotations
 from types import ModuleType
 
 from yinsi.declaration.lint import (
+    choices,
     consent,
+    inventory,
+    minors,
     modality,
     necessity,
     notice,
+    parties,
     provision,
     rights,
     structure,
@@ -35,6 +39,10 @@ FAMILIES: tuple[ModuleType, ...] = (
     rights,
     notice,
     necessity,
+    inventory,
+    minors,
+    parties,
+    choices,
 )
 """The rule families, each a module with a ``RULES`` tuple."""
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from yinsi.declaration.check_context import ELEMENT_HINT, CheckContext, unique, unknown
 from yinsi.declaration.errors import Issue, Path
+from yinsi.declaration.lint import inventory
 from yinsi.declaration.lint.registry import PIPL, Example, rule
 from yinsi.declaration.lint.registry import reported_elsewhere as elsewhere
 
@@ -103,6 +104,7 @@ def duplicate_id(ctx: CheckContext) -> Iterator[Issue]:
     yield from unique(d.taxonomy.elements, ("taxonomy", "elements"), "element")
     yield from unique(d.taxonomy.purposes, ("taxonomy", "purposes"), "purpose")
     yield from _duplicate_elements(ctx)
+    yield from inventory.duplicates(ctx)
 
 
 def _processing_references(ctx: CheckContext) -> Iterator[Issue]:
@@ -198,6 +200,7 @@ def unknown_reference(ctx: CheckContext) -> Iterator[Issue]:
     yield from _processing_references(ctx)
     yield from _provision_references(ctx)
     yield from _contact_references(ctx)
+    yield from inventory.references(ctx)
 
 
 RULES = (SCHEMA, duplicate_id, unknown_reference, WAIVER_UNKNOWN, WAIVER_UNUSED)

@@ -70,6 +70,9 @@ def versions(request: Request, app_id: str, session: Visitor) -> HTMLResponse:
         else None
     )
     current = published[-1].version
+    declaration = site.engine.declaration(app_id)
+    # the change log of the current declaration (policy.changes), by version
+    summaries = {c.version: c.summary for c in declaration.policy.changes}
     rows = [
         {
             "version": p.version,
@@ -80,12 +83,13 @@ def versions(request: Request, app_id: str, session: Visitor) -> HTMLResponse:
             "material": p.material,
             "current": p.version == current,
             "accepted": p.version == accepted,
+            "summary": summaries.get(p.version, ""),
         }
         for p in reversed(published)
     ]
     context = {
         "app_id": app_id,
-        "app_name": site.engine.declaration(app_id).app.name,
+        "app_name": declaration.app.name,
         "rows": rows,
         "current": current,
     }
