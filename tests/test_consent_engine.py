@@ -28,7 +28,7 @@ from yinsi.consent import (
 )
 from yinsi.declaration import Declaration, load
 from yinsi.declaration.view import covering_separate_consent, taxonomy_of
-from yinsi.taxonomy import DeclineMode, LegalBasis
+from yinsi.taxonomy import BUILTIN, DeclineMode, LegalBasis
 
 XY = load(EXAMPLES / "xiaoying-kadai.yaml")
 WL = load(EXAMPLES / "wolai-shuke.yaml")
@@ -477,13 +477,14 @@ def test_sdk_gates() -> None:
 
 
 def test_rules_agree_with_the_validator_on_separate_consent() -> None:
-    """Every sensitive triple is satisfiable exactly when the validator finds its consent."""
+    """Every triple needing a separate consent is satisfiable exactly when the validator
+    finds its consent; a one-time SMS code or a session token needs none (the lint agrees)."""
     for d, rules in ((XY, XY_RULES), (WL, WL_RULES)):
         tax = taxonomy_of(d)
         for s in d.scenarios:
             for e in s.element_ids:
                 rule = rules.triples[(s.id, e, s.purposes[0])]
-                assert rule.sensitive == tax.is_sensitive(e)
+                assert rule.sensitive == tax.needs_separate_consent(e)
                 found = covering_separate_consent(d, s.consents, e) is not None
                 assert bool(rule.separate) == found
 
@@ -536,3 +537,18 @@ def test_decide_all_equals_deciding_each_step_under_every_kind_of_state() -> Non
             for r in steps
         ]
         assert book.decide_all(state, steps) == one_by_one
+
+
+def test_a_one_time_code_or_session_token_needs_no_separate_consent_at_run_time() -> None:
+    """The engine and the lint agree (``Taxonomy.needs_separate_consent``): logging in
+    with an SMS code is decided on the scenario's consent, not refused for want of a
+    separate one (PIPL Art. 29 concerns the sensitive PI processed, not the credential)."""
+    for element in ("sms_code", "login_token"):
+        assert BUILTIN.is_sensitive(element) and not BUILTIN.needs_separate_consent(element)
+    seen = [
+        rule
+        for rules in (XY_RULES, WL_RULES)
+        for (_, element, _), rule in rules.triples.items()
+        if element in ("sms_code", "login_token")
+    ]
+    assert seen and not any(rule.sensitive for rule in seen)

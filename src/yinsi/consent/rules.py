@@ -57,6 +57,8 @@ class Rule:
     order: tuple[str, ...]
     """``required`` in declaration order, for stable ``Decision.consent_ids``."""
     sensitive: bool
+    """The element needs a separate consent (PIPL Art. 29): sensitive, and not a transient
+    credential such as a one-time SMS code (``Taxonomy.needs_separate_consent``)."""
     separate: frozenset[str]
     """The covering separate/written consents; empty for a sensitive element = unsatisfiable."""
     browse_only: bool
@@ -157,7 +159,7 @@ def compile_rules(
             )
             # Every separate consent naming the element; covering_separate_consent gives the first.
             separate = frozenset(c for c in covering if covers_separately(by_id[c], element))
-            sensitive = tax.is_sensitive(element)
+            sensitive = tax.needs_separate_consent(element)
             basis = s.legal_basis
             rule = Rule(
                 basis=basis,
@@ -200,7 +202,7 @@ def _sdk_rule(sdk: Sdk, tax: Taxonomy, by_id: Mapping[str, ConsentItem]) -> SdkR
             e
             for e in sdk.elements
             if on_consent
-            and tax.is_sensitive(e)
+            and tax.needs_separate_consent(e)
             and not any(covers_separately(by_id[c], e) for c in sdk_gates(sdk, e) if c in by_id)
         ),
     )

@@ -350,8 +350,21 @@ class Taxonomy:
         element = self.elements.get(element_id)
         return element is not None and element.sensitive
 
+    def needs_separate_consent(self, element_id: str) -> bool:
+        """Whether processing the element on consent needs a separate consent (PIPL
+        Art. 29): it is sensitive and not a transient credential
+        (:data:`TRANSIENT_CREDENTIALS`)."""
+        return self.is_sensitive(element_id) and element_id not in TRANSIENT_CREDENTIALS
+
 
 BUILTIN = Taxonomy.of(CATEGORIES, ELEMENTS, PURPOSES, PERMISSIONS)
+
+TRANSIENT_CREDENTIALS = frozenset({"sms_code", "login_token"})
+"""Elements that prove who the user is to this app once or for one session: a one-time
+SMS code, a session token or cookie. The user hands them over to log in or confirm an
+act, and they serve nothing else: asking a separate consent for them (PIPL Art. 29) would
+be a false alarm, whatever grade the taxonomy gives them (financial authentication
+information, JR/T 0171 C3). The lint and the consent engine both use this one set."""
 
 __all__ = [
     "BUILTIN",
@@ -359,6 +372,7 @@ __all__ = [
     "ELEMENTS",
     "PERMISSIONS",
     "PURPOSES",
+    "TRANSIENT_CREDENTIALS",
     "Category",
     "Element",
     "Permission",

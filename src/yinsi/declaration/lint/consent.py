@@ -13,14 +13,10 @@ from yinsi.declaration.lint.registry import PIPL, Citation, Example, rule
 from yinsi.declaration.schema import Declaration, Recipient, Scenario, Sdk
 from yinsi.declaration.view import covering_separate_consent, covers_separately, sdk_gates
 from yinsi.taxonomy import BUILTIN, LegalBasis, RecipientKind
+from yinsi.taxonomy.catalogue import TRANSIENT_CREDENTIALS
 
 __all__ = ["RULES", "TRANSIENT_CREDENTIALS", "needs_separate_consent", "used_consents"]
 
-TRANSIENT_CREDENTIALS = frozenset({"sms_code", "login_token"})
-"""Elements that prove who the user is to this app once or for one session: a one-time
-SMS code, a session token or cookie. The user hands them over to log in or confirm an
-act, and they serve nothing else; asking a separate consent for them (PIPL Art. 29)
-would be a false alarm, whatever grade the taxonomy gives them."""
 
 _SEPARATE_CONSENT_ARTICLE = {
     RecipientKind.PUBLIC_DISCLOSURE: "25",
@@ -78,7 +74,7 @@ def consent_required(ctx: CheckContext) -> Iterator[Issue]:
 def needs_separate_consent(ctx: CheckContext, element_id: str) -> bool:
     """Whether processing ``element_id`` on consent needs a separate consent (PIPL Art. 29):
     it is sensitive and not a transient credential (:data:`TRANSIENT_CREDENTIALS`)."""
-    return ctx.tax.is_sensitive(element_id) and element_id not in TRANSIENT_CREDENTIALS
+    return ctx.tax.needs_separate_consent(element_id)
 
 
 def _scenario(ctx: CheckContext, s: Scenario, path: Path) -> Iterator[Issue]:
