@@ -93,7 +93,7 @@ DEFAULTS: list[tuple[str, Edit, str]] = [
     ("effective_on_acceptance", _set("policy.effective_on_acceptance", True), "自您同意之日起"),
     ("notice_methods", _set("policy.notice_methods", ["弹窗"]), "我们将以弹窗等方式"),
     ("minimum_age", _set("policy.minimum_age", 18), "年满18周岁"),
-    ("service_end_notice", _set("storage.service_end_notice", True), "提前通知您停止运营"),
+    ("service_end_notice", _set("storage.service_end_notice", True), "我们将提前向您通知"),
     ("on_service_end", _set("storage.on_service_end", "anonymise"), "对所持有的您的个人信息进行匿名化处理"),
     ("location", _set("storage.location", "mainland_china"), "存储在中华人民共和国境内"),
     ("cross_border", _set("storage.cross_border", False), "目前我们不向境外提供您的个人信息"),

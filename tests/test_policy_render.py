@@ -212,7 +212,7 @@ def test_retention_table_says_what_happens_when_the_period_ends(minimal: Declara
     md = render(minimal, "policy", "md")
     assert "| 账户与借款信息 | 5年 | 注销账户之日 | 删除或匿名化处理 |" in md
     assert "| 搜索记录与会话信息 | 30日 | 收集之日 | 匿名化处理 |" in md
-    assert "以逐一送达或公告的形式提前通知您停止运营" in md
+    assert "我们将提前向您通知" in md and "逐一送达" not in md  # the manner only if declared
 
 
 def test_contacts_publish_the_officer_department_and_reply_deadline(minimal: Declaration) -> None:

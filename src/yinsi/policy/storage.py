@@ -123,7 +123,7 @@ def storage_view(look: Lookup) -> StorageView:
             sentence(storage.cross_border_conditions), "storage.cross_border_conditions"
         ),
         service_end_notice=fixed(
-            "以逐一送达或公告的形式提前通知您停止运营",
+            "提前向您通知",  # the commitment alone: how is not said unless declared
             "storage.service_end_notice",
             "storage.service_end_notice",
             kind="commitment",
