@@ -173,4 +173,44 @@ def published_list_conflict(ctx: CheckContext) -> Iterator[Issue]:
             )
 
 
-RULES = (not_stated, inventory_purpose, permission_purpose, published_list_conflict)
+_SENSITIVE = "pi_inventory: [{id: identity, label: 身份信息, elements: [id_number]}]"
+
+
+@rule(
+    "inventory-separate-consent",
+    "warning",
+    title="Sensitive PI in the inventory that no separate consent names",
+    cites=(PIPL(29),),
+    explanation="Sensitive PI is processed only with the subject's separate consent (PIPL "
+    "Art. 29), unless a law or administrative regulation allows otherwise. PI listed in "
+    "`pi_inventory` is held without a scenario, so no scenario rule checks it: a sensitive "
+    "element there that no separate (or written) consent of the declaration names has no "
+    "declared basis for being held.",
+    fix="Name the element in the separate consent it is collected under (or the scenario "
+    "that collects it); where the source policy names none, the warning records that gap.",
+    failing=Example(_SENSITIVE),
+    passing=Example(
+        _SENSITIVE + "\nconsents: [{id: identity_check, label: 身份核验的单独同意, "
+        "kind: separate, elements: [id_number]}]"
+    ),
+)
+def inventory_separate_consent(ctx: CheckContext) -> Iterator[Issue]:
+    named = {e for c in ctx.d.consents if c.kind.is_separate for e in c.elements}
+    for i, g in enumerate(ctx.d.pi_inventory):
+        for j, eid in enumerate(g.elements):
+            if ctx.tax.needs_separate_consent(eid) and eid not in named:
+                label = ctx.tax.elements[eid].label
+                yield Issue(
+                    ("pi_inventory", i, "elements", j),
+                    f"sensitive element {eid!r} ({label}) is listed as held but no separate "
+                    "consent names it (PIPL Art. 29)",
+                )
+
+
+RULES = (
+    not_stated,
+    inventory_purpose,
+    inventory_separate_consent,
+    permission_purpose,
+    published_list_conflict,
+)
