@@ -207,10 +207,47 @@ def inventory_separate_consent(ctx: CheckContext) -> Iterator[Issue]:
                 )
 
 
+_BOTH = (
+    "scenarios: [{id: signup, permissions: [{permission: camera, required: true}]}]\n"
+    "app_permissions: [{permission: camera, purpose: 拍摄身份证照片, required: "
+)
+
+
+@rule(
+    "permission-required-conflict",
+    "warning",
+    title="A permission is said to be both required and optional",
+    cites=(PIPL(7), PIPL(17, para=1)),
+    explanation="The rules are told truly, accurately and completely, in clear language "
+    "(PIPL Arts. 7, 17 para. 1). A permission that the app's permission table calls "
+    "optional while a scenario requires it (or the reverse) tells the user two different "
+    "things about whether the service works without it.",
+    fix="Make `required` agree, or say in the scenario which function needs it.",
+    failing=Example(_BOTH + "false}]"),
+    passing=Example(_BOTH + "true}]"),
+)
+def permission_required_conflict(ctx: CheckContext) -> Iterator[Issue]:
+    for i, p in enumerate(ctx.d.app_permissions):
+        if p.required is None:
+            continue
+        for s in ctx.d.scenarios:
+            use = next((u for u in s.permissions if u.permission == p.permission), None)
+            if use is not None and use.required != p.required:
+                said = "required" if p.required else "optional"
+                yield Issue(
+                    ("app_permissions", i, "required"),
+                    f"permission {p.permission!r} is {said} here but "
+                    f"{'required' if use.required else 'optional'} in scenario {s.id!r}: "
+                    "tell one story (PIPL Arts. 7, 17 para. 1)",
+                )
+                break
+
+
 RULES = (
     not_stated,
     inventory_purpose,
     inventory_separate_consent,
     permission_purpose,
+    permission_required_conflict,
     published_list_conflict,
 )
