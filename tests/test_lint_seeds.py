@@ -51,7 +51,7 @@ GAPS = [
     (XIAOYING, "rights-conditions", "注销账号 is subject to", ["网络数据安全管理条例 Art. 23"]),
     (WOLAI, "permission-mandatory", "存储（读写SD卡） permission required", ["GB/T 41391-2022"]),
     (WOLAI, "permission-mandatory", "网络访问及网络状态 permission required", ["GB/T 41391-2022"]),
-    (WOLAI, "recipient-pi-placeholder", "“为实现处理目的所必需的个人信息”", ["PIPL Art. 23"]),
+    (WOLAI, "recipient-pi-placeholder", "“您的个人信息”", ["PIPL Art. 23"]),
     (XIAOYING, "recipient-pi-placeholder", "“您的个人信息”", ["PIPL Art. 23"]),
     (WOLAI, "sdk-role", "'极光推送SDK' receives PI but is not classified",
      ["PIPL Art. 21", "PIPL Art. 23"]),

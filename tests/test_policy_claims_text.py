@@ -28,7 +28,8 @@ UPDATE = os.environ.get("YINSI_GOLDEN") == "update"
 DOUBLED = {
     "a subject and 是 twice": re.compile(r"本平台是[^。，；：]{0,20}?是"),
     "适用于 twice": re.compile(r"适用于[^。，；]{0,12}适用于"),
-    "a function word twice": re.compile(r"(将|的|是|在|和|或|及|与|对|向)\1"),
+    # 目的的 is a word and its particle (PIPL Art. 6 "实现处理目的的最小范围"), not a seam.
+    "a function word twice": re.compile(r"(?<!目)(将|的|是|在|和|或|及|与|对|向)\1"),
     "two punctuation marks": re.compile(r"[。，；、：]{2}"),
     "如有 after a condition": re.compile(r"（[^（）]*如[^（）]*，如有）"),
     "a zero period": re.compile(r"保存0|(?<!\d)0(日|天|个月|年)"),

@@ -60,15 +60,19 @@ def test_policy_cites_only_laws_in_force_on_its_effective_date() -> None:
 def test_x05_policy_never_promises_a_separate_consent_the_declaration_waives(
     base: dict[str, Any], dump: Dump
 ) -> None:
-    promise = "除法律、行政法规另有规定外，处理前我们将取得您的单独同意"
-    assert promise in render(loads(dump(base)), "policy", "md")
+    # Issue 13 review: the overview states the law (PIPL Arts. 23, 25, 29, 39), never a
+    # blanket promise of separate consent; the promise is made per element, where declared.
+    promise = "处理前我们将取得您的单独同意"
+    law = "处理敏感个人信息、向境外提供个人信息的，应当取得您的单独同意"
+    text = render(loads(dump(base)), "policy", "md")
+    assert promise not in text and law in text
     base["scenarios"][0]["elements"].append("face")
     base["waivers"] = [
         {"rule": "separate-consent", "id": "registration", "reason": "源政策未单独同意"}
     ]
     text = render(loads(dump(base)), "policy", "md")
-    assert promise not in text
-    assert "除法律、行政法规另有规定或本政策另有说明外，处理前我们将取得您的单独同意" in text
+    assert promise not in text and law in text
+    assert "本政策另有说明" not in text
     line = next(t for t in text.splitlines() if t.startswith("- **敏感个人信息**"))
     assert (
         "身份证号码\\*属于敏感个人信息，我们将在处理前就其取得您的单独同意（“身份信息单独同意”）"

@@ -117,7 +117,27 @@ NEVER: list[str] = [
     "提前通知您停止运营",
     "保存0日",
     "年满0周岁",
+    # Issue 13 review: claims no seed section makes. （五）1 says where PI is stored, not
+    # that none goes abroad; （三）3 says nothing about the end of the entrustment; （四）7
+    # gates only some SDKs, in their own rows; the seed promises no separate consent for
+    # sensitive PI; （四）1 and 4 say "您的个人信息", not what is necessary.
+    "目前我们不向境外提供您的个人信息",
+    "委托关系结束后要求受托方删除或返还个人信息",
+    "在您作出同意前不会被调用",
+    "处理前我们将取得您的单独同意",
+    "我们将另行征得您的单独同意",
+    "或本政策另有说明",
+    "我们仅为实现本政策所述的目的",
+    "我们仅在本政策所述的目的、方式和范围内处理您的个人信息",
+    "为实现处理目的所必需的个人信息",
+    # A table row that says nothing (no domain, no PI).
+    "| 第三方创建的网页 | — | — |",
 ]
+
+
+def test_the_dispute_clause_is_said_once(policy: str) -> None:
+    """（七）3 is rendered in chapter 9 only, not repeated in 4.6 (issue 13 review)."""
+    assert policy.count("双方应友好协商解决") == 1
 
 
 @pytest.fixture(scope="module")

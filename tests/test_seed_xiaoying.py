@@ -114,7 +114,19 @@ NEVER: list[str] = [
     "适用于本政策适用于",
     "保存0日",
     "年满0周岁",
+    # Issue 13 review: 第6节 states conditions for a transfer abroad, never "none";
+    # the seed gates no SDK "before consent"; the overview states the law, not a promise
+    # qualified by "本政策另有说明".
+    "目前我们不向境外提供您的个人信息",
+    "在您作出同意前不会被调用",
+    "或本政策另有说明",
+    "我们仅在本政策所述的目的、方式和范围内处理您的个人信息",
 ]
+
+
+def test_the_complaint_escalation_is_said_once(policy: str) -> None:
+    """4.9 is rendered once (chapter 9), not also in 4.6 (issue 13 review)."""
+    assert policy.count("如您不满意我们的答复") == 1
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ class SharingView:
     no_h5_links: Statement = NOTHING
     """Said only when the declaration writes ``h5_links: []``."""
     sdks_gated: Statement = NOTHING
-    """W12: SDKs that need a consent are not called before it (when any SDK names one)."""
+    """Kept empty: no field declares that SDKs are not called before consent (issue 13)."""
 
     @property
     def other_handlers(self) -> list[RecipientView]:
@@ -264,14 +264,10 @@ def sharing_view(look: Lookup) -> SharingView:
         no_recipients=_empty("recipients", "我们不向其他个人信息处理者提供您的个人信息。", look),
         no_sdks=_empty("sdks", "本平台App未接入会收集您个人信息的第三方SDK。", look),
         no_h5_links=_empty("h5_links", "本平台App中不包含会收集您个人信息的第三方H5页面。", look),
-        sdks_gated=fixed(
-            "需要取得您同意的SDK，在您作出同意前不会被调用；您拒绝或撤回同意后，相应的SDK将停止调用。",
-            "sharing.sdk.gated",
-            *(look.path("sdks", s.id, "consent") for s in d.sdks if s.consent),
-            kind="commitment",
-        )
-        if any(s.consent for s in d.sdks)
-        else NOTHING,
+        # No "an SDK is not called before consent and stops on withdrawal": neither seed
+        # promises it for all SDKs, and no field declares it (review of issue 13). The
+        # table's 触发的同意 column says which consent each SDK needs.
+        sdks_gated=NOTHING,
     )
     groups = {
         RecipientKind.AFFILIATE: view.affiliates,
