@@ -266,6 +266,12 @@ WIDENING: list[Any] = [
         id="may-becomes-will",
     ),
     pytest.param(
+        lambda d: scenario(d, "registration").update(likelihood="may"),
+        lambda d: scenario(d, "registration").update(likelihood="will"),
+        ("scenarios", "registration", "likelihood"),
+        id="may-collect-becomes-will",
+    ),
+    pytest.param(
         lambda d: recipient(d).update(delete_on_end=True),
         lambda d: recipient(d).update(delete_on_end=False),
         ("recipients", "funder", "delete_on_end"),

@@ -46,7 +46,7 @@ GAPS = [
     (XIAOYING, "consent-mechanism", "an opt-out setting", ["PIPL Art. 29"]),
     (WOLAI, "rights-conditions", "撤回同意 is subject to 「您满足撤回同意的条件」",
      ["网络数据安全管理条例 Art. 23"]),
-    (WOLAI, "rights-conditions", "注销账号 is subject to 「您在本平台没有未清偿的债务」",
+    (WOLAI, "rights-conditions", "注销账号 is subject to 「您满足账户进行注销的条件」",
      ["网络数据安全管理条例 Art. 23", "认定方法 六.2"]),
     (XIAOYING, "rights-conditions", "注销账号 is subject to", ["网络数据安全管理条例 Art. 23"]),
     (WOLAI, "permission-mandatory", "存储（读写SD卡） permission required", ["GB/T 41391-2022"]),

@@ -99,7 +99,7 @@ DEFAULTS: list[tuple[str, Edit, str]] = [
     ("cross_border", _set("storage.cross_border", False), "目前我们不向境外提供您的个人信息"),
     ("notify_via", _set("incident.notify_via", ["推送通知"]), "推送通知"),
     ("report_to_regulator", _set("incident.report_to_regulator", True), "按照规定向履行个人信息保护职责的部门报告"),
-    ("public_notice", _set("incident.public_notice_when_impractical", True), "以公告的方式发布警示信息"),
+    ("public_notice", _set("incident.public_notice_when_impractical", True), "采取合理、有效的方式发布公告"),
     ("asked", _set("consents.1.asked", "on_first_use"), "在您首次使用相关功能时"),
     ("material_change_notice", _set("policy.material_change_notice", "重大变更将以弹窗提示。"), "重大变更将以弹窗提示"),
     ("on_refusal", _set("scenarios.0.on_refusal", "无法注册。"), "**如您拒绝**：无法注册。"),

@@ -131,11 +131,22 @@ def test_each_scenario_says_purpose_method_elements_retention_and_refusal(
     assert "如您拒绝" not in section
 
 
-def test_extended_functions_are_said_not_to_block_basic_ones(minimal: Declaration) -> None:
+def test_extended_functions_claim_no_refusal_effect_of_their_own(minimal: Declaration) -> None:
+    """Refusing's effect is said per scenario (``on_refusal``), never by the template."""
     md = render(minimal, "policy", "md")
     section = md.split("### 1.2 扩展业务功能", 1)[1].split("### 1.3", 1)[0]
-    assert "不影响您使用基本业务功能" in section
+    assert "不影响您使用基本业务功能" not in md.split("### 1.2 扩展业务功能", 1)[0]
+    assert "由您自主选择是否使用" not in section
     assert "#### 1.2.1 定位风控" in section and "#### 1.2.2 站内搜索" in section
+
+
+def test_scenario_likelihood_may_says_possibly_collected(data: dict[str, Any]) -> None:
+    """``scenarios[].likelihood: may`` renders 可能需要收集; left out, 需要收集."""
+    before = render(build(data), "policy", "md")
+    assert "我们可能需要收集" not in before
+    data["scenarios"][0]["likelihood"] = "may"
+    after = render(build(data), "policy", "md")
+    assert after.count("我们可能需要收集") == 1
 
 
 def test_permission_call_limits_and_fallback_are_stated(minimal: Declaration) -> None:

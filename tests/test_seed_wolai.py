@@ -55,7 +55,7 @@ COMMITMENTS: dict[str, list[str]] = {
         "通过本平台提示的相关功能对您的信息进行修改",
         "10100518@welab-inc.com",
         "您满足撤回同意的条件",
-        "您在本平台没有未清偿的债务",
+        "您满足账户进行注销的条件",
         "如您在本平台尚有未清偿的债务，本平台有权拒绝您注销账户的申请",
         "不会影响此前基于您的授权而开展的个人信息的处理",
         "根据适用法律要求删除您的个人信息或进行匿名化处理",
@@ -93,6 +93,16 @@ COMMITMENTS: dict[str, list[str]] = {
         *(f"“{label}”（视为同意）" for label in DEEMED),
         "则视为您同意将您的经度、纬度信息提供给高德地图SDK服务方",
         "部分设备系统或版本可能并不单独提示",
+    ],
+    # （三）7(6) "可能由集成的广点通SDK使用": scenario likelihood `may`.
+    "modality": [
+        "我们可能需要收集您的已安装应用列表",
+    ],
+    # （一）2, 4, 6 "摄像头拍摄（或用户输入）": no album upload for these rows.
+    "methods": [
+        "- **收集方式**：摄像头拍摄。",
+        "- **收集方式**：摄像头拍摄、用户主动填写。",
+        "满足监管要求",
     ],
     # （七）2.
     "changes": [
@@ -132,7 +142,38 @@ NEVER: list[str] = [
     "为实现处理目的所必需的个人信息",
     # A table row that says nothing (no domain, no PI).
     "| 第三方创建的网页 | — | — |",
+    # Reviewer's findings (issue 13, second pass). The seed gives no basic/extended tiers
+    # and no effect of refusing 资料审核 or 资格审核.
+    "不影响您使用基本业务功能",
+    "扩展业务功能由您自主选择是否使用",
+    # The seed's moment is "在确认签署本政策之前", not registration.
+    "在您注册时",
+    # （二）4、5 and the SDK rows say "授权" / "相关隐私协议", not separate consent.
+    "“第三方账户授权”（单独同意）",
+    "“微信支付SDK”（单独同意）",
+    "“旷视SDK”（单独同意）",
+    # （一）4 "监管要求", not the built-in purpose.
+    "为判断是否具备业务申请条件、履行法定义务、配合有权机关",
+    # The seed does not say the device-identifier permission is optional.
+    "设备识别码和状态（电话）权限：仅在登录及必要的业务环节调用；非必需",
+    # （五）5 "有权拒绝" is a refusal ground, not a precondition.
+    "**前提条件**：您在本平台没有未清偿的债务",
+    # A seam: the page's name repeated as the label of a note that names it.
+    "第三方创建的网页：当您通过平台访问第三方创建的网页时",
 ]
+
+
+def test_the_shared_retention_rule_is_said_once_in_chapter_1(policy: str) -> None:
+    """Every scenario keeps PI under （五）2: one line in chapter 1, not one a function."""
+    chapter = policy.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    assert chapter.count("我们仅会在必需期间和符合法律法规要求的时限内保留您的信息") == 1
+    assert "**保存期限**" not in chapter
+
+
+def test_business_partners_pi_is_not_invented() -> None:
+    """（四）5 lists no PI for 业务合作方: `elements: not_stated`."""
+    partners = next(r for r in load(DECLARATION).recipients if r.id == "business_partners")
+    assert partners.elements == [] and partners.not_stated == ["elements"]
 
 
 def test_the_dispute_clause_is_said_once(policy: str) -> None:

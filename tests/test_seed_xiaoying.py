@@ -96,6 +96,24 @@ COMMITMENTS: dict[str, list[str]] = {
         "“位置信息*”（单独同意）",
         "我们将在每次处理前征求您的同意",
     ],
+    # Full read (issue 13): each recipient in its own modality within one scenario
+    # (2.2.4 A "我们会将", 2.2.4 B "我们可能会将"); 1.1.3 and 2.2.4 G/H in the seed's words.
+    "modality of provision": [
+        "我们会向第三方资金出借主体（资金提供方）、资金清算银行、第三方支付机构提供相关个人信息，"
+        "可能会向信用评估机构（征信、核验及查询服务合作方／信息核验服务提供商）提供相关个人信息",
+        "您同意我们有权对您的个人信息进行分析并用于建设数据模型（例如反欺诈模型），"
+        "有权将您的个人信息用于机器学习或算法模型训练",
+        "我们可能会向引流合作方共享您在注册、开通小赢额度服务",
+        "您同意我们可以向转接清算交易机构提供查询所需相关信息",
+        "采取技术方式对委托处理的信息进行脱敏处理",
+    ],
+    # 3.4 and the statute behind 4.10 / 第4节 (PIPL Arts. 24 para. 2, 44).
+    "law and incidents": [
+        "难以逐一告知的，我们将采取合理、有效的方式发布公告。",
+        "（《个人信息保护法》第二十四条第二款）",
+        "依据《个人信息保护法》第四十四条，您对您的个人信息的处理享有知情权、决定权",
+        "本平台仅服务于中华人民共和国大陆（不包括香港特别行政区、澳门特别行政区和台湾地区）境内用户",
+    ],
 }
 
 NEVER: list[str] = [
@@ -121,6 +139,31 @@ NEVER: list[str] = [
     "在您作出同意前不会被调用",
     "或本政策另有说明",
     "我们仅在本政策所述的目的、方式和范围内处理您的个人信息",
+    # Full read of the render beside the seed (issue 13): 1.1.1 B sends an SMS code, it
+    # never asks for a carrier service password; 1.2 E–I never say a permission is called
+    # "only" when a feature is used; 1.2 I states no refusal consequence of its own.
+    "服务密码",
+    "仅在您使用相关功能时调用",
+    "- **如您拒绝**：如果您拒绝向我们提供上述信息，将导致您无法获得信用付额度及/或使用小赢卡贷部分产品或服务。\n\n#### 1.1.17",
+    # 1.1.3 "您同意我们有权…": a right claimed, not "我们会"; 2.2.4 G "可能会", H "可以".
+    "我们会对您的个人信息进行分析",
+    "我们会将您在注册、开通小赢额度服务",
+    "我们会向转接清算交易机构提供",
+    # 2.1 does the 脱敏 unconditionally; 2.2.4 H's de-identified data are the clearing
+    # institution's, not what we provide.
+    "在可能的情况下进行去标识化处理",
+    # 2.1's last sentence is said once, in the seed's words.
+    "委托关系结束后要求受托方删除或返还个人信息",
+    "提供查询所需相关信息；依据：您的“向转接清算交易机构提供查询信息并获取交易行为标签”（单独同意）；提供前进行去标识化处理",
+    # A scenario with recipients of both modalities: no bare "我们向…提供" (neither 会 nor 可能会).
+    "为实现上述目的，我们向",
+    # 3.4 "采取合理、有效的方式发布公告", not GB/T's 警示信息; PIPL Art. 24 para. 2 is the
+    # law's duty, not a promise the seed makes; 第6节 says "存放于境内" once.
+    "发布警示信息",
+    "我们通过自动化决策方式向您进行信息推送、商业营销的，将同时提供",
+    "个人信息存放于中华人民共和国境内。",
+    # 第6节 has its own exception for the end of service; the template adds none.
+    "进行删除或匿名化处理，法律、行政法规另有规定的除外。国家法律法规",
 ]
 
 
@@ -156,3 +199,11 @@ def test_every_rights_deadline_keeps_the_seed_s_verb() -> None:
     for rid in ("copy", "transfer", "contest_automated_decision"):
         verb = rights[rid].deadline.verb if rights[rid].deadline else None
         assert verb is not None and verb.value == "process", rid
+
+
+def test_the_summary_keeps_the_hedge_of_each_deadline() -> None:
+    """4.8 "原则上…十五个工作日内做出答复": the summary's rights table keeps 原则上, and 4.9's
+    usual three working days (issue 13 full read)."""
+    summary = render(load(DECLARATION), "summary", "md")
+    assert "| 原则上15个工作日内答复 |" in summary
+    assert "| 15个工作日内答复，一般情况下3个工作日内处理完成 |" in summary

@@ -152,8 +152,20 @@ def test_x28_restricted_elements_are_not_provided_on_consent() -> None:
 def test_x21_entrusted_collection_agency_needs_no_consent_and_is_deidentified_where_possible() -> (
     None
 ):
+    # 小赢卡贷 2.1 says the entrusted data are 脱敏 in its own words (the reference
+    # declaration keeps them in a note, so the render adds no "在可能的情况下"); the gate's
+    # knob for X21 is declared here.
+    agency = next(r for r in DECL.recipients if r.id == "post_loan_collection")
+    declared = DECL.model_copy(
+        update={
+            "recipients": [
+                agency.model_copy(update={"de_identified": "where_possible"}) if r is agency else r
+                for r in DECL.recipients
+            ]
+        }
+    )
     decision = provide(
-        DECL,
+        declared,
         state(),
         recipient="post_loan_collection",
         elements=["name", "overdue_info"],

@@ -211,8 +211,10 @@ def _sdk_rule(sdk: Sdk, tax: Taxonomy, by_id: Mapping[str, ConsentItem]) -> SdkR
 def policy_consent_items(declaration: Declaration) -> tuple[str, ...]:
     """The consent items accepting ``declaration``'s policy grants (see :mod:`yinsi.services.consent`).
 
-    General items asked at registration that every basic-function scenario on consent
-    naming any consent item requires, in declaration order.
+    General items that every basic-function scenario on consent naming any consent item
+    requires, in declaration order — unless the declaration says they are asked at another
+    moment (``asked`` other than ``at_registration``; not stating it, as a policy that
+    only says "在确认签署本政策之前", is the policy's own consent).
     """
     basic = [
         set(s.consents)
@@ -223,7 +225,7 @@ def policy_consent_items(declaration: Declaration) -> tuple[str, ...]:
         c.id
         for c in declaration.consents
         if c.kind is ConsentKind.GENERAL
-        and c.asked == "at_registration"
+        and c.asked in (None, "at_registration")
         and basic
         and all(c.id in named for named in basic)
     )

@@ -132,6 +132,7 @@ SCENARIO: Mapping[str, Rule] = {
     "on_refusal": R(fx.changed_text, "拒绝的后果变更，可能更严 (effect of refusing changed: may be harsher, PIPL Art. 16)"),
     "automated_decision": R(fx.became(True), "新增自动化决策 (new automated decision-making, PIPL Art. 24)"),
     "source": R(fx.stated_text, "新增或变更间接获取来源 (PI obtained from a new source)"),
+    "likelihood": R(fx.ranked(LIKELIHOOD), "由“可能需要收集”改为“需要收集” (PI will be collected, not may, PIPL Art. 17)"),
 }
 
 RECIPIENT: Mapping[str, Rule] = {

@@ -167,6 +167,9 @@ class Scenario(Model):
     on_refusal: str = Field("", description="What happens if the user refuses (PIPL Art. 16).")
     automated_decision: bool = Field(False, description="PIPL Art. 24/73 (X32).")
     source: str = Field("", description="Where third-party-sourced PI comes from (X18).")
+    likelihood: Likelihood | None = Field(
+        None, description="`may` renders 可能需要收集 where the policy says 可能 (W05)."
+    )
 
     @property
     def element_ids(self) -> list[str]:

@@ -237,7 +237,7 @@ def _security(d: Declaration, look: Lookup) -> SecurityView:
             incident,
             "public_notice_when_impractical",
             "incident.public_notice_when_impractical",
-            "难以逐一告知的，我们将以公告的方式发布警示信息。",
+            "难以逐一告知的，我们将采取合理、有效的方式发布公告。",
         ),
         report_to_regulator=_flag(
             incident,

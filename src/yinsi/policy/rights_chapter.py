@@ -135,7 +135,11 @@ def _deadline(right: Right, path: str) -> tuple[Statement, Statement]:
         return NOTHING, NOTHING
     sources = deadline_sources(deadline, path)
     verb = getattr(deadline, "verb", None)
-    short = f"{deadline.working_days}个工作日内" + (verb.label if verb is not None else "")
+    hedge = deadline.qualifier.label if deadline.qualifier else ""  # 原则上 is not dropped
+    short = f"{hedge}{deadline.working_days}个工作日内" + (verb.label if verb is not None else "")
+    if deadline.target_working_days:
+        target = deadline.target_verb.label if deadline.target_verb else ""
+        short += f"，一般情况下{deadline.target_working_days}个工作日内{target}"
     return (
         said(deadline_phrase(deadline), *sources, kind="commitment"),
         said(short, *sources, kind="commitment"),

@@ -19,7 +19,7 @@ from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.retention import retention_phrase
 from yinsi.policy.statements import consent_label, retention_sources
 from yinsi.policy.text import clause, join, quoted, sentence
-from yinsi.taxonomy import CollectionMethod, FunctionKind, LegalBasis
+from yinsi.taxonomy import CollectionMethod, FunctionKind, LegalBasis, Likelihood
 
 __all__ = [
     "PermissionRow",
@@ -50,6 +50,8 @@ class ScenarioView:
     """The purposes after 为 in a sentence (a label may itself start with 为)."""
     methods: Statement
     elements: Statement
+    collects: Statement
+    """需要收集, or 可能需要收集 when the scenario is declared ``likelihood: may``."""
     sensitive: Statement
     sensitive_covered: Statement
     sensitive_consents: Statement
@@ -183,17 +185,26 @@ def _necessity(scenario: Scenario, path: str, look: Lookup) -> Statement:
 
 
 def _recipients(scenario: Scenario, path: str, look: Lookup) -> Statement:
-    """ "我们可能会向X提供相关个人信息", in the modality the recipients declare if they agree."""
+    """ "我们会向X提供相关个人信息，可能会向Y提供相关个人信息": each recipient in its own
+    declared modality (会 / 可能会), grouped in the order the scenario lists them."""
     if not scenario.recipients:
         return NOTHING
-    found = [look.recipients[r] for r in scenario.recipients if r in look.recipients]
-    said_ = {getattr(r, "likelihood", None) for r in found}
-    likelihood = said_.pop() if len(said_) == 1 else None
+    groups: dict[Likelihood | None, list[str]] = {}
+    for rid in scenario.recipients:
+        found = look.recipients.get(rid)
+        groups.setdefault(getattr(found, "likelihood", None), []).append(rid)
     sources = [f"{path}.recipients"]
-    if likelihood is not None:
-        sources += [look.path("recipients", r.id, "likelihood") for r in found]
-    names = look.recipient_names(scenario.recipients)
-    return said(provision_clause(likelihood, names), *sources, kind="fact")
+    sources += [
+        look.path("recipients", rid, "likelihood")
+        for likelihood, ids in groups.items()
+        if likelihood is not None
+        for rid in ids
+    ]
+    clauses = [
+        provision_clause(likelihood, look.recipient_names(ids)).removeprefix("我们" if n else "")
+        for n, (likelihood, ids) in enumerate(groups.items())
+    ]
+    return said("，".join(clauses), *sources, kind="fact")
 
 
 def _sensitive(scenario: Scenario, path: str, look: Lookup) -> dict[str, Statement]:
@@ -237,6 +248,9 @@ def scenario_view(scenario: Scenario, number: str, look: Lookup) -> ScenarioView
         lead_purposes=said(purposes.removeprefix("为"), f"{path}.purposes"),
         methods=said("、".join(m.label for m in scenario.methods), f"{path}.methods"),
         elements=Statement(look.element_uses(scenario.elements), [f"{path}.elements"]),
+        collects=fixed("需要收集", "scenario.collects")
+        if scenario.likelihood is not Likelihood.MAY
+        else said("可能需要收集", f"{path}.likelihood", kind="fact"),
         **_sensitive(scenario, path, look),
         consents=_consents(scenario, path, look) if basis is LegalBasis.CONSENT else NOTHING,
         legal_basis=NOTHING

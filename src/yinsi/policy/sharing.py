@@ -137,6 +137,12 @@ def _basis(r: Recipient, path: str, look: Lookup) -> Statement:
     return NOTHING
 
 
+def _note_says_end(note: str) -> bool:
+    """The recipient's note already says, in the policy's words, what happens to the PI when
+    the entrustment ends ("在委托关系解除时…不再保存"): ``delete_on_end`` then adds nothing."""
+    return "委托关系" in note and any(w in note for w in ("不再保存", "删除", "返还"))
+
+
 def _safeguards(r: Recipient, path: str) -> Statement:
     parts = []
     if r.de_identified == "always":
@@ -145,7 +151,7 @@ def _safeguards(r: Recipient, path: str) -> Statement:
         parts.append(
             said("在可能的情况下进行去标识化处理", f"{path}.de_identified", kind="commitment")
         )
-    if r.delete_on_end:
+    if r.delete_on_end and not _note_says_end(r.note):
         parts.append(
             said(
                 "委托关系结束后要求受托方删除或返还个人信息",
@@ -161,7 +167,8 @@ def _safeguards(r: Recipient, path: str) -> Statement:
             said(clause(r.negative_info_notice), f"{path}.negative_info_notice", kind="commitment")
         )
     if r.note:  # published: what the policy says about this recipient, in its words
-        parts.append(said(clause(r.note), f"{path}.note"))
+        end = [f"{path}.delete_on_end"] if r.delete_on_end and _note_says_end(r.note) else []
+        parts.append(said(clause(r.note), f"{path}.note", *end))
     return merged(parts, "；")
 
 

@@ -11,8 +11,8 @@ accepted it is seen, or after :meth:`Engine.refresh`.
 
 **Accepting the policy** records ``policy_accepted`` and, in the same unit of work, one
 ``consent_granted`` for each of the version's *policy consent items*
-(:func:`policy_consent_items`): items of kind ``general``, ``asked: at_registration``,
-that every basic-function scenario on consent naming any consent item requires. In
+(:func:`policy_consent_items`): items of kind ``general`` (not declared as asked at some
+other moment) that every basic-function scenario on consent naming any consent item requires. In
 小赢卡贷 1.3 that is ``privacy_policy`` alone (我来数科: ``policy``). ``marketing_messages``
 is general and asked at registration too, but only its own scenario needs it, so it stays
 an opt-in the user grants separately (PIPL Art. 16: no bundling).

@@ -142,6 +142,7 @@ class CollectionMethod(_Labelled):
 
     USER_INPUT = "user_input", "用户主动填写"
     CAMERA = "camera", "摄像头拍摄或相册上传"
+    CAMERA_CAPTURE = "camera_capture", "摄像头拍摄"
     DEVICE_PERMISSION = "device_permission", "经授权通过设备权限获取"
     AUTOMATIC = "automatic", "使用产品或服务过程中自动收集"
     COOKIE = "cookie", "通过Cookie及同类技术收集"
