@@ -57,6 +57,8 @@ GAPS = [
      ["PIPL Art. 21", "PIPL Art. 23"]),
     (XIAOYING, "sdk-role", "'百度定位' receives PI but is not classified",
      ["PIPL Art. 21", "PIPL Art. 23"]),
+    (XIAOYING, "continued-use-acceptance", "deems continued use acceptance",
+     ["PIPL Art. 14 para. 2"]),
 ]  # fmt: skip
 
 

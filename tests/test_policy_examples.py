@@ -292,6 +292,7 @@ def test_w12_sdk_table_names_gating_consent() -> None:
         if sdk.consent:
             assert consents[sdk.consent] in row[5], sdk.name
         else:
-            assert not sdk.elements and row[5] == "不收集个人信息，无需同意", sdk.name
+            # No PI, no gate: "无需同意" would be a legal conclusion (issue 13).
+            assert not sdk.elements and row[5] == "—", sdk.name
     # Not promised by the seed for every SDK, so not rendered (issue 13 review).
     assert "在您作出同意前不会被调用" not in rendered(WOLAI, "policy", "md")

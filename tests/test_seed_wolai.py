@@ -108,7 +108,16 @@ COMMITMENTS: dict[str, list[str]] = {
     "changes": [
         "更新后的政策自您同意之日起对您生效",
         "有权停止使用本平台的产品和/或服务",
+        "未经您明确同意，本平台不会限制您按本隐私政策的内容所应享有的权利。",
     ],
+    # 序言 "根据现行法规及政策，制定本隐私政策".
+    "basis": ["（以下简称“本政策”）根据现行法规及政策制定"],
+    # （六）1 "我们努力采取…": an effort.
+    "security": [
+        "我们努力采取各种符合业界标准的物理、电子和管理方面的安全措施来保护您的个人信息安全"
+    ],
+    # （五）5 "有权拒绝": a discretion.
+    "refusal": ["在以下情形中，我们可能无法响应您的请求："],
 }
 
 NEVER: list[str] = [
@@ -158,6 +167,9 @@ NEVER: list[str] = [
     "设备识别码和状态（电话）权限：仅在登录及必要的业务环节调用；非必需",
     # （五）5 "有权拒绝" is a refusal ground, not a precondition.
     "**前提条件**：您在本平台没有未清偿的债务",
+    # The seed names no law as its basis, and its security measures are an effort.
+    "依据《中华人民共和国个人信息保护法》",
+    "我们采取的安全保护措施如下",
     # A seam: the page's name repeated as the label of a note that names it.
     "第三方创建的网页：当您通过平台访问第三方创建的网页时",
 ]
@@ -171,9 +183,12 @@ def test_the_shared_retention_rule_is_said_once_in_chapter_1(policy: str) -> Non
 
 
 def test_business_partners_pi_is_not_invented() -> None:
-    """（四）5 lists no PI for 业务合作方: `elements: not_stated`."""
-    partners = next(r for r in load(DECLARATION).recipients if r.id == "business_partners")
-    assert partners.elements == [] and partners.not_stated == ["elements"]
+    """（四）5 lists no PI and no purpose for 业务合作方; （四）1 no purpose for 关联公司."""
+    recipients = {r.id: r for r in load(DECLARATION).recipients}
+    partners = recipients["business_partners"]
+    assert partners.elements == [] and sorted(partners.not_stated) == ["elements", "purposes"]
+    assert recipients["affiliates"].purposes == []
+    assert recipients["affiliates"].not_stated == ["purposes"]
 
 
 def test_the_dispute_clause_is_said_once(policy: str) -> None:

@@ -36,6 +36,14 @@ COMMITMENTS: dict[str, list[str]] = {
         "我们将在验证您的身份后15个工作日内答复，一般情况下在3个工作日内处理完成。",
         "一般情况下，我们将在15个工作日内予以答复。",
     ],
+    # 4.8 "在以下情形中，按照法律法规要求，我们将无法响应您的请求".
+    "refusal": [
+        "在以下情形中，我们将无法响应您的请求：\n\n1. 与我们履行法律法规规定的义务相关的；"
+    ],
+    # 9.3 "如果您继续使用…则视为您接受…所做的修改".
+    "continued use": [
+        "如果您继续使用我们的产品和/或服务，则视为您接受我们对本政策相关条款所做的修改。"
+    ],
     # 第4节: how each right is exercised.
     "rights": [
         "【我的】：查阅绑定银行卡、手机号码、登录密码和交易密码",
@@ -89,10 +97,12 @@ COMMITMENTS: dict[str, list[str]] = {
         "可能导致您无法使用由该关联公司在本平台上为您提供的服务",
         "并不影响我们的关联方基于您的同意而继续处理您的个人信息以及您届时相应地继续使用该等关联方的服务",
     ],
-    # 1.1.1 H: opt-out, as the seed describes it.
+    # 1.1.1 H(2): opt-out, as the seed describes it; H(1) says only 退订或关闭 (issue 13).
     "consent kinds": [
         "“个性化展示与推荐（用户画像）”（默认开启、可关闭）",
-        "“商业性信息与服务通知”（默认开启、可关闭）",
+        "“商业性信息与服务通知”（同意）",
+        "可以通过信息或页面提示的方式退订或关闭",
+        "“安装应用列表”（同意）",
         "“位置信息*”（单独同意）",
         "我们将在每次处理前征求您的同意",
     ],
@@ -117,6 +127,15 @@ COMMITMENTS: dict[str, list[str]] = {
 }
 
 NEVER: list[str] = [
+    # Template texts the seed does not use (issue 13 review): a legal conclusion for SDKs
+    # that collect nothing, 举报 in chapter 9 where the seed offers complaints only, an instruction to
+    # minors other than the seed's own (第8节).
+    "不收集个人信息，无需同意",
+    # 4.8 "将无法响应", not the template's hedge.
+    "我们可能无法响应您的请求",
+    "或需要投诉、举报",
+    "请您不要注册或使用",
+    "“安装应用列表”（单独同意）",
     # The issue's modality changes: a maximum is not a fixed period, a reply not completion.
     "自注销账户之日起保存5年",
     "保存1个月",

@@ -252,6 +252,9 @@ POLICY: Mapping[str, Rule] = {
     "precedence": WORDING,
     "effective_on_acceptance": ACCEPTANCE,
     "changes_need_consent": ACCEPTANCE,
+    "change_commitments": R(fx.lost, "关于政策变更的承诺减少 (fewer promises about changes: W19, PIPL Art. 14)"),
+    "drafted_under": WORDING,
+    "continued_use_as_acceptance": R(fx.became(True), "继续使用视为接受变更 (continued use deemed acceptance of changes: PIPL Art. 14)"),
     "on_decline": R(fx.ranked(ON_DECLINE), "拒绝新版本的后果更严 (harsher effect of declining a new version: X02, W19)"),
     "notice_methods": R(fx.lost, "变更通知方式减少 (fewer ways of notice, PIPL Art. 17)"),
     "material_change_notice": R(fx.reworded_promise, "重大变更提示方式变更 (notice of material changes changed: X03)"),
@@ -338,7 +341,10 @@ TABLE: Mapping[str, Part] = {
     "rights.refusal_grounds": Part(
         R(fx.always, "新增拒绝响应请求的理由 (new ground to refuse requests: X35, W19)"),
         R(fx.never, "", "删除拒绝理由 (refusal ground removed)"),
-        {"text": R(fx.changed_text, "拒绝理由变更，可能更宽 (ground to refuse reworded: may be wider, X35, W19)")},
+        {
+            "text": R(fx.changed_text, "拒绝理由变更，可能更宽 (ground to refuse reworded: may be wider, X35, W19)"),
+            "likelihood": R(fx.ranked(LIKELIHOOD), "由“可能无法响应”改为“将无法响应” (request will be refused, not may: X35, W19)"),
+        },
     ),
     "rights": Part(UNKNOWN, UNKNOWN, {
         "verification": R(fx.stated_text, "身份验证要求变更 (identity verification changed: X35, W19)"),
@@ -365,7 +371,10 @@ TABLE: Mapping[str, Part] = {
         "service_end_note": R(fx.changed_text, "停止运营时的说明变更 (what happens when the service ends reworded: may do more, PIPL Art. 47)"),
         "on_service_end": R(fx.ranked(END_ACTION), "停止运营后的处理减弱 (weaker action when the service ends, PIPL Art. 47)"),
     }),
-    "security": Part(UNKNOWN, UNKNOWN, {"measures": R(fx.lost, "安全措施减少 (fewer security measures, PIPL Art. 51)")}),
+    "security": Part(UNKNOWN, UNKNOWN, {
+        "measures": R(fx.lost, "安全措施减少 (fewer security measures, PIPL Art. 51)"),
+        "lead": R(fx.reworded_promise, "安全保护措施的总体承诺变更 (lead-in promise on security changed, PIPL Art. 51)"),
+    }),
     "incident": Part(UNKNOWN, UNKNOWN, {
         "notify_via": R(fx.lost, "安全事件告知方式减少 (fewer ways to tell users of incidents, PIPL Art. 57)"),
         "public_notice_when_impractical": R(fx.left(True), "不再承诺公告 (no public notice promised, PIPL Art. 57)"),

@@ -114,6 +114,24 @@ class PolicyInfo(Model):
         description="Whether a changed policy is accepted anew before it applies; omit when "
         "the policy does not say (the policy then says nothing about it).",
     )
+    continued_use_as_acceptance: bool | None = Field(
+        None,
+        description="Whether the policy says continuing to use the service after a change "
+        "is deemed acceptance of it (如果您继续使用…则视为您接受…); omit when it does not say. "
+        "Lint rule `continued-use-acceptance`: this is not consent to a change of purpose, "
+        "method or kinds of PI (PIPL Art. 14 para. 2).",
+    )
+    change_commitments: list[Text] = Field(
+        default_factory=list,
+        description="What the policy promises about its changes, in its words (我来数科 （七）2 "
+        '"未经您明确同意，本平台不会限制您…所应享有的权利"); rendered in chapter 8.',
+    )
+    drafted_under: str = Field(
+        "",
+        description="The basis the policy says it was drafted under, in its words (我来数科 "
+        '引言 "根据现行法规及政策"); written, it replaces the template\'s "依据《个人信息保护法》'
+        '…等法律、行政法规制定".',
+    )
     on_decline: DeclineMode | None = Field(
         None,
         description="What a user who declines a new version may still do; omit when the "

@@ -43,7 +43,7 @@ __all__ = [
 NOT_STATED = "not_stated"
 """The value that says "the source policy does not state this" (``elements: not_stated``)."""
 
-NotStatedTopic = Literal["elements"]
+NotStatedTopic = Literal["elements", "purposes"]
 """The fields that may be declared ``not_stated``."""
 
 PermissionWhen = Literal["on_first_use", "on_use", "at_login", "at_launch", "necessary_steps"]

@@ -13,6 +13,7 @@ from yinsi.taxonomy import (
     DeadlineQualifier,
     DeadlineVerb,
     DeletionTrigger,
+    Likelihood,
     RetentionAction,
     RightKind,
 )
@@ -65,8 +66,18 @@ class Right(Model):
 
 
 class RefusalGround(Model):
+    """A ground on which a rights request is refused, with the policy's modality.
+
+    ``likelihood`` is how the policy says it: ``will`` (将无法响应, 小赢卡贷 4.8) or ``may``
+    (可能无法响应). Left out, the policy says neither (无法响应).
+    """
+
     id: Id
     text: Text
+    likelihood: Likelihood | None = Field(
+        None,
+        description="will (将无法响应) or may (可能无法响应); omit when the policy says neither.",
+    )
 
 
 class Rights(Model):
@@ -92,6 +103,11 @@ class Storage(Model):
 
 
 class Security(Model):
+    lead: str = Field(
+        "",
+        description="The chapter's lead-in in the policy's own words (我来数科 （六）1 "
+        '"我们努力采取…"); written, it replaces "我们采取的安全保护措施如下：".',
+    )
     measures: list[Text] = []
 
 

@@ -186,7 +186,11 @@ class Recipient(Model):
         False, description="True when the policy names a type of recipient, not an entity."
     )
     contact: str = ""
-    purposes: IdList = Field(min_length=1)
+    purposes: IdList = Field(
+        default_factory=list,
+        description="Why PI is provided; `not_stated` when the policy does not say (nothing is "
+        "rendered; `yinsi lint` reports the gap: rule not-stated).",
+    )
     method: str = ""
     elements: IdList = Field(
         default_factory=list,
@@ -222,15 +226,16 @@ class Recipient(Model):
     @model_validator(mode="before")
     @classmethod
     def _not_stated(cls, data: Any) -> Any:
-        return lift_not_stated(data, ("elements",))
+        return lift_not_stated(data, ("elements", "purposes"))
 
     @model_validator(mode="after")
     def _stated_or_not(self) -> Recipient:
-        if not self.elements and "elements" not in self.not_stated:
-            raise ValueError(
-                f"recipient {self.id!r}: list its elements, or write `elements: not_stated` "
-                "when the policy does not state them"
-            )
+        for topic in ("elements", "purposes"):
+            if not getattr(self, topic) and topic not in self.not_stated:
+                raise ValueError(
+                    f"recipient {self.id!r}: list its {topic}, or write `{topic}: not_stated` "
+                    "when the policy does not state them"
+                )
         return self
 
 

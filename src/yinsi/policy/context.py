@@ -80,18 +80,22 @@ class PolicyMeta:
     effective_on_acceptance: Statement
     notice_methods: Statement
     changes_need_consent: Statement
+    continued_use: Statement
     decline: Statement
     material_change_notice: Statement
     high_risk: Statement
     signature_required: bool
     minimum_age: Statement
     laws: Statement
+    drafted_under: Statement
+    change_commitments: list[Statement]
     adults_only: bool
     children_allowed: bool
 
 
 @dataclass(frozen=True)
 class SecurityView:
+    lead: Statement
     measures: list[Statement]
     notify_via: Statement
     public_notice: Statement
@@ -203,6 +207,13 @@ def _meta(d: Declaration) -> PolicyMeta:
         changes_need_consent=_flag(
             p, "changes_need_consent", "policy.changes_need_consent", "重新取得您的同意"
         ),
+        continued_use=_flag(
+            p,
+            "continued_use_as_acceptance",
+            "policy.continued_use_as_acceptance",
+            "如果您继续使用我们的产品和/或服务，则视为您接受我们对本政策相关条款所做的修改。",
+            kind="fact",
+        ),
         decline=decline,
         material_change_notice=said(
             sentence(p.material_change_notice), "policy.material_change_notice", kind="commitment"
@@ -218,6 +229,11 @@ def _meta(d: Declaration) -> PolicyMeta:
         signature_required=p.signature_required,
         minimum_age=said(str(age), "policy.minimum_age", kind="commitment") if age else NOTHING,
         laws=fixed(laws_in_force(p.effective), "phrases.laws_in_force", "policy.effective"),
+        drafted_under=said(clause(p.drafted_under), "policy.drafted_under"),
+        change_commitments=[
+            said(sentence(c), at("policy", "change_commitments", i), kind="commitment")
+            for i, c in enumerate(p.change_commitments)
+        ],
         adults_only=age is not None and age >= ADULT,
         children_allowed=age is not None and age < CHILD,
     )
@@ -226,6 +242,7 @@ def _meta(d: Declaration) -> PolicyMeta:
 def _security(d: Declaration, look: Lookup) -> SecurityView:
     incident = d.incident
     return SecurityView(
+        lead=said(d.security.lead.strip(), "security.lead", kind="commitment"),
         measures=[
             said(clause(m), at("security", "measures", i), kind="commitment")
             for i, m in enumerate(d.security.measures)

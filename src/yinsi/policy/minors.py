@@ -28,8 +28,7 @@ def _under_14(m: Minors, look: Lookup) -> Statement:
     source = f"{PATH}.under_14"
     if m.under_14 == "not_served":
         return fixed(
-            "本平台的产品和服务不面向不满十四周岁的未成年人。如您不满十四周岁，请您不要注册或"
-            "使用本平台的产品和服务。",
+            "本平台的产品和服务不面向不满十四周岁的未成年人。",
             "minors.under_14.not_served",
             source,
             kind="commitment",

@@ -26,7 +26,7 @@ from yinsi.policy.phrases import (
 from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.rights import deadline_phrase, reply_phrase
 from yinsi.policy.text import clause, sentence
-from yinsi.taxonomy import RightKind
+from yinsi.taxonomy import Likelihood, RightKind
 
 __all__ = ["ContactsView", "RightView", "RightsView", "contacts_view", "rights_view"]
 
@@ -70,11 +70,19 @@ class RightView:
 
 
 @dataclass(frozen=True)
+class RefusalGroup:
+    """Refusal grounds said with one modality, under their lead-in sentence."""
+
+    lead: Statement
+    grounds: list[Statement]
+
+
+@dataclass(frozen=True)
 class RightsView:
     items: list[RightView]
     labels: Statement
     verification: Statement
-    refusal_grounds: list[Statement]
+    refusal_groups: list[RefusalGroup]
     escalation: Statement
     all_free: Statement
     response_number: Statement
@@ -94,6 +102,8 @@ class ContactsView:
     officer_channels: Statement
     department: Statement
     reply: Statement
+    complain_words: Statement
+    """"投诉、举报" only where a channel is declared for reports, else "投诉" (issue 13)."""
 
 
 def _pairs(text: str) -> set[str]:
@@ -198,6 +208,36 @@ def _all_free(look: Lookup) -> Statement:
     )
 
 
+_REFUSAL_MODAL: dict[Likelihood | None, str] = {
+    Likelihood.WILL: "将无法",
+    Likelihood.MAY: "可能无法",
+    None: "无法",
+}
+
+
+def _refusal_groups(look: Lookup) -> list[RefusalGroup]:
+    """The refusal grounds grouped by their declared modality, in declaration order."""
+    groups: dict[Likelihood | None, list[int]] = {}
+    grounds = look.declaration.rights.refusal_grounds
+    for i, g in enumerate(grounds):
+        groups.setdefault(g.likelihood, []).append(i)
+    out = []
+    for likelihood, indices in groups.items():
+        leaf = "likelihood" if likelihood else "text"
+        lead = fixed(
+            f"在以下情形中，我们{_REFUSAL_MODAL[likelihood]}响应您的请求：",
+            f"rights.refusal_lead.{likelihood.value if likelihood else 'plain'}",
+            *(at("rights", "refusal_grounds", i, leaf) for i in indices),
+            kind="negative",
+        )
+        items = [
+            said(clause(grounds[i].text), at("rights", "refusal_grounds", i, "text"))
+            for i in indices
+        ]
+        out.append(RefusalGroup(lead, items))
+    return out
+
+
 def rights_view(look: Lookup, chapter: int) -> RightsView:
     rights = look.declaration.rights
     ordered = sorted(rights.items, key=lambda r: ORDER.index(r.kind))
@@ -206,10 +246,7 @@ def rights_view(look: Lookup, chapter: int) -> RightsView:
         items=items,
         labels=merged(dict.fromkeys(i.label for i in items), "、"),
         verification=said(sentence(rights.verification), "rights.verification", kind="commitment"),
-        refusal_grounds=[
-            said(clause(g.text), at("rights", "refusal_grounds", i, "text"))
-            for i, g in enumerate(rights.refusal_grounds)
-        ],
+        refusal_groups=_refusal_groups(look),
         escalation=said(sentence(rights.complaint_escalation), "rights.complaint_escalation"),
         all_free=_all_free(look),
         response_number=fixed(f"{chapter}.{len(items) + 1}", "numbering"),
@@ -254,4 +291,13 @@ def contacts_view(look: Lookup) -> ContactsView:
         ).with_source("contacts.pi_protection_officer.channels"),
         department=said(contacts.department, "contacts.department"),
         reply=reply,
+        complain_words=_complain_words(look),
     )
+
+
+def _complain_words(look: Lookup) -> Statement:
+    channels = look.declaration.contacts.channels
+    reported = [i for i, c in enumerate(channels) if "report" in c.purposes]
+    if reported:
+        return said("投诉、举报", *(at("contacts", "channels", i, "purposes") for i in reported))
+    return fixed("投诉", "contacts.complaint", "contacts.channels")

@@ -38,6 +38,36 @@ class RecipientView:
     safeguards: Statement
     likelihood: Statement
 
+    @property
+    def details(self) -> Statement:
+        """What chapter 2 says of the recipient, each part labelled; a part not stated
+        (``purposes: not_stated``, ``elements: not_stated``) is left out, not invented."""
+        return self.described()
+
+    def described(
+        self,
+        purposes: str = "处理目的：",
+        elements: str = "提供的个人信息：",
+        *,
+        only: str = "purposes method elements contact basis safeguards",
+    ) -> Statement:
+        """:attr:`details` with other labels, limited to the parts named in ``only``."""
+        labelled = {
+            "purposes": (purposes, self.purposes),
+            "method": ("处理方式：", self.method),
+            "elements": (elements, self.elements),
+            "contact": ("接收方联系方式：", self.contact),
+            "basis": ("依据：", self.basis),
+            "safeguards": ("", self.safeguards),
+        }
+        parts = [merged(labelled[n]) for n in only.split() if labelled[n][1]]
+        return merged(parts, "；")
+
+    @property
+    def row(self) -> Statement:
+        """The purposes, method and safeguards in one table cell."""
+        return merged([self.purposes, self.method, self.safeguards], "；")
+
 
 @dataclass(frozen=True)
 class SdkView:
@@ -83,7 +113,12 @@ class SharingView:
 
     @property
     def sdk_names(self) -> Statement:
-        return merged(dict.fromkeys(s.name for s in self.sdks), "、")
+        """Each provider name once, with how many SDKs bear it, so the list adds up to
+        :attr:`sdk_count` (issue 13: "共23项" listed 21 names)."""
+        counts: dict[str, int] = {}
+        for s in self.sdks:
+            counts[s.name] = counts.get(s.name, 0) + 1
+        return merged((n if k == 1 else f"{n}（{k}项）" for n, k in counts.items()), "、")
 
     @property
     def sdk_count(self) -> Statement:
@@ -206,12 +241,8 @@ def _sdk_gate(sdk: Sdk, path: str, look: Lookup) -> Statement:
     if item is not None:
         return consent_label(item, look).with_source(f"{path}.consent")
     if not sdk.elements and stated(sdk, "elements"):
-        return fixed(
-            "不收集个人信息，无需同意",
-            "sharing.sdk.collects_nothing",
-            f"{path}.elements",
-            kind="negative",
-        )
+        # No PI, no gate: "无需同意" would be a legal conclusion nobody declared (issue 13).
+        return NOTHING
     if sdk.legal_basis is not LegalBasis.CONSENT:
         return said(f"无需同意（{sdk.legal_basis.label}）", f"{path}.legal_basis")
     if stated(sdk, "legal_basis"):

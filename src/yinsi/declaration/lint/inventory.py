@@ -79,6 +79,12 @@ def not_stated(ctx: CheckContext) -> Iterator[Issue]:
                 f"the kinds of PI provided to {r.name} are not stated by the policy: they must "
                 "be told (PIPL Arts. 17 (2), 23; 网络数据安全管理条例 Art. 21 para. 2)",
             )
+        if "purposes" in r.not_stated:
+            yield Issue(
+                ("recipients", i, "purposes"),
+                f"the purposes for which PI is provided to {r.name} are not stated by the "
+                "policy: they must be told (PIPL Arts. 17 (2), 23)",
+            )
     for i, sdk in enumerate(ctx.d.sdks):
         if "elements" in sdk.not_stated:
             yield Issue(

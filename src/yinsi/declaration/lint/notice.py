@@ -272,6 +272,32 @@ def change_notice_unstated(ctx: CheckContext) -> Iterator[Issue]:
         )
 
 
+@rule(
+    "continued-use-acceptance",
+    "warning",
+    title="Continued use is deemed acceptance of a changed policy",
+    cites=(PIPL(14), PIPL(14, para=2)),
+    explanation="Consent is given voluntarily and explicitly, fully informed (PIPL Art. 14 "
+    "para. 1); when the purpose, the method or the kinds of PI change, consent is obtained "
+    "again (Art. 14 para. 2). Continuing to use the service is neither: a policy that deems "
+    "continued use acceptance of its changes (如果您继续使用…则视为您接受…) cannot rely on it "
+    "for such a change, whatever else it promises.",
+    fix="Ask for consent to changes of purpose, method or kinds of PI (`policy."
+    "changes_need_consent: true`) and drop the deemed acceptance from the policy "
+    "(`continued_use_as_acceptance`), or limit it to changes that need no consent.",
+    failing=Example("policy: {continued_use_as_acceptance: true}"),
+    passing=Example("policy: {continued_use_as_acceptance: false}"),
+)
+def continued_use_acceptance(ctx: CheckContext) -> Iterator[Issue]:
+    if ctx.d.policy.continued_use_as_acceptance:
+        yield Issue(
+            ("policy", "continued_use_as_acceptance"),
+            "the policy deems continued use acceptance of its changes; continued use is not "
+            "consent to a change of the purpose, method or kinds of PI, which needs consent "
+            "again (PIPL Art. 14 para. 2)",
+        )
+
+
 RULES = (
     right_missing,
     right_unreachable,
@@ -282,4 +308,5 @@ RULES = (
     change_notice,
     policy_dates,
     change_notice_unstated,
+    continued_use_acceptance,
 )
