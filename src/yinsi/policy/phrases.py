@@ -224,7 +224,8 @@ RIGHT_STATUTE: dict[RightKind, str] = {
         "用户死亡的，其近亲属为了自身的合法、正当利益，可以对死者的相关个人信息行使查阅、复制、"
         "更正、删除等权利；死者生前另有安排的除外（《个人信息保护法》第四十九条）。"
     ),
-    RightKind.COMPLAINT: "您可以就我们的个人信息处理活动向我们投诉、举报。",
+    # PIPL Art. 65 gives 投诉、举报 to the authorities, not to us: say only the complaint.
+    RightKind.COMPLAINT: "您可以就我们的个人信息处理活动向我们投诉。",
 }
 """Each right as the law grants it: one sentence (the deletion right: the lead-in of its
 triggers), said whenever the declaration lists the right."""

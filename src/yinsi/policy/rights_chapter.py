@@ -23,7 +23,7 @@ from yinsi.policy.phrases import (
     RIGHT_STATUTE,
     RIGHT_TITLE,
 )
-from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
+from yinsi.policy.provenance import TEMPLATE, Statement, at, fixed, merged, said, stated
 from yinsi.policy.rights import deadline_phrase, reply_phrase
 from yinsi.policy.text import clause, sentence
 from yinsi.taxonomy import Likelihood, RightKind
@@ -121,11 +121,16 @@ def _sentences(text: str) -> list[str]:
     return [s + "。" for s in text.split("。") if s.strip()]
 
 
-def _statute(right: Right, path: str) -> Statement:
+def _statute(right: Right, path: str, look: Lookup) -> Statement:
     kind = right.kind
     if kind is RightKind.DELETION and not right.triggers:
         return fixed(DELETION_ON_REQUEST, "rights.statute.deletion_on_request", f"{path}.kind")
     text = RIGHT_STATUTE[kind]
+    if kind is RightKind.COMPLAINT:  # 举报 too only where a channel takes reports
+        words = _complain_words(look)
+        channels = [s for s in words.sources if not s.startswith(TEMPLATE)]
+        text = text.replace("投诉", str(words))
+        return fixed(text, f"rights.statute.{kind.value}", f"{path}.kind", *channels)
     if right.effect and kind is not RightKind.DELETION:
         text = "".join(s for s in _sentences(text) if not said_already(s, right.effect))
     elif not right.effect and kind in RIGHT_EXPLAINED:
@@ -173,7 +178,7 @@ def right_view(right: Right, number: str, look: Lookup) -> RightView:
         number=fixed(number, "numbering"),
         title=fixed(RIGHT_TITLE[right.kind], f"rights.title.{right.kind.value}", f"{path}.kind"),
         label=said(right.kind.label, f"{path}.kind"),
-        statute=_statute(right, path),
+        statute=_statute(right, path, look),
         triggers=[
             said(t.label, at(path, "triggers", i), kind="commitment")
             for i, t in enumerate(right.triggers)
