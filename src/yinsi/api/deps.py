@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 
+from yinsi.api.errors import NOT_CONFIGURED
 from yinsi.services.api_keys import ApiKeyService
 from yinsi.services.audit import AuditService
 from yinsi.services.consent import Engine
@@ -35,8 +36,6 @@ __all__ = [
     "services_of",
 ]
 
-NOT_CONFIGURED = "rights requests are not configured: start yinsi serve with --map"
-
 
 def services_of(request: Request) -> Services:
     """The process's services (set by :func:`yinsi.api.include`)."""
@@ -49,10 +48,7 @@ async def _consent(request: Request) -> Engine:
 
 
 async def _rights(request: Request) -> RightsService:
-    services = services_of(request)
-    if services.data_map is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NOT_CONFIGURED)
-    return services.rights
+    return services_of(request).rights  # NoDataMap without a map: 503 (yinsi.api.errors)
 
 
 async def _sharing(request: Request) -> SharingService:
@@ -60,10 +56,7 @@ async def _sharing(request: Request) -> SharingService:
 
 
 async def _incidents(request: Request) -> IncidentService:
-    services = services_of(request)
-    if services.data_map is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NOT_CONFIGURED)
-    return services.incidents
+    return services_of(request).incidents  # NoDataMap without a map: 503
 
 
 async def _api_keys(request: Request) -> ApiKeyService:

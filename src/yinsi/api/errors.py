@@ -6,6 +6,7 @@ InvalidIdNumber         422 {"detail": {"kind": "id_number", "problem", "message
 DeclarationError        422 {"detail": {"problems": ["FILE:LINE:COL: message", …]}}
 PolicyVersionConflict   409 {"detail": message}
 StorageNotMigrated      503 {"detail": message (says to run `yinsi db upgrade`)}
+NoDataMap               503 {"detail": "rights requests are not configured: …"} (serve --map)
 
 Rights requests (``/v1/requests``):
 
@@ -31,6 +32,7 @@ from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, InvalidTransition
 from yinsi.rights.verification import VerificationFailed
 from yinsi.services.errors import (
+    NoDataMap,
     PolicyVersionConflict,
     RequestConflict,
     RequestNotFound,
@@ -66,6 +68,13 @@ async def _conflict(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=409)
 
 
+NOT_CONFIGURED = "rights requests are not configured: start yinsi serve with --map"
+
+
+async def _no_data_map(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": NOT_CONFIGURED}, status_code=503)
+
+
 async def _not_migrated(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=503)
 
@@ -95,6 +104,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DeclarationError, _invalid_declaration)
     app.add_exception_handler(PolicyVersionConflict, _conflict)
     app.add_exception_handler(StorageNotMigrated, _not_migrated)
+    app.add_exception_handler(NoDataMap, _no_data_map)
     app.add_exception_handler(InvalidRequest, _invalid_request)
     app.add_exception_handler(InvalidTransition, _conflict)
     app.add_exception_handler(RequestConflict, _conflict)
