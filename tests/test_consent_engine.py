@@ -484,7 +484,7 @@ def test_rules_agree_with_the_validator_on_separate_consent() -> None:
         for s in d.scenarios:
             for e in s.element_ids:
                 rule = rules.triples[(s.id, e, s.purposes[0])]
-                assert rule.sensitive == tax.needs_separate_consent(e)
+                assert rule.needs_separate == tax.needs_separate_consent(e)
                 found = covering_separate_consent(d, s.consents, e) is not None
                 assert bool(rule.separate) == found
 
@@ -551,4 +551,4 @@ def test_a_one_time_code_or_session_token_needs_no_separate_consent_at_run_time(
         for (_, element, _), rule in rules.triples.items()
         if element in ("sms_code", "login_token")
     ]
-    assert seen and not any(rule.sensitive for rule in seen)
+    assert seen and not any(rule.needs_separate for rule in seen)

@@ -103,7 +103,7 @@ def _decide(
     if version is None or (state.declined_version is not None and rules.stops_on_decline):
         return Decision(False, _POLICY_NOT_ACCEPTED, version)
     return _by_consent(
-        rule.required, rule.order, state, rule.sensitive or under_14, rule.separate, version
+        rule.required, rule.order, state, rule.needs_separate or under_14, rule.separate, version
     )
 
 

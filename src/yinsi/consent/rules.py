@@ -56,7 +56,7 @@ class Rule:
     """Every consent item that must be granted (scenario consents covering the element)."""
     order: tuple[str, ...]
     """``required`` in declaration order, for stable ``Decision.consent_ids``."""
-    sensitive: bool
+    needs_separate: bool
     """The element needs a separate consent (PIPL Art. 29): sensitive, and not a transient
     credential such as a one-time SMS code (``Taxonomy.needs_separate_consent``)."""
     separate: frozenset[str]
@@ -159,14 +159,13 @@ def compile_rules(
             )
             # Every separate consent naming the element; covering_separate_consent gives the first.
             separate = frozenset(c for c in covering if covers_separately(by_id[c], element))
-            sensitive = tax.needs_separate_consent(element)
             basis = s.legal_basis
             rule = Rule(
                 basis=basis,
                 basis_reason="consent" if basis.needs_consent else f"legal_basis:{basis.value}",
                 required=frozenset(covering),
                 order=covering,
-                sensitive=sensitive,
+                needs_separate=tax.needs_separate_consent(element),
                 separate=separate,
                 browse_only=s.id in browse,
             )
