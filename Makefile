@@ -23,7 +23,7 @@ $(BROWSER) &:
 $(STAMP): pyproject.toml demo/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,demo]' -e ./demo
+	$(BIN)/python -m pip install --quiet -e '.[dev,demo,cloud-sms]' -e ./demo
 	touch $(STAMP)
 
 demo: setup
@@ -90,7 +90,7 @@ demo: setup
 	  echo "  curl -s -H 'Authorization: Bearer $$key' $$api/v1/audit/verify"; \
 	  echo "Stop the service with Ctrl-C."; \
 	  if [ "$(DEMO_SERVE)" != "0" ]; then . .yinsi/demo/env; \
-	    exec $(BIN)/yinsi serve --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml; fi
+	    exec $(BIN)/yinsi serve --demo --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml; fi
 
 test: lint
 	$(BIN)/python -m pytest

@@ -33,6 +33,23 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            envvar="YINSI_SETTINGS_FILE",
+            help="Settings file (TOML or YAML); see docs/operations.md.",
+            show_default=False,
+        ),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            envvar="YINSI_DEMO",
+            help="Demo mode: no real delivery (codes are never logged), cookies without Secure.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz)."""
     import uvicorn
@@ -42,17 +59,19 @@ def serve(
     from yinsi.server import create_app
     from yinsi.services.errors import StorageNotMigrated
     from yinsi.services.root import Services
+    from yinsi.settings import SettingsError, load_settings
     from yinsi.web.secret import WebSecretError, load_secret
 
     try:
+        settings = load_settings(settings_file, **({"demo": True} if demo else {}))
         web_secret = load_secret(os.environ)  # sessions survive a restart
-    except WebSecretError as exc:
+    except (SettingsError, WebSecretError) as exc:
         err.print(f"yinsi serve: {exc}", markup=False)
         raise typer.Exit(1) from None
 
     target = db_url(url)
     try:
-        services = Services.open(target, data_map=data_map, actor="api")
+        services = Services.open(target, data_map=data_map, actor="api", settings=settings)
     except StorageNotMigrated as exc:
         err.print(f"yinsi serve: {exc}", markup=False)
         raise typer.Exit(1) from None
@@ -61,7 +80,7 @@ def serve(
         raise typer.Exit(1) from None
     with services:
         try:
-            app = create_app(services, web_secret=web_secret)
+            app = create_app(services, web_secret=web_secret, secure_cookies=not settings.demo)
         except KNOWN as exc:
             err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
             raise typer.Exit(1) from None

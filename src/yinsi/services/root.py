@@ -30,6 +30,7 @@ from yinsi.declaration.datamap_checks import load_data_map, read_data_map
 from yinsi.rights.verification import SmsSender
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
+from yinsi.settings import Settings
 from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
 from yinsi.storage.migrate import require_up_to_date
 
@@ -97,6 +98,8 @@ class Options(TypedDict, total=False):
     """Keys keyed-hash erasure (default: ``YINSI_ERASURE_KEY``, else a key file)."""
     export_dir: Path | None
     """Where access exports are written (default: ``$YINSI_HOME/exports``)."""
+    settings: Settings
+    """The process's settings (default: :func:`~yinsi.settings.load_settings` defaults)."""
 
 
 class Services:
@@ -126,6 +129,7 @@ class Services:
         self._sms = options.get("sms")
         self._hash_key = options.get("hash_key")
         self._export_dir = options.get("export_dir")
+        self.settings = options.get("settings") or Settings()
 
     @classmethod
     def open(
