@@ -8,7 +8,7 @@ keyword arguments, the environment (``YINSI_`` prefix, ``__`` between levels:
 ``docs/operations.md``.
 
 Each section lives in its own module (one concept, one module): :mod:`.delivery`,
-:mod:`.limits`, :mod:`.exports`, :mod:`.audit`, :mod:`.web`, :mod:`.operations`.
+:mod:`.limits`, :mod:`.inputs`, :mod:`.exports`, :mod:`.audit`, :mod:`.web`, :mod:`.operations`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pydantic_settings import (
 from yinsi.settings.audit import AuditSettings
 from yinsi.settings.delivery import DeliverySettings
 from yinsi.settings.exports import ExportSettings
+from yinsi.settings.inputs import InputSettings
 from yinsi.settings.limits import LimitSettings
 from yinsi.settings.operations import OperationsSettings
 from yinsi.settings.web import WebSettings
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     ``Secure`` (plain HTTP on localhost). Never in production."""
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    inputs: InputSettings = Field(default_factory=InputSettings)
     exports: ExportSettings = Field(default_factory=ExportSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
