@@ -307,21 +307,15 @@ def test_x15_survey_consent_asked_each_time() -> None:
     assert single_use(XY_RULES, second) == ()
 
 
-def test_x16_model_training_sensitive_needs_separate_consent() -> None:
+def test_x16_model_training_processes_no_pi_the_seed_does_not_name() -> None:
+    """1.1.3 names no PI ("您的个人信息"): the declaration says `elements: not_stated`, so
+    training on any element is undeclared, whatever is granted (issue 13, build 7)."""
     train = ("model_training", "sms_records", "risk_model_training")
-    base = accepted(XY_RULES, "privacy_policy", "loan_review_logs")
-    refused = xy(state_of(XY_RULES, base), *train)
-    assert (refused.allowed, refused.reason, refused.consent_ids) == (
-        False,
-        "separate_consent_required",
-        ("model_training_sensitive",),
-    )
-    granted = [*base, (EventKind.CONSENT_GRANTED, "1.3", "model_training_sensitive")]
-    assert xy(state_of(XY_RULES, granted), *train).allowed
-    s = state_of(XY_RULES, [*granted, withdraw(XY_RULES, "model_training_sensitive")])
-    assert xy(s, *train).reason == "consent_withdrawn"
-    # Refusing training leaves the loan review that uses the same records alone.
-    assert xy(s, "loan_review_logs", "sms_records", "anti_fraud").allowed
+    granted = accepted(XY_RULES, "privacy_policy", "loan_review_logs", "model_training_sensitive")
+    decision = xy(state_of(XY_RULES, granted), *train)
+    assert (decision.allowed, decision.reason) == (False, "not_declared")
+    # The loan review that uses the same records is unaffected.
+    assert xy(state_of(XY_RULES, granted), "loan_review_logs", "sms_records", "anti_fraud").allowed
 
 
 # ---------------------------------------------------------------- the other reasons

@@ -673,6 +673,7 @@ PARTS: dict[str, tuple[type[BaseModel], set[str]]] = {
     "retention": (s.RetentionRule, {"id"}),
     "recipients": (s.Recipient, {"id"}),
     "sdks": (s.Sdk, {"id"}),
+    "sdk_notes": (s.SdkNotes, set()),
     "h5_links": (s.H5Link, {"id"}),
     "joint_handlers": (s.JointHandler, {"id"}),
     "tracking": (s.TrackingItem, {"id"}),

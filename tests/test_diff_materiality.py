@@ -287,8 +287,8 @@ def reword(d: Data, draw: st.DrawFn) -> bool:
             d["app"]["about"] += "（修订）"
         case 5 if d["recipients"]:
             _pick(draw, d["recipients"])["name"] += "（修订）"
-        case 6:
-            _pick(draw, _pick(draw, d["scenarios"])["elements"])["note"] = "用于核验"
+        case 6 if listed := [s for s in d["scenarios"] if s["elements"]]:
+            _pick(draw, _pick(draw, listed)["elements"])["note"] = "用于核验"
         case _:
             return False
     return True

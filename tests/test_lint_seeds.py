@@ -59,6 +59,9 @@ GAPS = [
      ["PIPL Art. 21", "PIPL Art. 23"]),
     (XIAOYING, "continued-use-acceptance", "deems continued use acceptance",
      ["PIPL Art. 14 para. 2"]),
+    # （七）2 "您同意继续使用本平台服务的，应视为您接受…所做的修改".
+    (WOLAI, "continued-use-acceptance", "deems continued use acceptance",
+     ["PIPL Art. 14 para. 2"]),
 ]  # fmt: skip
 
 

@@ -132,11 +132,11 @@ def test_w10_location_before_its_consent() -> None:
 
 
 def test_w10_a_use_needs_its_own_permission_consent_not_the_others() -> None:
-    """device_risk_control declares phone_state, network and motion: motion is optional."""
+    """network_risk_control declares network and motion: motion is optional."""
     state = consented(WOLAI, "motion_permission")
-    network = use(permission="network", scenario="device_risk_control", stage="x")
+    network = use(permission="network", scenario="network_risk_control", stage="x")
     assert check(WOLAI, state, [network]) == []
-    motion = use(permission="motion", scenario="device_risk_control", stage="x")
+    motion = use(permission="motion", scenario="network_risk_control", stage="x")
     (found,) = check(WOLAI, state, [motion])
     assert found.consent_ids == ("motion_permission",)
 

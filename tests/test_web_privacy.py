@@ -28,10 +28,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from typer.testing import CliRunner
 
 from conftest import DATA, EXAMPLES
+from delivery_fixtures import CapturedSms
 from yinsi.connectors import Connectors
 from yinsi.consent import Channel, EventKind
 from yinsi.rights.requests import Status
-from yinsi.rights.verification import LogSmsSender
 from yinsi.security.api_keys import Scope
 from yinsi.security.entry_links import ENTRY_SALT
 from yinsi.server import create_app
@@ -115,7 +115,7 @@ class Center:
     app: FastAPI
     client: TestClient
     rights: RightsService
-    sms: LogSmsSender
+    sms: CapturedSms
     stores: LendingStores
     keys: dict[Scope, str]
     url: str
@@ -163,7 +163,7 @@ def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Center]:
         with SqlUnitOfWork(db) as uow:
             keys = {s: uow.api_keys.create(f"test-{s.value}", [s])[1] for s in Scope}
             uow.commit()
-        sms = LogSmsSender()
+        sms = CapturedSms()
         connectors = Connectors(stores.data_map, environ=stores.environ)
         services = Services(
             db,
@@ -404,7 +404,7 @@ def test_x29_withdrawal_without_javascript_stops_only_what_depends_on_it(
     decide = center.engine.decide
     assert decide(APP, subject, **LOCATION).allowed
     card = user.get("/privacy/consents").text.split('id="c-location"')[1]
-    assert "撤回后将停止：</strong>位置信息" in card
+    assert "撤回后将停止：</strong>设备信息；位置信息" in card  # 1.2 B GPS位置 (issue 13)
     withdrawn = user.post("/privacy/consents/location")  # the unticked box sends nothing
     assert user.get(withdrawn.headers["location"]).text.count("相关功能已停止") == 1
     decision = decide(APP, subject, **LOCATION)

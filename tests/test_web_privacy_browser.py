@@ -97,12 +97,14 @@ def test_x29_x05_withdraw_separate_consent_denies_at_once(live_site: LiveSite, p
     expect(separate).to_contain_text("请特别注意")
     switch = separate.get_by_role("switch", name=re.compile("位置信息"))
     card = phone.locator("#c-location")
-    expect(card).to_contain_text("开启前无法使用：位置信息")
+    expect(card).to_contain_text("开启前无法使用：设备信息；位置信息")  # 1.2 B GPS位置
     assert _decide(live_site, subject)["allowed"] is False  # not granted yet
 
     switch.click()  # one tap to grant (htmx saves it on change)
     expect(card.locator(".pc-state")).to_contain_text("已保存：已开启")
-    expect(card).to_contain_text("撤回后将停止：位置信息")  # only what depends on it (X29)
+    expect(card).to_contain_text(
+        "撤回后将停止：设备信息；位置信息"
+    )  # only what depends on it (X29)
     assert _decide(live_site, subject)["allowed"] is True
 
     card.get_by_role("switch").focus()  # one key press to withdraw, from the keyboard

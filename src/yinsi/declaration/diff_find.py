@@ -57,6 +57,7 @@ def find(ctx: DiffContext) -> Iterator[Found]:
     yield from _entities("retention", _dumps(o.retention), _dumps(n.retention))
     yield from _entities("recipients", _dumps(o.recipients), _dumps(n.recipients))
     yield from _entities("sdks", _dumps(o.sdks), _dumps(n.sdks))
+    yield from _singleton("sdk_notes", o.sdk_notes, n.sdk_notes)
     yield from _entities("h5_links", _dumps(o.h5_links), _dumps(n.h5_links))
     yield from _entities("tracking", _dumps(o.tracking), _dumps(n.tracking))
     yield from _entities("pi_inventory", _dumps(o.pi_inventory), _dumps(n.pi_inventory))
@@ -93,6 +94,7 @@ KNOWN: frozenset[str] = frozenset(
         "scenarios",
         "recipients",
         "sdks",
+        "sdk_notes",
         "h5_links",
         "tracking",
         "pi_inventory",

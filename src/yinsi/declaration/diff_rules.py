@@ -133,6 +133,7 @@ SCENARIO: Mapping[str, Rule] = {
     "automated_decision": R(fx.became(True), "新增自动化决策 (new automated decision-making, PIPL Art. 24)"),
     "source": R(fx.stated_text, "新增或变更间接获取来源 (PI obtained from a new source)"),
     "likelihood": R(fx.ranked(LIKELIHOOD), "由“可能需要收集”改为“需要收集” (PI will be collected, not may, PIPL Art. 17)"),
+    "not_stated": UNSTATED,
 }
 
 RECIPIENT: Mapping[str, Rule] = {
@@ -197,6 +198,7 @@ CONSENT: Mapping[str, Rule] = {
     "elements": R(refs.consent_coverage, "同意覆盖的个人信息变更 (consent stretched to other PI, PIPL Arts. 14, 29)"),
     "asked": R(fx.ranked(ASKED), "征求同意的频次或时机减少 (consent asked less often)"),
     "switch": SWITCH,
+    "term": WORDING,  # the policy's word for the kind; the kind is judged above
     "withdraw_via": R(fx.lost, "撤回同意的途径减少 (fewer ways to withdraw, PIPL Art. 15)"),
     "on_refusal": R(fx.changed_text, "拒绝或撤回的后果变更，可能更严 (effect of refusing changed: may be harsher, PIPL Arts. 15-16)"),
 }
@@ -303,6 +305,11 @@ TABLE: Mapping[str, Part] = {
     ),
     "recipients": Part(*_entity("新增个人信息接收方 (new recipient, PIPL Art. 23)", "删除接收方 (recipient removed: less sharing)"), RECIPIENT),
     "sdks": Part(*_entity("新增第三方SDK (new SDK, X20)", "删除第三方SDK (SDK removed)"), SDK),
+    "sdk_notes": Part(UNKNOWN, UNKNOWN, {
+        "by_function": R(fx.stated_text, "第三方SDK获取个人信息的说明变更，可能更多 (what SDKs receive reworded: may be more, X20, PIPL Art. 23)"),
+        "vetting": R(fx.reworded_promise, "对第三方SDK的安全检测或约束承诺变更 (promise on vetting SDKs changed or withdrawn, X20)"),
+        "not_listed": R(fx.stated_text, "未列明的第三方SDK的说明变更 (SDKs left out of the list reworded, X20)"),
+    }),
     "h5_links": Part(*_entity("新增第三方H5页面 (new third-party H5 page, X20)", "删除第三方H5页面 (H5 page removed)"), H5),
     "joint_handlers": JOINT_HANDLERS,
     "tracking": Part(

@@ -64,6 +64,7 @@ from yinsi.declaration.schema_processing import (
     RetentionRule,
     Scenario,
     Sdk,
+    SdkNotes,
     TrackingItem,
 )
 from yinsi.declaration.schema_types import (
@@ -117,6 +118,7 @@ __all__ = [
     "Rights",
     "Scenario",
     "Sdk",
+    "SdkNotes",
     "Security",
     "Storage",
     "TaxonomyExtension",
@@ -151,6 +153,9 @@ class Declaration(Model):
     scenarios: list[Scenario] = Field(min_length=1)
     recipients: list[Recipient] = []
     sdks: list[Sdk] = []
+    sdk_notes: SdkNotes = Field(
+        SdkNotes(), description="What the policy says about its SDKs as a whole, its words."
+    )
     h5_links: list[H5Link] = []
     tracking: list[TrackingItem] = []
     pi_inventory: list[InventoryGroup] = Field(

@@ -43,8 +43,8 @@ __all__ = [
 NOT_STATED = "not_stated"
 """The value that says "the source policy does not state this" (``elements: not_stated``)."""
 
-NotStatedTopic = Literal["elements", "purposes"]
-"""The fields that may be declared ``not_stated``."""
+NotStatedTopic = Literal["elements", "purposes", "methods"]
+"""The fields that may be declared ``not_stated`` (``methods``: a scenario's only)."""
 
 PermissionWhen = Literal["on_first_use", "on_use", "at_login", "at_launch", "necessary_steps"]
 """When a device permission is asked (the same words as a scenario's permissions)."""

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyUrl, BeforeValidator, Field, model_validator
+from pydantic import (
+    AnyUrl,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from yinsi.declaration.schema_inventory import KeptAs, NotStatedTopic, lift_not_stated
 from yinsi.declaration.schema_notice import OnwardTransfer
@@ -49,6 +56,12 @@ class ConsentItem(Model):
         "",
         description="Where in the app the user turns it off (kind opt_out: 我的-设置-"
         "个性化推荐); published as 您可以在…中关闭.",
+    )
+    term: str = Field(
+        "",
+        description="The policy's own word for this consent where it differs from the kind's "
+        "label (授权同意 for a separate consent): published instead of the label; the kind "
+        "keeps its legal meaning (what it satisfies, what the consent engine requires).",
     )
 
 
@@ -157,8 +170,22 @@ class Scenario(Model):
     function: FunctionKind
     description: str = ""
     purposes: IdList = Field(min_length=1)
-    methods: list[CollectionMethod] = Field(min_length=1)
-    elements: Annotated[list[ElementUse], BeforeValidator(_element_use)] = Field(min_length=1)
+    not_stated: list[NotStatedTopic] = Field(
+        default_factory=list,
+        description="Fields the policy leaves unsaid (written as `elements: not_stated`).",
+    )
+    methods: list[CollectionMethod] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="How the PI is collected; `not_stated` when the policy does not say "
+        "(no 收集方式 line is rendered).",
+    )
+    elements: Annotated[list[ElementUse], BeforeValidator(_element_use)] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="The PI the scenario processes; `not_stated` where the policy names none "
+        '("您的个人信息"): no PI sentence is rendered and `yinsi lint` reports the gap.',
+    )
     legal_basis: LegalBasis = LegalBasis.CONSENT
     consents: IdList = []
     permissions: list[PermissionUse] = []
@@ -170,6 +197,22 @@ class Scenario(Model):
     likelihood: Likelihood | None = Field(
         None, description="`may` renders 可能需要收集 where the policy says 可能 (W05)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_stated(cls, data: Any) -> Any:
+        return lift_not_stated(data, ("elements", "methods"))
+
+    @field_validator("methods", "elements")
+    @classmethod
+    def _stated_or_not(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        topic = info.field_name
+        if not value and topic not in info.data.get("not_stated", ()):
+            raise ValueError(
+                f"list its {topic}, or write `{topic}: not_stated` when the policy does not "
+                "state them"
+            )
+        return value
 
     @property
     def element_ids(self) -> list[str]:
@@ -278,6 +321,30 @@ class Sdk(Model):
     @classmethod
     def _not_stated(cls, data: Any) -> Any:
         return lift_not_stated(data, ("elements",))
+
+
+class SdkNotes(Model):
+    """What the policy says about its SDKs as a whole, in its words (小赢卡贷 2.2.4 F).
+
+    Each field, when written, is published in the SDK section of chapter 2; left out,
+    nothing is said.
+    """
+
+    by_function: str = Field(
+        "",
+        description="SDKs named by what they do and the PI each needs (如果您使用支付服务，"
+        "支付SDK需要获得…), published before the SDK table.",
+    )
+    vetting: str = Field(
+        "",
+        description="How the SDKs are checked and bound (安全检测, 数据保护约定), published "
+        "before the SDK table.",
+    )
+    not_listed: str = Field(
+        "",
+        description="SDKs the policy does not list and why (功能性开源组件…), published after "
+        "the SDK table.",
+    )
 
 
 class H5Link(Model):

@@ -22,7 +22,7 @@ that prove it:
 item that gates it, so :func:`use_decision` takes the scenario's consent items minus the
 gates of the scenario's *other* permissions, a gate being recognised by its id: the
 permission id itself or ``<permission>_permission`` (both example declarations name them
-so). In 我来数科 ``device_risk_control`` a ``network`` use needs ``policy`` and
+so). In 我来数科 ``network_risk_control`` a ``network`` use needs ``policy`` and
 ``network_permission``, not ``motion_permission``; an item such as
 ``camera_photos_permission`` gates every permission of its scenario. A scenario on a
 legal basis other than consent needs none; a browse-only scenario (X02) needs none.

@@ -12,17 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from yinsi.declaration.checks import SEPARATE_CONSENT
 from yinsi.declaration.schema import Declaration
 from yinsi.policy.changelog import ChangeLogView, change_log
 from yinsi.policy.inventory import InventoryView, inventory_view
 from yinsi.policy.lookup import Lookup
+from yinsi.policy.meta import PolicyMeta, flag, policy_meta
 from yinsi.policy.minors import minors_statements
 from yinsi.policy.parties import JointsView, joints_view
-from yinsi.policy.phrases import DECLINE, chinese_date, laws_in_force, version_label
-from yinsi.policy.provenance import Kind, Statement, at, fixed, merged, said, stated
+from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.rights_chapter import ContactsView, RightsView, contacts_view, rights_view
 from yinsi.policy.scenarios import (
     PermissionRow,
@@ -32,6 +30,7 @@ from yinsi.policy.scenarios import (
     scenario_views,
     source_views,
 )
+from yinsi.policy.sections import sections
 from yinsi.policy.sensitive import (
     ConsentView,
     SensitiveRow,
@@ -49,8 +48,6 @@ from yinsi.taxonomy import LegalBasis
 __all__ = ["AppView", "PolicyContext", "PolicyMeta", "build"]
 
 RIGHTS_CHAPTER = 4
-ADULT = 18  # 民法典 Art. 17
-CHILD = 14  # PIPL Art. 28, 31
 NOTHING = Statement("")
 _TRAILING_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
 _APPLIES = "适用于"
@@ -69,28 +66,6 @@ class AppView:
     about: Statement
     applies_to: Statement
     precedence: Statement
-
-
-@dataclass(frozen=True)
-class PolicyMeta:
-    title: Statement
-    version: Statement
-    updated: Statement
-    effective: Statement
-    effective_on_acceptance: Statement
-    notice_methods: Statement
-    changes_need_consent: Statement
-    continued_use: Statement
-    decline: Statement
-    material_change_notice: Statement
-    high_risk: Statement
-    signature_required: bool
-    minimum_age: Statement
-    laws: Statement
-    drafted_under: Statement
-    change_commitments: list[Statement]
-    adults_only: bool
-    children_allowed: bool
 
 
 @dataclass(frozen=True)
@@ -172,73 +147,6 @@ def _app(d: Declaration) -> AppView:
     )
 
 
-def _flag(
-    model: BaseModel, name: str, path: str, text: str, kind: Kind = "commitment"
-) -> Statement:
-    """``text`` when the boolean ``name`` is written and true, else nothing."""
-    if stated(model, name) and getattr(model, name):
-        return fixed(text, f"flag.{path}", path, kind=kind)
-    return NOTHING
-
-
-def _meta(d: Declaration) -> PolicyMeta:
-    p = d.policy
-    age = p.minimum_age if stated(p, "minimum_age") and p.minimum_age > 0 else None
-    decline = NOTHING
-    mode = p.on_decline
-    if mode is not None:
-        decline = fixed(
-            DECLINE[mode], f"phrases.decline.{mode.value}", "policy.on_decline", kind="commitment"
-        )
-    return PolicyMeta(
-        title=said(clause(p.title).strip("《》"), "policy.title"),
-        version=said(version_label(p.version), "policy.version"),
-        updated=said(chinese_date(p.updated), "policy.updated"),
-        effective=said(chinese_date(p.effective), "policy.effective"),
-        effective_on_acceptance=_flag(
-            p,
-            "effective_on_acceptance",
-            "policy.effective_on_acceptance",
-            "更新后的政策自您同意之日起对您生效",
-        ),
-        notice_methods=said("、".join(p.notice_methods), "policy.notice_methods", kind="commitment")
-        if stated(p, "notice_methods")
-        else NOTHING,
-        changes_need_consent=_flag(
-            p, "changes_need_consent", "policy.changes_need_consent", "重新取得您的同意"
-        ),
-        continued_use=_flag(
-            p,
-            "continued_use_as_acceptance",
-            "policy.continued_use_as_acceptance",
-            "如果您继续使用我们的产品和/或服务，则视为您接受我们对本政策相关条款所做的修改。",
-            kind="fact",
-        ),
-        decline=decline,
-        material_change_notice=said(
-            sentence(p.material_change_notice), "policy.material_change_notice", kind="commitment"
-        ),
-        high_risk=_flag(
-            p,
-            "high_risk_impact_assessment",
-            "policy.high_risk_impact_assessment",
-            "我们的个人信息保护影响评估报告表明，相关个人信息处理活动存在高风险，"
-            "特此以显著方式向您提示。",
-            kind="fact",
-        ),
-        signature_required=p.signature_required,
-        minimum_age=said(str(age), "policy.minimum_age", kind="commitment") if age else NOTHING,
-        laws=fixed(laws_in_force(p.effective), "phrases.laws_in_force", "policy.effective"),
-        drafted_under=said(clause(p.drafted_under), "policy.drafted_under"),
-        change_commitments=[
-            said(sentence(c), at("policy", "change_commitments", i), kind="commitment")
-            for i, c in enumerate(p.change_commitments)
-        ],
-        adults_only=age is not None and age >= ADULT,
-        children_allowed=age is not None and age < CHILD,
-    )
-
-
 def _security(d: Declaration, look: Lookup) -> SecurityView:
     incident = d.incident
     return SecurityView(
@@ -250,13 +158,13 @@ def _security(d: Declaration, look: Lookup) -> SecurityView:
         notify_via=said("、".join(incident.notify_via), "incident.notify_via", kind="commitment")
         if stated(incident, "notify_via")
         else NOTHING,
-        public_notice=_flag(
+        public_notice=flag(
             incident,
             "public_notice_when_impractical",
             "incident.public_notice_when_impractical",
             "难以逐一告知的，我们将采取合理、有效的方式发布公告。",
         ),
-        report_to_regulator=_flag(
+        report_to_regulator=flag(
             incident,
             "report_to_regulator",
             "incident.report_to_regulator",
@@ -264,79 +172,6 @@ def _security(d: Declaration, look: Lookup) -> SecurityView:
         ),
         contacts=said(look.channel_list(incident.contacts), "incident.contacts"),
     )
-
-
-def _numbered(prefix: str, present: list[tuple[str, bool]]) -> dict[str, Statement]:
-    """``prefix`` + 1, 2, … for each subsection that is shown, by name."""
-    names = [name for name, shown in present if shown]
-    return {n: fixed(f"{prefix}{i}", "numbering") for i, n in enumerate(names, 1)}
-
-
-def _sections(c: PolicyContext) -> dict[str, Statement]:
-    s = c.sharing
-    none = bool(s.no_recipients)
-    chapter2 = _numbered(
-        "2.",
-        [
-            ("entrusted", bool(s.entrusted) or none),
-            ("joint", bool(c.joint.items or c.joint.none)),
-            ("provided", True),
-            ("sdks", bool(s.sdks or s.no_sdks or c.inventory.published.sdks)),
-            ("h5_links", bool(s.h5_links or s.no_h5_links)),
-            ("disclosed", True),
-            ("transfer", True),
-        ],
-    )
-    return {
-        **_numbered(
-            "1.",
-            [
-                ("basic", bool(c.basic)),
-                ("extended", bool(c.extended)),
-                ("inventory", bool(c.inventory.rows or c.inventory.published.collected)),
-                ("sensitive", bool(c.sensitive_rows or c.separate_consents)),
-                ("other_consents", bool(c.other_consents)),
-                (
-                    "permissions",
-                    bool(
-                        c.permissions
-                        or c.inventory.permissions
-                        or c.inventory.published.permissions
-                    ),
-                ),
-                ("sources", bool(c.sources)),
-                ("exceptions", True),
-            ],
-        ),
-        **chapter2,
-        **{
-            f"provided.{k}": v
-            for k, v in _numbered(
-                f"{chapter2['provided']}.",
-                [
-                    ("affiliates", bool(s.affiliates) or none),
-                    ("consented", bool(s.consented) or none),
-                    ("statutory", bool(s.statutory)),
-                ],
-            ).items()
-        },
-        **_numbered(
-            "5.",
-            [
-                (
-                    "storage",
-                    bool(
-                        c.storage.location
-                        or c.storage.cross_border
-                        or c.storage.no_cross_border
-                        or c.storage.cross_border_conditions
-                    ),
-                ),
-                ("retention", True),
-                ("service_end", True),
-            ],
-        ),
-    }
 
 
 def build(declaration: Declaration) -> PolicyContext:
@@ -351,7 +186,7 @@ def build(declaration: Declaration) -> PolicyContext:
     tracked = "tracking" in declaration.model_fields_set and not declaration.tracking
     context = PolicyContext(
         app=_app(declaration),
-        policy=_meta(declaration),
+        policy=policy_meta(declaration),
         sections={},
         scenarios=scenarios,
         basic=[v for v in views.values() if v.is_basic],
@@ -390,4 +225,4 @@ def build(declaration: Declaration) -> PolicyContext:
         changes=change_log(declaration),
         inventory=inventory_view(look),
     )
-    return PolicyContext(**{**context.__dict__, "sections": _sections(context)})
+    return PolicyContext(**{**context.__dict__, "sections": sections(context)})

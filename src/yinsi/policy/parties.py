@@ -38,6 +38,10 @@ class JointsView:
     none: Statement
     """The negative, only when the file writes ``joint_handlers: []``."""
 
+    @property
+    def names(self) -> Statement:
+        return merged((j.name for j in self.items), "、")
+
 
 def _duties(j: JointHandler, path: str) -> Statement:
     parts = []

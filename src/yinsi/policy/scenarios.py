@@ -315,7 +315,7 @@ def source_views(look: Lookup) -> list[SourceView]:
         path = look.path("scenarios", s.id)
         methods = "、".join(m.label for m in s.methods if m in INDIRECT) or "、".join(
             m.label for m in s.methods
-        )
+        )  # empty when `methods: not_stated`: nothing is said about how
         out.append(
             SourceView(
                 name=said(s.name, f"{path}.name"),

@@ -16,9 +16,9 @@ from yinsi.policy.lookup import Lookup
 from yinsi.policy.parties import withdrawal
 from yinsi.policy.phrases import IMPACT, IMPACT_DEFAULT, consent_sentence
 from yinsi.policy.provenance import Statement, at, fixed, said
-from yinsi.policy.statements import consent_asked
+from yinsi.policy.statements import consent_asked, consent_kind
 from yinsi.policy.text import quoted, sentence
-from yinsi.taxonomy import ConsentKind, LegalBasis
+from yinsi.taxonomy import ConsentKind, FunctionKind, LegalBasis
 
 __all__ = [
     "ConsentView",
@@ -64,7 +64,7 @@ class Use:
 
 
 def _collected(look: Lookup) -> Iterator[Use]:
-    """Elements collected by scenarios, SDKs, tracking, H5 pages and the PI inventory."""
+    """Elements collected by scenarios, SDKs, tracking and H5 pages."""
     d = look.declaration
     for i, s in enumerate(d.scenarios):
         basis = "" if s.legal_basis is LegalBasis.CONSENT else s.legal_basis.label
@@ -97,7 +97,11 @@ def _collected(look: Lookup) -> Iterator[Use]:
     for i, h in enumerate(d.h5_links):
         for eid in h.elements:
             yield Use(eid, f"{h.name}（第三方H5页面）", [], [], "", [at("h5_links", i, "elements")])
-    for i, g in enumerate(d.pi_inventory):  # PI listed without a scenario
+
+
+def _listed(look: Lookup) -> Iterator[Use]:
+    """Elements the PI inventory lists without a scenario (often with no purpose)."""
+    for i, g in enumerate(look.declaration.pi_inventory):
         for eid in g.elements:
             sources = [at("pi_inventory", i, "elements")]
             sources += [at("pi_inventory", i, "purposes")] if g.purposes else []
@@ -122,11 +126,13 @@ def _provided(look: Lookup) -> Iterator[Use]:
 
 
 def _relevant(look: Lookup) -> Iterator[Use]:
-    """Collection uses, plus provision of elements no collection mentions."""
+    """Collection uses, the PI inventory's, plus provision of elements no collection
+    mentions (an inventory entry does not hide what its recipients are told)."""
     seen: set[str] = set()
     for use in _collected(look):
         seen.add(use.element)
         yield use
+    yield from _listed(look)
     for use in _provided(look):
         if use.element not in seen:
             yield use
@@ -195,12 +201,31 @@ def _gated(item: ConsentItem, look: Lookup) -> tuple[list[str], list[str], list[
 
 
 OTHER_KINDS = (
+    ConsentKind.GENERAL,
     ConsentKind.PERMISSION_PROMPT,
     ConsentKind.DEEMED,
     ConsentKind.OPT_OUT,
     ConsentKind.GUARDIAN,
 )
-"""Kinds of consent listed apart from separate consent, each in its own words."""
+"""Kinds of consent listed apart from separate consent, each in its own words (a general
+consent only when it has words of its own: :func:`_says_something`)."""
+
+
+def _says_something(item: ConsentItem) -> bool:
+    return item.kind is not ConsentKind.GENERAL or bool(
+        item.description or item.on_refusal or item.withdraw_via or item.switch
+    )
+
+
+def _is_policy_consent(item: ConsentItem, look: Lookup) -> bool:
+    """A general consent every basic scenario on consent names: the policy's own consent
+    (its 适用于 would list the whole of chapter 1, so it is not said)."""
+    basic = [
+        s.consents
+        for s in look.declaration.scenarios
+        if s.function is FunctionKind.BASIC and s.legal_basis is LegalBasis.CONSENT and s.consents
+    ]
+    return item.kind is ConsentKind.GENERAL and bool(basic) and all(item.id in c for c in basic)
 
 
 def other_consent_views(look: Lookup) -> list[ConsentView]:
@@ -211,16 +236,18 @@ def other_consent_views(look: Lookup) -> list[ConsentView]:
     """
     out = []
     for item in look.declaration.consents:
-        if item.kind not in OTHER_KINDS:
+        if item.kind not in OTHER_KINDS or not _says_something(item):
             continue
         path = look.path("consents", item.id)
         names, elements, sources = _gated(item, look)
+        if _is_policy_consent(item, look):
+            names, elements = [], list(item.elements)
         when = consent_asked(item, look)
         how = consent_sentence(item.kind, str(when))
         out.append(
             ConsentView(
                 label=said(quoted(item.label), f"{path}.label"),
-                kind=said(item.kind.label, f"{path}.kind"),
+                kind=consent_kind(item, look),
                 elements=Statement(look.elements(elements), sources) if elements else Statement(""),
                 applies_to=said("、".join(names), *sources),
                 asked=fixed(
@@ -250,7 +277,7 @@ def consent_views(look: Lookup) -> list[ConsentView]:
         out.append(
             ConsentView(
                 label=said(quoted(item.label), f"{path}.label"),
-                kind=said(item.kind.label, f"{path}.kind"),
+                kind=consent_kind(item, look),
                 elements=Statement(look.elements(elements), sources) if elements else Statement(""),
                 applies_to=said("、".join(names), *sources),
                 asked=consent_asked(item, look),

@@ -37,6 +37,8 @@ class RecipientView:
     contact: Statement
     safeguards: Statement
     likelihood: Statement
+    onward: Statement = NOTHING
+    """``recipients[].onward``: 接收方再向…提供 (also part of :attr:`safeguards`)."""
 
     @property
     def details(self) -> Statement:
@@ -67,6 +69,11 @@ class RecipientView:
     def row(self) -> Statement:
         """The purposes, method and safeguards in one table cell."""
         return merged([self.purposes, self.method, self.safeguards], "；")
+
+    @property
+    def listed_method(self) -> Statement:
+        """The sharing list's 方式 cell: the method, then any onward transfer."""
+        return merged([self.method, self.onward], "；")
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,10 @@ class SharingView:
     """Said only when the declaration writes ``h5_links: []``."""
     sdks_gated: Statement = NOTHING
     """Kept empty: no field declares that SDKs are not called before consent (issue 13)."""
+    sdk_lead: list[Statement] = field(default_factory=list)
+    """``sdk_notes.by_function`` and ``.vetting``, before the SDK table."""
+    sdk_after: Statement = NOTHING
+    """``sdk_notes.not_listed``, after the SDK table."""
 
     @property
     def other_handlers(self) -> list[RecipientView]:
@@ -143,6 +154,12 @@ class SharingView:
     @property
     def entrusted_names(self) -> Statement:
         return _names(self.entrusted)
+
+    @property
+    def onward_summary(self) -> Statement:
+        """``X：接收方再向Y提供…`` for each recipient that passes PI on (the summary)."""
+        every = self.affiliates + self.entrusted + self.other_handlers + self.cross_border
+        return merged((merged([r.name, "：", r.onward]) for r in every if r.onward), "；")
 
     def lead(self, group: list[RecipientView]) -> Statement:
         """ "可能会" or "会" when every recipient of ``group`` says the same, else nothing."""
@@ -210,6 +227,7 @@ def _safeguards(r: Recipient, path: str) -> Statement:
 def recipient_view(r: Recipient, look: Lookup) -> RecipientView:
     path = look.path("recipients", r.id)
     likelihood = getattr(r, "likelihood", None)
+    onward = onward_transfers(r, path, look)
     return RecipientView(
         name=said(r.name, f"{path}.name"),
         kind=said(r.kind.label, f"{path}.kind"),
@@ -218,10 +236,11 @@ def recipient_view(r: Recipient, look: Lookup) -> RecipientView:
         elements=Statement(look.elements(r.elements), [f"{path}.elements"]),
         basis=_basis(r, path, look),
         contact=said(clause(r.contact), f"{path}.contact"),
-        safeguards=merged([_safeguards(r, path), onward_transfers(r, path, look)], "；"),
+        safeguards=merged([_safeguards(r, path), onward], "；"),
         likelihood=said(likelihood.label, f"{path}.likelihood", kind="commitment")
         if likelihood is not None
         else NOTHING,
+        onward=onward,
     )
 
 
@@ -296,9 +315,22 @@ def _empty(d_field: str, text: str, look: Lookup) -> Statement:
     return NOTHING
 
 
+def _sdk_notes(look: Lookup) -> tuple[list[Statement], Statement]:
+    """``sdk_notes``: what the policy says of its SDKs as a whole, before and after the table."""
+    notes = look.declaration.sdk_notes
+    lead = [
+        said(sentence(notes.by_function), "sdk_notes.by_function"),
+        said(sentence(notes.vetting), "sdk_notes.vetting", kind="commitment"),
+    ]
+    return [n for n in lead if n], said(sentence(notes.not_listed), "sdk_notes.not_listed")
+
+
 def sharing_view(look: Lookup) -> SharingView:
     d = look.declaration
+    sdk_lead, sdk_after = _sdk_notes(look)
     view = SharingView(
+        sdk_lead=sdk_lead,
+        sdk_after=sdk_after,
         no_recipients=_empty("recipients", "我们不向其他个人信息处理者提供您的个人信息。", look),
         no_sdks=_empty("sdks", "本平台App未接入会收集您个人信息的第三方SDK。", look),
         no_h5_links=_empty("h5_links", "本平台App中不包含会收集您个人信息的第三方H5页面。", look),

@@ -13,7 +13,15 @@ from yinsi.policy.phrases import ASKED
 from yinsi.policy.provenance import Statement, fixed, merged, said, stated
 from yinsi.policy.text import quoted
 
-__all__ = ["consent_asked", "consent_label", "retention_sources"]
+__all__ = ["consent_asked", "consent_kind", "consent_label", "retention_sources"]
+
+
+def consent_kind(item: ConsentItem, look: Lookup) -> Statement:
+    """The kind's label (单独同意), or the policy's own word for it (``term``: 授权同意)."""
+    path = look.path("consents", item.id)
+    if item.term:
+        return said(item.term, f"{path}.term")
+    return said(item.kind.label, f"{path}.kind")
 
 
 def consent_asked(item: ConsentItem, look: Lookup) -> Statement:
@@ -28,7 +36,7 @@ def consent_label(item: ConsentItem, look: Lookup, with_asked: bool = False) -> 
     """``“位置信息”（单独同意，在您首次使用相关功能时）``: name, kind and (if stated) when."""
     path = look.path("consents", item.id)
     name = said(quoted(item.label), f"{path}.label")
-    kind = said(item.kind.label, f"{path}.kind")
+    kind = consent_kind(item, look)
     asked = consent_asked(item, look) if with_asked else Statement("")
     return merged([name, "（", merged([kind, asked], "，"), "）"])
 

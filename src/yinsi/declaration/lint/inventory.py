@@ -62,7 +62,9 @@ _LENDER = (
     cites=(PIPL(17, para=1, item=2), PIPL(23), NDSR(21, para=2)),
     explanation="`not_stated` records that the source policy leaves a topic unsaid — for "
     "instance the kinds of PI a recipient receives (“为实现上述目的所必需的个人信息”, "
-    "“您的某些个人信息”). The renderer then writes nothing in its place, and this rule keeps "
+    "“您的某些个人信息”), or the PI a scenario processes (“您的个人信息”: "
+    "`scenarios[].elements: not_stated`). The renderer then writes nothing in its place, and "
+    "this rule keeps "
     "the gap visible: the kinds of PI and the purposes are told before processing (PIPL "
     "Art. 17 para. 1 (2)), for a recipient with its name and contact (Art. 23), and set "
     "out as a list (网络数据安全管理条例 Art. 21 para. 2).",
@@ -84,6 +86,15 @@ def not_stated(ctx: CheckContext) -> Iterator[Issue]:
                 ("recipients", i, "purposes"),
                 f"the purposes for which PI is provided to {r.name} are not stated by the "
                 "policy: they must be told (PIPL Arts. 17 (2), 23)",
+            )
+    for i, s in enumerate(ctx.d.scenarios):
+        # `methods: not_stated` is not reported: a scenario that only uses PI collected
+        # elsewhere (model training) tells its processing method in its description.
+        if "elements" in s.not_stated:
+            yield Issue(
+                ("scenarios", i, "elements"),
+                f"scenario {s.id!r}: the kinds of PI it processes are not stated by the policy: "
+                "they must be told (PIPL Art. 17 (2); 网络数据安全管理条例 Art. 21 para. 2)",
             )
     for i, sdk in enumerate(ctx.d.sdks):
         if "elements" in sdk.not_stated:

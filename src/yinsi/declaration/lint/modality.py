@@ -180,7 +180,9 @@ _QUERY = (
 def credit_written_consent(ctx: CheckContext) -> Iterator[Issue]:
     d, by_id = ctx.d, consents_by_id(ctx.d)
     for i, s in enumerate(d.scenarios):
-        if s.legal_basis is not LegalBasis.CONSENT or not _INDIRECT.intersection(s.methods):
+        # A third-party source stated in words (`source`) is an indirect collection too.
+        indirect = _INDIRECT.intersection(s.methods) or s.source.strip()
+        if s.legal_basis is not LegalBasis.CONSENT or not indirect:
             continue
         for j, use in enumerate(s.elements):
             if use.id in CREDIT_QUERY_ELEMENTS and not _written(by_id, s.consents, use.id):
