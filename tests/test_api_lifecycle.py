@@ -24,12 +24,13 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from delivery_fixtures import CapturedSms
 from yinsi.connectors import verify_signature
-from yinsi.rights.verification import LogSmsSender
 from yinsi.security.api_keys import Scope
 from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
+from yinsi.settings import Settings
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 from yinsi_demo import Profile
 
@@ -147,7 +148,7 @@ class Api:
     client: TestClient
     keys: dict[Scope, str]
     key_ids: dict[Scope, str]
-    sms: LogSmsSender
+    sms: CapturedSms
     stores: LendingStores
     url: str
 
@@ -198,11 +199,12 @@ def api(
                 key, secret = uow.api_keys.create(f"test-{scope.value}", [scope])
                 keys[scope], ids[scope] = secret, key.id
             uow.commit()
-        sms = LogSmsSender()
+        sms = CapturedSms()
         environ = {**stores.environ, "YINSI_HOME": str(tmp_path / "home")}
         data_map = data_map_file(tmp_path, stores.redis_prefix, processor)
+        demo = Settings(demo=True, delivery={"regulator_emails": ["report@cac.example"]})
         with Services.open(
-            empty_url, data_map=data_map, environ=environ, sms=sms, actor="api"
+            empty_url, data_map=data_map, environ=environ, sms=sms, actor="api", settings=demo
         ) as services:
             app = create_app(services)
             with TestClient(app) as client:

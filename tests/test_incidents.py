@@ -23,6 +23,7 @@ from yinsi.rights.ports import ConnectorError
 from yinsi.services.consent import Engine
 from yinsi.services.incidents import IncidentService
 from yinsi.services.root import Services
+from yinsi.settings import Settings
 from yinsi.storage import create_engine
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DECLARATION_PATH = ROOT / "examples" / "declarations" / "xiaoying-kadai.yaml"
 DATA_MAP_PATH = ROOT / "examples" / "datamaps" / "xiaoying-kadai.yaml"
 T0 = datetime(2025, 6, 14, 22, 0, tzinfo=UTC)
+DEMO = Settings(demo=True, delivery={"regulator_emails": ["report@cac.example"]})
 T1 = datetime(2025, 6, 15, 9, 0, tzinfo=UTC)
 
 
@@ -55,6 +57,7 @@ def service(lending_stores: LendingStores, tmp_path: Path) -> Iterator[IncidentS
         data_map=data_map,
         connectors=Connectors(data_map),
         actor="ops",
+        settings=DEMO,  # nothing sent: real delivery is tests/test_delivery_flows.py
     )
     services.consent.publish(DECLARATION_PATH)
     yield services.incidents
@@ -205,8 +208,9 @@ def test_x26_notice_and_report_carry_the_art_57_contents() -> None:
 
 
 def test_x26_cli_opens_notifies_shows_and_closes(
-    lending_stores: LendingStores, tmp_path: Path
+    lending_stores: LendingStores, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("YINSI_DEMO", "true")  # nothing sent (see tests/test_delivery_flows.py)
     url = f"sqlite:///{tmp_path / 'yinsi.db'}"
     with Engine.embedded(tmp_path / "yinsi.db") as engine:
         engine.publish(DECLARATION_PATH)

@@ -2,7 +2,7 @@
 
 yinsi's database and the sample's ``core`` and ``risk`` stores are SQLite files in
 ``tmp_path``; ``cache`` is the machine's Redis under a fresh key prefix. SMS codes are
-captured by the service's :class:`LogSmsSender` (its ``sent`` list).
+captured by the service's :class:`CapturedSms` (its ``sent`` list).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from yinsi.rights.verification import LogSmsSender
+from delivery_fixtures import CapturedSms
 from yinsi.security.api_keys import Scope
 from yinsi.server import create_app
 from yinsi.services.consent import Engine
@@ -53,7 +53,7 @@ def prefixed_data_map(folder: Path, prefix: str) -> Path:
 class Api:
     client: TestClient
     keys: dict[Scope, str]
-    sms: LogSmsSender
+    sms: CapturedSms
     stores: LendingStores
     url: str
     data_map: Path
@@ -121,7 +121,7 @@ def api(
         with Engine(url, actor="test") as engine:
             engine.publish(DECLARATION)
         keys = _keys(url)
-        sms = LogSmsSender()
+        sms = CapturedSms()
         environ = {**stores.environ, "YINSI_HOME": str(tmp_path / "home")}
         data_map = prefixed_data_map(tmp_path, stores.redis_prefix)
         db = create_engine(url)
@@ -208,6 +208,9 @@ def test_x35_five_wrong_codes_lock(api: Api) -> None:
     assert locked.status_code == 403 and locked.json()["detail"]["remaining"] == 0
     assert code not in locked.text
     assert api.ok("GET", f"/v1/requests/{request_id}", Scope.BACKEND)["status"] == "received"
+    again = api.call("POST", f"/v1/requests/{request_id}:send-code", Scope.BACKEND)
+    assert again.status_code == 429 and 0 < int(again.headers["retry-after"]) <= 60  # issue 14
+    assert again.json()["detail"]["retry_after_s"] == int(again.headers["retry-after"])
 
 
 def test_backend_key_cannot_approve(api: Api) -> None:
@@ -268,7 +271,7 @@ def test_list_by_status_subject_and_overdue(api: Api) -> None:
 
 def test_x35_overdue_lists_open_requests_past_due(api: Api) -> None:
     past = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
-    sms = LogSmsSender()
+    sms = CapturedSms()
     with Services.open(
         api.url, data_map=api.data_map, environ=api.environ, sms=sms, clock=lambda: past
     ) as opened:

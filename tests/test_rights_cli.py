@@ -2,7 +2,7 @@
 
 yinsi's database and the sample's ``core`` and ``risk`` stores are SQLite files in
 ``tmp_path``; ``cache`` is the machine's Redis under a fresh key prefix. The SMS code is
-read from the log the default sender writes (``yinsi.rights.sms``).
+read where it arrives: a local SMS gateway (``YINSI_DELIVERY__SMS__PROVIDER=http``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner, Result
 
+from delivery_fixtures import CapturedSms, Endpoint, running_endpoint
 from yinsi.cli.app import app
 from yinsi.rights.requests import Status
-from yinsi.rights.verification import LogSmsSender
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
@@ -57,7 +57,7 @@ class Desk:
     url: str
     data_map: Path
     stores: LendingStores
-    caplog: pytest.LogCaptureFixture
+    gateway: Endpoint
 
     def __call__(self, *args: str) -> Result:
         return runner.invoke(app, ["rights", *args, "--map", str(self.data_map), "--url", self.url])
@@ -71,10 +71,10 @@ class Desk:
         return self.ok("submit", *args).stdout.strip()
 
     def code(self) -> str:
-        """The code of the last SMS the default sender logged."""
-        texts = [r.getMessage() for r in self.caplog.records if r.name == "yinsi.rights.sms"]
-        found = CODE.search(texts[-1])
-        assert found, texts[-1]
+        """The code of the last SMS that arrived at the gateway."""
+        text = self.gateway.arrived[-1].json()["text"]
+        found = CODE.search(text)
+        assert found, text
         return found.group(1)
 
     def verified(self, request_id: str) -> None:
@@ -98,9 +98,11 @@ def desk(
     lending_stores_factory: LendingFactory,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
 ) -> Iterator[Desk]:
-    with lending_stores_factory("sqlite", tmp_path / "lending") as stores:
+    with lending_stores_factory("sqlite", tmp_path / "lending") as stores, running_endpoint() as gw:
+        monkeypatch.setenv("YINSI_DELIVERY__SMS__PROVIDER", "http")
+        monkeypatch.setenv("YINSI_DELIVERY__SMS__URL", gw.url)
+        monkeypatch.setenv("YINSI_DELIVERY__SMS__SECRET", "cli-test-gateway-secret")
         for variable, value in stores.environ.items():
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("YINSI_HOME", str(tmp_path / "home"))
@@ -109,7 +111,7 @@ def desk(
         upgrade(url)
         with Engine(url, actor="test") as engine:
             engine.publish(DECLARATION)
-        yield Desk(url, prefixed_data_map(tmp_path, stores.redis_prefix), stores, caplog)
+        yield Desk(url, prefixed_data_map(tmp_path, stores.redis_prefix), stores, gw)
 
 
 def test_x35_access_submit_verify_approve_run_completed(desk: Desk, tmp_path: Path) -> None:
@@ -187,12 +189,15 @@ def test_x35_five_wrong_codes_lock_the_code(desk: Desk) -> None:
     for left in (4, 3, 2, 1):
         result = desk("verify", request_id, wrong)
         assert result.exit_code == 1 and f"还可尝试{left}次" in result.stderr
-    assert "重新获取验证码" in desk("verify", request_id, wrong).stderr
+    assert "重新提交申请" in desk("verify", request_id, wrong).stderr
     locked = desk("verify", request_id, code)  # the right code no longer helps
-    assert locked.exit_code == 1 and "重新获取验证码" in locked.stderr
+    assert locked.exit_code == 1 and "重新提交申请" in locked.stderr
     assert code not in locked.output
     assert desk.status(request_id) is Status.RECEIVED
-    desk.verified(request_id)  # a new code unlocks
+    resent = desk("send-code", request_id)  # attempts survive resends (issue 14)
+    assert resent.exit_code == 1 and "后再试" in resent.stderr
+    suffix = desk.stores.seeded.subject(desk.user(Profile.NO_LOAN)).id_number[-6:]
+    desk.ok("verify", request_id, suffix, "--method", "id_suffix")  # the other method
     assert desk.status(request_id) is Status.VERIFIED
 
 
@@ -237,7 +242,7 @@ def _filed_in_the_past(desk: Desk, uid: str, environ: dict[str, str]) -> str:
     """An access request received and verified on Friday 2026-10-09: due 2026-10-29, 15
     working days later counting Saturday 10 October, a make-up working day (X35)."""
     past = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
-    sms = LogSmsSender()
+    sms = CapturedSms()
     with Services.open(
         desk.url, data_map=desk.data_map, environ=environ, sms=sms, clock=lambda: past
     ) as opened:

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conftest import EXAMPLES
+from delivery_fixtures import CapturedSms
 from yinsi.connectors import Connectors
 from yinsi.consent import Channel, EventKind, Evidence, compile_rules
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.requests import InvalidRequest, InvalidTransition, Requester, Status
-from yinsi.rights.verification import SmsSender, VerificationFailed
+from yinsi.rights.verification import CodeLimited, VerificationFailed
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
 from yinsi.storage import create_engine, upgrade
@@ -42,18 +43,6 @@ XY = EXAMPLES / "xiaoying-kadai.yaml"
 APP = "xiaoying_kadai"
 EVIDENCE = Evidence(Channel.APP, account="acct")
 HASH_KEY = b"e2e-erasure-key-0123456789abcdef"
-
-
-class CapturedSms(SmsSender):
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, phone: str, text: str) -> None:
-        self.sent.append((phone, text))
-
-    def code(self) -> str:
-        text = self.sent[-1][1]
-        return text.split("验证码")[1][:6]
 
 
 @dataclass
@@ -307,9 +296,11 @@ def test_x35_identity_first_and_refusal_only_on_declared_grounds(desk: Desk) -> 
             s.verify(request.id, "000000" if desk.sms.code() != "000000" else "111111")
         assert wrong.value.remaining == left
     with pytest.raises(VerificationFailed):
-        s.verify(request.id, desk.sms.code())  # locked: a new code must be sent
-    s.send_code(request.id)
-    verified = s.verify(request.id, desk.sms.code())
+        s.verify(request.id, desk.sms.code())  # locked for good: attempts survive resends
+    with pytest.raises(CodeLimited):
+        s.send_code(request.id)  # and a resend within the cooldown is refused (issue 14)
+    id_number = desk.stores.seeded.subject(subject).id_number
+    verified = s.verify(request.id, id_number[-6:], method="id_suffix")
     assert verified.status is Status.VERIFIED and verified.due is not None
     assert verified.due.working_days == 15
     with pytest.raises(InvalidRequest, match="declared ground"):

@@ -23,10 +23,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine as SqlEngine
 from typer.testing import CliRunner
 
+from delivery_fixtures import CapturedSms
 from yinsi.cli.app import app as cli
 from yinsi.consent import Channel, Evidence
 from yinsi.declaration import load
-from yinsi.rights.verification import LogSmsSender
 from yinsi.security.passwords import hash_password, needs_rehash, verify_password
 from yinsi.security.staff import Role
 from yinsi.server import create_app
@@ -176,16 +176,20 @@ def test_wrong_password_and_unknown_name_get_the_same_chinese_answer(site: Conso
     assert "yinsi_console=" not in wrong.headers.get("set-cookie", "")
 
 
-def test_x25_five_failures_lock_the_account_for_15_minutes(site: Console) -> None:
+def test_x25_five_failures_throttle_the_name_from_that_address_only(site: Console) -> None:
     answers = [site.login("operator", f"wrong password {i}") for i in range(5)]
     assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
-    assert "锁定" in answers[-1].text and "北京时间" in answers[-1].text
-    still = site.login("operator")  # the right password is refused while locked
-    assert still.status_code == 429 and "锁定" in still.text
-    locked = [d for _, a, d in site.audit_actions() if a == "staff.locked"]
-    assert len(locked) == 1 and site.ids["operator"] in locked[0]
+    assert "登录失败次数过多" in answers[-1].text and "15 分钟" in answers[-1].text
+    assert answers[-1].headers["retry-after"] == "900"
+    still = site.login("operator")  # the right password waits too, from this address
+    assert still.status_code == 429 and "登录失败次数过多" in still.text
+    throttled = [d for _, a, d in site.audit_actions() if a == "staff.login_throttled"]
+    assert len(throttled) == 1 and site.ids["operator"] in throttled[0]
+    elsewhere = Services(site.db).staff  # the account is not locked: another address
+    assert elsewhere.login("operator", PASSWORD, client="10.9.8.7").user.id == site.ids["operator"]
     later = Services(site.db, clock=lambda: datetime.now(UTC) + timedelta(minutes=16)).staff
-    assert later.login("operator", PASSWORD).user.id == site.ids["operator"]
+    signed = later.login("operator", PASSWORD, client="testclient")
+    assert signed.user.id == site.ids["operator"]
 
 
 def test_login_rehashes_a_password_hashed_with_old_parameters(site: Console) -> None:
@@ -406,7 +410,7 @@ def test_publish_preview_lists_declaration_errors_and_uploads_work(site: Console
 @pytest.fixture
 def queue_site(
     lending_stores_factory: LendingFactory, tmp_path: Path
-) -> Iterator[tuple[Console, RightsService, LogSmsSender, Path, dict[str, str]]]:
+) -> Iterator[tuple[Console, RightsService, CapturedSms, Path, dict[str, str]]]:
     with lending_stores_factory("sqlite", tmp_path / "lending") as stores:
         url = f"sqlite:///{tmp_path / 'yinsi.db'}"
         db, _engine = _site(url)
@@ -415,7 +419,7 @@ def queue_site(
         data_map = tmp_path / "datamap.yaml"
         text = DATA_MAP.read_text(encoding="utf-8")
         data_map.write_text(text.replace('key: "', f'key: "{stores.redis_prefix}'), "utf-8")
-        sms = LogSmsSender()
+        sms = CapturedSms()
         with Services.open(url, data_map=data_map, environ=environ, sms=sms) as services:
             rights = services.rights
             app = create_app(services)
@@ -428,7 +432,7 @@ def queue_site(
         db.dispose()
 
 
-def _verify(rights: RightsService, sms: LogSmsSender, request_id: str) -> None:
+def _verify(rights: RightsService, sms: CapturedSms, request_id: str) -> None:
     rights.send_code(request_id)
     code = CODE.search(sms.sent[-1][1])
     assert code
@@ -436,12 +440,12 @@ def _verify(rights: RightsService, sms: LogSmsSender, request_id: str) -> None:
 
 
 def test_x35_queue_is_sorted_by_due_date_with_overdue_in_red(
-    queue_site: tuple[Console, RightsService, LogSmsSender, Path, dict[str, str]],
+    queue_site: tuple[Console, RightsService, CapturedSms, Path, dict[str, str]],
 ) -> None:
     site, rights, sms, data_map, env = queue_site
     users = env["users"].split(",")
     past = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
-    late_sms = LogSmsSender()
+    late_sms = CapturedSms()
     with Services.open(
         env["url"], data_map=data_map, environ=env, sms=late_sms, clock=lambda: past
     ) as opened:
@@ -468,7 +472,7 @@ def test_x35_queue_is_sorted_by_due_date_with_overdue_in_red(
 
 
 def test_operator_approves_refuses_and_holds_as_themselves(
-    queue_site: tuple[Console, RightsService, LogSmsSender, Path, dict[str, str]],
+    queue_site: tuple[Console, RightsService, CapturedSms, Path, dict[str, str]],
 ) -> None:
     site, rights, sms, _, env = queue_site
     users = env["users"].split(",")
@@ -497,7 +501,7 @@ def test_operator_approves_refuses_and_holds_as_themselves(
 
 
 def test_operator_records_notifies_and_closes_an_incident(
-    queue_site: tuple[Console, RightsService, LogSmsSender, Path, dict[str, str]],
+    queue_site: tuple[Console, RightsService, CapturedSms, Path, dict[str, str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     site, _, _, _, env = queue_site

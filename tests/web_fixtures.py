@@ -2,7 +2,7 @@
 
 ``live_site``: yinsi's database (SQLite in ``tmp_path``) with 小赢卡贷 published, the sample
 lending back-end (SQLite files + Redis under a fresh prefix) behind a
-:class:`RightsService`, API keys per scope, SMS codes captured by :class:`LogSmsSender`,
+:class:`RightsService`, API keys per scope, SMS codes captured by :class:`CapturedSms`,
 and uvicorn serving :func:`yinsi.server.create_app` in a thread.
 
 ``browser``: Debian's Chromium (``/usr/bin/chromium``, installed by the Makefile) driven by
@@ -30,7 +30,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from yinsi.rights.verification import LogSmsSender
+from delivery_fixtures import CapturedSms
 from yinsi.security.api_keys import Scope
 from yinsi.server import create_app
 from yinsi.services.rights import RightsService
@@ -60,7 +60,7 @@ class LiveSite:
     url: str
     db_url: str
     rights: RightsService
-    sms: LogSmsSender
+    sms: CapturedSms
     stores: LendingStores
     keys: dict[Scope, str] = field(default_factory=dict)
 
@@ -109,7 +109,7 @@ def live_site(lending_stores_factory: LendingFactory, tmp_path: Path) -> Iterato
             for scope in Scope:
                 keys[scope] = uow.api_keys.create(f"test-{scope.value}", [scope])[1]
             uow.commit()
-        sms = LogSmsSender()
+        sms = CapturedSms()
         environ = {**stores.environ, "YINSI_HOME": str(tmp_path / "home")}
         data_map = _prefixed_data_map(tmp_path, stores.redis_prefix)
         with Services.open(

@@ -2,7 +2,8 @@
 
 The same names and signatures as the engine for publish, accept_policy, decline_policy,
 grant, withdraw, use, state, events, decide, decide_batch and register_check, returning
-the same domain types. A 422 naming an unknown element, purpose, consent item, …
+the same domain types; ``iter_events`` walks a long ledger page by page (the service's
+list routes are paginated: ``?limit=``/``?cursor=``, ``X-Next-Cursor``). A 422 naming an unknown element, purpose, consent item, …
 raises :class:`~yinsi.consent.UnknownName`; using an item that is not single-use raises
 :class:`~yinsi.consent.NotSingleUse`, an invalid ID number
 :class:`~yinsi.consent.InvalidIdNumber`; other error answers raise
@@ -15,7 +16,7 @@ import-linter contract and tests/test_startup.py hold it to that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -42,6 +43,10 @@ __all__ = ["AsyncYinsiClient", "YinsiClient"]
 Call = tuple[str, str, Any]
 """(method, path, JSON body)."""
 
+PAGE_SIZE = 1000
+"""Items asked per page when a client method walks a paginated list (the service's maximum)."""
+NEXT_CURSOR = "X-Next-Cursor"
+
 
 def _subject(app_id: str, subject_id: str) -> str:
     return f"/v1/apps/{app_id}/subjects/{subject_id}"
@@ -58,6 +63,11 @@ def _declaration(declaration: str | Path) -> str:
     if isinstance(declaration, str) and "\n" in declaration:
         return declaration
     return Path(declaration).read_text(encoding="utf-8")
+
+
+def _next(response: httpx.Response) -> str | None:
+    """The cursor of the page after this one (None: the last page)."""
+    return response.headers.get(NEXT_CURSOR) or None
 
 
 def _check(response: httpx.Response) -> Any:
@@ -154,8 +164,9 @@ class _Calls:
         return "POST", path, {"evidence": _evidence(evidence)}
 
     @staticmethod
-    def events(app_id: str, subject_id: str) -> Call:
-        return "GET", f"{_subject(app_id, subject_id)}/events", None
+    def events(app_id: str, subject_id: str, cursor: str | None, limit: int) -> Call:
+        query = f"?limit={limit}" + ("" if cursor is None else f"&cursor={cursor}")
+        return "GET", f"{_subject(app_id, subject_id)}/events{query}", None
 
     @staticmethod
     def register_check(app_id: str, id_number: str) -> Call:
@@ -192,8 +203,11 @@ class YinsiClient:
             self._http.close()
 
     def _send(self, call: Call) -> Any:
+        return _check(self._request(call))
+
+    def _request(self, call: Call) -> httpx.Response:
         method, path, body = call
-        return _check(self._http.request(method, path, json=body, headers=self._auth))
+        return self._http.request(method, path, json=body, headers=self._auth)
 
     def publish(self, declaration: str | Path) -> PolicyVersion:
         return _policy(self._send(_Calls.publish(declaration)))
@@ -229,7 +243,20 @@ class YinsiClient:
         return _state(self._send(("GET", _subject(app_id, subject_id), None)))
 
     def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
-        return [_event(e) for e in self._send(_Calls.events(app_id, subject_id))]
+        """The whole ledger (every page); :meth:`iter_events` reads it a page at a time."""
+        return list(self.iter_events(app_id, subject_id))
+
+    def iter_events(
+        self, app_id: str, subject_id: str, *, page_size: int = PAGE_SIZE
+    ) -> Iterator[ConsentEvent]:
+        """The ledger in order, fetched ``page_size`` events per request as it is read."""
+        cursor: str | None = None
+        while True:
+            response = self._request(_Calls.events(app_id, subject_id, cursor, page_size))
+            yield from (_event(e) for e in _check(response))
+            cursor = _next(response)
+            if cursor is None:
+                return
 
     def register_check(self, app_id: str, id_number: str) -> Decision | None:
         return _registration(self._send(_Calls.register_check(app_id, id_number)))
@@ -276,8 +303,11 @@ class AsyncYinsiClient:
             await self._http.aclose()
 
     async def _send(self, call: Call) -> Any:
+        return _check(await self._request(call))
+
+    async def _request(self, call: Call) -> httpx.Response:
         method, path, body = call
-        return _check(await self._http.request(method, path, json=body, headers=self._auth))
+        return await self._http.request(method, path, json=body, headers=self._auth)
 
     async def publish(self, declaration: str | Path) -> PolicyVersion:
         return _policy(await self._send(_Calls.publish(declaration)))
@@ -316,7 +346,21 @@ class AsyncYinsiClient:
         return _state(await self._send(("GET", _subject(app_id, subject_id), None)))
 
     async def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
-        return [_event(e) for e in await self._send(_Calls.events(app_id, subject_id))]
+        """The whole ledger (every page); :meth:`iter_events` reads it a page at a time."""
+        return [e async for e in self.iter_events(app_id, subject_id)]
+
+    async def iter_events(
+        self, app_id: str, subject_id: str, *, page_size: int = PAGE_SIZE
+    ) -> AsyncIterator[ConsentEvent]:
+        """The ledger in order, fetched ``page_size`` events per request as it is read."""
+        cursor: str | None = None
+        while True:
+            response = await self._request(_Calls.events(app_id, subject_id, cursor, page_size))
+            for event in _check(response):
+                yield _event(event)
+            cursor = _next(response)
+            if cursor is None:
+                return
 
     async def register_check(self, app_id: str, id_number: str) -> Decision | None:
         return _registration(await self._send(_Calls.register_check(app_id, id_number)))

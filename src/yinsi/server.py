@@ -37,7 +37,13 @@ def create_app(
     (:class:`~yinsi.services.api_keys.KeyCache`; 0 reads it on every request).
     """
     secret = secrets.token_bytes(32) if web_secret is None else web_secret
-    app = FastAPI(title="yinsi", version=__version__, description="PIPL consent service.")
+    app = FastAPI(
+        title="yinsi",
+        version=__version__,
+        description="PIPL consent service.",
+        docs_url=None,  # served from vendored assets by yinsi.api.docs (works offline)
+        redoc_url=None,
+    )
     api.include(app, services, entry_secret=secret, key_cache_seconds=key_cache_seconds)
     web.mount(app, web.Site(services, secret=secret, secure_cookies=secure_cookies))
     return app

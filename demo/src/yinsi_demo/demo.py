@@ -40,6 +40,7 @@ from yinsi.rights.deadlines import triage
 from yinsi.services.consent import Engine, policy_consent_items
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
+from yinsi.settings import Settings
 from yinsi.storage import create_engine, require_up_to_date, upgrade
 from yinsi_demo import demo_stores as stores
 from yinsi_demo import generators as gen
@@ -198,7 +199,11 @@ class _Tenant:
             sms=CapturedSms(),
             actor=OPERATOR,
             clock=self.clock,
+            settings=Settings(demo=True),  # the incident's notices: nothing is sent
         ) as services:
+            self.clock.now = versions[0].at  # the key is anchored as the history begins
+            _ = services.erasure_key
+            self.clock.now = self.now
             service = services.rights
             desk = Desk(services, self.seeded, self.env, self.clock, self.rng, self._pick)
             publish = partial(service.engine.publish, DECLARATIONS[1], actor=OPERATOR)

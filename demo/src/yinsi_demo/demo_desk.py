@@ -10,7 +10,6 @@ the request histories, the audit log and the stores read as if it all happened t
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
+from yinsi.delivery import DeliveryResult, Outcome, SmsMessage
 from yinsi.rights.requests import Requester, Status
-from yinsi.rights.verification import Method, SmsSender
+from yinsi.rights.verification import Method
 from yinsi.services.incidents import IncidentService
 from yinsi.services.rights import RightsService
 from yinsi.services.root import Services
@@ -42,15 +42,15 @@ class DemoClock:
         return self.now
 
 
-class CapturedSms(SmsSender):
+class CapturedSms:
     """Keeps the last code sent, so the script can type it in like the user would."""
 
     def __init__(self) -> None:
         self.last = ""
 
-    def send(self, phone: str, text: str) -> None:
-        found = re.search(r"验证码(\d+)", text)
-        self.last = found.group(1) if found else ""
+    def send(self, message: SmsMessage) -> DeliveryResult:
+        self.last = message.params.get("code", "")
+        return DeliveryResult(Outcome.DELIVERED, 1, provider_id="demo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ class Desk:
     def _verify(self, filed: Filed) -> None:
         if filed.script.channel == "app":  # the code the user received by SMS
             self.service.send_code(filed.request_id)
-            sms = self.service.sms
+            sms = self.service.delivery.sms
             assert isinstance(sms, CapturedSms)
             self.service.verify(filed.request_id, sms.last, method=Method.SMS)
         else:  # customer service asks for the ID number's last six characters (X13)

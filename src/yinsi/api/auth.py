@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from yinsi.api.ratelimit import enforce
 from yinsi.security.api_keys import ApiKey, Scope
 from yinsi.services.api_keys import KeyCache
 
@@ -39,7 +40,8 @@ def key_of(request: Request, secret: str) -> ApiKey | None:
 
 
 def authorize(request: Request, secret: str | None, wanted: frozenset[Scope]) -> ApiKey:
-    """The request's key if ``secret`` is a live key holding any of ``wanted``; else 401/403."""
+    """The request's key if ``secret`` is a live key holding any of ``wanted``; else
+    401/403, and 429 when the key is over its rate limit (:mod:`yinsi.api.ratelimit`)."""
     key = None if secret is None else key_of(request, secret)
     if key is None:
         raise HTTPException(
@@ -52,6 +54,7 @@ def authorize(request: Request, secret: str | None, wanted: frozenset[Scope]) ->
             status.HTTP_403_FORBIDDEN,
             f"API key {key.id} lacks the scope {' or '.join(sorted(wanted))}",
         )
+    enforce(request, key.id)  # 429 + Retry-After over the key's rate limit (issue 14)
     return key
 
 

@@ -8,7 +8,7 @@ auditors read the state and the events. Each write is one call of the
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from yinsi.api.auth import Backend, Reader
 from yinsi.api.deps import Consent
@@ -20,6 +20,7 @@ from yinsi.api.models import (
     RegistrationCheckOut,
     StateOut,
 )
+from yinsi.api.pages import DEFAULT_LIMIT, PAGED, Cursor, Limit, decode, set_next
 
 __all__ = [
     "accept",
@@ -124,10 +125,25 @@ def use(
     return StateOut.of(consent.use(app_id, subject_id, consent_id, evidence=evidence, actor=key.id))
 
 
-@router.get(SUBJECT + "/events", tags=["consents"])
-def events(app_id: str, subject_id: str, _: Reader, consent: Consent) -> list[EventOut]:
-    """The subject's ledger in order, with the evidence of each event (X41)."""
-    return [EventOut.of(e) for e in consent.events(app_id, subject_id)]
+@router.get(SUBJECT + "/events", tags=["consents"], responses=PAGED)
+def events(
+    app_id: str,
+    subject_id: str,
+    _: Reader,
+    consent: Consent,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> list[EventOut]:
+    """The subject's ledger in order, with the evidence of each event (X41), a page at a
+    time (``X-Next-Cursor``)."""
+    after = decode(cursor, "events")
+    found = consent.events(app_id, subject_id, after=after, limit=limit + 1)
+    if len(found) > limit:
+        found = found[:limit]
+        set_next(request, response, "events", found[-1].seq or 0)
+    return [EventOut.of(e) for e in found]
 
 
 @router.post("/v1/apps/{app_id}/registration:check", tags=["decisions"])

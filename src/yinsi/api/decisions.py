@@ -38,6 +38,19 @@ _OPENAPI = {
         },
     },
     "security": [{"HTTPBearer": []}],
+    "parameters": [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": description,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "title": title},
+        }
+        for name, title, description in (
+            ("app_id", "App Id", "The app's id in its published declaration."),
+            ("subject_id", "Subject Id", "The app's pseudonymous id of the user."),
+        )
+    ],
 }
 
 

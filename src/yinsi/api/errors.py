@@ -14,23 +14,27 @@ InvalidRequest          422 {"detail": message} (a correction's value is never i
 InvalidTransition       409 {"detail": message (the status now and what may follow)}
 RequestConflict         409 {"detail": message (someone else moved it; read it again)}
 VerificationFailed      403 {"detail": {"message", "remaining"}} (0 remaining: locked)
+CodeLimited             429 {"detail": {"message", "remaining", "retry_after_s"}} + Retry-After
 RequestNotFound         404 {"detail": message}
 ConnectorError          502 {"detail": message (which store of the app, and why)}
 
 A body that does not fit its schema keeps FastAPI's standard 422 shape,
-``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``, whose ``loc`` names the field.
+``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``, whose ``loc`` names the field;
+the ``input`` and ``ctx`` FastAPI would add are dropped: a 422 never echoes what was sent
+(a misspelt key of the registration check would echo the whole ID number).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from yinsi.consent import InvalidIdNumber, NotSingleUse, UnknownName
 from yinsi.declaration import DeclarationError
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, InvalidTransition
-from yinsi.rights.verification import VerificationFailed
+from yinsi.rights.verification import CodeLimited, VerificationFailed
 from yinsi.services.errors import (
     NoDataMap,
     PolicyVersionConflict,
@@ -38,6 +42,23 @@ from yinsi.services.errors import (
     RequestNotFound,
     StorageNotMigrated,
 )
+
+
+def validation_detail(exc: RequestValidationError) -> list[dict[str, object]]:
+    """The errors of ``exc`` as ``{"type", "loc", "msg"}`` only: never the input sent."""
+    return [
+        {
+            "type": str(e.get("type", "")),
+            "loc": list(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+        }
+        for e in exc.errors()
+    ]
+
+
+async def _invalid_body(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": validation_detail(exc)}, status_code=422)
 
 
 async def _unknown_name(_: Request, exc: Exception) -> JSONResponse:
@@ -93,11 +114,19 @@ async def _verification_failed(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=403)
 
 
+async def _code_limited(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CodeLimited)
+    detail = {"message": str(exc), "remaining": exc.remaining, "retry_after_s": exc.retry_after}
+    headers = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+    return JSONResponse({"detail": detail}, status_code=429, headers=headers)
+
+
 async def _store_unreachable(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=502)
 
 
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_body)
     app.add_exception_handler(UnknownName, _unknown_name)
     app.add_exception_handler(NotSingleUse, _not_single_use)
     app.add_exception_handler(InvalidIdNumber, _invalid_id_number)
@@ -109,5 +138,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidTransition, _conflict)
     app.add_exception_handler(RequestConflict, _conflict)
     app.add_exception_handler(VerificationFailed, _verification_failed)
+    app.add_exception_handler(CodeLimited, _code_limited)
     app.add_exception_handler(RequestNotFound, _not_found)
     app.add_exception_handler(ConnectorError, _store_unreachable)

@@ -7,11 +7,13 @@ request to this process: the route empties the process's key cache
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from yinsi.api.auth import Admin
 from yinsi.api.deps import ApiKeys
 from yinsi.api.models import KeyBody, KeyOut, NewKeyOut
+from yinsi.api.pages import DEFAULT_LIMIT, PAGED, Cursor, Limit, page
+from yinsi.api.responses import NOT_FOUND
 from yinsi.services.api_keys import KeyCache
 
 __all__ = ["create_key", "list_keys", "revoke_key", "router"]
@@ -25,12 +27,21 @@ def create_key(body: KeyBody, key: Admin, keys: ApiKeys) -> NewKeyOut:
     return NewKeyOut(**KeyOut.of(made).model_dump(), secret=secret)
 
 
-@router.get("/v1/keys")
-def list_keys(_: Admin, keys: ApiKeys) -> list[KeyOut]:
-    return [KeyOut.of(k) for k in keys.list()]
+@router.get("/v1/keys", responses=PAGED)
+def list_keys(
+    _: Admin,
+    keys: ApiKeys,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> list[KeyOut]:
+    """The keys of this service, a page at a time (``X-Next-Cursor``); never a secret."""
+    found = page(keys.list(), request, response, route="keys", cursor=cursor, limit=limit)
+    return [KeyOut.of(k) for k in found]
 
 
-@router.post("/v1/keys/{key_id}:revoke")
+@router.post("/v1/keys/{key_id}:revoke", responses=NOT_FOUND)
 def revoke_key(key_id: str, request: Request, key: Admin, keys: ApiKeys) -> KeyOut:
     revoked = keys.revoke(key_id, actor=key.id)
     cache: KeyCache = request.app.state.keys

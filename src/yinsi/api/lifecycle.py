@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from yinsi.api.auth import Admin, Auditor, Backend, Reader
 from yinsi.api.deps import Incidents, Rights, Sharing
@@ -46,6 +46,8 @@ from yinsi.api.lifecycle_models import (
     ProvisionDecisionOut,
     ProvisionOut,
 )
+from yinsi.api.pages import DEFAULT_LIMIT, PAGED, Cursor, Limit, page
+from yinsi.api.responses import BAD_GATEWAY, CONFLICT, NOT_CONFIGURED, NOT_FOUND
 from yinsi.api.rights import NoEchoRoute
 from yinsi.lifecycle.incidents import InvalidIncident
 from yinsi.lifecycle.sharing import NotEntrusted, ProvisionReason, UnknownRecipient
@@ -93,6 +95,8 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"description": "Refused: the declaration does not declare it (the decision)."},
 }
 
+_INCIDENT_STATE = NOT_FOUND | CONFLICT | NOT_CONFIGURED
+
 router = APIRouter(tags=["sharing and incidents"], route_class=NoEchoRoute)
 
 
@@ -133,10 +137,21 @@ def provide(
     )
 
 
-@router.get(SUBJECT + "/provisions")
-def provisions(app_id: str, subject_id: str, _: Reader, sharing: Sharing) -> list[ProvisionOut]:
+@router.get(SUBJECT + "/provisions", responses=PAGED)
+def provisions(
+    app_id: str,
+    subject_id: str,
+    _: Reader,
+    sharing: Sharing,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> list[ProvisionOut]:
     """Who received the subject's PI, which elements, why, on which basis, when (X19)."""
-    return [ProvisionOut.of(p) for p in sharing.provisions(app_id, subject_id)]
+    ledger = sharing.provisions(app_id, subject_id)
+    found = page(ledger, request, response, route="provisions", cursor=cursor, limit=limit)
+    return [ProvisionOut.of(p) for p in found]
 
 
 def _served(rights: RightsService, app_id: str) -> None:
@@ -147,7 +162,7 @@ def _served(rights: RightsService, app_id: str) -> None:
         )
 
 
-@router.post(ENTRUSTMENT + ":end")
+@router.post(ENTRUSTMENT + ":end", responses=NOT_FOUND | CONFLICT | NOT_CONFIGURED | BAD_GATEWAY)
 def end_entrustment(
     app_id: str, recipient: str, key: Admin, sharing: Sharing, rights: Rights
 ) -> EntrustmentEndOut:
@@ -166,7 +181,7 @@ def end_entrustment(
     return EntrustmentEndOut.of(ended)
 
 
-@router.post(ENTRUSTMENT + ":confirm")
+@router.post(ENTRUSTMENT + ":confirm", responses=NOT_FOUND | CONFLICT)
 def confirm_entrustment_end(
     app_id: str, recipient: str, body: ConfirmBody, key: Admin, sharing: Sharing
 ) -> EntrustmentEndOut:
@@ -183,7 +198,7 @@ def confirm_entrustment_end(
     return EntrustmentEndOut.of(confirmed)
 
 
-@router.get(ENTRUSTMENT)
+@router.get(ENTRUSTMENT, responses=NOT_FOUND)
 def entrustment(app_id: str, recipient: str, _: Auditor, sharing: Sharing) -> EntrustmentEndOut:
     """Where the deletion instruction to the processor stands."""
     found = sharing.entrustment_end(app_id, recipient)
@@ -198,7 +213,9 @@ def entrustment(app_id: str, recipient: str, _: Auditor, sharing: Sharing) -> En
 # ------------------------------------------------------------------ incidents
 
 
-@router.post("/v1/incidents", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/incidents", status_code=status.HTTP_201_CREATED, responses=CONFLICT | NOT_CONFIGURED
+)
 def open_incident(body: IncidentBody, key: Admin, incidents: Incidents) -> IncidentOut:
     """X26: record an incident; its affected subjects are computed from the data map."""
     with _answers({**_INCIDENT_ERRORS, InvalidIncident: status.HTTP_422_UNPROCESSABLE_CONTENT}):
@@ -218,12 +235,20 @@ def open_incident(body: IncidentBody, key: Admin, incidents: Incidents) -> Incid
     return IncidentOut.of(incident)
 
 
-@router.get("/v1/incidents")
-def list_incidents(_: Auditor, incidents: Incidents) -> list[IncidentOut]:
-    return [IncidentOut.of(i) for i in incidents.list()]
+@router.get("/v1/incidents", responses=PAGED | NOT_CONFIGURED)
+def list_incidents(
+    _: Auditor,
+    incidents: Incidents,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> list[IncidentOut]:
+    found = page(incidents.list(), request, response, route="incidents", cursor=cursor, limit=limit)
+    return [IncidentOut.of(i) for i in found]
 
 
-@router.get(INCIDENT)
+@router.get(INCIDENT, responses=NOT_FOUND | NOT_CONFIGURED)
 def get_incident(incident_id: str, _: Auditor, incidents: Incidents) -> IncidentOut:
     with _answers(_INCIDENT_ERRORS):
         return IncidentOut.of(incidents.get(incident_id))
@@ -232,7 +257,7 @@ def get_incident(incident_id: str, _: Auditor, incidents: Incidents) -> Incident
 FormatQuery = Annotated[Format, Query(alias="format", description="md or html.")]
 
 
-@router.get(INCIDENT + "/documents")
+@router.get(INCIDENT + "/documents", responses=NOT_FOUND | NOT_CONFIGURED)
 def documents(
     incident_id: str, _: Auditor, incidents: Incidents, fmt: FormatQuery = "md"
 ) -> DocumentsOut:
@@ -242,7 +267,7 @@ def documents(
     return DocumentsOut(format=fmt, notice=notice, report=report)
 
 
-@router.post(INCIDENT + ":notify")
+@router.post(INCIDENT + ":notify", responses=_INCIDENT_STATE)
 def notify(
     incident_id: str, key: Admin, incidents: Incidents, fmt: FormatQuery = "md"
 ) -> NotifiedOut:
@@ -257,7 +282,7 @@ def notify(
     )
 
 
-@router.post(INCIDENT + ":close")
+@router.post(INCIDENT + ":close", responses=_INCIDENT_STATE)
 def close_incident(
     incident_id: str, key: Admin, incidents: Incidents, body: CloseBody | None = None
 ) -> IncidentOut:

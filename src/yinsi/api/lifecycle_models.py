@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from yinsi.api.fields import Id, Name
 from yinsi.lifecycle.incidents import Incident, Notification
 from yinsi.lifecycle.sharing import EntrustmentEndStatus, Provision, ProvisionDecision
 
@@ -22,7 +23,7 @@ class ProvideBody(BaseModel):
     """One provision the app's back-end is about to make (PIPL Art. 23)."""
 
     recipient: str = Field(min_length=1, max_length=64, description="A declared recipient id.")
-    elements: list[str] = Field(
+    elements: list[Name] = Field(
         min_length=1, description="The PI elements provided (element ids of the declaration)."
     )
     purpose: str = Field(min_length=1, max_length=64, description="A declared purpose id.")
@@ -164,16 +165,16 @@ class IncidentBody(BaseModel):
     what_happened: str = Field(min_length=1, max_length=8000, description="What and why.")
     occurred_at: AwareDatetime
     discovered_at: AwareDatetime | None = Field(None, description="Default: now.")
-    datasets: list[str] = Field(
+    datasets: list[Name] = Field(
         default_factory=list, description="Affected datasets of the data map."
     )
-    elements: list[str] = Field(
+    elements: list[Name] = Field(
         default_factory=list, description="PI elements involved beyond those datasets."
     )
     possible_harm: str = Field("", max_length=8000)
     measures: str = Field("", max_length=8000, description="Remedial measures taken.")
     user_advice: str = Field("", max_length=8000, description="What users can do.")
-    id: str | None = Field(None, min_length=1, max_length=64, description="Default: inc_<hex>.")
+    id: Id | None = Field(None, max_length=64, description="Default: inc_<hex>.")
 
 
 class CloseBody(BaseModel):

@@ -10,22 +10,25 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
+from yinsi.api.fields import Account, Name, UserAgent
 from yinsi.consent import Channel, ConsentEvent, ConsentState, Decision, EventKind, Evidence
 from yinsi.declaration.versions import PolicyVersion
 from yinsi.security.api_keys import ApiKey, Scope
 
 
 class PublishBody(BaseModel):
-    declaration: str = Field(description="The declaration, as YAML text.")
+    declaration: str = Field(
+        description="The declaration, as YAML text (limits: docs/operations.md, inputs)."
+    )
 
 
 class EvidenceBody(BaseModel):
     """X41 evidence; the client IP is taken from the request, never from the body."""
 
     channel: Channel
-    account: str | None = None
+    account: Account | None = None
     signature_sha256: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
-    user_agent: str | None = None
+    user_agent: UserAgent | None = None
 
     def evidence(self, client_ip: str | None) -> Evidence:
         return Evidence(
@@ -35,7 +38,7 @@ class EvidenceBody(BaseModel):
 
 class PolicyAnswerBody(BaseModel):
     evidence: EvidenceBody
-    version: str | None = Field(default=None, description="None: the latest published.")
+    version: Name | None = Field(default=None, description="None: the latest published.")
 
 
 class ConsentBody(BaseModel):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from yinsi.api.auth import Backend
 from yinsi.api.deps import PrivacyLinks
+from yinsi.api.responses import NOT_CONFIGURED
 
 __all__ = ["PrivacyLinkBody", "PrivacyLinkOut", "privacy_link", "router"]
 
@@ -38,7 +39,7 @@ class PrivacyLinkOut(BaseModel):
 router = APIRouter(tags=["privacy center"])
 
 
-@router.post("/v1/apps/{app_id}/subjects/{subject_id}/privacy-link")
+@router.post("/v1/apps/{app_id}/subjects/{subject_id}/privacy-link", responses=NOT_CONFIGURED)
 def privacy_link(
     app_id: str,
     subject_id: str,

@@ -23,6 +23,8 @@ from fastapi.routing import APIRoute
 
 from yinsi.api.auth import Admin, Anyone, Auditor, Backend
 from yinsi.api.deps import Rights
+from yinsi.api.pages import DEFAULT_LIMIT, PAGED, Cursor, Limit, page
+from yinsi.api.responses import BAD_GATEWAY, CONFLICT, NOT_CONFIGURED, NOT_FOUND, Problem
 from yinsi.api.rights_models import (
     AnswerBody,
     CodeSentOut,
@@ -35,6 +37,7 @@ from yinsi.api.rights_models import (
 from yinsi.rights.deadlines import triage
 from yinsi.rights.requests import Requester, Status
 from yinsi.rights.verification import CODE_TTL
+from yinsi.services.exports import ExportExpired
 from yinsi.taxonomy import RightKind
 
 EXPORT_KINDS = frozenset({RightKind.ACCESS, RightKind.COPY, RightKind.TRANSFER})
@@ -62,7 +65,9 @@ class NoEchoRoute(APIRoute):
         return no_echo
 
 
-router = APIRouter(tags=["rights requests"], route_class=NoEchoRoute)
+router = APIRouter(tags=["rights requests"], route_class=NoEchoRoute, responses=NOT_CONFIGURED)
+_ONE = NOT_FOUND | CONFLICT
+"""A route on one request: unknown (404), or its status does not allow it (409)."""
 
 
 @router.post("/v1/requests", status_code=status.HTTP_201_CREATED)
@@ -82,15 +87,20 @@ def submit(body: SubmitBody, key: Backend, rights: Rights) -> RequestOut:
     return RequestOut.of(request)
 
 
-@router.get("/v1/requests")
+@router.get("/v1/requests", responses=PAGED)
 def list_requests(
     _: Auditor,
     rights: Rights,
+    request: Request,
+    response: Response,
     status_: Annotated[list[Status] | None, Query(alias="status")] = None,
     subject_id: str | None = None,
     overdue: Annotated[bool, Query(description="Only open requests past due.")] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> list[RequestOut]:
-    """The app's requests by due date (requests whose clock has not started last)."""
+    """The app's requests by due date (requests whose clock has not started last), a page
+    at a time (``X-Next-Cursor``; keep the same filters)."""
     requests = rights.requests(statuses=status_, subject_id=subject_id)
     if overdue:
         today = rights.today()
@@ -102,53 +112,64 @@ def list_requests(
             calendar=rights.calendar,
         )
         requests = list(split.overdue)
-    return [RequestOut.of(r) for r in requests]
+    found = page(requests, request, response, route="requests", cursor=cursor, limit=limit)
+    return [RequestOut.of(r) for r in found]
 
 
-@router.get(ONE)
+@router.get(ONE, responses=NOT_FOUND)
 def get(request_id: str, _: Anyone, rights: Rights) -> RequestOut:
     return RequestOut.of(rights.get(request_id))
 
 
-@router.get(ONE + "/steps")
-def steps(request_id: str, _: Auditor, rights: Rights) -> list[StepOut]:
+@router.get(ONE + "/steps", responses=PAGED | NOT_FOUND)
+def steps(
+    request_id: str,
+    _: Auditor,
+    rights: Rights,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> list[StepOut]:
     """The execution plan and each step's outcome (empty until the request runs)."""
     rights.get(request_id)  # 404 for an unknown request, not an empty plan
-    return [StepOut.of(s) for s in rights.steps(request_id)]
+    plan = rights.steps(request_id)
+    found = page(plan, request, response, route="steps", cursor=cursor, limit=limit)
+    return [StepOut.of(s) for s in found]
 
 
-@router.post(ONE + ":send-code", status_code=status.HTTP_202_ACCEPTED)
+@router.post(ONE + ":send-code", status_code=status.HTTP_202_ACCEPTED, responses=_ONE)
 def send_code(request_id: str, _: Backend, rights: Rights) -> CodeSentOut:
     """Send a one-time code to the phone on file."""
     rights.send_code(request_id)
     return CodeSentOut(request_id=request_id, expires_in_s=int(CODE_TTL.total_seconds()))
 
 
-@router.post(ONE + ":verify")
+@router.post(ONE + ":verify", responses=_ONE)
 def verify(request_id: str, body: VerifyBody, _: Backend, rights: Rights) -> RequestOut:
     """The user's answer: the SMS code or the ID number's last 6 (403 with ``remaining``)."""
     return RequestOut.of(rights.verify(request_id, body.answer, method=body.method))
 
 
-@router.post(ONE + ":approve")
+@router.post(ONE + ":approve", responses=_ONE)
 def approve(request_id: str, key: Admin, rights: Rights) -> RequestOut:
     """Approve a verified request; refused at once if a precondition fails (W16)."""
     return RequestOut.of(rights.approve(request_id, actor=key.id))
 
 
-@router.post(ONE + ":refuse")
+@router.post(ONE + ":refuse", responses=_ONE)
 def refuse(request_id: str, body: RefuseBody, key: Admin, rights: Rights) -> RequestOut:
     """Refuse on a declared ground (X35); the answer says how to complain or sue."""
     return RequestOut.of(rights.refuse(request_id, body.ground, actor=key.id, note=body.note))
 
 
-@router.post(ONE + ":run")
+@router.post(ONE + ":run", responses=_ONE | BAD_GATEWAY)
 def run(request_id: str, key: Admin, rights: Rights) -> RequestOut:
     """Execute an approved request; run again to resume after a failed step."""
     return RequestOut.of(rights.run(request_id, actor=key.id))
 
 
-@router.post(ONE + ":answer")
+@router.post(ONE + ":answer", responses=_ONE)
 def answer(request_id: str, body: AnswerBody, key: Admin, rights: Rights) -> RequestOut:
     """Answer a complaint, a contest of an automated decision or an explanation request."""
     return RequestOut.of(rights.answer(request_id, body.text, actor=key.id))
@@ -157,17 +178,32 @@ def answer(request_id: str, body: AnswerBody, key: Admin, rights: Rights) -> Req
 @router.get(
     ONE + "/archive",
     response_class=FileResponse,
-    responses={200: {"content": {"application/zip": {}}, "description": "The ZIP."}},
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The ZIP."},
+        **NOT_FOUND,
+        410: {"model": Problem, "description": "The download period is over."},
+    },
 )
 def archive(request_id: str, _: Backend, rights: Rights) -> FileResponse:
-    """The export of a completed access, copy or transfer request (说明.md, data.json, CSV)."""
+    """The export of a completed access, copy or transfer request (说明.md, data.json, CSV);
+    410 once its download period is over (``YINSI_EXPORTS__RETENTION_DAYS``)."""
     request = rights.get(request_id)
-    path = rights.archive_path(request_id)
     done = request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
-    if request.kind not in EXPORT_KINDS or not done or not path.is_file():
+    missing = HTTPException(
+        status.HTTP_404_NOT_FOUND,
+        f"request {request_id} has no archive: only a completed access, copy or transfer "
+        f"request has one (it is {request.kind.value}, {request.status.value})",
+    )
+    if request.kind not in EXPORT_KINDS or not done:
+        raise missing
+    try:
+        path, _record = rights.exports.download(request_id)
+    except ExportExpired:
         raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"request {request_id} has no archive: only a completed access, copy or transfer "
-            f"request has one (it is {request.kind.value}, {request.status.value})",
-        )
+            status.HTTP_410_GONE,
+            f"the archive of request {request_id} has expired and been (or will be) deleted; "
+            "the subject can file a new access or copy request",
+        ) from None
+    except FileNotFoundError:
+        raise missing from None
     return FileResponse(path, media_type="application/zip", filename=f"{request_id}.zip")

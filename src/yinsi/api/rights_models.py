@@ -7,10 +7,11 @@ a verification answer; a relative's name stays in the record, not in the answers
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from yinsi.api.fields import Id, Name, SubjectId
 from yinsi.consent import Channel
 from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.requests import Due, Refusal, RightsRequest, Status, Transition
@@ -21,27 +22,29 @@ from yinsi.taxonomy import DeletionTrigger, RightKind
 class SubmitBody(BaseModel):
     """A request filed by the app's back-end on the user's behalf."""
 
-    subject_id: str = Field(min_length=1, max_length=64)
+    subject_id: SubjectId = Field(description="The app's pseudonymous id of the user.")
     kind: RightKind
     channel: Channel = Field(Channel.APP, description="Where the user asked.")
     trigger: DeletionTrigger | None = Field(None, description="Deletion: PIPL Art. 47 trigger.")
-    consent_id: str | None = Field(None, description="Withdrawal: the consent item withdrawn.")
-    corrections: dict[str, str] = Field(
+    consent_id: Name | None = Field(None, description="Withdrawal: the consent item withdrawn.")
+    corrections: dict[Name, Annotated[str, Field(max_length=4000)]] = Field(
         default_factory=dict,
         description="Correction: new values by element id; never echoed back or logged.",
     )
     text: str = Field("", max_length=4000, description="Complaint or contest: the user's words.")
-    relation: str | None = Field(None, description="Filed by a close relative (PIPL Art. 49).")
+    relation: Id | None = Field(None, description="Filed by a close relative (PIPL Art. 49).")
     relative_name: str | None = Field(None, max_length=64)
 
 
 class VerifyBody(BaseModel):
-    answer: str = Field(description="The SMS code, or the ID number's last 6 characters.")
+    answer: str = Field(
+        max_length=64, description="The SMS code, or the ID number's last 6 characters."
+    )
     method: Method = Method.SMS
 
 
 class RefuseBody(BaseModel):
-    ground: str = Field(description="A refusal ground id of the declaration (X35).")
+    ground: Name = Field(description="A refusal ground id of the declaration (X35).")
     note: str = Field("", max_length=2000, description="An internal note for the record.")
 
 

@@ -15,12 +15,16 @@ from yinsi.api import (
     audit,
     consents,
     decisions,
+    docs,
     errors,
     health,
     keys,
     lifecycle,
+    limits,
+    metrics,
     policies,
     privacy_link,
+    responses,
     rights,
     sdk,
 )
@@ -40,6 +44,8 @@ ROUTERS = (
     consents.router,
     keys.router,
     audit.router,
+    metrics.router,
+    docs.router,
 )
 """Every router of the REST API, in the order they are matched."""
 
@@ -68,5 +74,8 @@ def include(
     app.state.keys = KeyCache(services.api_keys.verify, ttl=key_cache_seconds)
     app.state.entry_secret = entry_secret
     errors.install(app)
+    limits.install(app, max_body_bytes=services.settings.inputs.max_body_bytes)
+    app.add_middleware(metrics.HttpMetrics)
     for router in ROUTERS:
-        app.include_router(router)
+        keyed = router not in (health.router, metrics.router, docs.router)
+        app.include_router(router, responses=responses.KEYED if keyed else None)

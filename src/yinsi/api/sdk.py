@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from yinsi.api.auth import Backend
 from yinsi.api.deps import Consent
+from yinsi.api.pages import DEFAULT_LIMIT, PAGED, Cursor, Limit, page
 from yinsi.lifecycle.permissions import UseEventIn, Violation
 from yinsi.services.sdk_gate import ElementGate, SdkEntry, check_permission_events, sdk_manifest
 
@@ -99,11 +100,23 @@ class ViolationOut(BaseModel):
 router = APIRouter(tags=["SDKs and permissions"])
 
 
-@router.get("/v1/apps/{app_id}/subjects/{subject_id}/sdk-manifest")
-def manifest(app_id: str, subject_id: str, _: Backend, consent: Consent) -> list[SdkEntryOut]:
+@router.get("/v1/apps/{app_id}/subjects/{subject_id}/sdk-manifest", responses=PAGED)
+def manifest(
+    app_id: str,
+    subject_id: str,
+    _: Backend,
+    consent: Consent,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> list[SdkEntryOut]:
     """W12: initialise only the SDKs with ``may_initialise``; pass an element only
-    where its gate says ``may_receive``. Ask again after every consent change."""
-    return [SdkEntryOut.of(e) for e in sdk_manifest(consent, app_id, subject_id)]
+    where its gate says ``may_receive``. Ask again after every consent change. Paginated
+    like every list (one page holds every SDK of a declaration under 100 SDKs)."""
+    entries = sdk_manifest(consent, app_id, subject_id)
+    found = page(entries, request, response, route="sdk", cursor=cursor, limit=limit)
+    return [SdkEntryOut.of(e) for e in found]
 
 
 @router.post("/v1/apps/{app_id}/permission-events:check")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from yinsi import __version__
-from yinsi.cli.common import DbUrl, err, open_services, out
+from yinsi.cli.common import DbUrl, err, open_services, out, yaml_limits
 from yinsi.cli.lazy import LazyCommand, LazyGroup
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _print_problems(problems: list[Problem]) -> None:
 def _load_or_exit(path: Path) -> Declaration:
     from yinsi.declaration import read_file
 
-    loaded = read_file(path)
+    loaded = read_file(path, limits=yaml_limits())
     if loaded.declaration is None:
         _print_problems(loaded.problems)
         errors = len(loaded.errors)
@@ -152,8 +152,9 @@ def validate(
     from yinsi.declaration.lint.run import lint_checks
 
     failed = False
+    limits = yaml_limits()
     for path in files:
-        loaded = read_file(path, checks=(lint_checks,))
+        loaded = read_file(path, checks=(lint_checks,), limits=limits)
         _print_problems(labelled(loaded.problems))
         if loaded.declaration is None or (strict and loaded.warnings):
             failed = True

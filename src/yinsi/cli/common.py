@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from yinsi.declaration.yaml_limits import YamlLimits
     from yinsi.services.root import Services
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -65,6 +66,18 @@ def show_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def yaml_limits() -> YamlLimits:
+    """The limits YAML files are read with, from the settings (``YINSI_INPUTS__YAML_…``,
+    ``YINSI_SETTINGS_FILE``); bad settings print what is wrong and exit 1."""
+    from yinsi.declaration.yaml_limits import YamlLimits
+    from yinsi.settings import SettingsError, load_settings
+
+    try:
+        return YamlLimits.of(load_settings().inputs)
+    except SettingsError as exc:
+        fail(str(exc))
 
 
 @contextmanager

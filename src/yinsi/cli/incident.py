@@ -18,7 +18,10 @@ import typer
 from yinsi.cli.common import Actor, DbUrl, MapFile, err, open_services, out
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from yinsi.lifecycle.incidents import Incident
+    from yinsi.services.delivery import DeliveryRecord
     from yinsi.services.incidents import IncidentService
 
 incident_app = typer.Typer(
@@ -28,6 +31,8 @@ incident_app = typer.Typer(
 
 IncidentId = Annotated[str, typer.Argument(metavar="ID", help="The incident id (inc_…).")]
 _STATUS_ZH = {"open": "处置中", "notified": "已告知", "closed": "已结束"}
+_OUTCOME_ZH = {"delivered": "已送达", "failed": "失败", "no_channel": "无可用渠道"}
+_CHANNEL_ZH = {"sms": "短信", "email": "邮件", "push": "推送"}
 
 
 @contextmanager
@@ -84,6 +89,24 @@ def _show(incident: Incident, subjects: int | None = None) -> None:
         out.print(f"  已告知 {n.audience}（{n.channel}{count}）{n.at.isoformat()}", markup=False)
 
 
+def _deliveries(records: Sequence[DeliveryRecord]) -> None:
+    """Each delivery: when, channel, purpose, to whom (masked), outcome, tries, why."""
+    if not records:
+        return
+    outcomes = {o: sum(r.outcome == o for r in records) for o in _OUTCOME_ZH}
+    summary = "，".join(f"{_OUTCOME_ZH[o]} {n}" for o, n in outcomes.items() if n)
+    out.print(f"  发送记录（{len(records)} 条：{summary}）：", markup=False)
+    for r in records:
+        why = f"  {r.error}" if r.error else ""
+        provider = f"  [{r.provider_id}]" if r.provider_id else ""
+        out.print(
+            f"    {r.finished_at.isoformat(timespec='seconds')}  {_CHANNEL_ZH[r.channel]}"
+            f"  {r.purpose}  {r.address}  {_OUTCOME_ZH[r.outcome]}（{r.attempts} 次）"
+            f"{provider}{why}",
+            markup=False,
+        )
+
+
 @incident_app.command("open")
 def open_(
     title: Annotated[str, typer.Option(help="A short title, in Chinese.")],
@@ -128,13 +151,15 @@ def notify(
     url: DbUrl = None,
     actor: Actor = "cli",
 ) -> None:
-    """Write the user notice and the regulator report; record who was notified."""
+    """Send the notice to the affected users and the report to the regulator (each
+    delivery recorded), write both files; see docs/operations.md for the channels."""
     if fmt not in ("md", "html"):
         err.print(f"--format {fmt!r}: choose md or html", markup=False)
         raise typer.Exit(1)
     with _service(data_map, url, actor) as service:
         incident, files = service.notify(incident_id, out_dir, fmt=fmt)
         _show(incident)
+        _deliveries(service.deliveries(incident.id))
         for path in files:
             out.print(f"wrote {path}", markup=False)
 
@@ -159,10 +184,11 @@ def show(
     url: DbUrl = None,
     actor: Actor = "cli",
 ) -> None:
-    """Show one incident, or list the app's incidents."""
+    """Show one incident with what was sent to whom (masked), or list the app's incidents."""
     with _service(data_map, url, actor) as service:
         if incident_id is None:
             for incident in service.list():
                 _show(incident)
         else:
             _show(service.get(incident_id))
+            _deliveries(service.deliveries(incident_id))

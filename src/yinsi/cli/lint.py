@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from yinsi.cli.common import err, out
+from yinsi.cli.common import err, out, yaml_limits
 
 lint_app = typer.Typer()
 
@@ -46,7 +46,8 @@ def lint(
     from yinsi.declaration.lint.report import to_json, to_sarif
 
     try:
-        problems = [p for path in files for p in lint_file(path, rules)]
+        limits = yaml_limits()
+        problems = [p for path in files for p in lint_file(path, rules, limits=limits)]
     except UnknownRule as exc:
         err.print(f"yinsi lint: {exc}", markup=False)
         raise typer.Exit(1) from None

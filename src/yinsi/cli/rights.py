@@ -255,3 +255,40 @@ def list_requests(
     out.print(requests_table(by_due(requests), late, soon))
     if late:
         err.print(Text(f"{len(late)} 件已逾期", style="red"))
+
+
+@rights_app.command("remind")
+def remind(data_map: MapFile = None, url: DbUrl = None, actor: Actor = "cli") -> None:
+    """E-mail the privacy team the open requests overdue or due soon (W14).
+
+    Recipients: YINSI_DELIVERY__STAFF_EMAILS; window: YINSI_DELIVERY__REMINDER_DAYS
+    working days (default 3); e-mail: YINSI_DELIVERY__EMAIL__* (see docs/operations.md).
+    Run it daily (cron); nothing due sends nothing.
+    """
+    from yinsi.services.delivery_notices import remind_due
+
+    with open_services(url, actor=actor, data_map=data_map, needs_map=True) as services:
+        listed, records = remind_due(services.rights, services.delivery, services.settings.delivery)
+    if not listed:
+        out.print("没有逾期或即将到期的申请，未发送提醒", markup=False)
+        return
+    for r in records:
+        result = "已送达" if r.outcome == "delivered" else f"失败：{r.error}"
+        out.print(f"提醒 {listed} 件申请 → {r.address}：{result}", markup=False)
+    if any(r.outcome != "delivered" for r in records):
+        raise typer.Exit(1)
+
+
+@rights_app.command("purge-exports")
+def purge_exports(url: DbUrl = None, actor: Actor = "cli") -> None:
+    """Delete the export archives past their download period (YINSI_EXPORTS__RETENTION_DAYS,
+    default 7), one audit entry each, and abandoned staging folders. Run it daily (cron)."""
+    with open_services(url, actor=actor) as services:
+        done = services.exports.purge()
+    for request_id in done.archives:
+        out.print(f"已删除过期副本 {request_id}", markup=False)
+    for name in done.staging:
+        out.print(f"已删除未完成的临时文件 {name}", markup=False)
+    out.print(
+        f"共删除 {len(done.archives)} 份过期副本、{len(done.staging)} 份临时文件", markup=False
+    )

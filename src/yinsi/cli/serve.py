@@ -1,7 +1,8 @@
 """``yinsi serve``: the service (:func:`yinsi.server.create_app` on uvicorn) on yinsi's database.
 
 Refuses to start (exit 1) on a database that is not migrated, saying to run
-``yinsi db upgrade``. With ``--map`` (or ``$YINSI_DATA_MAP``) it also serves rights
+``yinsi db upgrade``, and outside demo mode (``--demo``) without an SMS provider, naming
+``YINSI_DELIVERY__SMS__PROVIDER``. With ``--map`` (or ``$YINSI_DATA_MAP``) it also serves rights
 requests under ``/v1/requests`` for the app that data map describes.
 """
 
@@ -57,6 +58,7 @@ def serve(
     from yinsi.cli.rights_errors import KNOWN, describe
     from yinsi.security.entry_links import RedactEntryLinks
     from yinsi.server import create_app
+    from yinsi.services.delivery import SdkMissing, serve_problem
     from yinsi.services.errors import StorageNotMigrated
     from yinsi.services.root import Services
     from yinsi.settings import SettingsError, load_settings
@@ -79,8 +81,15 @@ def serve(
         err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
         raise typer.Exit(1) from None
     with services:
+        if (problem := serve_problem(settings)) is not None:
+            err.print(f"yinsi serve: {problem}", markup=False)
+            raise typer.Exit(1)
         try:
+            services.delivery  # noqa: B018 - builds the senders now: a missing SDK is named
             app = create_app(services, web_secret=web_secret, secure_cookies=not settings.demo)
+        except SdkMissing as exc:
+            err.print(f"yinsi serve: {exc}", markup=False)
+            raise typer.Exit(1) from None
         except KNOWN as exc:
             err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
             raise typer.Exit(1) from None

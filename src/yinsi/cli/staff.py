@@ -63,12 +63,13 @@ def add(
     ] = False,
     url: DbUrl = None,
 ) -> None:
-    """Add a console account with a password (at least 12 characters)."""
+    """Add a console account with a password (at least 12 characters, not a common
+    password, not containing the user name)."""
     from yinsi.security.passwords import WeakPassword, check_strength
 
     password = _password(password_stdin)
     try:
-        check_strength(password)  # before the database is opened: the rule, said at once
+        check_strength(password, username)  # before the database is opened: said at once
     except WeakPassword as exc:
         err.print(f"password refused: {exc}", markup=False)
         raise typer.Exit(1) from None

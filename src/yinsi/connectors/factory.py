@@ -87,6 +87,7 @@ def _engine(store: str, url: str) -> sa.Engine:
         return sa.create_engine(
             parsed,
             pool_pre_ping=True,
+            hide_parameters=True,  # the app's PI never reaches a log through an error message
             connect_args=timeout if backend in ("postgresql", "mysql", "mariadb") else {},
         )
     except (ArgumentError, NoSuchModuleError) as exc:

@@ -17,6 +17,7 @@ from yinsi.declaration.errors import DeclarationError, Issue, Problem
 from yinsi.declaration.loader import read_model, read_text
 from yinsi.declaration.schema import Declaration
 from yinsi.declaration.view import collected_elements, taxonomy_of
+from yinsi.declaration.yaml_limits import DEFAULT_LIMITS, YamlLimits
 
 _SHAPE = {"sql": "table", "redis": "key", "webhook": "elements"}
 
@@ -114,6 +115,8 @@ def _against_declaration(data_map: DataMap, declaration: Declaration) -> list[Is
     taxonomy = taxonomy_of(declaration)
     rules = {r.id for r in declaration.retention}
     collected = collected_elements(declaration)
+    # PI the policy lists as held without a scenario (pi_inventory) is declared too.
+    declared = {*collected, *(e for group in declaration.pi_inventory for e in group.elements)}
     held: set[str] = set()
     for i, ds in enumerate(data_map.datasets):
         at = ("datasets", i)
@@ -127,12 +130,13 @@ def _against_declaration(data_map: DataMap, declaration: Declaration) -> list[Is
                 issues.append(
                     Issue((*at, *where), f"unknown element {element!r}; see `yinsi schema`")
                 )
-            elif element not in collected:
+            elif element not in declared:
                 issues.append(
                     Issue(
                         (*at, *where),
                         f"element {element!r} is held here but no scenario of the declaration "
-                        "collects it (PIPL Art. 17: declare it, or stop holding it)",
+                        "collects it and its pi_inventory does not list it (PIPL Art. 17: "
+                        "declare it, or stop holding it)",
                         "warning",
                     )
                 )
@@ -289,20 +293,34 @@ def _retention_rule(
 
 
 def read_data_map(
-    path: str | FsPath, declaration: Declaration | None = None
+    path: str | FsPath,
+    declaration: Declaration | None = None,
+    *,
+    limits: YamlLimits = DEFAULT_LIMITS,
 ) -> tuple[DataMap | None, list[Problem]]:
-    """Read and check a data map file; every finding is placed as FILE:LINE:COL."""
-    text, problems = read_text(path)
+    """Read and check a data map file; every finding is placed as FILE:LINE:COL (the YAML
+    held to ``limits``, like a declaration's)."""
+    text, problems = read_text(path, limits)
     if text is None:
         return None, problems
     return read_model(
-        text, str(path), DataMap, [lambda m: check_data_map(m, declaration)], "a data map"
+        text,
+        str(path),
+        DataMap,
+        [lambda m: check_data_map(m, declaration)],
+        "a data map",
+        limits=limits,
     )
 
 
-def load_data_map(path: str | FsPath, declaration: Declaration | None = None) -> DataMap:
+def load_data_map(
+    path: str | FsPath,
+    declaration: Declaration | None = None,
+    *,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> DataMap:
     """Like :func:`read_data_map`, raising :class:`DeclarationError` on errors."""
-    data_map, problems = read_data_map(path, declaration)
+    data_map, problems = read_data_map(path, declaration, limits=limits)
     if data_map is None:
         raise DeclarationError(problems)
     return data_map

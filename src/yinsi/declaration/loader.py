@@ -3,6 +3,12 @@
 PyYAML composes a node tree that keeps each node's position; we build plain data and a
 map from document path to position in one walk, then validate types (pydantic) and
 cross-references (:mod:`.checks`), and place every finding back in the file.
+
+Before anything is built, the text is held to :class:`~.yaml_limits.YamlLimits` (size,
+forbidden characters, nodes after expanding aliases, depth, aliases): a YAML bomb or a
+huge file is one problem at ``FILE:LINE:COL``, found in milliseconds. A scalar YAML
+types but Python cannot hold (``2022-02-30``, a 5,000-digit integer) is a problem at its
+place too, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +24,16 @@ from pydantic import BaseModel, ValidationError
 from yinsi.declaration.checks import check
 from yinsi.declaration.errors import DeclarationError, Issue, Path, Problem
 from yinsi.declaration.schema import Declaration
+from yinsi.declaration.yaml_limits import (
+    DEFAULT_LIMITS,
+    YamlLimitError,
+    YamlLimits,
+    forbidden_character,
+    line_column,
+    scan,
+    text_too_large,
+    too_large,
+)
 
 SourceMap = dict[Path, tuple[int, int]]
 Check = Callable[[Declaration], list[Issue]]
@@ -32,15 +48,55 @@ class _Builder(_BaseLoader):  # type: ignore[valid-type,misc]  # CSafeLoader is 
     """A SafeLoader that builds data and a source map, and rejects duplicate keys."""
 
 
+_KINDS = {
+    "tag:yaml.org,2002:timestamp": "date",
+    "tag:yaml.org,2002:bool": "boolean",
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+}
+
+
+def _scalar_problem(node: yaml.Node, exc: Exception) -> str:
+    kind = _KINDS.get(node.tag, "value")
+    shown = (
+        (node.value or "(empty)")
+        if len(node.value) <= 40
+        else f"{node.value[:20]}… ({len(node.value):,} characters)"
+    )
+    if kind == "integer" and "digits" in str(exc):
+        reason = "too many digits"
+    elif isinstance(exc, ValueError | OverflowError):
+        reason = str(exc).split(";")[0]
+    else:
+        reason = f"it does not fit its tag {node.tag.removeprefix('tag:yaml.org,2002:')}"
+    return f"{shown!s} is not a valid {kind} ({reason}); fix it, or quote it to keep it as text"
+
+
+def _construct(loader: _Builder, node: yaml.Node, bad: list[tuple[yaml.Node, str]]) -> Any:
+    """The Python value of a node; a scalar Python cannot hold is recorded in ``bad``."""
+    try:
+        return loader.construct_object(node, deep=True)
+    # datetime.date(2022, 2, 30), int("9" * 5000), and PyYAML's own failures on an explicit
+    # tag that does not fit the value ("!!timestamp x": AttributeError, "!!int": IndexError)
+    except (ValueError, ArithmeticError, AttributeError, LookupError, TypeError) as exc:
+        bad.append((node, _scalar_problem(node, exc)))
+        return None
+
+
 def _walk(
-    loader: _Builder, node: yaml.Node, path: Path, marks: SourceMap, issues: list[Issue]
+    loader: _Builder,
+    node: yaml.Node,
+    path: Path,
+    marks: SourceMap,
+    issues: list[Issue],
+    bad: list[tuple[yaml.Node, str]],
 ) -> Any:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(loader, key_node, bad)
             if not isinstance(key, (str, int)):
                 key = str(key)
             if key in result:
@@ -56,33 +112,76 @@ def _walk(
                 )
                 continue
             marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _walk(loader, value_node, (*path, key), marks, issues)
+            result[key] = _walk(loader, value_node, (*path, key), marks, issues, bad)
             # a key's own mark points at the key; keep the value's mark only for containers
             if not isinstance(value_node, yaml.ScalarNode):
                 marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(loader, item, (*path, i), marks, issues) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [
+            _walk(loader, item, (*path, i), marks, issues, bad) for i, item in enumerate(node.value)
+        ]
+    return _construct(loader, node, bad)
 
 
-def parse(text: str, filename: str = "<string>") -> tuple[Any, SourceMap, list[Issue]]:
-    """Parse YAML text into data, a source map and structural issues (duplicate keys)."""
-    loader = _Builder(text)
-    marks: SourceMap = {}
-    issues: list[Issue] = []
+def _problem(filename: str, line: int, column: int, message: str) -> DeclarationError:
+    return DeclarationError([Problem(filename, line, column, (), message)])
+
+
+def _checked(text: str, filename: str, limits: YamlLimits) -> None:
+    """Raise :class:`DeclarationError` if ``text`` passes a limit (nothing is built yet)."""
+    if (why := text_too_large(text, limits)) is not None:
+        raise _problem(filename, 1, 1, why)
     try:
-        node = loader.get_single_node()
-        data = {} if node is None else _walk(loader, node, (), marks, issues)
-    except yaml.MarkedYAMLError as exc:
+        if (found := forbidden_character(text)) is not None:
+            raise found
+        scan(_Builder, text, limits)
+    except YamlLimitError as exc:
+        raise _problem(filename, exc.line, exc.column, exc.message) from None
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str, filename: str) -> DeclarationError:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        raise DeclarationError(
-            [Problem(filename, line, col, (), f"YAML syntax error: {message}")]
-        ) from None
+        return _problem(filename, line, col, f"YAML syntax error: {message}")
+    if isinstance(exc, yaml.reader.ReaderError):  # a character the reader refuses
+        line, col = line_column(text, max(0, min(exc.position, len(text))))
+        return _problem(filename, line, col, f"YAML error: {exc.reason}")
+    return _problem(filename, 1, 1, f"YAML error: {exc}")
+
+
+def parse(
+    text: str, filename: str = "<string>", limits: YamlLimits = DEFAULT_LIMITS
+) -> tuple[Any, SourceMap, list[Issue]]:
+    """Parse YAML text into data, a source map and structural issues (duplicate keys).
+
+    Raises :class:`DeclarationError` (one problem at ``FILE:LINE:COL``) for a syntax
+    error, text beyond ``limits``, or a scalar Python cannot hold.
+    """
+    try:
+        _checked(text, filename, limits)
+    except yaml.YAMLError as exc:  # a syntax error found by the scan
+        raise _yaml_error(exc, text, filename) from None
+    loader = _Builder(text)
+    marks: SourceMap = {}
+    issues: list[Issue] = []
+    bad: list[tuple[yaml.Node, str]] = []
+    try:
+        node = loader.get_single_node()
+        data = {} if node is None else _walk(loader, node, (), marks, issues, bad)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text, filename) from None
     finally:
         loader.dispose()
+    if bad:
+        raise DeclarationError(
+            [
+                Problem(filename, n.start_mark.line + 1, n.start_mark.column + 1, (), message)
+                for n, message in bad
+            ]
+        )
     return data, marks, issues
 
 
@@ -105,12 +204,14 @@ def _pydantic_issues(exc: ValidationError) -> list[Issue]:
             p for p in err["loc"] if isinstance(p, int) or not any(c in str(p) for c in "[](")
         )
         message = err["msg"]
+        name = err["loc"][-1] if err["loc"] else ""  # a key of the file may hold "[" too
         if err["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}; check its spelling (see `yinsi schema`)"
+            message = f"unknown key {name!r}; check its spelling (see `yinsi schema`)"
         elif err["type"] == "missing":
-            message = f"missing required key {loc[-1]!r}"
+            message = f"missing required key {name!r}"
         elif err["type"] in ("enum", "literal_error"):
-            message = f"{message} (got {err['input']!r})"
+            got = repr(err["input"])
+            message = f"{message} (got {got if len(got) <= 80 else got[:60] + '…'})"
         issues.append(Issue(loc, message))
     return issues
 
@@ -131,13 +232,19 @@ class Loaded:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def read(text: str, filename: str = "<string>", checks: Sequence[Check] = ()) -> Loaded:
+def read(
+    text: str,
+    filename: str = "<string>",
+    checks: Sequence[Check] = (),
+    *,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> Loaded:
     """Validate YAML text and return the declaration with all errors and warnings.
 
     ``checks`` are further rules run on a type-valid declaration (e.g. the policy's
     PIPL Art. 17 completeness); their findings are placed in the file like the others.
     """
-    model, problems = read_model(text, filename, Declaration, [check, *checks])
+    model, problems = read_model(text, filename, Declaration, [check, *checks], limits=limits)
     return Loaded(model, problems)
 
 
@@ -147,6 +254,8 @@ def read_model(
     model: type[M],
     checks: Sequence[Callable[[M], list[Issue]]] = (),
     what: str = "a declaration",
+    *,
+    limits: YamlLimits = DEFAULT_LIMITS,
 ) -> tuple[M | None, list[Problem]]:
     """Parse YAML text into ``model``, run ``checks`` and place every finding in the file.
 
@@ -154,7 +263,7 @@ def read_model(
     the files beside them (data maps).
     """
     try:
-        data, marks, issues = parse(text, filename)
+        data, marks, issues = parse(text, filename, limits)
     except DeclarationError as exc:
         return None, exc.problems
     value: M | None = None
@@ -176,27 +285,52 @@ def read_model(
     return value, problems
 
 
-def read_text(path: str | FsPath) -> tuple[str | None, list[Problem]]:
-    """A file's UTF-8 text; a missing or undecodable file is a problem, not a crash."""
+def _not_utf8(path: str | FsPath, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+    return Problem(
+        str(path),
+        line,
+        column,
+        (),
+        f"not UTF-8 text (byte 0x{data[exc.start]:02x}: {exc.reason}); save the file as UTF-8",
+    )
+
+
+def read_text(
+    path: str | FsPath, limits: YamlLimits = DEFAULT_LIMITS
+) -> tuple[str | None, list[Problem]]:
+    """A file's UTF-8 text; a missing, undecodable or too large file is a problem, not a
+    crash (the size is checked before the file is read)."""
     fs_path = FsPath(path)
     try:
-        return fs_path.read_text(encoding="utf-8"), []
+        if (why := too_large(fs_path.stat().st_size, limits)) is not None:
+            return None, [Problem(str(path), 1, 1, (), why)]
+        data = fs_path.read_bytes()
     except FileNotFoundError:
         return None, [Problem(str(path), 0, 0, (), "file not found")]
     except IsADirectoryError:
         return None, [Problem(str(path), 0, 0, (), "is a directory, not a YAML file")]
+    except OSError as exc:
+        return None, [Problem(str(path), 0, 0, (), f"cannot be read ({exc.strerror})")]
+    if (why := too_large(len(data), limits)) is not None:  # it grew since stat
+        return None, [Problem(str(path), 1, 1, (), why)]
+    try:
+        return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        return None, [
-            Problem(str(path), 1, 1, (), f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
-        ]
+        return None, [_not_utf8(path, data, exc)]
 
 
-def read_file(path: str | FsPath, checks: Sequence[Check] = ()) -> Loaded:
-    """Read a declaration file; a missing or undecodable file is a problem, not a crash."""
-    text, problems = read_text(path)
+def read_file(
+    path: str | FsPath, checks: Sequence[Check] = (), *, limits: YamlLimits = DEFAULT_LIMITS
+) -> Loaded:
+    """Read a declaration file; a missing, undecodable or too large file is a problem, not
+    a crash."""
+    text, problems = read_text(path, limits)
     if text is None:
         return Loaded(None, problems)
-    return read(text, str(path), checks)
+    return read(text, str(path), checks, limits=limits)
 
 
 def _ok(loaded: Loaded) -> Declaration:
@@ -205,11 +339,13 @@ def _ok(loaded: Loaded) -> Declaration:
     return loaded.declaration
 
 
-def loads(text: str, filename: str = "<string>") -> Declaration:
+def loads(
+    text: str, filename: str = "<string>", *, limits: YamlLimits = DEFAULT_LIMITS
+) -> Declaration:
     """Validate YAML text; raise :class:`DeclarationError` carrying every problem found."""
-    return _ok(read(text, filename))
+    return _ok(read(text, filename, limits=limits))
 
 
-def load(path: str | FsPath) -> Declaration:
+def load(path: str | FsPath, *, limits: YamlLimits = DEFAULT_LIMITS) -> Declaration:
     """Load and validate a declaration file; raise :class:`DeclarationError` on errors."""
-    return _ok(read_file(path))
+    return _ok(read_file(path, limits=limits))

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         Status,
         Transition,
     )
-    from yinsi.rights.verification import Challenge, Method, SmsSender, VerificationFailed
+    from yinsi.rights.verification import Challenge, Method, VerificationFailed
 else:
     __getattr__, __dir__ = attach(
         __name__,
@@ -92,7 +92,6 @@ else:
             "verification": (
                 "Challenge",
                 "Method",
-                "SmsSender",
                 "VerificationFailed",
             ),
         },
@@ -121,7 +120,6 @@ __all__ = [
     "RequestError",
     "Requester",
     "RightsRequest",
-    "SmsSender",
     "Status",
     "Step",
     "StepStatus",

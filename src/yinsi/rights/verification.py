@@ -2,17 +2,17 @@
 
 Two methods: a one-time SMS code sent to the phone on file, and the last six characters of
 the ID number on file. Both have attempt limits: after :data:`MAX_ATTEMPTS` wrong answers
-the challenge is locked and a new one must be asked for. Codes are stored as salted
-SHA-256 hashes, never in clear; comparisons are constant-time.
+the request's challenge of that method is locked for good — a new code keeps the count
+(attempts survive resends), so guessing needs a new request. Codes are stored as salted
+SHA-256 hashes, never in clear; comparisons are constant-time. The storage counts an
+attempt atomically (a conditional ``UPDATE``), so concurrent answers cannot exceed the limit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,8 +22,6 @@ from yinsi.rights.requests import RequestError
 MAX_ATTEMPTS = 5
 CODE_TTL = timedelta(minutes=10)
 SUFFIX_LENGTH = 6
-
-log = logging.getLogger("yinsi.rights.sms")
 
 
 class Method(StrEnum):
@@ -37,6 +35,21 @@ class VerificationFailed(RequestError):
     def __init__(self, message: str, remaining: int) -> None:
         super().__init__(message)
         self.remaining = remaining
+
+
+class CodeLimited(VerificationFailed):
+    """No code sent: too soon after the last one, or a cap reached (API: 429).
+
+    ``retry_after`` is the number of seconds to wait; None when waiting does not help
+    (this request has had all its codes: answer by ID number or file a new request).
+    """
+
+    def __init__(self, message: str, remaining: int, retry_after: int | None) -> None:
+        super().__init__(message, remaining)
+        self.retry_after = retry_after
+
+
+LOCKED = "验证失败次数过多，该申请已无法通过此方式验证，请重新提交申请或联系客服。"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,30 +92,38 @@ def id_suffix_challenge(request_id: str, id_number_on_file: str, now: datetime) 
     return Challenge(request_id, Method.ID_SUFFIX, secret, salt, now, None)
 
 
-def answer(challenge: Challenge, given: str, now: datetime) -> Challenge:
-    """The challenge after one answer: verified, or one more attempt counted.
-
-    Raises :class:`VerificationFailed` (with the attempts left) for a locked or expired
-    challenge and for a wrong answer — after recording it: the caller stores the returned
-    :attr:`VerificationFailed.challenge` before re-raising.
-    """
+def check(challenge: Challenge, given: str, now: datetime) -> bool:
+    """Whether ``given`` answers ``challenge``; raises :class:`VerificationFailed` for a
+    locked or expired challenge. Counting a wrong answer is the storage's (atomic) job."""
     if challenge.verified_at is not None:
-        return challenge
+        return True
     if challenge.locked:
-        raise VerificationFailed("验证失败次数过多，请重新获取验证码", 0)
+        raise VerificationFailed(LOCKED, 0)
     if challenge.expires_at is not None and now > challenge.expires_at:
         raise VerificationFailed("验证码已过期，请重新获取", MAX_ATTEMPTS - challenge.attempts)
     normalised = given.strip() if challenge.method is Method.SMS else _normalise_suffix(given)
-    if hmac.compare_digest(_digest(challenge.salt, normalised), challenge.secret_sha256):
+    return hmac.compare_digest(_digest(challenge.salt, normalised), challenge.secret_sha256)
+
+
+def wrong_answer_message(remaining: int) -> str:
+    """What a wrong answer tells the user, with the attempts left (0: locked)."""
+    return f"验证信息不正确，还可尝试{remaining}次" if remaining > 0 else LOCKED
+
+
+def answer(challenge: Challenge, given: str, now: datetime) -> Challenge:
+    """The challenge after one answer: verified, or one more attempt counted (in memory).
+
+    Raises :class:`VerificationFailed` (with the attempts left) for a locked or expired
+    challenge and :class:`WrongAnswer` for a wrong one. Services count attempts with the
+    storage's atomic counter instead (see :meth:`RightsService.verify`).
+    """
+    if challenge.verified_at is not None:
+        return challenge
+    if check(challenge, given, now):
         return replace(challenge, verified_at=now)
     counted = replace(challenge, attempts=challenge.attempts + 1)
     remaining = MAX_ATTEMPTS - counted.attempts
-    message = (
-        f"验证信息不正确，还可尝试{remaining}次"
-        if remaining
-        else "验证失败次数过多，请重新获取验证码"
-    )
-    raise WrongAnswer(message, remaining, counted)
+    raise WrongAnswer(wrong_answer_message(remaining), remaining, counted)
 
 
 class WrongAnswer(VerificationFailed):
@@ -111,25 +132,6 @@ class WrongAnswer(VerificationFailed):
     def __init__(self, message: str, remaining: int, challenge: Challenge) -> None:
         super().__init__(message, remaining)
         self.challenge = challenge
-
-
-class SmsSender(ABC):
-    """Sends a verification code; apps plug in their SMS gateway."""
-
-    @abstractmethod
-    def send(self, phone: str, text: str) -> None: ...
-
-
-class LogSmsSender(SmsSender):
-    """The default: writes the message to the log (for development and the demo)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, phone: str, text: str) -> None:
-        masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
-        self.sent.append((phone, text))
-        log.warning("SMS to %s: %s", masked, text)
 
 
 def sms_text(code: str, app_name: str) -> str:

@@ -1,17 +1,22 @@
-"""Staff passwords: Argon2id hashes, the rehash rule and login throttling (X25, W17).
+"""Staff passwords: Argon2id hashes, the rehash rule and the password policy (X25, W17).
 
 Pure domain: no storage. A password is kept only as an Argon2id hash (argon2-cffi's
 RFC 9106 defaults: 64 MiB, 3 passes, 4 lanes); :func:`needs_rehash` tells a login to
 store a fresh hash when the parameters changed since the password was set.
-:class:`Throttle` locks an account after repeated failures, so a password cannot be
-guessed online: by default 5 failures in a row lock it for 15 minutes.
+:func:`check_strength` is the policy every new password meets: at least
+:data:`MIN_LENGTH` characters, not one of the ~20,000 most common passwords (also with
+digits or symbols added at the end: ``password1234``), not the user name or containing
+it. The list ships with the package (``common_passwords.txt.gz``, from Django's
+``CommonPasswordValidator``, BSD licence); nothing is downloaded. Login throttling is the
+service's (:mod:`yinsi.services.staff`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import gzip
+import re
 from functools import cache
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +25,6 @@ from yinsi.security.errors import SecurityError
 
 __all__ = [
     "MIN_LENGTH",
-    "Throttle",
     "WeakPassword",
     "check_strength",
     "hash_password",
@@ -38,12 +42,35 @@ class WeakPassword(SecurityError, ValueError):
     """A password too short to set; the message says the rule, in Chinese."""
 
 
-def check_strength(password: str) -> None:
-    """Refuse a password shorter than :data:`MIN_LENGTH` or made of one repeated character."""
+def check_strength(password: str, username: str = "") -> None:
+    """Refuse a password the policy does not allow (see the module docstring); the
+    :class:`WeakPassword` message says the rule, in Chinese."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"密码至少需要 {MIN_LENGTH} 个字符，建议使用多个单词组成的短语。")
     if len(set(password)) < 4:
         raise WeakPassword("密码过于简单（重复字符），请换一个更难猜测的密码。")
+    folded = password.strip().lower()
+    name = username.strip().lower()
+    if folded == name or (len(name) >= 3 and name in folded):
+        raise WeakPassword("密码不能与用户名相同或包含用户名，请换一个密码。")
+    bare = _TRAILER.sub("", folded)
+    common = common_passwords()
+    if folded in common or bare in common or folded.replace(" ", "") in common:
+        raise WeakPassword(
+            "该密码属于常见密码（或仅在常见密码后加了数字、符号），很容易被猜中，"
+            "请换一个更难猜测的密码，例如由多个不相关的词组成的短语。"
+        )
+
+
+_TRAILER = re.compile(r"[\d\W_]+$")
+"""Digits and symbols at the end: ``password1234`` is ``password`` with a suffix."""
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords the policy refuses (lower case), read once from package data."""
+    data = resources.files("yinsi.security").joinpath("common_passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode().split("\n")) - {""}
 
 
 def hash_password(password: str, hasher: PasswordHasher = HASHER) -> str:
@@ -78,35 +105,3 @@ def verify_nothing(password: str) -> None:
     A login that answered at once for an unknown name would tell which names exist.
     """
     verify_password(_decoy(), password)
-
-
-@dataclass(frozen=True, slots=True)
-class Throttle:
-    """How many failed logins in a row lock an account, and for how long."""
-
-    max_failures: int = 5
-    lock_for: timedelta = timedelta(minutes=15)
-
-    def after_failure(self, failures: int, now: datetime) -> tuple[int, datetime | None]:
-        """The failure count after one more failure, and the lock's end if it locks now.
-
-        The count starts over once the account locks, so after the lock ends a user has
-        ``max_failures`` tries again.
-        """
-        failures += 1
-        if failures >= self.max_failures:
-            return 0, now + self.lock_for
-        return failures, None
-
-    @staticmethod
-    def locked(locked_until: datetime | None, now: datetime) -> bool:
-        return locked_until is not None and now < locked_until
-
-    @staticmethod
-    def message(locked_until: datetime) -> str:
-        """What the login page says while the account is locked (time in China, UTC+8)."""
-        local = locked_until + timedelta(hours=8)
-        return (
-            f"登录失败次数过多，账号已临时锁定，请于北京时间 {local:%H:%M} 后重试；"
-            "如忘记密码，请联系管理员重置。"
-        )

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta, timezone
 from pathlib import Path
+from time import perf_counter
 from typing import Self
 
 from sqlalchemy.engine import Engine as SqlEngine
@@ -48,8 +49,10 @@ from yinsi.consent import (
 )
 from yinsi.declaration import Declaration, loads
 from yinsi.declaration.versions import PolicyVersion
+from yinsi.declaration.yaml_limits import DEFAULT_LIMITS, YamlLimits
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent_ledger import LedgerWriter
+from yinsi.services.metrics import observe_decisions
 from yinsi.services.policy_books import PolicyBooks
 from yinsi.storage import (
     SqlUnitOfWork,
@@ -84,11 +87,14 @@ class Engine:
         clock: Clock = utc_now,
         actor: str = "engine",
         database: SqlEngine | None = None,
+        yaml_limits: YamlLimits = DEFAULT_LIMITS,
     ) -> None:
         """``database``: a connection pool the composition root
         (:class:`yinsi.services.root.Services`) shares with the other services; the engine
         then uses it without owning it (``url`` is ignored and :meth:`close` leaves it open).
+        ``yaml_limits``: what a published declaration may hold (``YINSI_INPUTS__YAML_…``).
         """
+        self._yaml_limits = yaml_limits
         self._owns_db = database is None
         self._db: SqlEngine = (
             create_engine(database_url() if url is None else url) if database is None else database
@@ -133,7 +139,7 @@ class Engine:
         only, e.g. the API key of a request; None: the engine's own actor.
         """
         text, filename = _declaration_text(declaration)
-        parsed = loads(text, filename)
+        parsed = loads(text, filename, limits=self._yaml_limits)
         with self._uow() as uow:
             before = uow.policies.get(parsed.app.id, parsed.policy.version)
             published = uow.policies.publish(parsed.app.id, text, parsed)
@@ -258,10 +264,13 @@ class Engine:
         """The subject's current state; the empty state for a subject never seen."""
         return queries.consent_state(self._db, app_id, subject_id)
 
-    def events(self, app_id: str, subject_id: str) -> list[ConsentEvent]:
-        """The subject's ledger in order, each event with its evidence (X41)."""
+    def events(
+        self, app_id: str, subject_id: str, *, after: int = 0, limit: int | None = None
+    ) -> list[ConsentEvent]:
+        """The subject's ledger in order, each event with its evidence (X41); a page of it
+        with ``after`` (the last ``seq`` seen) and ``limit``."""
         with self._uow(read_only=True) as uow:
-            return uow.ledger.events(app_id, subject_id)
+            return uow.ledger.events(app_id, subject_id, after=after, limit=limit)
 
     # ------------------------------------------------------------ decisions
 
@@ -290,8 +299,12 @@ class Engine:
         self, app_id: str, subject_id: str, requests: Sequence[DecisionRequest]
     ) -> list[Decision]:
         """:meth:`decide` for several steps, on one read of the subject's state."""
+        started = perf_counter()
         state = self.state(app_id, subject_id)
-        return self._books.book_for(app_id, state).decide_all(state, requests)
+        decided = self._books.book_for(app_id, state).decide_all(state, requests)
+        allowed = sum(d.allowed for d in decided)
+        observe_decisions(allowed, len(decided) - allowed, perf_counter() - started)
+        return decided
 
     def declaration(self, app_id: str, version: str | None = None) -> Declaration:
         """A published declaration (the latest by default); raises UnknownName."""

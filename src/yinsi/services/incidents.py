@@ -1,7 +1,8 @@
 """``IncidentService``: security incidents end to end (PIPL Art. 57; X26).
 
-    open ──► affected subjects (data map + connectors) ──► notify: notice + report files,
-                                                            who was told, recorded ──► close
+    open ──► affected subjects (data map + connectors) ──► notify: the notice sent to each
+             affected user, the report e-mailed to the regulator (each delivery recorded),
+             the notice + report files, who was told ──► close
 
 The pure parts live in :mod:`yinsi.lifecycle.incidents` (the incident, the tracing of
 records to subjects) and :mod:`yinsi.lifecycle.incident_notice` (the documents). The
@@ -20,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.delivery import NotConfigured, Outcome
 from yinsi.lifecycle.incident_notice import FORMATS, render_notice, render_report
 from yinsi.lifecycle.incidents import (
     Incident,
@@ -30,7 +32,15 @@ from yinsi.lifecycle.incidents import (
 from yinsi.rights.ports import Connector, Record
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
+from yinsi.services.delivery import DeliveryService
+from yinsi.services.delivery_notices import (
+    Contacts,
+    incident_channels,
+    incident_notices,
+    regulator_reports,
+)
 from yinsi.storage import UnitsOfWork
+from yinsi.storage.deliveries import DeliveryRecord
 
 __all__ = ["IncidentService"]
 
@@ -43,10 +53,14 @@ class IncidentService:
         connectors: Mapping[str, Connector],
         *,
         units: UnitsOfWork,
+        delivery: DeliveryService,
+        regulator_emails: Sequence[str] = (),
         clock: Clock = utc_now,
         actor: str = "incident",
     ) -> None:
         self.engine = engine
+        self.delivery = delivery
+        self.regulator_emails = tuple(regulator_emails)
         self.units = units
         self.data_map = data_map
         self.connectors = connectors
@@ -126,29 +140,55 @@ class IncidentService:
         return incident, [notice, report]
 
     def record_notifications(self, incident_id: str, *, actor: str | None = None) -> Incident:
-        """Record who was told: the affected users through the declaration's
-        ``incident.notify_via``, a public notice when no subject could be named (and the
-        declaration allows it), the regulator when ``incident.report_to_regulator``."""
+        """Tell the affected users (the declaration's ``incident.notify_via`` channels first)
+        and e-mail the regulator report to ``delivery.regulator_emails`` when
+        ``incident.report_to_regulator``; every delivery is recorded (:meth:`deliveries`).
+        The incident records who was actually told: the users reached (count), a public
+        notice when no subject could be named (and the declaration allows it), the
+        regulator when at least one report was delivered.
+
+        Raises :class:`~yinsi.delivery.NotConfigured` when users are to be told and no
+        channel is configured, before anything is sent.
+        """
         who = actor or self._actor
         declaration = self.engine.declaration(self.data_map.app)
+        incident = self.get(incident_id)
+        incident.notified(())  # a closed incident: InvalidIncident, before anything is sent
+        subjects = self.subjects(incident_id) if incident.affected_count else []
+        channels = incident_channels(declaration)
+        if subjects and not any(self.delivery.configured(c) for c in channels):
+            raise NotConfigured(channels[0])
+        notice, report = self.documents(incident, "md")
+        contacts = Contacts(self.data_map, self.connectors)
+        sent = incident_notices(self.delivery, contacts, incident, subjects, declaration, notice)
+        reported = (
+            regulator_reports(self.delivery, incident, self.regulator_emails, report)
+            if declaration.incident.report_to_regulator
+            else []
+        )
         now = self._clock()
+        told: list[Notification] = []
+        reached = sum(r.outcome == Outcome.DELIVERED.value for r in sent)
+        if subjects:
+            channel = "、".join(declaration.incident.notify_via) or "个别告知"
+            told.append(Notification("users", channel, now, who, reached))
+        if (not subjects or incident.unlinked_records) and (
+            declaration.incident.public_notice_when_impractical
+        ):
+            told.append(Notification("public", "公告", now, who))
+        if any(r.outcome == Outcome.DELIVERED.value for r in reported):
+            told.append(
+                Notification("regulator", "履行个人信息保护职责的部门（电子邮件）", now, who)
+            )
         with self.units() as uow:
-            incident = uow.incidents.get(incident_id)
-            count = incident.affected_count or 0
-            told: list[Notification] = []
-            if count:
-                channel = "、".join(declaration.incident.notify_via)
-                told.append(Notification("users", channel, now, who, count))
-            if (not count or incident.unlinked_records) and (
-                declaration.incident.public_notice_when_impractical
-            ):
-                told.append(Notification("public", "公告", now, who))
-            if declaration.incident.report_to_regulator:
-                told.append(Notification("regulator", "履行个人信息保护职责的部门", now, who))
-            incident = incident.notified(told)
+            incident = uow.incidents.get(incident_id).notified(told)
             uow.incidents.update(incident, actor=who)
             uow.commit()
         return incident
+
+    def deliveries(self, incident_id: str) -> list[DeliveryRecord]:
+        """What was sent about the incident, to whom (masked), when, what failed."""
+        return self.delivery.records(incident_id)
 
     def documents(self, incident: Incident, fmt: str = "md") -> tuple[str, str]:
         """The user notice and the regulator report of ``incident`` (Art. 57 contents), as

@@ -54,6 +54,7 @@ from yinsi.rights.holds import LegalHold
 from yinsi.rights.ports import Connector
 from yinsi.rights.walk import find
 from yinsi.services.consent import Engine
+from yinsi.services.metrics import SWEEP_ROWS
 from yinsi.storage import UnitsOfWork
 
 CHINA = timezone(timedelta(hours=8))
@@ -221,6 +222,7 @@ class RetentionService:
                 report.batches += 1
                 report.largest_batch = max(report.largest_batch, size)
                 report.rows[p.dataset] += result.rows
+                SWEEP_ROWS.labels(p.action.value).inc(result.rows)
                 progress["unaudited"] = progress.get("unaudited", 0) + result.rows
                 if result.last is not None:
                     progress["after"] = result.last

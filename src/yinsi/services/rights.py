@@ -22,6 +22,7 @@ from pathlib import Path
 
 from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
+from yinsi.delivery import Channel
 from yinsi.rights.answers import check_corrections, due_of, remedy, summary
 from yinsi.rights.calendar import WorkingCalendar
 from yinsi.rights.executor import Context, StepFailed, run
@@ -41,22 +42,20 @@ from yinsi.rights.requests import (
     validate_new,
 )
 from yinsi.rights.verification import (
-    LogSmsSender,
     Method,
-    SmsSender,
     VerificationFailed,
-    WrongAnswer,
-    id_suffix_challenge,
     sms_challenge,
     sms_text,
 )
-from yinsi.rights.verification import (
-    answer as answer_challenge,
-)
 from yinsi.rights.walk import Found, find
 from yinsi.services.clock import Clock, utc_now
+from yinsi.services.code_limits import CodeLimits
 from yinsi.services.consent import Engine
+from yinsi.services.delivery import DeliveryService
+from yinsi.services.delivery_notices import ANSWERED, Contacts, answer_notice
+from yinsi.services.exports import ExportService
 from yinsi.services.rights_execution import RequestEffects, StepJournal
+from yinsi.settings.limits import LimitSettings
 from yinsi.storage import UnitsOfWork
 from yinsi.taxonomy import DeletionTrigger, RightKind
 
@@ -75,12 +74,14 @@ class RightsService:
         units: UnitsOfWork,
         hash_key: bytes,
         export_dir: Path,
-        sms: SmsSender | None = None,
+        delivery: DeliveryService,
         calendar: WorkingCalendar | None = None,
         preconditions: Sequence[Precondition] | None = None,
         clock: Clock = utc_now,
         actor: str = "rights",
         environ: Mapping[str, str] | None = None,
+        limits: LimitSettings | None = None,
+        exports: ExportService | None = None,
     ) -> None:
         self.engine = engine
         self.units = units
@@ -90,7 +91,10 @@ class RightsService:
         self.connectors = connectors
         self._hash_key = hash_key
         self.export_dir = export_dir
-        self.sms = sms or LogSmsSender()
+        self.exports = exports or ExportService(units, export_dir, clock=clock, actor=actor)
+        """Export archives at rest: 0600 files, expiry, encryption (issue 14)."""
+        self.delivery = delivery
+        """Sends the codes and tells the subject the answer (recorded, issue 14)."""
         self.calendar = calendar or WorkingCalendar.default()
         self.preconditions: list[Precondition] = (
             [NoRecordWhile(p.id, p.kind, p.dataset, p.rule, p.text) for p in data_map.preconditions]
@@ -100,6 +104,8 @@ class RightsService:
         """Checked before approval (W16); None: the data map's."""
         self._clock = clock
         self._actor = actor
+        self.codes = CodeLimits(units, limits or LimitSettings(), hash_key, clock)
+        """Send limits of codes and the atomic attempt counter (issue 14)."""
 
     # ------------------------------------------------------------ lifecycle
 
@@ -146,14 +152,13 @@ class RightsService:
         return self.get(request.id)
 
     def send_code(self, request_id: str) -> None:
-        """Send a one-time code to the phone on file (the SMS sender is pluggable)."""
+        """Send a one-time code by SMS to the phone on file (``settings.delivery.sms``)."""
         request = self.get(request_id)
+        self.delivery.require(Channel.SMS)  # NotConfigured: says what to set
         phone = self._on_file(request.subject_id, "mobile_number")
         challenge, code = sms_challenge(request_id, self._clock())
-        with self.units() as uow:
-            uow.challenges.put(challenge)
-            uow.commit()
-        self.sms.send(phone, sms_text(code, self.declaration.app.name))
+        self.codes.store_new(challenge, phone)  # CodeLimited: cooldown, caps (429)
+        self.delivery.send_code(request, phone, sms_text(code, self.declaration.app.name), code)
 
     def verify(
         self, request_id: str, answer: str, *, method: Method | str = Method.SMS
@@ -161,28 +166,14 @@ class RightsService:
         """Check the code (or the last six characters of the ID number on file).
 
         Raises :class:`~yinsi.rights.verification.VerificationFailed` with the attempts
-        left; after five wrong answers a new code must be sent.
+        left; after five wrong answers the method is locked for the request (a new code
+        keeps the count: file a new request).
         """
         method = Method(method)
         request = self.get(request_id)
-        now = self._clock()
-        with self.units() as uow:
-            challenge = uow.challenges.get(request_id, method)
-        if challenge is None and method is Method.ID_SUFFIX:
-            id_number = self._on_file(request.subject_id, "id_number")
-            challenge = id_suffix_challenge(request_id, id_number, now)
-        if challenge is None:
-            raise VerificationFailed("请先获取验证码", 0)
-        try:
-            done = answer_challenge(challenge, answer, now)
-        except WrongAnswer as wrong:
-            with self.units() as uow:
-                uow.challenges.put(wrong.challenge)
-                uow.commit()
-            raise
-        with self.units() as uow:
-            uow.challenges.put(done)
-            uow.commit()
+        now = self.codes.verify(
+            request_id, answer, method, lambda: self._on_file(request.subject_id, "id_number")
+        )
         verified = replace(request, verified_at=now)
         verified = replace(verified, due=due_of(verified, self.declaration, self.calendar))
         return self._move(verified, Status.VERIFIED, actor="subject", note=method.value)
@@ -373,6 +364,9 @@ class RightsService:
         with self.units() as uow:
             uow.requests.save(moved, actor=actor)
             uow.commit()
+        if status in ANSWERED:  # tell the subject through the channel on file (recorded)
+            contacts = Contacts(self.data_map, self.connectors)
+            answer_notice(self.delivery, contacts, moved, self.declaration.app.name)
         return moved
 
     def _finish(self, request: RightsRequest, steps: list[Step], actor: str) -> RightsRequest:

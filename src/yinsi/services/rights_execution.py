@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yinsi.consent import Channel, Evidence
@@ -76,19 +75,17 @@ class RequestEffects(Effects):
         )
         return done
 
-    def _parts(self, request: RightsRequest) -> Path:
-        return self._s.export_dir / request.id
-
     def export_part(self, request: RightsRequest, dataset: str, rows: list[dict[str, Any]]) -> None:
-        folder = self._parts(request)
-        folder.mkdir(parents=True, exist_ok=True)
+        """One dataset's records, kept 0600 in a 0700 folder until the archive is made
+        (atomic: a crash leaves the old or the new file, never a partial one)."""
         clean = [{k: exporting.plain(v) for k, v in row.items()} for row in rows]
-        tmp = folder / f"{dataset}.json.tmp"
-        tmp.write_text(json.dumps(clean, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(folder / f"{dataset}.json")  # atomic: a crash leaves the old or the new
+        data = json.dumps(clean, ensure_ascii=False).encode("utf-8")
+        self._s.exports.write_part(request.id, dataset, data)
 
     def export_package(self, request: RightsRequest) -> str:
-        folder = self._parts(request)
+        """The archive (0600, encrypted when configured, with an expiry); the parts are
+        removed once it is stored."""
+        folder = self._s.exports.parts(request.id)
         parts = (
             {
                 p.stem: json.loads(p.read_text(encoding="utf-8"))
@@ -100,8 +97,5 @@ class RequestEffects(Effects):
         with self._s.units() as uow:
             provisions = uow.provisions.of_subject(request.app_id, request.subject_id)
         data = exporting.archive(self._s.declaration, self._s.data_map, parts, provisions)
-        target = self._s.archive_path(request.id)
-        tmp = target.with_suffix(".zip.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        target = self._s.exports.write(request.id, request.app_id, request.subject_id, data)
         return str(target)

@@ -27,7 +27,7 @@ from yinsi.connectors import Connectors
 from yinsi.declaration import DeclarationError
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map, read_data_map
-from yinsi.rights.verification import SmsSender
+from yinsi.declaration.yaml_limits import YamlLimits
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.settings import Settings
@@ -37,9 +37,12 @@ from yinsi.storage.migrate import require_up_to_date
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine as SqlEngine
 
+    from yinsi.delivery import SmsSender
     from yinsi.services.api_keys import ApiKeyService
     from yinsi.services.audit import AuditService
     from yinsi.services.campaigns import CampaignService
+    from yinsi.services.delivery import DeliveryService
+    from yinsi.services.exports import ExportService
     from yinsi.services.incidents import IncidentService
     from yinsi.services.privacy_links import PrivacyLinkService
     from yinsi.services.reports import ReportsService
@@ -93,11 +96,12 @@ class Options(TypedDict, total=False):
     clock: Clock
     """Stamps every write; must return timezone-aware datetimes (default: UTC now)."""
     sms: SmsSender | None
-    """Sends verification codes (default: the rights service's logging sender)."""
+    """Replaces the SMS sender the settings configure (tests capture codes with it)."""
     hash_key: bytes | None
     """Keys keyed-hash erasure (default: ``YINSI_ERASURE_KEY``, else a key file)."""
     export_dir: Path | None
-    """Where access exports are written (default: ``$YINSI_HOME/exports``)."""
+    """Where access exports are written (default: ``settings.exports.folder``, else
+    ``$YINSI_HOME/exports``)."""
     settings: Settings
     """The process's settings (default: :func:`~yinsi.settings.load_settings` defaults)."""
 
@@ -175,7 +179,11 @@ class Services:
 
     @cached_property
     def erasure_key(self) -> bytes:
-        return self._hash_key or erasure_key(self.environ, self.home / "erasure.key")
+        """The ``hash_key`` option, else the environment's or the key file's, checked
+        against the fingerprint the database recorded (:mod:`.erasure_keys`)."""
+        from yinsi.services.erasure_keys import anchored_erasure_key
+
+        return self._hash_key or anchored_erasure_key(self, self.home / "erasure.key")
 
     def _require_map(self, service: str) -> tuple[DataMap, Connectors]:
         if self.data_map is None or self.connectors is None:
@@ -200,16 +208,36 @@ class Services:
     @cached_property
     def consent(self) -> Engine:
         """Policy versions, the consent ledger and decisions (``yinsi.Engine``)."""
-        return Engine(actor=self.actor, clock=self.clock, database=self.database)
+        return Engine(
+            actor=self.actor,
+            clock=self.clock,
+            database=self.database,
+            yaml_limits=YamlLimits.of(self.settings.inputs),
+        )
 
     @cached_property
     def rights(self) -> RightsService:
         """Rights requests against the data map's stores."""
         from yinsi.services.rights import RightsService
 
-        export_dir = self._export_dir or self.home / "exports"
         return self._on_stores(
-            "rights requests", RightsService, export_dir=export_dir, sms=self._sms, clock=self.clock
+            "rights requests",
+            RightsService,
+            export_dir=self.exports.folder,
+            exports=self.exports,
+            delivery=self.delivery,
+            clock=self.clock,
+            limits=self.settings.limits,
+        )
+
+    @cached_property
+    def exports(self) -> ExportService:
+        """Export archives at rest: private files, expiry and audited deletion (issue 14)."""
+        from yinsi.services.exports import ExportService
+
+        folder = self._export_dir or self.settings.exports.folder or self.home / "exports"
+        return ExportService(
+            self.units, folder, settings=self.settings.exports, clock=self.clock, actor=self.actor
         )
 
     @cached_property
@@ -240,14 +268,37 @@ class Services:
         """Security incidents: affected subjects from the data map, notices, reports."""
         from yinsi.services.incidents import IncidentService
 
-        return self._on_stores("incidents", IncidentService, keyed=False, clock=self.clock)
+        return self._on_stores(
+            "incidents",
+            IncidentService,
+            keyed=False,
+            clock=self.clock,
+            delivery=self.delivery,
+            regulator_emails=tuple(self.settings.delivery.regulator_emails),
+        )
+
+    @cached_property
+    def delivery(self) -> DeliveryService:
+        """SMS, e-mail and app push through the configured providers (``settings.delivery``;
+        demo mode: the demo sender), each delivery recorded."""
+        from dataclasses import replace
+
+        from yinsi.delivery import build_senders
+        from yinsi.services.delivery import DeliveryService
+
+        senders = build_senders(self.settings.delivery, demo=self.settings.demo)
+        if self._sms is not None:
+            senders = replace(senders, sms=self._sms)
+        return DeliveryService(self.units, senders, clock=self.clock)
 
     @cached_property
     def audit(self) -> AuditService:
         """The audit log: chain verification and pages of entries."""
         from yinsi.services.audit import AuditService
 
-        return AuditService(self.units)
+        return AuditService(
+            self.units, settings=self.settings.audit, home=self.home, clock=self.clock
+        )
 
     @cached_property
     def api_keys(self) -> ApiKeyService:
@@ -268,7 +319,7 @@ class Services:
         """Console accounts, the login lockout and staff sessions."""
         from yinsi.services.staff import StaffService
 
-        return StaffService(self.units, clock=self.clock)
+        return StaffService(self.units, clock=self.clock, limits=self.settings.limits)
 
     @cached_property
     def campaigns(self) -> CampaignService:
@@ -288,7 +339,7 @@ class Services:
 
     def close(self) -> None:
         """Close every service built, the connectors and the pool (each once)."""
-        for name in ("retention",):
+        for name in ("retention", "delivery"):
             service = self.__dict__.pop(name, None)
             if service is not None:
                 service.close()

@@ -1,8 +1,13 @@
 """``StaffService``: the console's accounts — add, list, disable — and signing in and out.
 
-A login checks the Argon2id hash (rehashing it when the parameters changed), counts
-failures (:class:`~yinsi.security.passwords.Throttle`: 5 in a row lock the account for 15
-minutes) and opens a session. The session token (32 random bytes) lives only in the
+A login checks the Argon2id hash (rehashing it when the parameters changed) and opens a
+session. Failures are throttled per user name *and* client address, and per client
+address (``limits.login_*`` settings: by default 5 failures of one name from one address,
+or 20 from one address, in 15 minutes make that pair, or that address, wait out the
+window). An account is never locked as such: an attacker failing on ``admin`` from one
+address does not stop ``admin`` signing in from another. Unknown names are answered
+exactly like wrong passwords — same text, same status, same throttling, and the same
+work (a verification against a decoy Argon2 hash) — so names cannot be enumerated. The session token (32 random bytes) lives only in the
 browser's cookie; the database keeps its SHA-256. A session ends on logout, after
 :data:`IDLE` without a request, or :data:`LIFETIME` after login, whichever comes first.
 
@@ -19,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from yinsi.security.passwords import (
-    Throttle,
     check_strength,
     hash_password,
     needs_rehash,
@@ -28,7 +32,9 @@ from yinsi.security.passwords import (
 )
 from yinsi.security.staff import Role, StaffSession, StaffUser
 from yinsi.services.clock import Clock, utc_now
-from yinsi.storage import UnitsOfWork
+from yinsi.services.code_limits import wait_text
+from yinsi.settings.limits import LimitSettings
+from yinsi.storage import UnitOfWork, UnitsOfWork
 
 __all__ = [
     "IDLE",
@@ -46,6 +52,8 @@ LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
 """Activity is written at most this often (not on every request)."""
 
+DEPLOYMENT = "*"
+"""The audit log's app id for deployment-wide entries (as the storage's)."""
 WRONG = "用户名或密码错误。"
 DISABLED = "该账号已停用，请联系管理员。"
 
@@ -56,11 +64,21 @@ def session_id(token: str) -> str:
 
 
 class LoginRefused(Exception):
-    """Wrong name or password, a locked or disabled account; ``str()`` is the Chinese text."""
+    """Wrong name or password, too many failures (429, ``retry_after`` seconds), a disabled
+    account; ``str()`` is the Chinese text."""
 
-    def __init__(self, message: str, status_code: int) -> None:
+    def __init__(self, message: str, status_code: int, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.retry_after = retry_after
+
+
+def _waiting(seconds: int) -> LoginRefused:
+    return LoginRefused(
+        f"登录失败次数过多，请 {wait_text(seconds)}后再试；如忘记密码，请联系管理员重置。",
+        429,
+        seconds,
+    )
 
 
 class SelfDisable(ValueError):
@@ -86,11 +104,11 @@ class StaffService:
         units: UnitsOfWork,
         *,
         clock: Clock = utc_now,
-        throttle: Throttle | None = None,
+        limits: LimitSettings | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
-        self._throttle = throttle or Throttle()
+        self._limits = limits or LimitSettings()
 
     # ------------------------------------------------------------ accounts
 
@@ -108,7 +126,7 @@ class StaffService:
         Raises ``WeakPassword`` (the rule, in Chinese) before anything is hashed or stored,
         ``StaffExists`` for a taken name and ``ValueError`` for a malformed name or role.
         """
-        check_strength(password)
+        check_strength(password, username)
         hashed = hash_password(password)
         with self._units() as uow:
             user = uow.staff.add(username, role, hashed, display_name=display_name, actor=actor)
@@ -147,25 +165,28 @@ class StaffService:
 
     # ------------------------------------------------------------ sessions
 
-    def login(self, username: str, password: str) -> SignedIn:
-        """Open a session, or raise :class:`LoginRefused` (401 wrong, 429 locked, 403 disabled)."""
+    def login(self, username: str, password: str, *, client: str = "") -> SignedIn:
+        """Open a session, or raise :class:`LoginRefused` (401 wrong name or password, 429
+        too many failures from ``client`` — the client's address — 403 disabled)."""
         now = self._clock()
+        keys = _throttle_keys(username, client)
+        window = timedelta(seconds=self._limits.login_window_seconds)
         with self._units() as uow:
+            wait = self._wait(uow, keys, now, window)
             user = uow.staff.by_username(username)
-            if user is None:
+            if wait is not None or user is None:
                 verify_nothing(password)  # as slow as a known name: names are not revealed
-                raise LoginRefused(WRONG, 401)
-            if user.locked_until is not None and Throttle.locked(user.locked_until, now):
-                raise LoginRefused(Throttle.message(user.locked_until), 429)
-            if not verify_password(user.password_hash, password):
-                failures, until = self._throttle.after_failure(user.failed_logins, now)
-                uow.staff.login_failed(user.id, failures, until)
+            if wait is not None:
+                raise _waiting(wait)
+            if user is None or not verify_password(user.password_hash, password):
+                blocked = self._failed(uow, keys, now, window, None if user is None else user.id)
                 uow.commit()
-                if until is not None:
-                    raise LoginRefused(Throttle.message(until), 429)
+                if blocked:
+                    raise _waiting(int(window.total_seconds()))
                 raise LoginRefused(WRONG, 401)
             if user.disabled:
                 raise LoginRefused(DISABLED, 403)
+            uow.limits.clear(keys[0])
             token = secrets.token_urlsafe(32)
             session = StaffSession(
                 id=session_id(token),
@@ -178,6 +199,40 @@ class StaffService:
             uow.staff.logged_in(user.id, session, new_hash=rehash)
             uow.commit()
         return SignedIn(user, session, token)
+
+    def _caps(self) -> tuple[int, int]:
+        limits = self._limits
+        return limits.login_failures_per_account_address, limits.login_failures_per_address
+
+    def _wait(
+        self, uow: UnitOfWork, keys: tuple[str, str], now: datetime, window: timedelta
+    ) -> int | None:
+        """Seconds to wait when the name from this address, or the address, is blocked."""
+        waits = []
+        for key, cap in zip(keys, self._caps(), strict=True):
+            failures, ends = uow.limits.failures(key, now, window)
+            if failures >= cap:
+                waits.append(max(int((ends - now).total_seconds() + 0.999), 1))
+        return max(waits) if waits else None
+
+    def _failed(
+        self,
+        uow: UnitOfWork,
+        keys: tuple[str, str],
+        now: datetime,
+        window: timedelta,
+        staff_id: str | None,
+    ) -> bool:
+        """Count a failure on both keys; whether one is blocked now (audited when it starts)."""
+        blocked = False
+        for key, cap, scope in zip(keys, self._caps(), ("account_address", "address"), strict=True):
+            if uow.limits.fail(key, now, window) == cap:
+                details: dict[str, str] = {"scope": scope}
+                if staff_id is not None:
+                    details["staff_id"] = staff_id
+                uow.audit.append("console", "staff.login_throttled", DEPLOYMENT, details=details)
+            blocked = blocked or uow.limits.failures(key, now, window)[0] >= cap
+        return blocked
 
     def resume(self, token: str) -> tuple[StaffUser, StaffSession] | None:
         """The user and session of a cookie's token, or None if it ended (or never was)."""
@@ -199,6 +254,14 @@ class StaffService:
         with self._units() as uow:
             uow.staff.logout(session, self._clock())
             uow.commit()
+
+
+def _throttle_keys(username: str, client: str) -> tuple[str, str]:
+    """The counters of a login: the name from this address, and the address (hashed)."""
+    name = username.strip().lower()
+    pair = hashlib.sha256(f"{name}\n{client}".encode()).hexdigest()[:40]
+    address = hashlib.sha256(client.encode()).hexdigest()[:40]
+    return f"login:pair:{pair}", f"login:address:{address}"
 
 
 def _live(session: StaffSession, now: datetime) -> bool:

@@ -24,14 +24,27 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from yinsi.security import AuditEntry, AuditHead, JsonValue, canonical_json, chain
-from yinsi.storage.errors import AuditLogBusy
+from yinsi.storage.errors import AuditLogBusy, StorageError
 from yinsi.storage.ports import AuditLog
 from yinsi.storage.statements import Clock, is_transient
 from yinsi.storage.tables import AuditEntryRow, AuditHeadRow
 
+__all__ = ["AuditHeadMissing", "SqlAuditLog", "entry_from_row", "entry_row"]
+
 MAX_ATTEMPTS = 5
 BATCH = 1000
 """Rows fetched at a time while iterating the log."""
+
+
+class AuditHeadMissing(StorageError):
+    """The single ``audit_head`` row is gone: the log cannot be appended to or checked."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the audit log has no head row (table audit_head is empty): it was deleted "
+            "outside yinsi; restore audit_head from a backup, then run "
+            "`yinsi audit verify --anchor FILE` to see what else changed"
+        )
 
 
 class SqlAuditLog(AuditLog):
@@ -98,7 +111,10 @@ class SqlAuditLog(AuditLog):
 
     def _head_row(self, *, lock: bool) -> AuditHeadRow:
         query = select(AuditHeadRow).execution_options(populate_existing=True)
-        return self._session.scalars(query.with_for_update() if lock else query).one()
+        row = self._session.scalars(query.with_for_update() if lock else query).one_or_none()
+        if row is None:
+            raise AuditHeadMissing
+        return row
 
 
 def entry_row(entry: AuditEntry) -> AuditEntryRow:

@@ -8,6 +8,10 @@ followed by a write in one unit of work sees no other writer in between. A read-
 unit of work (``SqlUnitOfWork(database, read_only=True)``) opens a deferred ``BEGIN``
 instead: with WAL, readers run beside the writer.
 PostgreSQL: psycopg 3, READ COMMITTED; the ledger locks a subject's row explicitly.
+
+Every pool hides statement parameters from its errors and logs (``hide_parameters``): a
+failed statement's message names the SQL, never the values bound to it (client IPs,
+accounts, user agents are PI).
 """
 
 from __future__ import annotations
@@ -34,12 +38,14 @@ def create_engine(url: str | URL) -> Engine:
     created when missing."""
     parsed = make_url(normalize(url) if isinstance(url, str) else url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed)
+        return sa.create_engine(parsed, hide_parameters=True)
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if not in_memory:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    pool = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    pool = sa.create_engine(
+        parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, hide_parameters=True
+    )
     _take_sqlite_transactions(pool, wal=not in_memory)
     return pool
 

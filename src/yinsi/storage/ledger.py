@@ -58,12 +58,16 @@ class SqlConsentLedger(ConsentLedger):
                     raise LedgerBusy(event.app_id, event.subject_id, attempt) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def events(self, app_id: str, subject_id: str) -> builtins.list[ConsentEvent]:
-        rows = self._session.scalars(
+    def events(
+        self, app_id: str, subject_id: str, *, after: int = 0, limit: int | None = None
+    ) -> builtins.list[ConsentEvent]:
+        query = (
             select(ConsentEventRow)
             .where(ConsentEventRow.app_id == app_id, ConsentEventRow.subject_id == subject_id)
+            .where(ConsentEventRow.seq > after)
             .order_by(ConsentEventRow.seq)
         )
+        rows = self._session.scalars(query if limit is None else query.limit(limit))
         return [event_from_row(row) for row in rows]
 
     def state(self, app_id: str, subject_id: str) -> ConsentState:

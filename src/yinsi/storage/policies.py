@@ -10,12 +10,12 @@ from __future__ import annotations
 import builtins
 import hashlib
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yinsi.declaration import Declaration
 from yinsi.declaration.diff import diff
+from yinsi.declaration.loader import parse
 from yinsi.declaration.versions import ChangeFlag, PolicyVersion
 from yinsi.storage.errors import PolicyAppMismatch, PolicyVersionConflict
 from yinsi.storage.mapping import flags_json, policy_from_row
@@ -100,7 +100,7 @@ class SqlPolicyStore(PolicyStore):
 
 def _flags(previous_text: str, declaration: Declaration) -> tuple[ChangeFlag, ...]:
     """The judged changes from the stored text (types only: it passed every check when stored)."""
-    previous = Declaration.model_validate(yaml.safe_load(previous_text))
+    previous = Declaration.model_validate(parse(previous_text)[0])  # the bounded loader
     return tuple(
         ChangeFlag(c.section, c.key, c.kind, c.field, c.material, c.reason)
         for c in diff(previous, declaration)

@@ -21,7 +21,10 @@ from yinsi.declaration.versions import PolicyVersion
 from yinsi.security import AuditEntry, AuditHead, JsonValue
 from yinsi.security.api_keys import ApiKey, Scope
 from yinsi.storage.console_ports import CampaignStore, ConsoleReports, StaffStore
+from yinsi.storage.deliveries import DeliveryStore
+from yinsi.storage.export_ports import ExportStore
 from yinsi.storage.lifecycle_ports import IncidentStore, ProvisionLedger
+from yinsi.storage.limit_ports import LimitStore
 from yinsi.storage.rights_ports import (
     ChallengeStore,
     LegalHoldStore,
@@ -39,7 +42,9 @@ class ConsentLedger(abc.ABC):
         """
 
     @abc.abstractmethod
-    def events(self, app_id: str, subject_id: str) -> builtins.list[ConsentEvent]:
+    def events(
+        self, app_id: str, subject_id: str, *, after: int = 0, limit: int | None = None
+    ) -> builtins.list[ConsentEvent]:
         """The subject's events in ledger order (seq 1, 2, …)."""
 
     @abc.abstractmethod
@@ -131,6 +136,9 @@ class UnitOfWork(abc.ABC):
     staff: StaffStore
     campaigns: CampaignStore
     reports: ConsoleReports
+    deliveries: DeliveryStore
+    limits: LimitStore
+    exports: ExportStore
 
     def __enter__(self) -> Self:
         return self

@@ -91,8 +91,29 @@ class ChallengeStore(abc.ABC):
 
     @abc.abstractmethod
     def get(self, request_id: str, method: Method) -> Challenge | None:
-        """The current challenge, locked until the unit of work ends (so two answers are
-        counted one after the other and the attempt limit cannot be raced)."""
+        """The current challenge (a snapshot: attempts are counted by :meth:`count_wrong`
+        and :meth:`mark_verified`, which cannot be raced)."""
+
+    @abc.abstractmethod
+    def renew(self, challenge: Challenge) -> None:
+        """Store a new code for the request, keeping the attempts already counted (a
+        resend never resets the budget of wrong answers)."""
+
+    @abc.abstractmethod
+    def add_if_absent(self, challenge: Challenge) -> None:
+        """Store the challenge unless the request has one of this method (no error)."""
+
+    @abc.abstractmethod
+    def count_wrong(self, request_id: str, method: Method, limit: int) -> int | None:
+        """Count one wrong answer, atomically: the attempts now, or None when ``limit``
+        were already counted (the challenge is locked; nothing changes)."""
+
+    @abc.abstractmethod
+    def mark_verified(
+        self, request_id: str, method: Method, secret_sha256: str, at: datetime, limit: int
+    ) -> bool:
+        """Mark the challenge whose secret is ``secret_sha256`` verified, atomically, unless
+        it is locked (``limit`` attempts counted) or was replaced; whether it was."""
 
 
 class LegalHoldStore(abc.ABC):

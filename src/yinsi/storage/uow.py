@@ -13,9 +13,12 @@ from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.challenges import SqlChallengeStore
 from yinsi.storage.console_queries import SqlConsoleReports
 from yinsi.storage.database import READ_ONLY
+from yinsi.storage.deliveries import SqlDeliveryStore
+from yinsi.storage.exports import SqlExportStore
 from yinsi.storage.holds import SqlLegalHoldStore
 from yinsi.storage.incidents import SqlIncidentStore
 from yinsi.storage.ledger import SqlConsentLedger
+from yinsi.storage.limits import SqlLimitStore
 from yinsi.storage.migrate import require_up_to_date
 from yinsi.storage.plans import SqlPlanStore
 from yinsi.storage.policies import SqlPolicyStore
@@ -65,6 +68,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.staff = SqlStaffStore(self._session, clock, self.audit)
         self.campaigns = SqlCampaignStore(self._session, clock, self.audit)
         self.reports = SqlConsoleReports(self._session)
+        self.deliveries = SqlDeliveryStore(self._session)
+        self.limits = SqlLimitStore(self._session, clock)
+        self.exports = SqlExportStore(self._session, clock, self.audit)
 
     def __exit__(
         self,

@@ -1,4 +1,5 @@
-"""``mount(app, site)``: static files, the privacy center and the console on one FastAPI app."""
+"""``mount(app, site)``: static files, the privacy center and the console on one FastAPI app,
+with the security headers of :mod:`yinsi.web.headers` on every response."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from yinsi.web import console, privacy
+from yinsi.web.headers import SecurityHeaders
 from yinsi.web.site import Site
 from yinsi.web.templating import STATIC
 
@@ -20,7 +22,9 @@ def home() -> RedirectResponse:
 
 
 def mount(app: FastAPI, site: Site) -> None:
+    """Mount the pages on ``app``, and the security headers on every response of it."""
     app.state.site = site
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(privacy.router)
     app.include_router(console.router)

@@ -14,6 +14,7 @@ from yinsi.declaration.errors import Problem
 from yinsi.declaration.lint.catalogue import BY_ID
 from yinsi.declaration.lint.run import lint_checks
 from yinsi.declaration.loader import read, read_file
+from yinsi.declaration.yaml_limits import DEFAULT_LIMITS, YamlLimits
 
 __all__ = ["SCHEMA_RULE", "UnknownRule", "labelled", "lint_file", "lint_text", "merged"]
 
@@ -65,6 +66,12 @@ def lint_text(
     return labelled(read(text, filename, checks=(lint_checks,)).problems, select)
 
 
-def lint_file(path: str | FsPath, select: Collection[str] | None = None) -> list[Problem]:
-    """:func:`lint_text` on a file; a missing or undecodable file is a finding too."""
-    return labelled(read_file(path, checks=(lint_checks,)).problems, select)
+def lint_file(
+    path: str | FsPath,
+    select: Collection[str] | None = None,
+    *,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> list[Problem]:
+    """:func:`lint_text` on a file; a missing, undecodable or too large file is a finding
+    too."""
+    return labelled(read_file(path, checks=(lint_checks,), limits=limits).problems, select)

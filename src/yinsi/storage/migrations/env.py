@@ -7,7 +7,10 @@ from sqlalchemy.engine import Connection
 
 from yinsi.storage import (  # noqa: F401 - registers the tables on Base
     console_tables,
+    deliveries,
+    exports,
     lifecycle_tables,
+    limits,
     rights_tables,
 )
 from yinsi.storage.tables import Base

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from yinsi.security import BreakKind
-from yinsi.services.audit import AuditService
+from yinsi.services.audit import AuditHeadMissing, AuditService
 from yinsi.web.console.auth import Reader
 from yinsi.web.console.pages import page
 from yinsi.web.console.routing import ConsoleRoute
@@ -24,6 +24,11 @@ from yinsi.web.site import site_of
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 PAGE = 50
+HEAD_MISSING = (
+    "审计日志缺少链头记录（audit_head 表为空），说明它在 yinsi 之外被删除。"
+    "请立即保全数据库，从备份恢复 audit_head，并运行 `yinsi audit verify --anchor 锚点文件` "
+    "检查其他改动。"
+)
 BREAK_LABELS = {
     BreakKind.EDITED: "记录被篡改：内容与其哈希值不符",
     BreakKind.MISSING: "记录缺失（被删除）",
@@ -56,7 +61,10 @@ def audit(
     check: Annotated[bool, Query(alias="verify")] = False,
 ) -> HTMLResponse:
     service = site_of(request).services.audit
-    shown = service.page(before=before, size=PAGE)
+    try:
+        shown = service.page(before=before, size=PAGE)
+    except AuditHeadMissing:
+        raise HTTPException(status.HTTP_409_CONFLICT, HEAD_MISSING) from None
     entries = list(reversed(shown.entries))  # newest first
     context: dict[str, Any] = {
         "entries": entries,

@@ -4,7 +4,9 @@ The login form is protected against CSRF too (login CSRF would sign a victim in 
 attacker's account): before any session exists, the form's token is bound to a random
 value in a short-lived cookie of its own (``yinsi_console_login``). A successful login
 starts a new session (a fresh token, so a session id planted before login is useless)
-and sends the user on to ``next`` — only ever a console path.
+and sends the user on to ``next`` — only ever a console path. Failures are throttled by
+user name and client address, and by client address (:mod:`yinsi.services.staff`); a
+throttled answer is 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith(PATH + "/") and "\\" not in target and "//" not in target:
         return target
     return HOME
+
+
+def _client(request: Request) -> str:
+    """The client's address, as the server sees it (behind a reverse proxy: run
+    ``yinsi serve`` with the proxy's address trusted, so this is the visitor's)."""
+    return request.client.host if request.client is not None else ""
 
 
 def _login_token(site: Site, pre: str) -> str:
@@ -108,15 +116,20 @@ async def login(
     if not pre or not hmac.compare_digest(csrf_token.encode(), expected):
         return _form(request, site, error=csrf.REFUSED, status_code=403)
     try:
-        done = await run_in_threadpool(site.services.staff.login, username, password)
+        done = await run_in_threadpool(
+            site.services.staff.login, username, password, client=_client(request)
+        )
     except LoginRefused as refused:
-        return _form(
+        answer = _form(
             request,
             site,
             error=str(refused),
             status_code=refused.status_code,
             username=username,
         )
+        if refused.retry_after is not None:
+            answer.headers["Retry-After"] = str(refused.retry_after)
+        return answer
     response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, site, done.token)
     response.delete_cookie(

@@ -23,13 +23,6 @@ from yinsi.services.errors import HoldNotFound, IncidentNotFound, RequestNotFoun
 from yinsi.web.templating import render
 
 LOGIN = "/console/login"
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-}
 
 
 class LoginRequired(Exception):
@@ -68,7 +61,7 @@ class ConsoleRoute(APIRoute):
                 response = _problem(
                     request, 404, "未找到", "没有找到该记录，请检查链接或返回列表页重新查找。"
                 )
-            response.headers.update(SECURITY_HEADERS)
+            # security headers: one middleware for the whole site (yinsi.web.headers)
             return response
 
         return guarded

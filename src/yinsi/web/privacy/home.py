@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yinsi.policy.phrases import DECLINE, version_label
+from yinsi.services.privacy_links import Redeemed
 from yinsi.taxonomy import DeclineMode
 from yinsi.web.privacy import pages
 from yinsi.web.privacy.changes import ChangeRow, change_rows
@@ -105,8 +106,12 @@ def home(request: Request, session: Visitor, done: str = "") -> HTMLResponse:
 
 @router.get("/enter")
 def enter(request: Request, t: str = "") -> Response:
-    """The app's signed entry link: open a session and go to the entry page."""
-    session = open_entry(site_of(request).secret, t)
+    """The app's signed entry link: open a session (once per link) and go to the entry page."""
+    site = site_of(request)
+    redeemed = site.services.privacy_links.redeem(t, secret=site.secret)
+    if redeemed is Redeemed.USED:
+        return pages.page(request, "need_session.html", {"used": True}, status_code=410)
+    session = open_entry(site.secret, t) if redeemed is Redeemed.OPENED else None
     if session is None:
         return pages.page(request, "need_session.html", {"expired": True}, status_code=401)
     remember(request, session)  # the route class sets its cookie on the redirect

@@ -25,7 +25,7 @@ from yinsi.policy.lookup import Lookup
 from yinsi.policy.text import sentence
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
-from yinsi.rights.verification import VerificationFailed
+from yinsi.rights.verification import CodeLimited, VerificationFailed
 from yinsi.services.errors import RequestNotFound
 from yinsi.services.rights import RightsService
 from yinsi.taxonomy import DeletionTrigger, RightKind
@@ -53,7 +53,17 @@ SMS_FLASH = {
     "failed": "验证码发送失败，请稍后重新获取；如仍无法收到，请联系客服。",
     "verified": "身份验证成功，我们将在下方所示日期前答复您。",
     "withdrawn": "您已撤回该申请。",
+    "capped": "该申请的验证码发送次数已达上限，请通过身份证号后六位验证，或重新提交申请。",
 }
+WAIT_FLASH = "验证码发送过于频繁，请{seconds}秒后再试。"
+
+
+def sms_flash(sms: str) -> str:
+    """The notice for ``?sms=``: a fixed text, or the wait of ``wait<seconds>`` (a number
+    only, so the query cannot put text of its own on the page)."""
+    if sms.startswith("wait") and sms[4:].isdigit() and len(sms) <= 10:
+        return WAIT_FLASH.format(seconds=int(sms[4:]))
+    return SMS_FLASH.get(sms, "")
 
 
 def rights_for(request: Request, session: PrivacySession) -> RightsService | None:
@@ -99,6 +109,8 @@ def file_request(
 def _send(rights: RightsService, request_id: str) -> str:
     try:
         rights.send_code(request_id)
+    except CodeLimited as exc:
+        return "capped" if exc.retry_after is None else f"wait{exc.retry_after}"
     except (VerificationFailed, ConnectorError):
         return "failed"
     return "sent"
@@ -208,7 +220,7 @@ def submit(
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def status(request: Request, request_id: str, session: Viewer, sms: str = "") -> HTMLResponse:
-    return _status_page(request, session, request_id, flash=SMS_FLASH.get(sms, ""))
+    return _status_page(request, session, request_id, flash=sms_flash(sms))
 
 
 @router.post("/requests/{request_id}/code", response_model=None)
@@ -245,9 +257,12 @@ def archive(request: Request, request_id: str, session: Viewer) -> Response:
     """The export of the user's own completed access, copy or transfer request."""
     rights = _rights_or_404(request, session)
     found = own_request(rights, session, request_id)
-    path = rights.archive_path(request_id)
-    if not _downloadable(found, rights):
+    if found.kind not in EXPORT_KINDS or found.status not in DONE:
         raise NotFound("该申请没有可下载的个人信息副本。")
+    try:
+        path, _ = rights.exports.download(request_id)  # ExportExpired: a 410 page
+    except FileNotFoundError:
+        raise NotFound("该申请没有可下载的个人信息副本。") from None
     return FileResponse(path, media_type="application/zip", filename=f"{request_id}.zip")
 
 
@@ -269,12 +284,21 @@ def _rights_or_404(request: Request, session: PrivacySession) -> RightsService:
     return rights
 
 
-def _downloadable(found: RightsRequest, rights: RightsService) -> bool:
-    return (
-        found.kind in EXPORT_KINDS
-        and found.status in DONE
-        and rights.archive_path(found.id).is_file()
-    )
+def _download(found: RightsRequest, rights: RightsService) -> dict[str, object] | None:
+    """What the page says about the archive: None (no archive), expired, or ready with
+    its expiry and, when encrypted, the passphrase that opens it."""
+    if found.kind not in EXPORT_KINDS or found.status not in DONE:
+        return None
+    export = rights.exports.get(found.id)
+    if export is not None and export.expired(rights.exports.now()):
+        return {"expired": True}
+    if not rights.exports.path(found.id).is_file():
+        return None
+    return {
+        "expired": False,
+        "expires": pages.in_china(export.expires_at) if export else "",
+        "passphrase": export.passphrase if export else None,
+    }
 
 
 def _status_page(
@@ -299,7 +323,7 @@ def _status_page(
         "deadline": deadline_text(right),
         "verify": found.status is Status.RECEIVED,
         "withdrawable": found.status in WITHDRAWABLE,
-        "download": _downloadable(found, rights),
+        "download": _download(found, rights),
         "flash": flash,
         "error": error,
     }

@@ -18,9 +18,10 @@ from fastapi.routing import APIRoute
 
 from yinsi.consent import UnknownName
 from yinsi.services.errors import RequestNotFound
+from yinsi.services.exports import ExportExpired
 from yinsi.web import csrf
 from yinsi.web.privacy import pages
-from yinsi.web.privacy.session import PrivacySession, current, store
+from yinsi.web.privacy.session import PrivacySession, current, lifetimes, store
 from yinsi.web.site import site_of
 
 __all__ = [
@@ -68,14 +69,16 @@ class PrivacyRoute(APIRoute):
                 response = pages.message(request, "无法提交", csrf.REFUSED, status_code=403)
             except NotFound as exc:
                 response = pages.message(request, "未找到", exc.message, status_code=404)
+            except ExportExpired as exc:
+                response = pages.message(request, "副本已过期", str(exc), status_code=410)
             except (RequestNotFound, UnknownName):
                 response = pages.message(request, "未找到", "未找到您要查看的内容。", 404)
             site = site_of(request)
             session = current(request, site.secret)
             if session is not None:
-                store(response, session, site.secret, secure=site.secure_cookies)
-            response.headers.setdefault("Cache-Control", "no-store")
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
+                idle, _ = lifetimes(request)
+                store(response, session, site.secret, secure=site.secure_cookies, idle=idle)
+            # Cache-Control, CSP, Referrer-Policy…: one middleware (yinsi.web.headers)
             return response
 
         return route

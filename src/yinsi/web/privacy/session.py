@@ -8,7 +8,8 @@ signed with the site secret and valid for :data:`ENTRY_SECONDS`
 turns it into a session cookie: signed, HttpOnly, SameSite=Lax, scoped to ``/privacy``,
 with a random session id (which the CSRF tokens are bound to). The cookie is re-issued on
 every page, so a session ends after :data:`IDLE_SECONDS` without use, and after
-:data:`LIFETIME_SECONDS` in any case.
+:data:`LIFETIME_SECONDS` in any case (settable: ``YINSI_WEB__PRIVACY_IDLE_MINUTES``,
+``YINSI_WEB__PRIVACY_LIFETIME_HOURS``; :func:`lifetimes`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "RedactEntryLinks",
     "current",
     "entry_link",
+    "lifetimes",
     "open_entry",
     "store",
 ]
@@ -68,26 +70,45 @@ def current(request: Request, secret: bytes) -> PrivacySession | None:
     if hasattr(request.state, _STATE):
         found: PrivacySession | None = getattr(request.state, _STATE)
         return found
-    session = _read(request.cookies.get(COOKIE), secret)
+    session = _read(request.cookies.get(COOKIE), secret, *lifetimes(request))
     setattr(request.state, _STATE, session)
     return session
 
 
-def _read(cookie: str | None, secret: bytes) -> PrivacySession | None:
+def lifetimes(request: Request) -> tuple[int, int]:
+    """The idle and absolute lifetimes of a session, in seconds, from the process's
+    settings (``settings.web``), else :data:`IDLE_SECONDS` and :data:`LIFETIME_SECONDS`."""
+    site = getattr(request.app.state, "site", None)
+    if site is None:
+        return IDLE_SECONDS, LIFETIME_SECONDS
+    web = site.services.settings.web
+    return web.privacy_idle_minutes * 60, web.privacy_lifetime_hours * 3600
+
+
+def _read(
+    cookie: str | None, secret: bytes, idle: int = IDLE_SECONDS, lifetime: int = LIFETIME_SECONDS
+) -> PrivacySession | None:
     if not cookie:
         return None
     try:
-        data = _sessions(secret).loads(cookie, max_age=IDLE_SECONDS)
+        data = _sessions(secret).loads(cookie, max_age=idle)
     except BadData:
         return None
     if not _valid(data, ("a", "s", "i")) or not isinstance(data.get("b"), int):
         return None
-    if time.time() - data["b"] > LIFETIME_SECONDS:
+    if time.time() - data["b"] > lifetime:
         return None
     return PrivacySession(data["a"], data["s"], data["i"], data["b"])
 
 
-def store(response: Response, session: PrivacySession, secret: bytes, *, secure: bool) -> None:
+def store(
+    response: Response,
+    session: PrivacySession,
+    secret: bytes,
+    *,
+    secure: bool,
+    idle: int = IDLE_SECONDS,
+) -> None:
     """Set (or renew: the idle clock starts again) the session cookie on ``response``."""
     value = _sessions(secret).dumps(
         {"a": session.app_id, "s": session.subject_id, "i": session.id, "b": session.born}
@@ -95,7 +116,7 @@ def store(response: Response, session: PrivacySession, secret: bytes, *, secure:
     response.set_cookie(
         COOKIE,
         value,
-        max_age=IDLE_SECONDS,
+        max_age=idle,
         path="/privacy",
         httponly=True,
         samesite="lax",
