@@ -129,6 +129,10 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(str(p), style="red" if p.severity == "error" else "yellow", markup=False)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _load_or_exit(path: Path) -> Declaration:
     from yinsi.declaration import read_file
 
@@ -136,7 +140,7 @@ def _load_or_exit(path: Path) -> Declaration:
     if loaded.declaration is None:
         _print_problems(loaded.problems)
         errors = len(loaded.errors)
-        err.print(f"{path}: {errors} error{'s' if errors != 1 else ''}", markup=False)
+        err.print(f"{path}: {_count(errors, 'error')}", markup=False)
         raise typer.Exit(1)
     return loaded.declaration
 
@@ -159,7 +163,8 @@ def validate(
         if loaded.declaration is None or (strict and loaded.warnings):
             failed = True
             err.print(
-                f"✗ {path}: {len(loaded.errors)} errors, {len(loaded.warnings)} warnings",
+                f"✗ {path}: {_count(len(loaded.errors), 'error')}, "
+                f"{_count(len(loaded.warnings), 'warning')}",
                 markup=False,
             )
         else:
@@ -167,7 +172,7 @@ def validate(
             out.print(
                 f"✓ {path}: {d.policy.title} v{d.policy.version} — "
                 f"{len(d.scenarios)} scenarios, {len(d.sdks)} SDKs, {len(d.recipients)} recipients"
-                + (f", {len(loaded.warnings)} warnings" if loaded.warnings else ""),
+                + (f", {_count(len(loaded.warnings), 'warning')}" if loaded.warnings else ""),
                 markup=False,
             )
     if failed:

@@ -25,14 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import sqlalchemy as sa
-
-from yinsi.storage.tables import AuditEntryRow
 
 if TYPE_CHECKING:
     from yinsi.services.root import Services
@@ -66,17 +61,9 @@ def fingerprint(key: bytes) -> str:
 
 def _recorded(services: Services) -> str | None:
     """The fingerprint of the last anchored key, or None."""
-    query = (
-        sa.select(AuditEntryRow.details)
-        .where(AuditEntryRow.action == ANCHOR_ACTION)
-        .order_by(AuditEntryRow.seq.desc())
-        .limit(1)
-    )
-    with services.database.connect() as connection:
-        text = connection.execute(query).scalar_one_or_none()
-    if text is None:
-        return None
-    found = json.loads(text).get("fingerprint")
+    with services.units(read_only=True) as uow:
+        entry = uow.audit.last(ANCHOR_ACTION)
+    found = None if entry is None else entry.details.get("fingerprint")
     return str(found) if found else None
 
 

@@ -86,6 +86,16 @@ class SqlAuditLog(AuditLog):
         row = self._head_row(lock=False)
         return AuditHead(row.seq, row.hash)
 
+    def last(self, action: str) -> AuditEntry | None:
+        query = (
+            select(AuditEntryRow)
+            .where(AuditEntryRow.action == action)
+            .order_by(AuditEntryRow.seq.desc())
+            .limit(1)
+        )
+        row = self._session.scalars(query).first()
+        return None if row is None else entry_from_row(row)
+
     def _append_once(
         self,
         actor: str,

@@ -97,6 +97,10 @@ class AuditLog(abc.ABC):
     def head(self) -> AuditHead:
         """The seq and hash of the last append (seq 0 and GENESIS when the log is empty)."""
 
+    @abc.abstractmethod
+    def last(self, action: str) -> AuditEntry | None:
+        """The latest entry of ``action``, or None."""
+
 
 class ApiKeyStore(abc.ABC):
     """API keys, stored hashed; creating and revoking one is audited in the same transaction."""
