@@ -8,6 +8,7 @@ BROWSER := /usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_PORT ?= 8000
 DEMO_SERVE ?= 1
+DEMO_APP_PORT ?= 8100
 
 .PHONY: setup demo test lint bench clean
 
@@ -20,10 +21,10 @@ $(BROWSER) &:
 
 # yinsi with its dev tools and the demo (yinsi[demo]: the yinsi-demo distribution in ./demo,
 # installed from this clone in the same command, with Faker).
-$(STAMP): pyproject.toml demo/pyproject.toml
+$(STAMP): pyproject.toml demo/pyproject.toml examples/lending_app/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,demo,cloud-sms]' -e ./demo
+	$(BIN)/python -m pip install --quiet -e '.[dev,demo,cloud-sms]' -e ./demo -e ./examples/lending_app
 	touch $(STAMP)
 
 demo: setup
@@ -88,16 +89,24 @@ demo: setup
 	  echo "  curl -s -H 'Authorization: Bearer $$key' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/$$first/decisions"; \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' '$$api/v1/requests?status=verified'"; \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' $$api/v1/audit/verify"; \
+	  if [ "$(DEMO_SERVE)" != "0" ]; then \
+	    rm -rf .yinsi/lending; mkdir -p .yinsi/lending; \
+	    LENDING_HOME=.yinsi/lending YINSI_URL=$$api YINSI_API_KEY=$$key \
+	      $(BIN)/lending-app --port $(DEMO_APP_PORT) >.yinsi/lending/app.log 2>&1 & \
+	    app=$$!; trap 'kill $$app 2>/dev/null' EXIT INT TERM; \
+	    echo; echo "Reference lending app (issue 15; every PI step asks this yinsi over HTTP):"; \
+	    echo "  http://127.0.0.1:$(DEMO_APP_PORT)/ (H5 pages: /register, /credit; API under /api; log .yinsi/lending/app.log)"; \
+	  fi; \
 	  echo "Stop the service with Ctrl-C."; \
 	  if [ "$(DEMO_SERVE)" != "0" ]; then . .yinsi/demo/env; \
-	    exec $(BIN)/yinsi serve --demo --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml; fi
+	    $(BIN)/yinsi serve --demo --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml; fi
 
 test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src demo tests benchmarks
-	$(BIN)/ruff format --check src demo tests benchmarks
+	$(BIN)/ruff check src demo tests benchmarks examples/lending_app
+	$(BIN)/ruff format --check src demo tests benchmarks examples/lending_app
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

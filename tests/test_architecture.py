@@ -51,8 +51,15 @@ def _says_why(lines: list[str], first: int) -> bool:
 
 
 def _sources() -> list[Path]:
-    """yinsi's modules and the demo package's (``demo/src/yinsi_demo``)."""
-    return sorted([*SRC.rglob("*.py"), *(ROOT / "demo" / "src").rglob("*.py")])
+    """yinsi's modules, the demo package's (``demo/src/yinsi_demo``) and the reference
+    lending app's (``examples/lending_app/src/lending_app``)."""
+    return sorted(
+        [
+            *SRC.rglob("*.py"),
+            *(ROOT / "demo" / "src").rglob("*.py"),
+            *(ROOT / "examples" / "lending_app" / "src").rglob("*.py"),
+        ]
+    )
 
 
 def test_no_module_over_400_lines_or_function_over_80_without_a_comment_saying_why() -> None:

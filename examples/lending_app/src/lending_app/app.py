@@ -1,0 +1,82 @@
+"""``create_app()``: the FastAPI app with its database, yinsi and the error answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import create_engine
+
+from lending_app import pages
+from lending_app.privacy import InvalidIdNumber, Privacy, Refused
+from lending_app.repository import AccountError, Accounts
+from lending_app.repository_credit import Credit
+from lending_app.routes import router
+from lending_app.schema import create_all
+from lending_app.sessions import Sessions
+from lending_app.settings import AppSettings
+from lending_app.sms import Outbox, SmsSender
+from lending_app.state import AppState
+
+REFUSALS = {
+    "minor": "根据平台规则，未满18周岁的用户不能注册。",
+    "separate_consent_required": "此功能需要您单独同意相关个人信息处理后才能使用。",
+    "consent_withdrawn": "您已撤回相关授权，此功能暂不可用；重新授权后即可使用。",
+    "policy_not_accepted": "请先阅读并同意《小赢卡贷隐私保护政策》。",
+}
+
+
+def create_app(
+    settings: AppSettings | None = None,
+    *,
+    sms: SmsSender | None = None,
+    yinsi_transport: httpx.BaseTransport | None = None,
+) -> FastAPI:
+    """The app; ``sms`` replaces the in-memory outbox, ``yinsi_transport`` the HTTP
+    transport to yinsi (tests pass yinsi's ASGI app)."""
+    config = settings or AppSettings.from_env()
+    db = create_engine(config.database_url)
+    create_all(db)
+    privacy = Privacy(config, transport=yinsi_transport)
+    lending = AppState(
+        db=db,
+        privacy=privacy,
+        accounts=Accounts(db, privacy),
+        credit=Credit(db, privacy),
+        sessions=Sessions(db),
+        sms=sms or Outbox(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        privacy.close()
+        db.dispose()
+
+    app = FastAPI(title="小赢卡贷（参考应用）", lifespan=lifespan)
+    app.state.lending = lending
+    app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/assets", pages.ASSETS, name="assets")
+    app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(AccountError, _account_error)
+    app.add_exception_handler(InvalidIdNumber, _invalid_id)
+    return app
+
+
+async def _refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refused)
+    message = REFUSALS.get(exc.reason, "根据您的授权状态，此操作暂不可用。")
+    body = {"detail": message, "reason": exc.reason, "step": exc.step, "consents": exc.consents}
+    return JSONResponse(body, status_code=403)
+
+
+async def _account_error(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+async def _invalid_id(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "身份证号码有误，请核对后重新输入。"}, status_code=400)

@@ -1,0 +1,130 @@
+"""The app's one door to yinsi: every PI step asks here first and obeys the answer.
+
+Repositories describe a step as facts — which scenario of the declaration, for which
+purpose, which elements — and call :meth:`Privacy.require` before touching a PI table,
+:meth:`Privacy.provide` before a record leaves for a third party. yinsi decides; a refusal
+raises :class:`Refused` and nothing is read, written or sent. The app keeps no consent
+rule of its own: consents are recorded in and withdrawn through yinsi's ledger only.
+
+yinsi runs embedded (``yinsi.Engine`` on yinsi's database) unless ``YINSI_URL`` and
+``YINSI_API_KEY`` are set (``yinsi.client`` over HTTP); the calls are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+
+import yinsi
+from lending_app.privacy_backends import Backend, Embedded, Manifest, Remote
+from lending_app.privacy_fields import FieldProtection
+from lending_app.settings import AppSettings
+from yinsi import DecisionRequest
+from yinsi.consent import Channel, Evidence, InvalidIdNumber
+
+__all__ = ["Evidence", "FieldProtection", "InvalidIdNumber", "Privacy", "Refused", "Step"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One processing step as the declaration names it."""
+
+    scenario: str
+    purpose: str
+    elements: tuple[str, ...]
+
+
+class Refused(Exception):
+    """yinsi refused the step; ``reason`` is its decision reason, ``consents`` what to ask."""
+
+    def __init__(self, step: str, reason: str, consents: Sequence[str] = ()) -> None:
+        self.step = step
+        self.reason = reason
+        self.consents = tuple(consents)
+        super().__init__(f"{step}: {reason}")
+
+
+class Privacy:
+    """The decide / record-consent / provide calls the repositories make."""
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.app_id = settings.app_id
+        if settings.yinsi_url and settings.yinsi_api_key:
+            self._remote: Remote | Embedded = Remote(
+                settings.yinsi_url, settings.yinsi_api_key, transport=transport
+            )
+        else:
+            self._remote = Embedded(settings.yinsi_database_url, settings.declaration)
+        self._yinsi: Backend = self._remote.engine
+        self.fields = FieldProtection.from_file(settings.keys_file)
+
+    def close(self) -> None:
+        self._remote.close()
+
+    # ------------------------------------------------------------ decisions
+
+    def require(self, subject_id: str, step: Step) -> None:
+        """Raises :class:`Refused` unless yinsi allows every element of ``step`` now."""
+        requests = [DecisionRequest(e, step.purpose, step.scenario) for e in step.elements]
+        for decision in self._yinsi.decide_batch(self.app_id, subject_id, requests):
+            if not decision.allowed:
+                raise Refused(step.scenario, decision.reason, decision.consent_ids)
+
+    def check_age(self, id_number: str) -> None:
+        """X04: refuses a registration with a minor's ID number (InvalidIdNumber if invalid)."""
+        refusal = self._yinsi.register_check(self.app_id, id_number)
+        if refusal is not None:
+            raise Refused("registration", refusal.reason)
+
+    def provide(self, subject_id: str, recipient: str, step: Step) -> int:
+        """The provision ledger id; raises :class:`Refused` when the sharing gate says no."""
+        provision, reason = self._remote.provide(
+            self.app_id, subject_id, recipient, step.elements, step.purpose
+        )
+        if provision is None:
+            raise Refused(f"provide:{recipient}", reason)
+        return provision
+
+    def sdk_manifest(self, subject_id: str) -> Manifest:
+        """Which SDKs the H5 pages may load for this subject now (W12; yinsi-consent.js)."""
+        return self._remote.sdk_manifest(self.app_id, subject_id)
+
+    @staticmethod
+    def consent_script() -> Path:
+        """yinsi's device-side consent library, served to the H5 pages before anything else."""
+        return Path(yinsi.__file__).parent / "web" / "static" / "yinsi-consent.js"
+
+    # ------------------------------------------------------------ the ledger
+
+    def accept_policy(self, subject_id: str, evidence: Evidence) -> None:
+        self._yinsi.accept_policy(self.app_id, subject_id, evidence=_of(subject_id, evidence))
+
+    def grant(self, subject_id: str, consent_id: str, evidence: Evidence) -> None:
+        self._yinsi.grant(self.app_id, subject_id, consent_id, evidence=_of(subject_id, evidence))
+
+    def granted(self, subject_id: str) -> frozenset[str]:
+        """The consents in force for the subject now (pages show them ticked)."""
+        return frozenset(self._yinsi.state(self.app_id, subject_id).granted)
+
+    def withdraw(self, subject_id: str, consent_id: str, evidence: Evidence) -> None:
+        self._yinsi.withdraw(self.app_id, subject_id, consent_id, evidence=evidence)
+
+    @staticmethod
+    def evidence(subject_id: str, client_ip: str | None, user_agent: str | None) -> Evidence:
+        """X41: who acted, where (the app's H5 pages and API are the ``h5`` channel)."""
+        return Evidence(
+            Channel.H5, account=subject_id or None, client_ip=client_ip, user_agent=user_agent
+        )
+
+
+def _of(subject_id: str, evidence: Evidence) -> Evidence:
+    """The evidence with the account filled in (a registration names it only now)."""
+    return evidence if evidence.account else replace(evidence, account=subject_id)

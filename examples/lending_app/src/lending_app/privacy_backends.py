@@ -1,0 +1,105 @@
+"""The two ways the app reaches yinsi: embedded (``yinsi.Engine`` and the sharing gate on
+yinsi's database, in-process) or over HTTP (``yinsi.client`` plus the provisions endpoint).
+Both offer the same calls; :class:`lending_app.privacy.Privacy` picks one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from yinsi import DecisionRequest, Engine
+from yinsi.api.sdk import SdkEntryOut
+from yinsi.client import YinsiClient
+from yinsi.consent import ConsentState, Decision, Evidence
+from yinsi.services.root import Services
+from yinsi.services.sdk_gate import sdk_manifest
+
+Manifest = list[dict[str, object]]
+"""The SDK manifest as yinsi's API answers it (what yinsi-consent.js reads)."""
+
+
+class Backend(Protocol):
+    def decide_batch(
+        self, app_id: str, subject_id: str, requests: Sequence[DecisionRequest]
+    ) -> list[Decision]: ...
+
+    def register_check(self, app_id: str, id_number: str) -> Decision | None: ...
+
+    def accept_policy(
+        self, app_id: str, subject_id: str, *, evidence: Evidence
+    ) -> ConsentState: ...
+
+    def grant(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState: ...
+
+    def withdraw(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState: ...
+
+    def state(self, app_id: str, subject_id: str) -> ConsentState: ...
+
+
+class Embedded:
+    """yinsi in-process on its database (``url``; None: YINSI_DATABASE_URL or the default)."""
+
+    def __init__(self, url: str | None, declaration: Path) -> None:
+        if url is None or url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///") if url else ".yinsi/yinsi.db")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Engine.embedded(path).close()  # creates and migrates the file if needed
+            url = f"sqlite:///{path.resolve()}"
+        self.services = Services.open(url, actor="lending_app")
+        self.engine = self.services.consent
+        self.engine.publish(declaration)  # the same content again is a no-op
+
+    def provide(
+        self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
+    ) -> tuple[int | None, str]:
+        outcome = self.services.sharing.provide(app_id, subject_id, recipient, elements, purpose)
+        provision = outcome.provision
+        return (None if provision is None else provision.id), outcome.decision.reason
+
+    def sdk_manifest(self, app_id: str, subject_id: str) -> Manifest:
+        entries = sdk_manifest(self.engine, app_id, subject_id)
+        return [SdkEntryOut.of(e).model_dump(mode="json") for e in entries]
+
+    def close(self) -> None:
+        self.services.close()
+
+
+class Remote:
+    """yinsi over HTTP at ``url`` with a ``backend`` API key."""
+
+    def __init__(self, url: str, api_key: str, *, transport: httpx.BaseTransport | None = None):
+        self._http = httpx.Client(
+            base_url=url, transport=transport, headers={"Authorization": f"Bearer {api_key}"}
+        )
+        self.engine = YinsiClient(url, api_key, http=self._http)
+
+    def provide(
+        self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
+    ) -> tuple[int | None, str]:
+        body = {"recipient": recipient, "elements": list(elements), "purpose": purpose}
+        answer = self._http.post(f"/v1/apps/{app_id}/subjects/{subject_id}/provisions", json=body)
+        if answer.status_code in (403, 422):
+            detail = answer.json().get("detail")
+            return None, str(detail.get("reason") if isinstance(detail, dict) else detail)
+        answer.raise_for_status()
+        data = answer.json()
+        return int(data["provision"]["id"]), str(data["decision"]["reason"])
+
+    def sdk_manifest(self, app_id: str, subject_id: str) -> Manifest:
+        answer = self._http.get(
+            f"/v1/apps/{app_id}/subjects/{subject_id}/sdk-manifest", params={"limit": 500}
+        )
+        answer.raise_for_status()
+        found: Manifest = answer.json()
+        return found
+
+    def close(self) -> None:
+        self.engine.close()
+        self._http.close()  # shared with the client, which does not own it
