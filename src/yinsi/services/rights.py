@@ -54,6 +54,7 @@ from yinsi.services.consent import Engine
 from yinsi.services.delivery import DeliveryService
 from yinsi.services.delivery_notices import ANSWERED, Contacts, answer_notice
 from yinsi.services.exports import ExportService
+from yinsi.services.field_values import FieldValues, KeySource, clear_connectors
 from yinsi.services.rights_execution import RequestEffects, StepJournal
 from yinsi.settings.limits import LimitSettings
 from yinsi.storage import UnitsOfWork
@@ -82,13 +83,17 @@ class RightsService:
         environ: Mapping[str, str] | None = None,
         limits: LimitSettings | None = None,
         exports: ExportService | None = None,
+        field_keys: KeySource | None = None,
     ) -> None:
         self.engine = engine
         self.units = units
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         """Where the data map's ``${VAR}`` store URLs are expanded from."""
         self.data_map = data_map
-        self.connectors = connectors
+        self.connectors = clear_connectors(
+            data_map, connectors, FieldValues(self.environ, field_keys)
+        )
+        """Clear values of ``encrypted: true`` fields; corrections encrypt (issue 15)."""
         self._hash_key = hash_key
         self.export_dir = export_dir
         self.exports = exports or ExportService(units, export_dir, clock=clock, actor=actor)

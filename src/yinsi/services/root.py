@@ -266,9 +266,10 @@ class Services:
     @cached_property
     def incidents(self) -> IncidentService:
         """Security incidents: affected subjects from the data map, notices, reports."""
+        from yinsi.services.field_values import FieldValues, clear_connectors
         from yinsi.services.incidents import IncidentService
 
-        return self._on_stores(
+        service: IncidentService = self._on_stores(
             "incidents",
             IncidentService,
             keyed=False,
@@ -276,6 +277,10 @@ class Services:
             delivery=self.delivery,
             regulator_emails=tuple(self.settings.delivery.regulator_emails),
         )
+        # notices go to the clear phone and e-mail of encrypted columns (issue 15)
+        values = FieldValues(self.environ)
+        service.connectors = clear_connectors(service.data_map, service.connectors, values)
+        return service
 
     @cached_property
     def delivery(self) -> DeliveryService:
