@@ -72,7 +72,7 @@ demo: setup
 	@set -e; api=http://127.0.0.1:$(DEMO_PORT); \
 	  for login in admin:演示管理员 operator:演示运营专员 auditor:演示审计员; do \
 	    role=$${login%%:*}; \
-	    echo "yinsi-demo-$$role" | $(BIN)/yinsi staff add $$role --role $$role --name "$${login#*:}" --password-stdin; \
+	    echo "yinsi-demo-pass-$$(printf %s $$role | cut -c1-2)" | $(BIN)/yinsi staff add $$role --role $$role --name "$${login#*:}" --password-stdin; \
 	  done; \
 	  key=$$($(BIN)/yinsi keys create demo --scope admin --scope backend --scope auditor 2>/dev/null); \
 	  echo; echo "Privacy center, signed in as a demo user (links valid 10 minutes; a new one:"; \
@@ -83,7 +83,7 @@ demo: setup
 	  done; \
 	  echo; echo "Console: $$api/console/login — demo logins (demo passwords, printed on purpose:"; \
 	  echo "this database is a throwaway demo; never reuse them):"; \
-	  for role in admin operator auditor; do echo "  $$role / yinsi-demo-$$role"; done; \
+	  for role in admin operator auditor; do echo "  $$role / yinsi-demo-pass-$$(printf %s $$role | cut -c1-2)"; done; \
 	  echo; echo "API: $$api/docs (OpenAPI). API key for this demo (shown once): $$key"; \
 	  first=$$(tail -n +2 .yinsi/demo/featured.tsv | head -n 1 | cut -f2); \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/$$first/decisions"; \

@@ -103,3 +103,53 @@ class Remote:
     def close(self) -> None:
         self.engine.close()
         self._http.close()  # shared with the client, which does not own it
+
+
+class AllowAll:
+    """Every step allowed, nothing recorded: the app with its yinsi calls taken out.
+
+    Only the baseline of ``benchmarks/app_overhead.py`` (issue 15) uses it, put in place of
+    a :class:`lending_app.privacy.Privacy`'s backend; it offers the same calls and does no
+    work, so the app's own work (validation, encryption, its tables) is all that is left.
+    Never for production: it decides nothing and keeps no ledger.
+    """
+
+    def __init__(self) -> None:
+        self.engine = self
+        self._provisions = 0
+
+    def decide_batch(
+        self, app_id: str, subject_id: str, requests: Sequence[DecisionRequest]
+    ) -> list[Decision]:
+        return [Decision(True, "allowed", None) for _ in requests]
+
+    def register_check(self, app_id: str, id_number: str) -> Decision | None:
+        return None
+
+    def accept_policy(self, app_id: str, subject_id: str, *, evidence: Evidence) -> ConsentState:
+        return ConsentState(app_id, subject_id)
+
+    def grant(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        return ConsentState(app_id, subject_id)
+
+    def withdraw(
+        self, app_id: str, subject_id: str, consent_id: str, *, evidence: Evidence
+    ) -> ConsentState:
+        return ConsentState(app_id, subject_id)
+
+    def state(self, app_id: str, subject_id: str) -> ConsentState:
+        return ConsentState(app_id, subject_id)
+
+    def provide(
+        self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
+    ) -> tuple[int | None, str]:
+        self._provisions += 1
+        return self._provisions, "allowed"
+
+    def sdk_manifest(self, app_id: str, subject_id: str) -> Manifest:
+        return []
+
+    def close(self) -> None:
+        pass
