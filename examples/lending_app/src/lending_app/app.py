@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 
 from lending_app import pages
 from lending_app.privacy import InvalidIdNumber, Privacy, Refused
+from lending_app.privacy_backends import AllowAll
 from lending_app.repository import AccountError, Accounts
 from lending_app.repository_credit import Credit
 from lending_app.routes import router
@@ -34,13 +35,15 @@ def create_app(
     *,
     sms: SmsSender | None = None,
     yinsi_transport: httpx.BaseTransport | None = None,
+    privacy_backend: AllowAll | None = None,
 ) -> FastAPI:
     """The app; ``sms`` replaces the in-memory outbox, ``yinsi_transport`` the HTTP
-    transport to yinsi (tests pass yinsi's ASGI app)."""
+    transport to yinsi (tests pass yinsi's ASGI app), ``privacy_backend`` yinsi itself
+    (only the overhead benchmark's baseline: :class:`AllowAll`)."""
     config = settings or AppSettings.from_env()
     db = create_engine(config.database_url)
     create_all(db)
-    privacy = Privacy(config, transport=yinsi_transport)
+    privacy = Privacy(config, transport=yinsi_transport, backend=privacy_backend)
     lending = AppState(
         db=db,
         privacy=privacy,

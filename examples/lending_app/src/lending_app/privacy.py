@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 import yinsi
-from lending_app.privacy_backends import Backend, Embedded, Manifest, Remote
+from lending_app.privacy_backends import AllowAll, Backend, Embedded, Manifest, Remote
 from lending_app.privacy_fields import FieldProtection
 from lending_app.settings import AppSettings
 from yinsi import DecisionRequest
@@ -55,12 +55,16 @@ class Privacy:
         settings: AppSettings,
         *,
         transport: httpx.BaseTransport | None = None,
+        backend: AllowAll | None = None,
     ) -> None:
+        """``backend``: :class:`AllowAll` for the overhead benchmark's baseline; None: yinsi
+        over HTTP when ``yinsi_url`` and its key are set, else embedded."""
         self.app_id = settings.app_id
-        if settings.yinsi_url and settings.yinsi_api_key:
-            self._remote: Remote | Embedded = Remote(
-                settings.yinsi_url, settings.yinsi_api_key, transport=transport
-            )
+        self._remote: Remote | Embedded | AllowAll
+        if backend is not None:
+            self._remote = backend
+        elif settings.yinsi_url and settings.yinsi_api_key:
+            self._remote = Remote(settings.yinsi_url, settings.yinsi_api_key, transport=transport)
         else:
             self._remote = Embedded(settings.yinsi_database_url, settings.declaration)
         self._yinsi: Backend = self._remote.engine

@@ -108,8 +108,8 @@ class Remote:
 class AllowAll:
     """Every step allowed, nothing recorded: the app with its yinsi calls taken out.
 
-    Only the baseline of ``benchmarks/app_overhead.py`` (issue 15) uses it, put in place of
-    a :class:`lending_app.privacy.Privacy`'s backend; it offers the same calls and does no
+    Only the baseline of ``benchmarks/app_overhead.py`` (issue 15) uses it, passed as
+    ``create_app(privacy_backend=AllowAll())``; it offers the same calls and does no
     work, so the app's own work (validation, encryption, its tables) is all that is left.
     Never for production: it decides nothing and keeps no ledger.
     """
