@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import create_engine
 
-from lending_app import pages
+from lending_app import pages, routes_device, routes_loans, routes_shop, routes_wolai
 from lending_app.privacy import InvalidIdNumber, Privacy, Refused
 from lending_app.privacy_backends import AllowAll
 from lending_app.repository import AccountError, Accounts
@@ -61,7 +61,9 @@ def create_app(
 
     app = FastAPI(title="小赢卡贷（参考应用）", lifespan=lifespan)
     app.state.lending = lending
-    app.include_router(router)
+    for api in (router, routes_shop.router, routes_device.router, routes_loans.router):
+        app.include_router(api)
+    app.include_router(routes_wolai.router)
     app.include_router(pages.router)
     app.mount("/assets", pages.ASSETS, name="assets")
     app.add_exception_handler(Refused, _refused)

@@ -140,4 +140,7 @@ PI_TABLES = frozenset(
 
 
 def create_all(db: Engine) -> None:
+    """Creates every table of the app (those of the ``schema_*`` modules too)."""
+    from lending_app import schema_device, schema_loans, schema_shop, schema_wolai  # noqa: F401
+
     metadata.create_all(db)

@@ -1,0 +1,7 @@
+"""The app's tables for the loans flows, on :data:`lending_app.schema.metadata`."""
+
+from __future__ import annotations
+
+from lending_app.schema import metadata
+
+__all__ = ["metadata"]
