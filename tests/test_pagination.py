@@ -97,8 +97,8 @@ def test_every_list_route_declares_limit_and_cursor(service: Service) -> None:
             assert {"limit", "cursor"} <= names, path
             assert "X-Next-Cursor" in get["responses"]["200"]["headers"], path
             assert "400" in get["responses"], path
-    assert len(lists) == 8, lists  # events, keys, policies, requests, steps, provisions,
-    # incidents, sdk-manifest
+    assert len(lists) == 10, lists  # events, keys, policies, requests, steps, provisions,
+    # incidents, sdk-manifest, acquisitions, sources
 
 
 def test_the_client_walks_every_page(service: Service) -> None:

@@ -2,7 +2,8 @@
 
 The same names and signatures as the engine for publish, accept_policy, decline_policy,
 grant, withdraw, use, state, events, decide, decide_batch and register_check, returning
-the same domain types; ``iter_events`` walks a long ledger page by page (the service's
+the same domain types (and ``acquire``/``acquisitions`` of the acquisition gate, X18:
+:mod:`yinsi.client_sourcing`); ``iter_events`` walks a long ledger page by page (the service's
 list routes are paginated: ``?limit=``/``?cursor=``, ``X-Next-Cursor``). A 422 naming an unknown element, purpose, consent item, …
 raises :class:`~yinsi.consent.UnknownName`; using an item that is not single-use raises
 :class:`~yinsi.consent.NotSingleUse`, an invalid ID number
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from yinsi.client_sourcing import SourcingCalls
 from yinsi.consent import (
     Channel,
     ConsentEvent,
@@ -178,7 +180,7 @@ class _Calls:
         return "POST", f"{_subject(app_id, subject_id)}/decisions", body
 
 
-class YinsiClient:
+class YinsiClient(SourcingCalls):
     """``YinsiClient("https://yinsi.internal", api_key)``.
 
     ``http`` plugs in a configured :class:`httpx.Client` (proxies, TLS, timeouts, or a

@@ -27,6 +27,8 @@ from yinsi.api import (
     responses,
     rights,
     sdk,
+    service_end,
+    sources,
 )
 from yinsi.services.api_keys import KEY_CACHE_SECONDS, KeyCache
 from yinsi.services.root import Services
@@ -38,6 +40,8 @@ ROUTERS = (
     rights.router,
     sdk.router,
     lifecycle.router,
+    service_end.router,
+    sources.router,
     privacy_link.router,
     health.router,
     policies.router,

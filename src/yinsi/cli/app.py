@@ -79,7 +79,17 @@ class Yinsi(LazyGroup):
             "Security incidents: open, notify users and the regulator, close.",
         ),
         LazyCommand(
+            "service-end",
+            "yinsi.cli.service_end:service_end_app",
+            "End the service: tell users in advance, then delete or anonymise their PI (X39).",
+        ),
+        LazyCommand(
             "sdk", "yinsi.cli.sdk:sdk_app", "SDK gates (W12): which SDKs the app may initialise."
+        ),
+        LazyCommand(
+            "sources",
+            "yinsi.cli.sources:sources_app",
+            "Vetted third-party sources (X18): add, list, revoke.",
         ),
         LazyCommand(
             "permissions",

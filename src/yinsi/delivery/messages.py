@@ -48,6 +48,8 @@ class Purpose(StrEnum):
     REMINDER = "reminder"
     INCIDENT_NOTICE = "incident_notice"
     REGULATOR_REPORT = "regulator_report"
+    SERVICE_END_NOTICE = "service_end_notice"
+    """Advance notice that the service ends and what happens to the PI (X39)."""
 
 
 class Outcome(StrEnum):

@@ -34,6 +34,7 @@ __all__ = [
     "IncidentStatus",
     "InvalidIncident",
     "Notification",
+    "Tracer",
     "affected_subjects",
     "elements_of",
 ]
@@ -204,13 +205,16 @@ def _glob(text: str) -> str:
     return "".join(out)
 
 
-class _Tracer:
+class Tracer:
     """Traces records up to subject ids, memoising every look-up by key."""
 
     def __init__(self, data_map: DataMap, connectors: Mapping[str, Connector]) -> None:
         self.map = data_map
         self.connectors = connectors
         self.providers: dict[str, list[tuple[Dataset, str]]] = {}
+        self._resolving: set[str] = set()
+        """Identities being traced: a dataset that provides its own identity (a guest's
+        ``cookie_id``) leads to no subject instead of recursing forever."""
         for ds in data_map.datasets:
             for identity, column in ds.provides.items():
                 self.providers.setdefault(identity, []).append((ds, column))
@@ -251,17 +255,23 @@ class _Tracer:
     def _by_identity(self, identity: str, values: Mapping[str, str | None]) -> dict[str, set[str]]:
         if identity == SUBJECT_ID:
             return {k: {v} if v else set() for k, v in values.items()}
+        if identity in self._resolving:
+            return {k: set() for k in values}
         wanted = sorted({v for v in values.values() if v})
         subjects_of: dict[str, set[str]] = {}
-        for provider, column in self.providers.get(identity, []):
-            if not wanted:
-                break
-            found = self.connectors[provider.store].find(provider, {column: wanted})
-            upward = self.subjects(provider, found)
-            for r in found:
-                value = _text(r.values.get(column))
-                if value is not None:
-                    subjects_of.setdefault(value, set()).update(upward.get(r.key, set()))
+        self._resolving.add(identity)
+        try:
+            for provider, column in self.providers.get(identity, []):
+                if not wanted:
+                    break
+                found = self.connectors[provider.store].find(provider, {column: wanted})
+                upward = self.subjects(provider, found)
+                for r in found:
+                    value = _text(r.values.get(column))
+                    if value is not None:
+                        subjects_of.setdefault(value, set()).update(upward.get(r.key, set()))
+        finally:
+            self._resolving.discard(identity)
         return {k: set(subjects_of.get(v or "", set())) for k, v in values.items()}
 
 
@@ -283,7 +293,7 @@ def affected_subjects(
     """
     wanted = list(dict.fromkeys(datasets))
     elements_of(data_map, wanted)  # raises for an unknown dataset
-    tracer = _Tracer(data_map, connectors)
+    tracer = Tracer(data_map, connectors)
     subjects: set[str] = set()
     per_dataset: dict[str, int] = {}
     unlinked: dict[str, int] = {}

@@ -144,6 +144,11 @@ class Due:
     warning: str = ""
 
 
+SERVICE_END_CHANNEL = "service_end"
+"""The channel of the deletions the handler files itself when the service ends (X39): the
+subject filed nothing and was told by the service-end notice, not by a request answer."""
+
+
 @dataclass(frozen=True, slots=True)
 class RightsRequest:
     id: str
@@ -168,6 +173,11 @@ class RightsRequest:
     answer: str = ""
     """What the user is told when the request closes (what was done, kept, why, until when)."""
     history: tuple[Transition, ...] = ()
+
+    @property
+    def filed_by_handler(self) -> bool:
+        """Filed by the handler itself (service end), not by the subject or a relative."""
+        return self.channel == SERVICE_END_CHANNEL
 
     def moved(self, status: Status, at: datetime, actor: str, note: str = "") -> RightsRequest:
         """The request in ``status``; raises :class:`InvalidTransition` if not allowed."""

@@ -35,6 +35,7 @@ __all__ = [
     "Contacts",
     "answer_notice",
     "incident_notices",
+    "reach",
     "regulator_reports",
     "remind_due",
     "reminders",
@@ -64,7 +65,7 @@ class Contacts:
         return None
 
 
-def _reach(
+def reach(
     delivery: DeliveryService,
     contacts: Contacts,
     subject_id: str,
@@ -112,7 +113,7 @@ def answer_notice(
             to, Purpose.REQUEST_ANSWER, f"{app_name}：您的{request.kind.label}申请{done}", body
         ),
     }
-    found = _reach(delivery, contacts, request.subject_id, (Channel.SMS, Channel.EMAIL), build)
+    found = reach(delivery, contacts, request.subject_id, (Channel.SMS, Channel.EMAIL), build)
     if isinstance(found, str):
         return delivery.no_channel(
             request.app_id, request.id, Purpose.REQUEST_ANSWER, request.subject_id, found
@@ -154,7 +155,7 @@ def incident_notices(
     channels = incident_channels(declaration)
     records = []
     for subject in subjects:
-        found = _reach(delivery, contacts, subject, channels, build)
+        found = reach(delivery, contacts, subject, channels, build)
         if isinstance(found, str):
             records.append(
                 delivery.no_channel(

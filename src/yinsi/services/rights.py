@@ -369,7 +369,8 @@ class RightsService:
         with self.units() as uow:
             uow.requests.save(moved, actor=actor)
             uow.commit()
-        if status in ANSWERED:  # tell the subject through the channel on file (recorded)
+        if status in ANSWERED and not moved.filed_by_handler:
+            # tell the subject through the channel on file (recorded)
             contacts = Contacts(self.data_map, self.connectors)
             answer_notice(self.delivery, contacts, moved, self.declaration.app.name)
         return moved

@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     from yinsi.services.reports import ReportsService
     from yinsi.services.retention import RetentionService
     from yinsi.services.rights import RightsService
+    from yinsi.services.service_end import ServiceEndService
     from yinsi.services.sharing import SharingService
+    from yinsi.services.sourcing import SourcingService
     from yinsi.services.staff import StaffService
 
 __all__ = ["NoDataMap", "Options", "Services", "erasure_key"]
@@ -264,6 +266,13 @@ class Services:
         )
 
     @cached_property
+    def sourcing(self) -> SourcingService:
+        """PI from third parties (X18): the source register and the acquisition gate."""
+        from yinsi.services.sourcing import SourcingService
+
+        return SourcingService(self.consent, units=self.units, clock=self.clock, actor=self.actor)
+
+    @cached_property
     def incidents(self) -> IncidentService:
         """Security incidents: affected subjects from the data map, notices, reports."""
         from yinsi.services.field_values import FieldValues, clear_connectors
@@ -281,6 +290,21 @@ class Services:
         values = FieldValues(self.environ)
         service.connectors = clear_connectors(service.data_map, service.connectors, values)
         return service
+
+    @cached_property
+    def service_end(self) -> ServiceEndService:
+        """Ending the service (X39): advance notice, then deletion per the data map."""
+        from yinsi.services.service_end import ServiceEndService
+
+        self._require_map("service end")
+        return ServiceEndService(
+            self.rights,
+            units=self.units,
+            delivery=self.delivery,
+            hash_key=self.erasure_key,
+            clock=self.clock,
+            actor=self.actor,
+        )
 
     @cached_property
     def delivery(self) -> DeliveryService:

@@ -49,7 +49,7 @@ class SmsSettings(BaseModel):
     """aliyun/tencent: the approved sign name (短信签名)."""
     templates: dict[str, str] = Field(default_factory=dict)
     """aliyun/tencent: template id by purpose: ``verification``, ``request_answer``,
-    ``incident_notice``."""
+    ``incident_notice``, ``service_end_notice``."""
 
     @model_validator(mode="after")
     def _complete(self) -> Self:

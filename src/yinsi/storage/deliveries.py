@@ -34,7 +34,7 @@ class DeliveryRecord:
     """``sms``, ``email`` or ``push``."""
     purpose: str
     """``verification``, ``request_answer``, ``reminder``, ``incident_notice``,
-    ``regulator_report``."""
+    ``regulator_report``, ``service_end_notice``."""
     reference: str
     """What it is about: ``req_…``, ``inc_…``, ``reminder:2026-12-06``."""
     address: str

@@ -31,6 +31,8 @@ from yinsi.storage.rights_ports import (
     PlanStore,
     RightsRequestStore,
 )
+from yinsi.storage.service_end_ports import ServiceEndStore
+from yinsi.storage.sources_ports import SourceStore
 
 
 class ConsentLedger(abc.ABC):
@@ -143,6 +145,8 @@ class UnitOfWork(abc.ABC):
     deliveries: DeliveryStore
     limits: LimitStore
     exports: ExportStore
+    service_end: ServiceEndStore
+    sources: SourceStore
 
     def __enter__(self) -> Self:
         return self

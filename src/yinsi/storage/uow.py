@@ -25,6 +25,8 @@ from yinsi.storage.policies import SqlPolicyStore
 from yinsi.storage.ports import UnitOfWork
 from yinsi.storage.provisions import SqlProvisionLedger
 from yinsi.storage.rights_requests import SqlRightsRequestStore
+from yinsi.storage.service_end import SqlServiceEndStore
+from yinsi.storage.sources import SqlSourceStore
 from yinsi.storage.staff import SqlCampaignStore, SqlStaffStore
 from yinsi.storage.statements import Clock, utc_now
 
@@ -71,6 +73,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.deliveries = SqlDeliveryStore(self._session)
         self.limits = SqlLimitStore(self._session, clock)
         self.exports = SqlExportStore(self._session, clock, self.audit)
+        self.service_end = SqlServiceEndStore(self._session, clock, self.audit)
+        self.sources = SqlSourceStore(self._session, clock, self.audit)
 
     def __exit__(
         self,

@@ -12,6 +12,7 @@ from yinsi.storage import (  # noqa: F401 - registers the tables on Base
     lifecycle_tables,
     limits,
     rights_tables,
+    service_end,
 )
 from yinsi.storage.tables import Base
 
