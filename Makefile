@@ -9,6 +9,9 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_PORT ?= 8000
 DEMO_SERVE ?= 1
 DEMO_APP_PORT ?= 8100
+DEMO_LENDING_PORT ?= 8001
+DEMO_DRILL ?= 0
+DEMO_WOLAI_PORT ?= 8101
 
 .PHONY: setup demo test lint bench clean
 
@@ -88,18 +91,43 @@ demo: setup
 	  first=$$(tail -n +2 .yinsi/demo/featured.tsv | head -n 1 | cut -f2); \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' -H 'content-type: application/json' -d '[{\"element\":\"precise_location\",\"purpose\":\"anti_fraud\",\"scenario\":\"location\"}]' $$api/v1/apps/xiaoying_kadai/subjects/$$first/decisions"; \
 	  echo "  curl -s -H 'Authorization: Bearer $$key' '$$api/v1/requests?status=verified'"; \
-	  echo "  curl -s -H 'Authorization: Bearer $$key' $$api/v1/audit/verify"; \
-	  if [ "$(DEMO_SERVE)" != "0" ]; then \
-	    rm -rf .yinsi/lending; mkdir -p .yinsi/lending; \
-	    LENDING_HOME=.yinsi/lending YINSI_URL=$$api YINSI_API_KEY=$$key \
-	      $(BIN)/lending-app --port $(DEMO_APP_PORT) >.yinsi/lending/app.log 2>&1 & \
-	    app=$$!; trap 'kill $$app 2>/dev/null' EXIT INT TERM; \
-	    echo; echo "Reference lending app (issue 15; every PI step asks this yinsi over HTTP):"; \
-	    echo "  http://127.0.0.1:$(DEMO_APP_PORT)/ (H5 pages: /register, /credit; API under /api; log .yinsi/lending/app.log)"; \
-	  fi; \
-	  echo "Stop the service with Ctrl-C."; \
-	  if [ "$(DEMO_SERVE)" != "0" ]; then . .yinsi/demo/env; \
-	    $(BIN)/yinsi serve --demo --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml; fi
+	  echo "  curl -s -H 'Authorization: Bearer $$key' $$api/v1/audit/verify"
+	@echo
+	@echo "== 7. The reference lending app (issue 15) beside its own yinsi: every PI step of the app asks"
+	@echo "      that yinsi over HTTP, and rights requests filed in its privacy center run on the app's tables"
+	@set -e; here=$$(pwd); home=.yinsi/lending; ly=http://127.0.0.1:$(DEMO_LENDING_PORT); \
+	  app=http://127.0.0.1:$(DEMO_APP_PORT); \
+	  lenv="YINSI_HOME=$$home YINSI_DATABASE_URL=sqlite:///$$here/$$home/yinsi.db YINSI_KEY_FILE=$$here/$$home/keys.json LENDING_DATABASE_URL=sqlite:///$$here/$$home/lending.db"; \
+	  rm -rf $$home; mkdir -p $$home; \
+	  env $$lenv $(BIN)/yinsi db upgrade >/dev/null; \
+	  env $$lenv $(BIN)/yinsi publish examples/declarations/xiaoying-kadai.yaml; \
+	  env $$lenv $(BIN)/python -m lending_app.vetted_sources >/dev/null; \
+	  env $$lenv $(BIN)/yinsi keys init >/dev/null; \
+	  (umask 077; env $$lenv $(BIN)/yinsi keys create lending-app --scope backend 2>/dev/null >$$home/api-key); \
+	  echo "  its yinsi: $$home/yinsi.db, data map examples/lending_app/datamap.yaml, the app's field keys"; \
+	  echo "  $$home/keys.json, the app's backend API key in $$home/api-key (0600)"; \
+	  if [ "$(DEMO_SERVE)" = "0" ]; then exit 0; fi; \
+	  env $$lenv LENDING_HOME=$$home YINSI_URL=$$ly YINSI_API_KEY=$$(cat $$home/api-key) \
+	    $(BIN)/lending-app --port $(DEMO_APP_PORT) >$$home/app.log 2>&1 & app_pid=$$!; \
+	  env $$lenv $(BIN)/yinsi serve --demo --port $(DEMO_LENDING_PORT) --map examples/lending_app/datamap.yaml \
+	    >$$home/yinsi.log 2>&1 & ly_pid=$$!; \
+	  wolai=.yinsi/wolai; rm -rf $$wolai; \
+	  LENDING_BRAND=wolai LENDING_HOME=$$wolai YINSI_DATABASE_URL=sqlite:///$$here/$$wolai/yinsi.db \
+	    $(BIN)/lending-app --port $(DEMO_WOLAI_PORT) >.yinsi/wolai.log 2>&1 & wolai_pid=$$!; \
+	  trap 'kill $$app_pid $$ly_pid $$wolai_pid 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python examples/lending_app/drill.py --app $$app --yinsi $$ly --ready 30 \
+	    || { echo "The lending app or its yinsi did not start:"; tail -n 20 $$home/app.log $$home/yinsi.log; exit 1; }; \
+	  echo; echo "Reference lending app: $$app/ (H5 pages /register, /credit, /loans with the 隐私中心 button; API $$app/docs; log $$home/app.log)"; \
+	  echo "Its yinsi: $$ly/privacy (privacy center), $$ly/docs (API; log $$home/yinsi.log)."; \
+	  echo "The same app as 我来数科 (LENDING_BRAND=wolai, its remediated declaration, yinsi embedded in"; \
+	  echo "  $$wolai/yinsi.db): http://127.0.0.1:$(DEMO_WOLAI_PORT)/wolai/ (log .yinsi/wolai.log)"; \
+	  echo "  A privacy-center link by hand, for a user registered in the app (the drill prints one):"; \
+	  echo "  env YINSI_HOME=$$home $(BIN)/yinsi privacy link xiaoying_kadai USER_ID --url sqlite:///$$here/$$home/yinsi.db --base-url $$ly"; \
+	  echo "Violation drill (X29: each consent withdrawn in that privacy center stops only its steps):"; \
+	  echo "  $(BIN)/python examples/lending_app/drill.py --app $$app --yinsi $$ly   (make demo DEMO_DRILL=1 runs it)"; \
+	  if [ "$(DEMO_DRILL)" = "1" ]; then $(BIN)/python examples/lending_app/drill.py --app $$app --yinsi $$ly || true; fi; \
+	  echo; echo "Stop the services with Ctrl-C."; \
+	  . .yinsi/demo/env; $(BIN)/yinsi serve --demo --port $(DEMO_PORT) --map .yinsi/demo/datamap.yaml
 
 test: lint
 	$(BIN)/python -m pytest

@@ -111,3 +111,16 @@ class _lending:
         self.client.__exit__(None, None, None)
         self.yinsi.close()
         self.db.dispose()
+
+
+def vet_sources(yinsi_url: str) -> None:
+    """X18: register the app's data providers in yinsi's source register the way a platform
+    team does, with ``yinsi sources add`` (:mod:`lending_app.vetted_sources`)."""
+    from lending_app.vetted_sources import arguments
+    from typer.testing import CliRunner
+
+    from yinsi.cli.app import app as yinsi_cli
+
+    for args in arguments("测试合规部"):
+        done = CliRunner().invoke(yinsi_cli, [*args, "--url", yinsi_url])
+        assert done.exit_code == 0, done.output

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import create_engine
 
-from lending_app import pages, routes_device, routes_loans, routes_shop, routes_wolai
+from lending_app import (
+    pages,
+    pages_shop,
+    pages_wolai,
+    routes_device,
+    routes_loans,
+    routes_shop,
+    routes_wolai,
+)
 from lending_app.privacy import InvalidIdNumber, Privacy, Refused
 from lending_app.privacy_backends import AllowAll
 from lending_app.repository import AccountError, Accounts
@@ -28,6 +37,12 @@ REFUSALS = {
     "consent_withdrawn": "您已撤回相关授权，此功能暂不可用；重新授权后即可使用。",
     "policy_not_accepted": "请先阅读并同意《小赢卡贷隐私保护政策》。",
 }
+"""The answers of yinsi's refusals as 小赢卡贷 words them; :func:`refusals` for any brand."""
+
+
+def refusals(settings: AppSettings) -> dict[str, str]:
+    """The refusal answers in the brand's words (its display name and policy title)."""
+    return REFUSALS | {"policy_not_accepted": f"请先阅读并同意《{settings.policy_title}》。"}
 
 
 def create_app(
@@ -42,6 +57,8 @@ def create_app(
     (only the overhead benchmark's baseline: :class:`AllowAll`)."""
     config = settings or AppSettings.from_env()
     db = create_engine(config.database_url)
+    if db.url.get_backend_name() == "sqlite" and db.url.database not in (None, "", ":memory:"):
+        Path(db.url.database).parent.mkdir(parents=True, exist_ok=True)  # first start
     create_all(db)
     privacy = Privacy(config, transport=yinsi_transport, backend=privacy_backend)
     lending = AppState(
@@ -59,12 +76,16 @@ def create_app(
         privacy.close()
         db.dispose()
 
-    app = FastAPI(title="小赢卡贷（参考应用）", lifespan=lifespan)
+    app = FastAPI(title=f"{config.display_name}（参考应用）", lifespan=lifespan)
     app.state.lending = lending
+    app.state.settings = config
     for api in (router, routes_shop.router, routes_device.router, routes_loans.router):
         app.include_router(api)
     app.include_router(routes_wolai.router)
     app.include_router(pages.router)
+    # the H5 pages of both brands; each answers 404 unless the app runs as its brand
+    app.include_router(pages_shop.router)
+    app.include_router(pages_wolai.router)
     app.mount("/assets", pages.ASSETS, name="assets")
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(AccountError, _account_error)
@@ -72,9 +93,10 @@ def create_app(
     return app
 
 
-async def _refused(_: Request, exc: Exception) -> JSONResponse:
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refused)
-    message = REFUSALS.get(exc.reason, "根据您的授权状态，此操作暂不可用。")
+    answers = refusals(request.app.state.settings)
+    message = answers.get(exc.reason, "根据您的授权状态，此操作暂不可用。")
     body = {"detail": message, "reason": exc.reason, "step": exc.step, "consents": exc.consents}
     return JSONResponse(body, status_code=403)
 

@@ -3,11 +3,12 @@ yinsi's consent library first, and the SDK manifest of the signed-in user (or gu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Cookie, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -53,27 +54,46 @@ the labels and texts are those of the published declaration."""
 router = APIRouter(include_in_schema=False)
 
 
+def only(brand: str) -> Callable[[Request], None]:
+    """A dependency: the page answers 404 unless the app runs as ``brand``
+    (``LENDING_BRAND``), so each brand shows its own pages only."""
+
+    def check(request: Request) -> None:
+        if request.app.state.settings.brand != brand:
+            raise HTTPException(404, "Not Found")
+
+    return check
+
+
+XIAOYING = Depends(only("xiaoying"))
+HOMES = {"wolai": "/wolai/"}
+"""The home page of a brand other than 小赢卡贷 (``/`` sends its users there)."""
+
+
 def _page(name: str, title: str, **values: object) -> HTMLResponse:
     html = _templates.get_template(name).render(title=title, **values)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/")
-def index() -> HTMLResponse:
+@router.get("/", response_model=None)
+def index(request: Request) -> HTMLResponse | RedirectResponse:
+    home = HOMES.get(request.app.state.settings.brand)
+    if home is not None:
+        return RedirectResponse(home, status_code=303)
     return _page("index.html", "首页", products=PRODUCTS)
 
 
-@router.get("/register")
+@router.get("/register", dependencies=[XIAOYING])
 def register_page() -> HTMLResponse:
     return _page("register.html", "注册")
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[XIAOYING])
 def login_page() -> HTMLResponse:
     return _page("login.html", "登录")
 
 
-@router.get("/credit")
+@router.get("/credit", dependencies=[XIAOYING])
 def credit_page(app: State, session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
     """Each consent ticked as yinsi's ledger has it now (withdrawn in the privacy center:
     shown unticked at the next load)."""

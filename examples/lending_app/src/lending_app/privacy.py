@@ -14,18 +14,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 import yinsi
-from lending_app.privacy_backends import AllowAll, Backend, Embedded, Manifest, Remote
+from lending_app.privacy_backends import (
+    AllowAll,
+    Backend,
+    Embedded,
+    Manifest,
+    Remote,
+    Violations,
+)
 from lending_app.privacy_fields import FieldProtection
 from lending_app.settings import AppSettings
 from yinsi import DecisionRequest
-from yinsi.consent import Channel, Evidence, InvalidIdNumber
+from yinsi.consent import Channel, Evidence, InvalidIdNumber, UnknownName
+from yinsi.lifecycle.permissions import UseEventIn
 
-__all__ = ["Evidence", "FieldProtection", "InvalidIdNumber", "Privacy", "Refused", "Step"]
+__all__ = [
+    "Evidence",
+    "FieldProtection",
+    "InvalidIdNumber",
+    "PermissionUse",
+    "Privacy",
+    "PrivacyCenterUnavailable",
+    "Refused",
+    "Step",
+    "Violations",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionUse:
+    """One use of a device permission by the app or an SDK (W10 telemetry)."""
+
+    permission: str
+    scenario: str
+    stage: str
+    flow_id: str
+    at: datetime
+    """Timezone-aware."""
+    sdk: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +77,10 @@ class Refused(Exception):
         self.reason = reason
         self.consents = tuple(consents)
         super().__init__(f"{step}: {reason}")
+
+
+class PrivacyCenterUnavailable(Exception):
+    """yinsi runs embedded: no privacy center to link to; the message says what to set."""
 
 
 class Privacy:
@@ -78,7 +114,11 @@ class Privacy:
     def require(self, subject_id: str, step: Step) -> None:
         """Raises :class:`Refused` unless yinsi allows every element of ``step`` now."""
         requests = [DecisionRequest(e, step.purpose, step.scenario) for e in step.elements]
-        for decision in self._yinsi.decide_batch(self.app_id, subject_id, requests):
+        try:
+            decisions = self._yinsi.decide_batch(self.app_id, subject_id, requests)
+        except UnknownName:  # a scenario, purpose or element the declaration does not name
+            raise Refused(step.scenario, "not_declared") from None
+        for decision in decisions:
             if not decision.allowed:
                 raise Refused(step.scenario, decision.reason, decision.consent_ids)
 
@@ -90,16 +130,70 @@ class Privacy:
 
     def provide(self, subject_id: str, recipient: str, step: Step) -> int:
         """The provision ledger id; raises :class:`Refused` when the sharing gate says no."""
-        provision, reason = self._remote.provide(
+        provision, reason, consents = self._remote.provide(
             self.app_id, subject_id, recipient, step.elements, step.purpose
         )
         if provision is None:
-            raise Refused(f"provide:{recipient}", reason)
+            raise Refused(f"provide:{recipient}", reason, consents)
         return provision
+
+    def acquire(self, subject_id: str, source: str, step: Step) -> int:
+        """X18, before a data provider is queried: yinsi's acquisition id; raises
+        :class:`Refused` when the source is not vetted (or revoked, expired), the elements
+        or scenario are outside its vetting, or the subject's consent does not cover them."""
+        acquisition, reason, consents = self._remote.acquire(
+            self.app_id, subject_id, source, (step.scenario, step.purpose, step.elements)
+        )
+        if acquisition is None:
+            raise Refused(f"acquire:{source}", reason, consents)
+        return acquisition
 
     def sdk_manifest(self, subject_id: str) -> Manifest:
         """Which SDKs the H5 pages may load for this subject now (W12; yinsi-consent.js)."""
         return self._remote.sdk_manifest(self.app_id, subject_id)
+
+    def split(self, subject_id: str, step: Step) -> tuple[Step, dict[str, Refused]]:
+        """The part of ``step`` yinsi allows now, and a :class:`Refused` per element it does
+        not: a device report keeps what is allowed and drops the rest (X17). The caller
+        still calls :meth:`require` on the part it keeps before touching a table."""
+        requests = [DecisionRequest(e, step.purpose, step.scenario) for e in step.elements]
+        decisions = self._yinsi.decide_batch(self.app_id, subject_id, requests)
+        refused = {
+            element: Refused(step.scenario, decision.reason, decision.consent_ids)
+            for element, decision in zip(step.elements, decisions, strict=True)
+            if not decision.allowed
+        }
+        kept = tuple(e for e in step.elements if e not in refused)
+        return replace(step, elements=kept), refused
+
+    def check_permission_uses(self, subject_id: str, uses: Sequence[PermissionUse]) -> Violations:
+        """W10 telemetry: the uses of device permissions checked by yinsi against the
+        declaration and the subject's consent ledger; the violations it finds (each with
+        kind, message, missing consents and its events), empty when there is none."""
+        events = [
+            UseEventIn(
+                subject_id=subject_id,
+                permission=u.permission,
+                scenario=u.scenario,
+                stage=u.stage,
+                flow_id=u.flow_id,
+                at=u.at,
+                sdk=u.sdk,
+            )
+            for u in uses
+        ]
+        return self._remote.check_permission_uses(self.app_id, events) if events else []
+
+    def privacy_center_link(self, subject_id: str) -> str:
+        """A fresh entry link to yinsi's privacy center as the subject (10 minutes): consents,
+        rights requests, account cancellation. Raises :class:`PrivacyCenterUnavailable`
+        when yinsi runs embedded (the privacy center is served by ``yinsi serve``)."""
+        link = self._remote.privacy_link(self.app_id, subject_id)
+        if link is None:
+            raise PrivacyCenterUnavailable(
+                "隐私中心由 yinsi 服务（yinsi serve）提供：请配置 YINSI_URL 与 YINSI_API_KEY 后再打开。"
+            )
+        return link
 
     @staticmethod
     def consent_script() -> Path:

@@ -11,14 +11,21 @@ from typing import Protocol
 import httpx
 
 from yinsi import DecisionRequest, Engine
-from yinsi.api.sdk import SdkEntryOut
+from yinsi.api.sdk import SdkEntryOut, ViolationOut
 from yinsi.client import YinsiClient
 from yinsi.consent import ConsentState, Decision, Evidence
+from yinsi.lifecycle.permissions import UseEventIn
 from yinsi.services.root import Services
-from yinsi.services.sdk_gate import sdk_manifest
+from yinsi.services.sdk_gate import check_permission_events, sdk_manifest
 
 Manifest = list[dict[str, object]]
 """The SDK manifest as yinsi's API answers it (what yinsi-consent.js reads)."""
+
+Acquiring = tuple[str, str, tuple[str, ...]]
+"""An acquisition from a third party as the app asks it: (scenario, purpose, elements)."""
+
+Violations = list[dict[str, object]]
+"""Permission-use violations as yinsi's API answers them (W10; yinsi-consent.js reads them)."""
 
 
 class Backend(Protocol):
@@ -58,14 +65,36 @@ class Embedded:
 
     def provide(
         self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
-    ) -> tuple[int | None, str]:
+    ) -> tuple[int | None, str, tuple[str, ...]]:
         outcome = self.services.sharing.provide(app_id, subject_id, recipient, elements, purpose)
         provision = outcome.provision
-        return (None if provision is None else provision.id), outcome.decision.reason
+        decision = outcome.decision
+        missing = () if provision is not None or not decision.consent_id else (decision.consent_id,)
+        return (None if provision is None else provision.id), decision.reason, missing
+
+    def acquire(
+        self, app_id: str, subject_id: str, source: str, step: Acquiring
+    ) -> tuple[int | None, str, tuple[str, ...]]:
+        """X18: yinsi's acquisition gate (the source's vetting, the subject's consent)."""
+        scenario, purpose, elements = step
+        outcome = self.services.sourcing.acquire(
+            app_id, subject_id, source, elements, purpose, scenario
+        )
+        found, decision = outcome.acquisition, outcome.decision
+        return (None if found is None else found.id), decision.reason, decision.consent_ids
 
     def sdk_manifest(self, app_id: str, subject_id: str) -> Manifest:
         entries = sdk_manifest(self.engine, app_id, subject_id)
         return [SdkEntryOut.of(e).model_dump(mode="json") for e in entries]
+
+    def check_permission_uses(self, app_id: str, events: Sequence[UseEventIn]) -> Violations:
+        """W10 telemetry: the violations of ``events`` (yinsi's permission-event check)."""
+        found = check_permission_events(self.engine, app_id, [e.event() for e in events])
+        return [ViolationOut.of(v).model_dump(mode="json") for v in found]
+
+    def privacy_link(self, app_id: str, subject_id: str) -> str | None:
+        """None: the privacy center is served by ``yinsi serve``, not by an embedded engine."""
+        return None
 
     def close(self) -> None:
         self.services.close()
@@ -82,15 +111,27 @@ class Remote:
 
     def provide(
         self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
-    ) -> tuple[int | None, str]:
+    ) -> tuple[int | None, str, tuple[str, ...]]:
         body = {"recipient": recipient, "elements": list(elements), "purpose": purpose}
         answer = self._http.post(f"/v1/apps/{app_id}/subjects/{subject_id}/provisions", json=body)
         if answer.status_code in (403, 422):
             detail = answer.json().get("detail")
-            return None, str(detail.get("reason") if isinstance(detail, dict) else detail)
+            if not isinstance(detail, dict):
+                return None, str(detail), ()
+            consent = detail.get("consent_id")
+            return None, str(detail.get("reason")), (str(consent),) if consent else ()
         answer.raise_for_status()
         data = answer.json()
-        return int(data["provision"]["id"]), str(data["decision"]["reason"])
+        return int(data["provision"]["id"]), str(data["decision"]["reason"]), ()
+
+    def acquire(
+        self, app_id: str, subject_id: str, source: str, step: Acquiring
+    ) -> tuple[int | None, str, tuple[str, ...]]:
+        scenario, purpose, elements = step
+        decision, found = self.engine.acquire(
+            app_id, subject_id, source, elements, purpose, scenario
+        )
+        return (None if found is None else found.id), decision.reason, decision.consent_ids
 
     def sdk_manifest(self, app_id: str, subject_id: str) -> Manifest:
         answer = self._http.get(
@@ -99,6 +140,22 @@ class Remote:
         answer.raise_for_status()
         found: Manifest = answer.json()
         return found
+
+    def check_permission_uses(self, app_id: str, events: Sequence[UseEventIn]) -> Violations:
+        body = [e.model_dump(mode="json") for e in events]
+        answer = self._http.post(f"/v1/apps/{app_id}/permission-events:check", json=body)
+        answer.raise_for_status()
+        found: Violations = answer.json()
+        return found
+
+    def privacy_link(self, app_id: str, subject_id: str) -> str | None:
+        """A fresh entry link to yinsi's privacy center as the subject (10 minutes);
+        None when that yinsi serves no privacy center (503)."""
+        answer = self._http.post(f"/v1/apps/{app_id}/subjects/{subject_id}/privacy-link")
+        if answer.status_code == 503:
+            return None
+        answer.raise_for_status()
+        return str(answer.json()["url"])
 
     def close(self) -> None:
         self.engine.close()
@@ -144,12 +201,24 @@ class AllowAll:
 
     def provide(
         self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
-    ) -> tuple[int | None, str]:
+    ) -> tuple[int | None, str, tuple[str, ...]]:
         self._provisions += 1
-        return self._provisions, "allowed"
+        return self._provisions, "allowed", ()
+
+    def acquire(
+        self, app_id: str, subject_id: str, source: str, step: Acquiring
+    ) -> tuple[int | None, str, tuple[str, ...]]:
+        self._provisions += 1
+        return self._provisions, "allowed", ()
 
     def sdk_manifest(self, app_id: str, subject_id: str) -> Manifest:
         return []
+
+    def check_permission_uses(self, app_id: str, events: Sequence[UseEventIn]) -> Violations:
+        return []
+
+    def privacy_link(self, app_id: str, subject_id: str) -> str | None:
+        return None
 
     def close(self) -> None:
         pass

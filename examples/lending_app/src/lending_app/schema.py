@@ -134,6 +134,13 @@ PI_TABLES = frozenset(
         "bank_cards",
         "contacts",
         "credit_increases",
+        *("wolai_real_name", "wolai_authorisations", "wolai_credit_applications"),  # schema_wolai
+        *("wolai_contacts", "wolai_calls", "wolai_merchant_loans"),  # schema_wolai
+        *("wolai_car_insurance", "wolai_leases"),  # schema_wolai
+        "loans",  # schema_loans
+        "repayments",  # schema_loans
+        *("shop_orders", "chat_logs", "invoice_requests", "follow_ups"),  # schema_shop
+        *("device_reports", "third_party_records"),  # schema_device
     }
 )
 """Tables holding PI: only :mod:`lending_app.repository` touches them."""
