@@ -3,7 +3,7 @@ yinsi's consent library first, and the SDK manifest of the signed-in user (or gu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +70,13 @@ HOMES = {"wolai": "/wolai/"}
 """The home page of a brand other than 小赢卡贷 (``/`` sends its users there)."""
 
 
+def sdk_urls(request: Request) -> Mapping[str, str]:
+    """The third-party SDK script URLs of the app's settings (``LENDING_SDK_URLS``): a page
+    that passes them to base.html gets the gated 百度分析 tag (credit.html: the face SDK)."""
+    found: Mapping[str, str] = request.app.state.settings.sdk_urls
+    return found
+
+
 def _page(name: str, title: str, **values: object) -> HTMLResponse:
     html = _templates.get_template(name).render(title=title, **values)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -80,26 +87,34 @@ def index(request: Request) -> HTMLResponse | RedirectResponse:
     home = HOMES.get(request.app.state.settings.brand)
     if home is not None:
         return RedirectResponse(home, status_code=303)
-    return _page("index.html", "首页", products=PRODUCTS)
+    return _page("index.html", "首页", products=PRODUCTS, sdk_urls=sdk_urls(request))
 
 
 @router.get("/register", dependencies=[XIAOYING])
-def register_page() -> HTMLResponse:
-    return _page("register.html", "注册")
+def register_page(request: Request) -> HTMLResponse:
+    return _page("register.html", "注册", sdk_urls=sdk_urls(request))
 
 
 @router.get("/login", dependencies=[XIAOYING])
-def login_page() -> HTMLResponse:
-    return _page("login.html", "登录")
+def login_page(request: Request) -> HTMLResponse:
+    return _page("login.html", "登录", sdk_urls=sdk_urls(request))
 
 
 @router.get("/credit", dependencies=[XIAOYING])
-def credit_page(app: State, session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
+def credit_page(
+    app: State, request: Request, session: Annotated[str | None, Cookie()] = None
+) -> HTMLResponse:
     """Each consent ticked as yinsi's ledger has it now (withdrawn in the privacy center:
     shown unticked at the next load)."""
     user = app.sessions.user(session) if session else None
     granted = app.privacy.granted(user) if user else frozenset()
-    return _page("credit.html", "申请借款额度", consents=CREDIT_CONSENTS, granted=granted)
+    return _page(
+        "credit.html",
+        "申请借款额度",
+        consents=CREDIT_CONSENTS,
+        granted=granted,
+        sdk_urls=sdk_urls(request),
+    )
 
 
 @router.get("/static/yinsi-consent.js")

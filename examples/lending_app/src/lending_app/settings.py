@@ -11,6 +11,10 @@
                                the brand's
 ``LENDING_OPERATOR_KEY``       the back-office key of the post-loan endpoints (我来数科);
                                unset: those endpoints are closed
+``LENDING_SDK_URLS``           where the H5 pages load third-party SDK scripts from,
+                               ``sdk_id=https://…`` pairs separated by commas (``sdk_id=``
+                               alone: that SDK's tag is left out); the others keep
+                               :data:`SDK_URLS`. Every tag stays gated by yinsi-consent.js
 ``YINSI_URL``, ``YINSI_API_KEY``  both set: yinsi over HTTP; else yinsi embedded on
                                ``YINSI_DATABASE_URL`` (default ``./.yinsi/yinsi.db``)
 =============================  ==========================================================
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[3]
@@ -59,6 +63,15 @@ BRANDS = {
 }
 APP_ID = BRANDS["xiaoying"].app_id
 
+SDK_URLS: Mapping[str, str] = {
+    "baidu_analytics": "https://hm.baidu-tongji.test/hm.js?lending",
+    "tencent_cloud_face": "https://faceid.tencentcloud.test/sdk/face-h5.js",
+}
+"""The third-party scripts of the 小赢卡贷 SDKs an H5 page loads (declaration ``sdks:``):
+百度分析 on every page, 腾讯云 face recognition on ``/credit``. The defaults sit on
+``.test`` hosts (never a real vendor: the tests run offline); a deployment names the
+vendors' URLs in ``LENDING_SDK_URLS``."""
+
 
 @dataclass(frozen=True, slots=True)
 class AppSettings:
@@ -71,6 +84,8 @@ class AppSettings:
     app_id: str = APP_ID
     brand: str = "xiaoying"
     operator_key: str | None = None
+    sdk_urls: Mapping[str, str] = field(default_factory=lambda: dict(SDK_URLS))
+    """Third-party SDK script URLs by SDK id (:data:`SDK_URLS`, ``LENDING_SDK_URLS``)."""
 
     @property
     def display_name(self) -> str:
@@ -101,7 +116,25 @@ class AppSettings:
             app_id=brand.app_id,
             brand=brand.id,
             operator_key=env.get("LENDING_OPERATOR_KEY") or None,
+            sdk_urls=parse_sdk_urls(env.get("LENDING_SDK_URLS") or ""),
         )
+
+
+def parse_sdk_urls(value: str) -> dict[str, str]:
+    """:data:`SDK_URLS` with the ``sdk_id=url`` pairs of ``LENDING_SDK_URLS`` applied (an
+    empty url drops the SDK's tag); only ``https://`` URLs are accepted."""
+    found = dict(SDK_URLS)
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        sdk, sep, url = (part.strip() for part in pair.partition("="))
+        if not sep or not sdk:
+            raise ValueError(f"LENDING_SDK_URLS 的每一项须为 sdk_id=https://…，而不是 {pair!r}")
+        if url and not url.startswith("https://"):
+            raise ValueError(f"LENDING_SDK_URLS 中 {sdk} 的地址须以 https:// 开头")
+        if url:
+            found[sdk] = url
+        else:
+            found.pop(sdk, None)
+    return found
 
 
 def _brand(name: str) -> Brand:
