@@ -112,7 +112,7 @@ def _granted(live: LiveApp) -> frozenset[str]:
 
 def test_w12_x40_pages_carry_gated_third_party_tags_from_settings(tmp_path: Path) -> None:
     with live_lending_app(tmp_path, "xiaoying") as live:
-        for path in ("/", "/login", "/register", "/credit"):
+        for path in ("/", "/login", "/register", "/credit", "/loans", "/shop", "/service"):
             page = httpx.get(live.url + path).text
             tag = page[page.index('data-yinsi-sdk="baidu_analytics"') - 40 :]
             assert 'type="text/plain"' in tag[:80]

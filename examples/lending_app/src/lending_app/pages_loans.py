@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie
+from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from lending_app.pages import HERE, XIAOYING
+from lending_app.pages import HERE, XIAOYING, sdk_urls
 from lending_app.routes import State
 
 _templates = Environment(
@@ -29,12 +29,14 @@ router = APIRouter(include_in_schema=False, dependencies=[XIAOYING])
 
 
 @router.get("/loans")
-def loans_page(app: State, session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
+def loans_page(
+    app: State, request: Request, session: Annotated[str | None, Cookie()] = None
+) -> HTMLResponse:
     """The consent ticked as yinsi's ledger has it now (withdrawn in the privacy center:
     unticked at the next load)."""
     user = app.sessions.user(session) if session else None
     granted = app.privacy.granted(user) if user else frozenset()
     html = _templates.get_template("loans.html").render(
-        title="借款与还款", consent=LOAN_CONSENT, granted=granted
+        title="借款与还款", consent=LOAN_CONSENT, granted=granted, sdk_urls=sdk_urls(request)
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

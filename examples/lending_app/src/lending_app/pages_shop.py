@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie
+from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from lending_app.pages import HERE, XIAOYING
+from lending_app.pages import HERE, XIAOYING, sdk_urls
 from lending_app.routes import State
 
 _templates = Environment(
@@ -83,7 +83,9 @@ def _page(name: str, title: str, **values: object) -> HTMLResponse:
 
 
 @router.get("/shop")
-def shop_page(app: State, session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
+def shop_page(
+    app: State, request: Request, session: Annotated[str | None, Cookie()] = None
+) -> HTMLResponse:
     """The consents ticked as yinsi's ledger has them now."""
     user = app.sessions.user(session) if session else None
     granted = app.privacy.granted(user) if user else frozenset()
@@ -95,10 +97,12 @@ def shop_page(app: State, session: Annotated[str | None, Cookie()] = None) -> HT
         recipients=RECIPIENTS,
         granted=granted,
         signed_in=user is not None,
+        sdk_urls=sdk_urls(request),
     )
 
 
 @router.get("/service")
-def service_page() -> HTMLResponse:
+def service_page(request: Request) -> HTMLResponse:
     """Customer service reaches the user by phone, not by the app session (X13)."""
-    return _page("shop_service.html", "在线客服", intro=SERVICE, invoice=INVOICE)
+    urls = sdk_urls(request)
+    return _page("shop_service.html", "在线客服", intro=SERVICE, invoice=INVOICE, sdk_urls=urls)
