@@ -22,9 +22,12 @@ round) so that drift hits all three alike. Every answer must be 201. Median and 
 request in ms, requests/s (one at a time: count ÷ time spent in requests).
 
 ``vs_baseline`` = embedded median ÷ baseline median (issue 15's target: ≤ 1.2);
-``vs_baseline_http`` = the same for http.
+``vs_baseline_http`` = the same for http. yinsi's SQLite files sync every commit to disk
+(``PRAGMA synchronous = FULL``) unless ``YINSI_SQLITE_SYNCHRONOUS=NORMAL`` is set (then a
+commit survives a process crash but not a power loss); the JSON names the level used.
 
     python benchmarks/app_overhead.py [--quick]
+    YINSI_SQLITE_SYNCHRONOUS=NORMAL python benchmarks/app_overhead.py [--quick]
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from lending_app.settings import EXAMPLES, AppSettings
 from lending_app.state import AppState
 
 from yinsi.services.root import Services
+from yinsi.storage.database import sqlite_synchronous
 
 APP = "xiaoying_kadai"
 DECLARATION = EXAMPLES / "declarations" / "xiaoying-kadai.yaml"
@@ -289,7 +293,9 @@ def main() -> None:
                 "provisions_recorded": recorded,
                 "vs_baseline": round(figures["embedded"]["median_ms"] / base, 3),
                 "vs_baseline_http": round(figures["http"]["median_ms"] / base, 3),
+                "yinsi_sqlite_synchronous": sqlite_synchronous(),
                 "load_average_1m": round(load_average, 2),
+                "load_average_1m_end": round(os.getloadavg()[0], 2),
                 "machine": machine(),
             }
         )

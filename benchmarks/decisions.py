@@ -23,7 +23,11 @@
 request, ours ÷ baseline); the target "≥ 0.6 of the bare endpoint" holds below 1/0.6 ≈ 1.67.
 ``decide_vs_dict_lookup`` = in-process decide median ÷ dict-lookup median.
 
-    python benchmarks/decisions.py [--quick]
+    python benchmarks/decisions.py [--quick] [--db sqlite|postgresql] [--workers N]
+
+``--db postgresql`` serves the HTTP part from a PostgreSQL database created for the run
+(the route then hops to the executor: no database call on the event loop, issue 16);
+``--workers N`` runs both servers with N uvicorn workers (``yinsi serve --workers N``).
 
 PostgreSQL: ``YINSI_BENCH_POSTGRES_URL`` (a maintenance database the user may create
 databases from), default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``;
@@ -42,6 +46,7 @@ import platform
 import secrets
 import socket
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -315,13 +320,24 @@ def _bare_app() -> FastAPI:
     return app
 
 
-def serve(kind: str, url: str, port: int) -> None:
-    """Run one server in this (child) process: ``yinsi`` as `yinsi serve` builds it, or ``bare``."""
+def serve(kind: str, url: str, port: int, workers: int = 1) -> None:
+    """Run one server in this (child) process: ``yinsi`` as `yinsi serve` builds it, or ``bare``.
+
+    ``workers`` > 1: uvicorn's worker processes, as ``yinsi serve --workers N`` starts them
+    (``yinsi.server:app_from_environment``; the bare app through this module's factory)."""
+    options = {**UVICORN, "workers": workers}
+    if workers > 1:
+        os.environ["YINSI_DATABASE_URL"] = url
+        os.environ.setdefault("YINSI_HOME", tempfile.mkdtemp(prefix="yinsi_bench_home_"))
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        target = "decisions:_bare_app" if kind == "bare" else "yinsi.server:app_from_environment"
+        uvicorn.run(target, factory=True, port=port, **options)
+        return
     if kind == "bare":
-        uvicorn.run(_bare_app(), port=port, **UVICORN)
+        uvicorn.run(_bare_app(), port=port, **options)
         return
     with Services.open(url, actor="api") as services:
-        uvicorn.run(create_app(services), port=port, **UVICORN)
+        uvicorn.run(create_app(services), port=port, **options)
 
 
 def _free_port() -> int:
@@ -332,11 +348,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, url: str = "") -> Iterator[str]:
+def server(kind: str, url: str = "", workers: int = 1) -> Iterator[str]:
     """A uvicorn server process for ``kind``; yields its base URL, stops it on leaving."""
     port = _free_port()
     process = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(kind, url, port), name=f"bench-{kind}"
+        target=serve, args=(kind, url, port, workers), name=f"bench-{kind}"
     )
     process.start()
     try:
@@ -480,7 +496,9 @@ def _figures(seconds: float, latencies_ns: list[int], failures: int) -> dict[str
     }
 
 
-def bench_http(folder: Path, requests: int, rounds: int, warmup: int) -> dict[str, Any]:
+def bench_http(
+    url: str, requests: int, rounds: int, warmup: int, workers: int = 1
+) -> dict[str, Any]:
     """The batch decision endpoint vs a bare FastAPI endpoint, same load, same settings.
 
     Each server and the load generator are separate processes. ``rounds`` times, the
@@ -488,7 +506,6 @@ def bench_http(folder: Path, requests: int, rounds: int, warmup: int) -> dict[st
     (alternating, so drift hits both alike); the figures pool the rounds.
     """
     load_average = os.getloadavg()[0]  # other work on the machine skews both servers
-    url = f"sqlite:///{folder / 'http.db'}"
     secret = seed_service(url)
     batch, expected = decision_batch()
     body = json.dumps(batch).encode()
@@ -498,8 +515,8 @@ def bench_http(folder: Path, requests: int, rounds: int, warmup: int) -> dict[st
     spawn = multiprocessing.get_context("spawn")
     with (
         ProcessPoolExecutor(1, mp_context=spawn) as load_process,
-        server("bare") as bare_url,
-        server("yinsi", url) as yinsi_url,
+        server("bare", workers=workers) as bare_url,
+        server("yinsi", url, workers) as yinsi_url,
     ):
         answer = httpx.post(yinsi_url + path, content=body, headers=headers)
         answer.raise_for_status()
@@ -519,6 +536,8 @@ def bench_http(folder: Path, requests: int, rounds: int, warmup: int) -> dict[st
 
     ours, bare = pooled("yinsi"), pooled("bare")
     return {
+        "db": make_url(url).get_backend_name(),
+        "workers": workers,
         "requests": requests * rounds,
         "rounds": rounds,
         "concurrency": CONCURRENCY,
@@ -535,6 +554,16 @@ def bench_http(folder: Path, requests: int, rounds: int, warmup: int) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (< 1 minute)")
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="yinsi's database behind the HTTP benchmark (postgresql: a database created "
+        "for the run through YINSI_BENCH_POSTGRES_URL, dropped after)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers of both HTTP servers"
+    )
     args = parser.parse_args()
     rounds, writes, reads = (3, 200, 300) if args.quick else (30, 2000, 3000)
     http_requests, http_rounds, http_warmup = (1500, 2, 300) if args.quick else (5000, 3, 1000)
@@ -564,10 +593,23 @@ def main() -> None:
                     f"PostgreSQL writes: Engine.grant {postgres['grants_per_s']}/s   "
                     f"raw INSERT+commit {postgres['baseline_inserts_per_s']}/s"
                 )
-        http = bench_http(Path(folder), http_requests, http_rounds, http_warmup)
+        if args.db == "sqlite":
+            http = bench_http(
+                f"sqlite:///{Path(folder) / 'http.db'}",
+                http_requests,
+                http_rounds,
+                http_warmup,
+                args.workers,
+            )
+        else:
+            with postgres_database() as http_url:
+                if http_url is None:
+                    raise SystemExit("--db postgresql: PostgreSQL is not reachable")
+                http = bench_http(http_url, http_requests, http_rounds, http_warmup, args.workers)
     ours, bare = http["yinsi"], http["bare"]
     print(
-        f"HTTP ({http['requests']} requests, {http['concurrency']} connections, "
+        f"HTTP on {http['db']}, {http['workers']} worker(s) "
+        f"({http['requests']} requests, {http['concurrency']} connections, "
         f"uvicorn {http['uvicorn']}, load average {http['load_average_1m']}): batch of {http['batch']} decisions "
         f"{ours['requests_per_s']} req/s ({ours['decisions_per_s']} decisions/s), "
         f"p50 {ours['latency_p50_ms']} ms, p99 {ours['latency_p99_ms']} ms   "

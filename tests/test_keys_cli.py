@@ -27,6 +27,8 @@ def test_create_list_revoke(tmp_path: Path) -> None:
     )
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip().splitlines()[-1]
+    # never "-" first (a key starting with it broke `--key KEY` on a command line)
+    assert secret.startswith("yk_") and len(secret) == 3 + 43
     engine = create_engine(url)
     with SqlUnitOfWork(engine) as uow:
         key = uow.api_keys.verify(secret)

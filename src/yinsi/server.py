@@ -10,6 +10,8 @@ it and check entry links with it, and the API signs the entry links it issues.
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 
 from fastapi import FastAPI
@@ -18,7 +20,7 @@ from yinsi import __version__, api, web
 from yinsi.services.api_keys import KEY_CACHE_SECONDS
 from yinsi.services.root import Services
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 
 def create_app(
@@ -46,4 +48,30 @@ def create_app(
     )
     api.include(app, services, entry_secret=secret, key_cache_seconds=key_cache_seconds)
     web.mount(app, web.Site(services, secret=secret, secure_cookies=secure_cookies))
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The factory each worker of ``yinsi serve --workers N`` calls (uvicorn spawns the
+    workers, which need an import string): the service as ``yinsi serve`` builds it, from
+    the environment the command set — ``YINSI_DATABASE_URL``, ``YINSI_DATA_MAP``,
+    ``YINSI_SETTINGS_FILE``, ``YINSI_DEMO``, the web secret (``YINSI_WEB_SECRET`` or its
+    file, shared by every worker so a session works on any of them). Each worker opens its
+    own pool and closes it at shutdown."""
+    from yinsi.security.entry_links import RedactEntryLinks
+    from yinsi.services.root import Services
+    from yinsi.settings import load_settings
+    from yinsi.web.secret import load_secret
+
+    settings = load_settings()
+    web_secret = load_secret(os.environ)
+    data_map = os.environ.get("YINSI_DATA_MAP") or None
+    services = Services.open(None, data_map=data_map, actor="api", settings=settings)
+    try:
+        app = create_app(services, web_secret=web_secret, secure_cookies=not settings.demo)
+    except BaseException:
+        services.close()
+        raise
+    app.router.on_shutdown.append(services.close)
+    logging.getLogger("uvicorn.access").addFilter(RedactEntryLinks())
     return app

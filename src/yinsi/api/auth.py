@@ -8,7 +8,7 @@ second (see :mod:`yinsi.services.api_keys`), unknown secrets are read every time
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -67,11 +67,11 @@ def bearer_secret(request: Request) -> str | None:
     return secret.strip() or None if scheme.lower() == "bearer" else None
 
 
-def requires(*scopes: Scope) -> Callable[..., Awaitable[ApiKey]]:
+def requires(*scopes: Scope) -> Callable[..., ApiKey]:
     """A dependency giving the request's key if it holds any of ``scopes``."""
     wanted = frozenset(scopes)
 
-    async def dependency(  # async: a key check is one fast read, no threadpool hop
+    def dependency(  # def: a key check may read the database, so it runs in the threadpool
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:

@@ -7,6 +7,11 @@ DeclarationError        422 {"detail": {"problems": ["FILE:LINE:COL: message", �
 PolicyVersionConflict   409 {"detail": message}
 StorageNotMigrated      503 {"detail": message (says to run `yinsi db upgrade`)}
 NoDataMap               503 {"detail": "rights requests are not configured: …"} (serve --map)
+Database unavailable    503 {"detail": "数据库暂时不可用…"} + Retry-After: a statement or lock
+                        timeout (``settings.database``), a lost connection, an exhausted
+                        pool (SQLAlchemy ``OperationalError``, ``TimeoutError``, a
+                        ``DBAPIError`` that invalidated its connection, a loaded DB-API
+                        driver's own ``OperationalError``); never the SQL
 
 Rights requests (``/v1/requests``):
 
@@ -41,6 +46,8 @@ from yinsi.services.errors import (
     RequestConflict,
     RequestNotFound,
     StorageNotMigrated,
+    is_unavailable,
+    unavailable_errors,
 )
 
 
@@ -125,6 +132,23 @@ async def _store_unreachable(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=502)
 
 
+DATABASE_UNAVAILABLE = (
+    "数据库暂时不可用（超时或连接中断），请稍后重试。"
+    " The database is temporarily unavailable (a timeout or a lost connection); retry later."
+)
+RETRY_AFTER_S = 2
+
+
+async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    if not is_unavailable(exc):
+        raise exc  # a programming or data error stays a 500 (logged by the server)
+    return JSONResponse(
+        {"detail": DATABASE_UNAVAILABLE},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_body)
     app.add_exception_handler(UnknownName, _unknown_name)
@@ -141,3 +165,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CodeLimited, _code_limited)
     app.add_exception_handler(RequestNotFound, _not_found)
     app.add_exception_handler(ConnectorError, _store_unreachable)
+    for error in unavailable_errors():
+        app.add_exception_handler(error, _database_unavailable)

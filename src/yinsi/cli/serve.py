@@ -20,6 +20,7 @@ from yinsi.cli.common import DbUrl, db_url, err
 serve_app = typer.Typer()
 
 
+# long: half of it is the Typer option declarations; the body checks, opens and serves
 @serve_app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -51,6 +52,15 @@ def serve(
             help="Demo mode: no real delivery (codes are never logged), cookies without Secure.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (uvicorn); each opens its own database pool. More than "
+            "one needs a database server (PostgreSQL, MariaDB), not the embedded SQLite file.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz)."""
     import uvicorn
@@ -93,5 +103,42 @@ def serve(
         except KNOWN as exc:
             err.print(f"yinsi serve: {describe(exc, data_map=data_map, url=target)}", markup=False)
             raise typer.Exit(1) from None
-        logging.getLogger("uvicorn.access").addFilter(RedactEntryLinks())
-        uvicorn.run(app, host=host, port=port)
+        if workers == 1:
+            logging.getLogger("uvicorn.access").addFilter(RedactEntryLinks())
+            uvicorn.run(app, host=host, port=port)
+            return
+    _serve_workers(workers, host, port, target, data_map, settings_file, demo=demo)
+
+
+def _serve_workers(
+    workers: int,
+    host: str,
+    port: int,
+    target: str,
+    data_map: Path | None,
+    settings_file: Path | None,
+    *,
+    demo: bool,
+) -> None:
+    """``workers`` uvicorn processes, each building the app with
+    :func:`yinsi.server.app_from_environment` from the environment set here (checked
+    above in this process: the workers start on a database and settings that work)."""
+    import uvicorn
+
+    if target.startswith("sqlite"):
+        err.print(
+            "yinsi serve: --workers above 1 needs PostgreSQL or MariaDB (YINSI_DATABASE_URL); "
+            "SQLite allows one writer at a time",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    os.environ["YINSI_DATABASE_URL"] = target
+    if data_map is not None:
+        os.environ["YINSI_DATA_MAP"] = str(data_map.resolve())
+    if settings_file is not None:
+        os.environ["YINSI_SETTINGS_FILE"] = str(settings_file.resolve())
+    if demo:
+        os.environ["YINSI_DEMO"] = "1"
+    uvicorn.run(
+        "yinsi.server:app_from_environment", factory=True, workers=workers, host=host, port=port
+    )

@@ -25,6 +25,8 @@ from yinsi.storage.errors import (
     StepNotFound,
     StorageError,
     StorageNotMigrated,
+    is_unavailable,
+    unavailable_errors,
 )
 
 __all__ = [
@@ -48,4 +50,6 @@ __all__ = [
     "StepNotFound",
     "StorageError",
     "StorageNotMigrated",
+    "is_unavailable",
+    "unavailable_errors",
 ]

@@ -32,6 +32,7 @@ from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.settings import Settings
 from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
+from yinsi.storage.database import Timeouts
 from yinsi.storage.migrate import require_up_to_date
 
 if TYPE_CHECKING:
@@ -154,7 +155,9 @@ class Services:
         ``UnknownName`` when its app has published no declaration yet.
         """
         env = os.environ if environ is None else environ
-        database = create_engine(database_url(env) if url is None else url)
+        database = create_engine(
+            database_url(env) if url is None else url, timeouts=_timeouts(options)
+        )
         try:
             require_up_to_date(database)
             services = cls(database, environ=env, **options)
@@ -381,3 +384,12 @@ class Services:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _timeouts(options: Options) -> Timeouts | None:
+    """The API's pool (actor ``api``) gets ``settings.database``'s statement and lock
+    timeouts (a request never hangs on a lock); the CLI and workers none."""
+    if options.get("actor") != "api":
+        return None
+    database = (options.get("settings") or Settings()).database
+    return Timeouts(database.statement_timeout_s, database.lock_timeout_s)

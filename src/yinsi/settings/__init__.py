@@ -8,7 +8,7 @@ keyword arguments, the environment (``YINSI_`` prefix, ``__`` between levels:
 ``docs/operations.md``.
 
 Each section lives in its own module (one concept, one module): :mod:`.delivery`,
-:mod:`.limits`, :mod:`.inputs`, :mod:`.exports`, :mod:`.audit`, :mod:`.web`, :mod:`.operations`.
+:mod:`.limits`, :mod:`.inputs`, :mod:`.exports`, :mod:`.audit`, :mod:`.web`, :mod:`.operations`, :mod:`.database`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from yinsi.settings.audit import AuditSettings
+from yinsi.settings.database import DatabaseSettings
 from yinsi.settings.delivery import DeliverySettings
 from yinsi.settings.exports import ExportSettings
 from yinsi.settings.inputs import InputSettings
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @classmethod
     def settings_customise_sources(

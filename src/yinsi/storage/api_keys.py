@@ -44,7 +44,9 @@ class SqlApiKeyStore(ApiKeyStore):
         granted = sorted({Scope(s) for s in scopes})  # ValueError names an unknown scope
         if not granted:
             raise ValueError("an API key needs at least one scope: admin, backend or auditor")
-        secret = secrets.token_urlsafe(32)
+        # "yk_" first: a key never starts with "-" (safe as a command-line value) and secret
+        # scanners can recognise it; the 32 random bytes after it are the secret.
+        secret = "yk_" + secrets.token_urlsafe(32)
         row = ApiKeyRow(
             id=f"key_{secrets.token_hex(8)}",
             name=name,

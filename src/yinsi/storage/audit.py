@@ -9,6 +9,13 @@ concurrent writers are serialized and the chain never forks:
 - SQLite: every transaction begins ``IMMEDIATE`` (see :mod:`.database`): one writer at a
   time; ``FOR UPDATE`` is not emitted there.
 
+On PostgreSQL each append runs in a savepoint, so a lost race (deadlock, serialization
+failure) rolls back just the append and tries again. On SQLite no other writer can act
+inside the transaction that holds the write lock, so there is no race to lose and the
+append runs without a savepoint. The three statements (read the head, insert the
+entry, move the head) are built once and only their values bound at each append; on
+SQLite they run on the DBAPI cursor of the unit of work's connection (:mod:`.dbapi_writes`).
+
 Chaining from the head row rather than the newest entry also means a deleted last
 entry is never silently healed: the next append still points at the deleted one.
 Append audit entries last in a unit of work: the head lock is then held briefly.
@@ -18,22 +25,40 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from yinsi.security import AuditEntry, AuditHead, JsonValue, canonical_json, chain
+from yinsi.storage.dbapi_writes import DbapiStatement, dbapi_cursor
 from yinsi.storage.errors import AuditLogBusy, StorageError
 from yinsi.storage.ports import AuditLog
 from yinsi.storage.statements import Clock, is_transient
 from yinsi.storage.tables import AuditEntryRow, AuditHeadRow
 
-__all__ = ["AuditHeadMissing", "SqlAuditLog", "entry_from_row", "entry_row"]
+__all__ = ["AuditHeadMissing", "SqlAuditLog", "entry_from_row", "entry_row", "entry_values"]
 
 MAX_ATTEMPTS = 5
 BATCH = 1000
 """Rows fetched at a time while iterating the log."""
+
+_HEAD = cast(Table, AuditHeadRow.__table__)
+_READ_HEAD = select(_HEAD.c.id, _HEAD.c.seq, _HEAD.c.hash)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == bindparam("head_id"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_ENTRIES = cast(Table, AuditEntryRow.__table__)
+_INSERT_ENTRY = insert(_ENTRIES).values(
+    {c.key: bindparam(c.key, type_=c.type) for c in _ENTRIES.columns}
+)
+_READ_HEAD_DBAPI = DbapiStatement(_READ_HEAD)
+_INSERT_ENTRY_DBAPI = DbapiStatement(_INSERT_ENTRY)
+_MOVE_HEAD_DBAPI = DbapiStatement(_MOVE_HEAD)
 
 
 class AuditHeadMissing(StorageError):
@@ -60,6 +85,8 @@ class SqlAuditLog(AuditLog):
         subject_id: str | None = None,
         details: Mapping[str, JsonValue] | None = None,
     ) -> AuditEntry:
+        if self._session.get_bind().dialect.name == "sqlite":  # the write lock is held
+            return self._append_on_sqlite(actor, action, app_id, subject_id, details)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self._session.begin_nested():
@@ -83,8 +110,8 @@ class SqlAuditLog(AuditLog):
             yield entry_from_row(row)
 
     def head(self) -> AuditHead:
-        row = self._head_row(lock=False)
-        return AuditHead(row.seq, row.hash)
+        _id, head = self._head(lock=False)
+        return head
 
     def last(self, action: str) -> AuditEntry | None:
         query = (
@@ -104,9 +131,10 @@ class SqlAuditLog(AuditLog):
         subject_id: str | None,
         details: Mapping[str, JsonValue] | None,
     ) -> AuditEntry:
-        head = self._head_row(lock=True)
+        self._session.flush()  # rows the caller added go first, in the same transaction
+        head_id, head = self._head(lock=True)
         entry = chain(
-            AuditHead(head.seq, head.hash),
+            head,
             at=self._clock(),
             actor=actor,
             action=action,
@@ -114,31 +142,70 @@ class SqlAuditLog(AuditLog):
             subject_id=subject_id,
             details=details,
         )
-        self._session.add(entry_row(entry))
-        head.seq, head.hash = entry.seq, entry.hash
-        self._session.flush()
+        connection = self._session.connection()
+        connection.execute(_INSERT_ENTRY, entry_values(entry))
+        moved = {"head_id": head_id, "new_seq": entry.seq, "new_hash": entry.hash}
+        connection.execute(_MOVE_HEAD, moved)
         return entry
 
-    def _head_row(self, *, lock: bool) -> AuditHeadRow:
-        query = select(AuditHeadRow).execution_options(populate_existing=True)
-        row = self._session.scalars(query.with_for_update() if lock else query).one_or_none()
+    def _append_on_sqlite(
+        self,
+        actor: str,
+        action: str,
+        app_id: str,
+        subject_id: str | None,
+        details: Mapping[str, JsonValue] | None,
+    ) -> AuditEntry:
+        """:meth:`_append_once` on the DBAPI cursor of the unit of work's connection (the
+        same three statements, without the ORM session's cost per statement)."""
+        self._session.flush()  # rows the caller added go first, in the same transaction
+        cursor, dialect = dbapi_cursor(self._session)
+        try:
+            row = _READ_HEAD_DBAPI.run(cursor, dialect, {}).fetchone()
+            if row is None:
+                raise AuditHeadMissing
+            head_id, seq, hash_ = row
+            entry = chain(
+                AuditHead(seq, hash_),
+                at=self._clock(),
+                actor=actor,
+                action=action,
+                app_id=app_id,
+                subject_id=subject_id,
+                details=details,
+            )
+            _INSERT_ENTRY_DBAPI.run(cursor, dialect, entry_values(entry))
+            moved = {"head_id": head_id, "new_seq": entry.seq, "new_hash": entry.hash}
+            _MOVE_HEAD_DBAPI.run(cursor, dialect, moved)
+        finally:
+            cursor.close()
+        return entry
+
+    def _head(self, *, lock: bool) -> tuple[int, AuditHead]:
+        """The head row's id and what it holds (locked on PostgreSQL with ``lock``)."""
+        row = self._session.connection().execute(_LOCK_HEAD if lock else _READ_HEAD).one_or_none()
         if row is None:
             raise AuditHeadMissing
-        return row
+        return row.id, AuditHead(row.seq, row.hash)
+
+
+def entry_values(entry: AuditEntry) -> dict[str, object]:
+    """The ``audit_entries`` columns of ``entry`` (``details`` as its canonical JSON)."""
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "app_id": entry.app_id,
+        "subject_id": entry.subject_id,
+        "details": canonical_json(entry.details),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def entry_row(entry: AuditEntry) -> AuditEntryRow:
-    return AuditEntryRow(
-        seq=entry.seq,
-        at=entry.at,
-        actor=entry.actor,
-        action=entry.action,
-        app_id=entry.app_id,
-        subject_id=entry.subject_id,
-        details=canonical_json(entry.details),
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
-    )
+    return AuditEntryRow(**entry_values(entry))
 
 
 def entry_from_row(row: AuditEntryRow) -> AuditEntry:

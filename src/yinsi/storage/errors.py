@@ -25,6 +25,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class StorageError(Exception):
     """Base of every storage error."""
@@ -193,3 +195,34 @@ class StaffExists(StorageError):
             "are never reused, even of disabled accounts)"
         )
         self.username = username
+
+
+_DRIVERS = ("psycopg", "psycopg2", "pymysql", "MySQLdb", "mariadb", "sqlite3")
+
+
+def unavailable_errors() -> tuple[type[Exception], ...]:
+    """The exception types that may mean the database is unavailable: SQLAlchemy's
+    ``OperationalError``, pool ``TimeoutError`` and ``DBAPIError``, and the
+    ``OperationalError`` of each DB-API driver already loaded (the hot reads run on the
+    driver's cursor, so its errors arrive unwrapped; PEP 249 gives them no common base and
+    nothing is imported here). :func:`is_unavailable` tells which instances are."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    found: list[type[Exception]] = [OperationalError, PoolTimeout, DBAPIError]
+    for name in _DRIVERS:
+        module = sys.modules.get(name)
+        error = getattr(module, "OperationalError", None) if module is not None else None
+        if isinstance(error, type) and issubclass(error, Exception):
+            found.append(error)
+    return tuple(found)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A timeout, a lost connection or an exhausted pool (answer 503 and retry), not a
+    programming or data error (a 500)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError)
+    return True  # pool TimeoutError, a driver's OperationalError

@@ -3,16 +3,44 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from yinsi.lifecycle.sharing import EntrustmentEndStatus, Provision
+from yinsi.storage.dbapi_writes import DbapiStatement, dbapi_cursor
 from yinsi.storage.lifecycle_ports import ProvisionLedger
 from yinsi.storage.lifecycle_tables import EntrustmentEndRow, ProvisionRow
 from yinsi.storage.mapping import utc
 from yinsi.storage.ports import AuditLog
-from yinsi.storage.statements import Clock, ensure_app, upsert
+from yinsi.storage.statements import Clock, ensure_app, ensure_app_on, upsert
+
+_TABLE = cast(Table, ProvisionRow.__table__)
+_COLUMNS = (
+    "app_id",
+    "subject_id",
+    "recipient",
+    "elements",
+    "purpose",
+    "basis",
+    "consent_id",
+    "de_identified",
+    "policy_version",
+    "at",
+    "actor",
+)
+_INSERT = (
+    insert(_TABLE)
+    .values({name: bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS})
+    .returning(_TABLE.c.id)
+)
+"""One statement per provision, built once: its values are bound at each call, so the
+compiled form is reused (no ORM object, no flush, no re-read of the row)."""
+_INSERT_DBAPI = DbapiStatement(_INSERT)
+"""On SQLite it runs on the DBAPI cursor of the unit of work (see :mod:`.dbapi_writes`)."""
 
 
 class SqlProvisionLedger(ProvisionLedger):
@@ -27,36 +55,48 @@ class SqlProvisionLedger(ProvisionLedger):
                 f"provision {provision.id} is already in the ledger; record a new provision "
                 "with id=None (the ledger assigns it)"
             )
-        ensure_app(self._session, provision.app_id, self._clock)
-        row = ProvisionRow(
-            app_id=provision.app_id,
-            subject_id=provision.subject_id,
-            recipient=provision.recipient,
-            elements=list(provision.elements),
-            purpose=provision.purpose,
-            basis=provision.basis,
-            consent_id=provision.consent_id,
-            de_identified=provision.de_identified,
-            policy_version=provision.policy_version,
-            at=utc(provision.at, "the time of a provision"),
-            actor=provision.actor,
-        )
-        self._session.add(row)
-        self._session.flush()
+        at = utc(provision.at, "the time of a provision")
+        values = {
+            "app_id": provision.app_id,
+            "subject_id": provision.subject_id,
+            "recipient": provision.recipient,
+            "elements": list(provision.elements),
+            "purpose": provision.purpose,
+            "basis": provision.basis,
+            "consent_id": provision.consent_id,
+            "de_identified": provision.de_identified,
+            "policy_version": provision.policy_version,
+            "at": at,
+            "actor": provision.actor,
+        }
+        provision_id = self._insert(values)
         self._audit.append(
             provision.actor,
             "provision.recorded",
             provision.app_id,
             provision.subject_id,
             {
-                "provision_id": row.id,
+                "provision_id": provision_id,
                 "recipient": provision.recipient,
                 "elements": list(provision.elements),
                 "purpose": provision.purpose,
                 "basis": provision.basis,
             },
         )
-        return _provision(row)
+        return replace(provision, at=at, id=provision_id)
+
+    def _insert(self, values: Mapping[str, object]) -> int:
+        """The provision row (and the app row when missing) inserted; its id."""
+        app_id = cast(str, values["app_id"])
+        if self._session.get_bind().dialect.name != "sqlite":
+            ensure_app(self._session, app_id, self._clock)
+            return int(self._session.connection().execute(_INSERT, values).scalar_one())
+        cursor, dialect = dbapi_cursor(self._session)
+        try:
+            ensure_app_on(cursor, dialect, app_id, self._clock)
+            return int(_INSERT_DBAPI.run(cursor, dialect, values).fetchone()[0])
+        finally:
+            cursor.close()
 
     def of_subject(self, app_id: str, subject_id: str) -> builtins.list[Provision]:
         rows = self._session.scalars(
