@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from served import free_port
 from yinsi.delivery import DeliveryResult, Outcome, SmsMessage
 
 CODE = re.compile(r"验证码(\d{6})")
@@ -44,13 +44,6 @@ class CapturedSms:
         found = CODE.search(self.sent[-1][1])
         assert found, self.sent[-1]
         return found.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -5,9 +5,6 @@ and the SMS codes kept in an :class:`Outbox`."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import uvicorn
 from lending_app import create_app
 from lending_app.settings import BRANDS, AppSettings
 from lending_app.sms import Outbox
 
+from served import served
 from yinsi.services.root import Services
 
 
@@ -53,23 +50,12 @@ def live_lending_app(folder: Path, brand: str) -> Iterator[LiveApp]:
     )
     outbox = Outbox()
     app = create_app(settings, sms=outbox)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
     assert settings.yinsi_database_url is not None
-    services = Services.open(settings.yinsi_database_url)
-    db = sa.create_engine(settings.database_url)
-    try:
-        yield LiveApp(f"http://127.0.0.1:{port}", settings.app_id, services, db, outbox)
-    finally:
-        db.dispose()
-        services.close()
-        server.should_exit = True
-        thread.join(10)
+    with served(app) as url:
+        services = Services.open(settings.yinsi_database_url)
+        db = sa.create_engine(settings.database_url)
+        try:
+            yield LiveApp(url, settings.app_id, services, db, outbox)
+        finally:
+            db.dispose()
+            services.close()

@@ -10,8 +10,6 @@ restart. A connection killed under the pool gives one 503, then the pool recover
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
+from served import served as uvicorn_thread
 from yinsi.consent import Channel, Evidence
 from yinsi.security.api_keys import Scope
 from yinsi.server import create_app
@@ -46,13 +44,6 @@ class Served:
     headers: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served() -> Iterator[Served]:
     from storage_fixtures import postgres_database  # not a plugin here: import late
@@ -65,23 +56,11 @@ def served() -> Iterator[Served]:
         with Services.open(url) as services:
             _, secret = services.api_keys.create("loop", [Scope.BACKEND])
         database = DatabaseSettings(statement_timeout_s=3.0, lock_timeout_s=LOCK_TIMEOUT_S)
-        with Services.open(url, actor="api", settings=Settings(database=database)) as services:
-            port = _free_port()
-            config = uvicorn.Config(
-                create_app(services), host="127.0.0.1", port=port, log_level="warning"
-            )
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 20
-            while not server.started:
-                assert time.monotonic() < deadline, "uvicorn did not start in 20 s"
-                time.sleep(0.05)
-            try:
-                yield Served(f"http://127.0.0.1:{port}", url, {"authorization": f"Bearer {secret}"})
-            finally:
-                server.should_exit = True
-                thread.join(10)
+        with (
+            Services.open(url, actor="api", settings=Settings(database=database)) as services,
+            uvicorn_thread(create_app(services), log_level="warning") as base,
+        ):
+            yield Served(base, url, {"authorization": f"Bearer {secret}"})
 
 
 def _decide(served: Served) -> tuple[int, float, httpx.Response]:

@@ -5,9 +5,6 @@ from assets shipped as package data (nothing fetched from a CDN)."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -15,9 +12,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
+from served import served as uvicorn_thread
 from yinsi.server import create_app
 from yinsi.services.root import Services
 from yinsi.storage import create_engine, upgrade
@@ -36,22 +33,11 @@ def served(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'yinsi.db'}"
     upgrade(url)
     database = create_engine(url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app(Services(database, actor="api"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with uvicorn_thread(app, log_level="warning") as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         database.dispose()
 
 

@@ -15,20 +15,18 @@ back-end or the privacy center would.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from served import free_port, served
 from yinsi.security.api_keys import Scope
 from yinsi.web.headers import CSP as YINSI_CSP
 from yinsi.web.templating import STATIC
@@ -150,25 +148,10 @@ def _h5_app(site: LiveSite, h5: H5App) -> Starlette:
 
 @pytest.fixture
 def h5_app(live_site: LiveSite) -> Iterator[H5App]:
-    from web_fixtures import _free_port
-
-    port = _free_port()
+    port = free_port()
     h5 = H5App(f"http://127.0.0.1:{port}")
-    config = uvicorn.Config(
-        _h5_app(live_site, h5), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "app did not start"
-        time.sleep(0.02)
-    try:
+    with served(_h5_app(live_site, h5), port=port, log_level="warning"):
         yield h5
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 @dataclass

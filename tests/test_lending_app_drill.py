@@ -7,10 +7,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +19,7 @@ from lending_app import create_app
 from lending_app.settings import EXAMPLES, AppSettings
 from rich.console import Console
 
+from served import served
 from test_lending_app_fixtures import vet_sources
 from yinsi import Engine
 from yinsi.consent.ledger import EventKind
@@ -46,30 +44,6 @@ def _load_drill() -> ModuleType:
 drill = _load_drill()
 
 
-@contextmanager
-def _served(app: Any) -> Iterator[str]:
-    """``app`` on uvicorn in a thread, on a free port: its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn_server(app, port)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def uvicorn_server(app: Any, port: int) -> Any:
-    import uvicorn
-
-    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def stack(
     request: pytest.FixtureRequest, tmp_path: Path
@@ -83,7 +57,7 @@ def stack(
     _, key = services.api_keys.create("lending", [Scope.BACKEND])
     with (
         _app_database(request.param, tmp_path) as database,
-        _served(create_yinsi(services)) as yinsi,
+        served(create_yinsi(services)) as yinsi,
     ):
         settings = AppSettings.from_env(
             {
@@ -93,7 +67,7 @@ def stack(
                 "YINSI_API_KEY": key,
             }
         )
-        with _served(create_app(settings)) as app:
+        with served(create_app(settings)) as app:
             yield app, yinsi, key, services
     services.close()
 

@@ -17,9 +17,6 @@ repayment kept (held 5 years after settlement) (X30).
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +24,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
-from fastapi import FastAPI
 from lending_app import create_app
 from lending_app.settings import EXAMPLES, AppSettings
 from playwright.sync_api import Page, expect
 
 from delivery_fixtures import CapturedSms
+from served import free_port, served
 from test_lending_app_fixtures import ADULT_ID, APP, PASSWORD, PHONE
 from yinsi import Engine
 from yinsi.rights.requests import Status
@@ -76,31 +72,6 @@ class Journey:
             return [dict(r._mapping) for r in conn.execute(sa.text(f"SELECT * FROM {table}"))]
 
 
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class _Served:
-    """``app`` served by uvicorn on ``port`` in a daemon thread until :meth:`stop`."""
-
-    def __init__(self, app: FastAPI, port: int) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
-
-
 @pytest.fixture
 def journey(tmp_path: Path) -> Iterator[Journey]:
     yinsi_db = f"sqlite:///{tmp_path / 'yinsi.db'}"
@@ -109,7 +80,7 @@ def journey(tmp_path: Path) -> Iterator[Journey]:
     with Services.open(yinsi_db, actor="setup") as setup:
         setup.consent.publish(DECLARATION)
         _, key = setup.api_keys.create("lending-app", [Scope.BACKEND])
-    yinsi_port, app_port = _port(), _port()
+    yinsi_port, app_port = free_port(), free_port()
     settings = AppSettings(
         database_url=app_db,
         keys_file=tmp_path / "keys.json",
@@ -124,25 +95,23 @@ def journey(tmp_path: Path) -> Iterator[Journey]:
         "YINSI_KEY_FILE": str(settings.keys_file),  # the app's keys: yinsi reads its columns
         "YINSI_HOME": str(tmp_path / "yinsi-home"),
     }
-    with Services.open(
-        yinsi_db,
-        data_map=DATA_MAP,
-        environ=env,
-        sms=sms,
-        actor="api",
-        hash_key=b"j" * 32,
-        settings=Settings(limits=LimitSettings(code_resend_seconds=0)),
-    ) as services:
-        yinsi = _Served(create_yinsi(services), yinsi_port)
-        app = _Served(lending, app_port)
+    with (
+        Services.open(
+            yinsi_db,
+            data_map=DATA_MAP,
+            environ=env,
+            sms=sms,
+            actor="api",
+            hash_key=b"j" * 32,
+            settings=Settings(limits=LimitSettings(code_resend_seconds=0)),
+        ) as services,
+        served(create_yinsi(services), port=yinsi_port, log_level="warning") as yinsi,
+        served(lending, port=app_port, log_level="warning") as app,
+    ):
         db = sa.create_engine(app_db)
         try:
-            yield Journey(
-                f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{yinsi_port}", services, sms, db
-            )
+            yield Journey(app, yinsi, services, sms, db)
         finally:
-            app.stop()
-            yinsi.stop()
             db.dispose()
 
 

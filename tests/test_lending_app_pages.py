@@ -4,18 +4,15 @@ consent the app refuses the application again while the rest still works (X10, W
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from lending_app import create_app
 from lending_app.settings import EXAMPLES, AppSettings
 from playwright.sync_api import Page, expect
 
+from served import served
 from test_lending_app_fixtures import ADULT_ID, APP, PASSWORD, PHONE, Lending
 from yinsi.services.root import Services
 
@@ -44,22 +41,12 @@ def live_app(tmp_path: Path) -> Iterator[tuple[str, Services]]:
         declaration=EXAMPLES / "declarations" / "xiaoying-kadai.yaml",
         yinsi_database_url=f"sqlite:///{tmp_path / 'yinsi.db'}",
     )
-    app = create_app(settings)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    services = Services.open(settings.yinsi_database_url)
-    try:
-        yield f"http://127.0.0.1:{port}", services
-    finally:
-        services.close()
-        server.should_exit = True
-        thread.join(10)
+    with served(create_app(settings)) as url:
+        services = Services.open(settings.yinsi_database_url)
+        try:
+            yield url, services
+        finally:
+            services.close()
 
 
 def _fill(page: Page, values: dict[str, str]) -> None:

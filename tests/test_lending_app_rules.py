@@ -6,9 +6,6 @@ declaration, and the app runs the same against yinsi over HTTP."""
 from __future__ import annotations
 
 import ast
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,12 +13,12 @@ from pathlib import Path
 import lending_app
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from fastapi.testclient import TestClient
 from lending_app import create_app
 from lending_app.schema import PI_TABLES
 from lending_app.settings import EXAMPLES, AppSettings
 
+from served import served
 from test_lending_app_fixtures import ADULT_ID, APP, PASSWORD, PHONE, Lending, auth
 from yinsi import Engine
 from yinsi.declaration import load
@@ -151,20 +148,10 @@ def yinsi_over_http(tmp_path: Path) -> Iterator[tuple[str, str, Services]]:
     services = Services.open(url, actor="api")
     services.consent.publish(EXAMPLES / "declarations" / "xiaoying-kadai.yaml")
     _, key = services.api_keys.create("lending", [Scope.BACKEND])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_yinsi(services), host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", key, services
+        with served(create_yinsi(services)) as base:
+            yield base, key, services
     finally:
-        server.should_exit = True
-        thread.join(10)
         services.close()
 
 

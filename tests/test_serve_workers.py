@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
+from served import free_port
 from yinsi.cli.app import app
 from yinsi.consent import Channel, Evidence
 from yinsi.security.api_keys import Scope
@@ -28,13 +28,6 @@ from yinsi.storage import upgrade
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples/declarations/xiaoying-kadai.yaml"
 APP = "xiaoying_kadai"
 BATCH = [{"scenario": "camera_photos", "element": "face", "purpose": "identity_verification"}]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_serve_with_two_workers_on_postgresql(tmp_path: Path) -> None:
@@ -48,7 +41,7 @@ def test_serve_with_two_workers_on_postgresql(tmp_path: Path) -> None:
             engine.accept_policy(APP, "u1", evidence=evidence)
         with Services.open(url) as services:
             _, secret = services.api_keys.create("workers", [Scope.BACKEND])
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "YINSI_HOME": str(tmp_path / "home")}
         env.pop("YINSI_WEB_SECRET", None)
         command = [

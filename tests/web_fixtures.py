@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from delivery_fixtures import CapturedSms
+from served import served
 from yinsi.security.api_keys import Scope
 from yinsi.server import create_app
 from yinsi.services.rights import RightsService
@@ -80,13 +77,6 @@ class LiveSite:
         return found.group(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _prefixed_data_map(folder: Path, prefix: str) -> Path:
     text = DATA_MAP.read_text(encoding="utf-8")
     path = folder / "datamap.yaml"
@@ -116,21 +106,8 @@ def live_site(lending_stores_factory: LendingFactory, tmp_path: Path) -> Iterato
             url, data_map=data_map, environ=environ, sms=sms, actor="api"
         ) as services:
             rights = services.rights
-            app = create_app(services)
-            port = _free_port()
-            config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 20
-            while not server.started:
-                assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.02)
-            try:
-                yield LiveSite(f"http://127.0.0.1:{port}", url, rights, sms, stores, keys)
-            finally:
-                server.should_exit = True
-                thread.join(timeout=20)
+            with served(create_app(services), log_level="warning") as base:
+                yield LiveSite(base, url, rights, sms, stores, keys)
         db.dispose()
 
 
