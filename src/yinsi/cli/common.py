@@ -39,6 +39,8 @@ MapFile = Annotated[
 Actor = Annotated[str, typer.Option(help="Who the audit log names for this action.")]
 
 NO_DATA_MAP = "no data map: pass --map FILE or set YINSI_DATA_MAP"
+DELIVERY_OUTCOME_ZH = {"delivered": "已送达", "failed": "失败", "no_channel": "无可用渠道"}
+"""A delivery record's outcome as the commands print it (incident and service-end notices)."""
 
 
 def fail(message: str) -> NoReturn:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yinsi.cli.common import Actor, DbUrl, MapFile, err, open_services, out
+from yinsi.cli.common import DELIVERY_OUTCOME_ZH, Actor, DbUrl, MapFile, err, open_services, out
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,7 +31,6 @@ incident_app = typer.Typer(
 
 IncidentId = Annotated[str, typer.Argument(metavar="ID", help="The incident id (inc_…).")]
 _STATUS_ZH = {"open": "处置中", "notified": "已告知", "closed": "已结束"}
-_OUTCOME_ZH = {"delivered": "已送达", "failed": "失败", "no_channel": "无可用渠道"}
 _CHANNEL_ZH = {"sms": "短信", "email": "邮件", "push": "推送"}
 
 
@@ -93,15 +92,15 @@ def _deliveries(records: Sequence[DeliveryRecord]) -> None:
     """Each delivery: when, channel, purpose, to whom (masked), outcome, tries, why."""
     if not records:
         return
-    outcomes = {o: sum(r.outcome == o for r in records) for o in _OUTCOME_ZH}
-    summary = "，".join(f"{_OUTCOME_ZH[o]} {n}" for o, n in outcomes.items() if n)
+    outcomes = {o: sum(r.outcome == o for r in records) for o in DELIVERY_OUTCOME_ZH}
+    summary = "，".join(f"{DELIVERY_OUTCOME_ZH[o]} {n}" for o, n in outcomes.items() if n)
     out.print(f"  发送记录（{len(records)} 条：{summary}）：", markup=False)
     for r in records:
         why = f"  {r.error}" if r.error else ""
         provider = f"  [{r.provider_id}]" if r.provider_id else ""
         out.print(
             f"    {r.finished_at.isoformat(timespec='seconds')}  {_CHANNEL_ZH[r.channel]}"
-            f"  {r.purpose}  {r.address}  {_OUTCOME_ZH[r.outcome]}（{r.attempts} 次）"
+            f"  {r.purpose}  {r.address}  {DELIVERY_OUTCOME_ZH[r.outcome]}（{r.attempts} 次）"
             f"{provider}{why}",
             markup=False,
         )

@@ -22,7 +22,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from yinsi.cli.common import Actor, DbUrl, MapFile, err, fail, first_line, open_services, out
+from yinsi.cli.common import (
+    DELIVERY_OUTCOME_ZH,
+    Actor,
+    DbUrl,
+    MapFile,
+    err,
+    fail,
+    first_line,
+    open_services,
+    out,
+)
 
 if TYPE_CHECKING:
     from yinsi.services.service_end import ServiceEndService, ServiceEndStatus
@@ -34,7 +44,6 @@ service_end_app = typer.Typer(
 
 AppId = Annotated[str, typer.Argument(metavar="APP", help="The app id (as in the data map).")]
 _SUBJECT_ZH = {"pending": "待处理", "running": "处理中", "done": "已完成"}
-_OUTCOME_ZH = {"delivered": "已送达", "failed": "失败", "no_channel": "无可用渠道"}
 
 
 @contextmanager
@@ -93,7 +102,9 @@ def _show(status: ServiceEndStatus) -> None:
             f"  其中 {kept} 人的部分信息因法定保存期限或法律保全依法保留，已限制处理",
             markup=False,
         )
-    sent = "，".join(f"{_OUTCOME_ZH.get(o, o)} {n}" for o, n in sorted(status.deliveries.items()))
+    sent = "，".join(
+        f"{DELIVERY_OUTCOME_ZH.get(o, o)} {n}" for o, n in sorted(status.deliveries.items())
+    )
     out.print(f"  通知：{sent or '—'}", markup=False)
     if plan.finished_at is not None:
         out.print(f"  完成于 {plan.finished_at.isoformat(timespec='seconds')}", markup=False)
