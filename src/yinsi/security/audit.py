@@ -128,9 +128,7 @@ def _plain_json(details: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _refuse_clear_pi(values: Mapping[str, object], where: str) -> None:
-    if not _holds_clear_pi(values):  # every entry: one walk, no path built
-        return
-    for path, text in strings(values, "entry"):  # the rare refusal: which value it was
+    for path, text in strings(values, "entry"):
         kind = clear_pi(text)
         if kind is not None:
             raise AuditRecordRejected(
@@ -138,16 +136,3 @@ def _refuse_clear_pi(values: Mapping[str, object], where: str) -> None:
                 f"{path.removeprefix('entry.')} is {kind} in clear",
                 "log the subject's opaque id or a salted hash instead (PIPL Art. 51)",
             )
-
-
-def _holds_clear_pi(value: object) -> bool:
-    """Whether any string that :func:`strings` yields for ``value`` is PI in clear."""
-    if isinstance(value, str):
-        return clear_pi(value) is not None
-    if isinstance(value, Mapping):
-        return any(
-            clear_pi(str(key)) is not None or _holds_clear_pi(item) for key, item in value.items()
-        )
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        return any(_holds_clear_pi(item) for item in value)
-    return False
