@@ -31,7 +31,7 @@ pytest_plugins = ["test_lending_app_fixtures"]
 
 PACKAGE = Path(lending_app.__file__).parent
 MODULES = sorted(PACKAGE.glob("*.py"))
-DECISIONS = {"require", "check_age", "provide"}
+DECISIONS = {"require", "split", "check_age", "provide"}
 IDENTITY_LOOKUP = "_subject_by_phone"
 """Finds whom to ask about, by the phone's blind index only: allowed before the decision."""
 

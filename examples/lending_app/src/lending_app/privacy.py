@@ -31,7 +31,7 @@ from lending_app.privacy_backends import (
 from lending_app.privacy_fields import FieldProtection
 from lending_app.settings import AppSettings
 from yinsi import DecisionRequest
-from yinsi.consent import Channel, Evidence, InvalidIdNumber, UnknownName
+from yinsi.consent import Channel, Decision, Evidence, InvalidIdNumber, UnknownName
 from yinsi.lifecycle.permissions import UseEventIn
 
 __all__ = [
@@ -113,14 +113,17 @@ class Privacy:
 
     def require(self, subject_id: str, step: Step) -> None:
         """Raises :class:`Refused` unless yinsi allows every element of ``step`` now."""
-        requests = [DecisionRequest(e, step.purpose, step.scenario) for e in step.elements]
-        try:
-            decisions = self._yinsi.decide_batch(self.app_id, subject_id, requests)
-        except UnknownName:  # a scenario, purpose or element the declaration does not name
-            raise Refused(step.scenario, "not_declared") from None
-        for decision in decisions:
+        for decision in self._decide(subject_id, step):
             if not decision.allowed:
                 raise Refused(step.scenario, decision.reason, decision.consent_ids)
+
+    def _decide(self, subject_id: str, step: Step) -> list[Decision]:
+        """yinsi's decision for each element of ``step``, in order."""
+        requests = [DecisionRequest(e, step.purpose, step.scenario) for e in step.elements]
+        try:
+            return self._yinsi.decide_batch(self.app_id, subject_id, requests)
+        except UnknownName:  # a scenario, purpose or element the declaration does not name
+            raise Refused(step.scenario, "not_declared") from None
 
     def check_age(self, id_number: str) -> None:
         """X04: refuses a registration with a minor's ID number (InvalidIdNumber if invalid)."""
@@ -154,10 +157,10 @@ class Privacy:
 
     def split(self, subject_id: str, step: Step) -> tuple[Step, dict[str, Refused]]:
         """The part of ``step`` yinsi allows now, and a :class:`Refused` per element it does
-        not: a device report keeps what is allowed and drops the rest (X17). The caller
-        still calls :meth:`require` on the part it keeps before touching a table."""
-        requests = [DecisionRequest(e, step.purpose, step.scenario) for e in step.elements]
-        decisions = self._yinsi.decide_batch(self.app_id, subject_id, requests)
+        not: a device report keeps what is allowed and drops the rest (X17). Like
+        :meth:`require`, it is the decision a repository asks for before touching a table
+        (one round trip to yinsi)."""
+        decisions = self._decide(subject_id, step)
         refused = {
             element: Refused(step.scenario, decision.reason, decision.consent_ids)
             for element, decision in zip(step.elements, decisions, strict=True)

@@ -89,7 +89,6 @@ class DeviceData:
         kept, refused = self.privacy.split(user_id, asked)
         if not kept.elements:
             return Kept(None, (), refused, violations)
-        self.privacy.require(user_id, kept)
         enc = self.privacy.fields.encrypt
         columns = {
             f"{e}_enc": enc(report.values[e], f"device_reports.{e}_enc") for e in kept.elements
