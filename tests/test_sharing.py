@@ -314,7 +314,12 @@ def engine(services: Services) -> Engine:
 def test_w11_provisions_are_recorded_and_shown_to_an_access_request(
     engine: Engine, services: Services
 ) -> None:
-    service = SharingService(engine, units=services.units, actor="backend")
+    service = SharingService(
+        engine,
+        units=services.units,
+        provision_units=services.provision_units,
+        actor="backend",
+    )
     engine.accept_policy(APP, "u1", evidence=APP_EVIDENCE)
     refused = service.provide(APP, "u1", "funders", ["name"], "loan_service", {"name": "张三"})
     assert not refused.decision.allowed and refused.record is None and refused.provision is None
@@ -407,7 +412,10 @@ def test_x21_entrustment_end_sends_erasure_and_tracks_the_confirmation(
         }
     )
     service = SharingService(
-        engine, units=services.units, clock=lambda: datetime(2025, 6, 16, tzinfo=UTC)
+        engine,
+        units=services.units,
+        provision_units=services.provision_units,
+        clock=lambda: datetime(2025, 6, 16, tzinfo=UTC),
     )
     service.provide(APP, "u1", "post_loan_collection", ["name"], "post_loan_management")
     with httpx.Client() as http:

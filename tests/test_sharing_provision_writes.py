@@ -126,14 +126,61 @@ def test_w11_the_provision_write_on_sqlite_is_one_short_transaction(tmp_path: Pa
     assert not [s for s in statements if s.startswith(("SAVEPOINT", "RELEASE"))]
     assert [s.split()[0] for s in writes] == [
         "BEGIN",  # the write lock, taken first
-        "INSERT",  # the app row if missing (ON CONFLICT DO NOTHING)
+        "SELECT",  # the subject's consent state, read under the lock
+        # no upsert of the app row: the state row just read references it
         "INSERT",  # the provision, its id RETURNING
         "SELECT",  # the audit chain's head
         "INSERT",  # the audit entry
         "UPDATE",  # the head moved
     ]
     assert not [s for s in writes if "FROM PROVISIONS" in s]  # no re-read of the row
+    assert [s for s in statements if s.startswith("SELECT CONSENT_STATES")] == [writes[1]]
+    statements.clear()  # a subject never seen: a legal-basis provision upserts the app row
+    legal = services.sharing.provide(APP, "u2", "state_organs", ["id_number"], "legal_compliance")
+    assert legal.provision is not None
+    start = statements.index("BEGIN IMMEDIATE")
+    writes = statements[start : statements.index("COMMIT", start)]
+    assert [s.split()[0] for s in writes][:4] == ["BEGIN", "SELECT", "INSERT", "INSERT"]
+    assert writes[2].startswith("INSERT INTO APPS")
     database.dispose()
+
+
+def test_w11_x22_a_withdrawal_waits_for_a_provision_decided_on_the_state_before_it(
+    services: Services,
+) -> None:
+    """The state a provision is decided on is read under a lock a withdrawal must wait for:
+    the withdrawal is ordered after the provision, never between its decision and record."""
+    consented(services, "u1")
+    with services.provision_units() as unit:
+        state = unit.state(APP, "u1")
+        assert "funder_sharing" in state.granted
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            withdrawal = pool.submit(
+                services.consent.withdraw, APP, "u1", "funder_sharing", evidence=EVIDENCE
+            )
+            with pytest.raises(TimeoutError):  # it waits for the provision's transaction
+                withdrawal.result(timeout=0.5)
+            kept = Provision(
+                APP,
+                "u1",
+                "funders",
+                ("name",),
+                "loan_service",
+                "consent",
+                services.clock(),
+                "backend",
+                consent_id="funder_sharing",
+            )
+            unit.record(kept)
+            unit.commit()
+            withdrawal.result(timeout=30)
+    after = services.sharing.provide(APP, "u1", *FUNDER)
+    assert not after.decision.allowed and after.provision is None
+    with services.units() as uow:
+        actions = [e.action for e in uow.audit.entries()]
+    recorded = actions.index("provision.recorded")
+    assert actions.index("consent.consent_withdrawn", recorded) > recorded
+    assert actions[-1] == "provision.refused"
 
 
 def pragma_synchronous(url: str) -> int:

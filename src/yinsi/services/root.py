@@ -13,6 +13,8 @@ URLs expanded from ``environ``). Services are built on first use and share the p
 data map and the connectors; nothing else in yinsi creates either.
 """
 
+# long: one cached property per service, each a few lines; splitting the root would
+# scatter the one place where the process's services are wired together.
 from __future__ import annotations
 
 import base64
@@ -33,7 +35,9 @@ from yinsi.services.consent import Engine
 from yinsi.settings import Settings
 from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
 from yinsi.storage.database import Timeouts
+from yinsi.storage.lifecycle_ports import ProvisionUnit
 from yinsi.storage.migrate import require_up_to_date
+from yinsi.storage.provision_writes import provision_unit
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine as SqlEngine
@@ -182,6 +186,10 @@ class Services:
         """A unit of work on the shared pool (for services; entry points call services)."""
         return SqlUnitOfWork(self.database, clock=self.clock, read_only=read_only)
 
+    def provision_units(self) -> ProvisionUnit:
+        """The sharing gate's transaction (state read under lock, provision stored)."""
+        return provision_unit(self.database, self.clock)
+
     @cached_property
     def erasure_key(self) -> bytes:
         """The ``hash_key`` option, else the environment's or the key file's, checked
@@ -263,6 +271,7 @@ class Services:
         return SharingService(
             self.consent,
             units=self.units,
+            provision_units=self.provision_units,
             clock=self.clock,
             actor=self.actor,
             hash_key=self._hash_key,

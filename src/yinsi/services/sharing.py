@@ -30,9 +30,11 @@ from yinsi.lifecycle.sharing import (
     recipient_of,
 )
 from yinsi.rights.ports import Connector, ConnectorError
+from yinsi.security import JsonValue
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.storage import UnitsOfWork
+from yinsi.storage.lifecycle_ports import ProvisionUnits
 
 __all__ = [
     "EntrustmentEndConflict",
@@ -89,13 +91,17 @@ class SharingService:
         engine: Engine,
         *,
         units: UnitsOfWork,
+        provision_units: ProvisionUnits,
         clock: Clock = utc_now,
         actor: str = "sharing",
         hash_key: bytes | None = None,
     ) -> None:
-        """``hash_key`` keys the ``keyed_hash`` strategy of a de-identification profile."""
+        """``provision_units`` open the transaction of :meth:`provide` (the state read,
+        the decision's record); ``hash_key`` keys the ``keyed_hash`` strategy of a
+        de-identification profile."""
         self.engine = engine
         self.units = units
+        self._provision_units = provision_units
         self._clock = clock
         self._actor = actor
         self._hash_key = hash_key
@@ -118,28 +124,28 @@ class SharingService:
         in the same call. A refusal is audited and nothing is stored in the ledger; a
         record that does not fit the allowed decision raises :class:`RecordRefused` and
         nothing is stored either."""
-        state = self.engine.state(app_id, subject_id)
-        declaration = self.engine.declaration(app_id, state.accepted_version)
-        decision = provide(
-            declaration,
-            state,
-            recipient=recipient,
-            elements=elements,
-            purpose=purpose,
-            cross_border=cross_border,
-            public=public,
-        )
         who = actor or self._actor
-        with self.units() as uow:
+        self.engine.declaration(app_id)  # an unknown app fails here; the book is loaded
+        with self._provision_units() as unit:
+            state = unit.state(app_id, subject_id)  # locked: a withdrawal waits for us
+            declaration = self.engine.declaration(app_id, state.accepted_version)
+            decision = provide(
+                declaration,
+                state,
+                recipient=recipient,
+                elements=elements,
+                purpose=purpose,
+                cross_border=cross_border,
+                public=public,
+            )
             if not decision.allowed:
-                uow.audit.append(
-                    who,
-                    "provision.refused",
-                    app_id,
-                    subject_id,
-                    {"recipient": recipient, "reason": decision.reason, "purpose": purpose},
-                )
-                uow.commit()
+                details: dict[str, JsonValue] = {
+                    "recipient": recipient,
+                    "reason": decision.reason,
+                    "purpose": purpose,
+                }
+                unit.refuse(who, app_id, subject_id, details)
+                unit.commit()
                 return ProvisionOutcome(decision, None, None)
             try:
                 out = (
@@ -149,7 +155,7 @@ class SharingService:
                 )
             except ValueError as exc:
                 raise RecordRefused(recipient, str(exc)) from exc
-            stored = uow.provisions.record(
+            stored = unit.record(
                 Provision.of(
                     decision,
                     app_id=app_id,
@@ -159,7 +165,7 @@ class SharingService:
                     policy_version=declaration.policy.version,
                 )
             )
-            uow.commit()
+            unit.commit()
         return ProvisionOutcome(decision, out, stored)
 
     def provisions(self, app_id: str, subject_id: str) -> list[Provision]:

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,14 @@ from yinsi.storage.ports import AuditLog
 from yinsi.storage.statements import Clock, is_transient
 from yinsi.storage.tables import AuditEntryRow, AuditHeadRow
 
-__all__ = ["AuditHeadMissing", "SqlAuditLog", "entry_from_row", "entry_row", "entry_values"]
+__all__ = [
+    "AuditHeadMissing",
+    "SqlAuditLog",
+    "append_on_cursor",
+    "entry_from_row",
+    "entry_row",
+    "entry_values",
+]
 
 MAX_ATTEMPTS = 5
 BATCH = 1000
@@ -161,25 +169,11 @@ class SqlAuditLog(AuditLog):
         self._session.flush()  # rows the caller added go first, in the same transaction
         cursor, dialect = dbapi_cursor(self._session)
         try:
-            row = _READ_HEAD_DBAPI.run(cursor, dialect, {}).fetchone()
-            if row is None:
-                raise AuditHeadMissing
-            head_id, seq, hash_ = row
-            entry = chain(
-                AuditHead(seq, hash_),
-                at=self._clock(),
-                actor=actor,
-                action=action,
-                app_id=app_id,
-                subject_id=subject_id,
-                details=details,
+            return append_on_cursor(
+                cursor, dialect, self._clock, actor, action, app_id, subject_id, details
             )
-            _INSERT_ENTRY_DBAPI.run(cursor, dialect, entry_values(entry))
-            moved = {"head_id": head_id, "new_seq": entry.seq, "new_hash": entry.hash}
-            _MOVE_HEAD_DBAPI.run(cursor, dialect, moved)
         finally:
             cursor.close()
-        return entry
 
     def _head(self, *, lock: bool) -> tuple[int, AuditHead]:
         """The head row's id and what it holds (locked on PostgreSQL with ``lock``)."""
@@ -187,6 +181,37 @@ class SqlAuditLog(AuditLog):
         if row is None:
             raise AuditHeadMissing
         return row.id, AuditHead(row.seq, row.hash)
+
+
+def append_on_cursor(
+    cursor: Any,
+    dialect: Dialect,
+    clock: Clock,
+    actor: str,
+    action: str,
+    app_id: str,
+    subject_id: str | None,
+    details: Mapping[str, JsonValue] | None,
+) -> AuditEntry:
+    """Append on the DBAPI cursor of a SQLite transaction that holds the write lock (begun
+    ``IMMEDIATE``): read the head, insert the chained entry, move the head."""
+    row = _READ_HEAD_DBAPI.run(cursor, dialect, {}).fetchone()
+    if row is None:
+        raise AuditHeadMissing
+    head_id, seq, hash_ = row
+    entry = chain(
+        AuditHead(seq, hash_),
+        at=clock(),
+        actor=actor,
+        action=action,
+        app_id=app_id,
+        subject_id=subject_id,
+        details=details,
+    )
+    _INSERT_ENTRY_DBAPI.run(cursor, dialect, entry_values(entry))
+    moved = {"head_id": head_id, "new_seq": entry.seq, "new_hash": entry.hash}
+    _MOVE_HEAD_DBAPI.run(cursor, dialect, moved)
+    return entry
 
 
 def entry_values(entry: AuditEntry) -> dict[str, object]:

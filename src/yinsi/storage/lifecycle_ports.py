@@ -2,16 +2,22 @@
 
 Reached from a unit of work (``uow.provisions``, ``uow.incidents``); nothing is stored
 until ``uow.commit()``. Every write is audited in the same transaction, by ids only.
+:class:`ProvisionUnit` is the narrow unit of work of the sharing gate's hot path: one
+provision decided on the state it reads and recorded, in one transaction.
 """
 
 from __future__ import annotations
 
 import abc
 import builtins
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Self
 
+from yinsi.consent import ConsentState
 from yinsi.lifecycle.incidents import Incident, IncidentStatus
 from yinsi.lifecycle.sharing import EntrustmentEndStatus, Provision
+from yinsi.security import JsonValue
 
 
 class ProvisionLedger(abc.ABC):
@@ -70,3 +76,53 @@ class IncidentStore(abc.ABC):
         self, app_id: str, *, statuses: Iterable[IncidentStatus] | None = None
     ) -> builtins.list[Incident]:
         """The app's incidents, newest opened first."""
+
+
+class ProvisionUnit(abc.ABC):
+    """One transaction of the sharing gate: read the subject's consent state, decide, and
+    store the outcome (the provision, or the audited refusal) before anything else changes
+    that state.
+
+    The state is read under a lock a consent write must wait for (SQLite: the transaction
+    holds the write lock from its start; PostgreSQL and MariaDB: the subject's state row
+    is read ``FOR SHARE``), so a withdrawal committed before :meth:`state` returns is seen,
+    and one that comes after it is ordered after the provision — the ledger never records
+    a provision the state it was stored under did not allow. Leaving without
+    :meth:`commit` rolls everything back.
+    """
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def state(self, app_id: str, subject_id: str) -> ConsentState:
+        """The subject's current state, locked against consent writes until the end."""
+
+    @abc.abstractmethod
+    def refuse(
+        self, actor: str, app_id: str, subject_id: str, details: Mapping[str, JsonValue]
+    ) -> None:
+        """Audit a refused provision (``provision.refused``); nothing enters the ledger."""
+
+    @abc.abstractmethod
+    def record(self, provision: Provision) -> Provision:
+        """Append ``provision`` and its audit entry; return it with its ledger id."""
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Roll back what is not committed and give the connection back."""
+
+
+ProvisionUnits = Callable[[], ProvisionUnit]
+"""Opens a :class:`ProvisionUnit` on the shared pool (made by the composition root)."""

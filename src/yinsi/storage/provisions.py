@@ -5,12 +5,15 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from yinsi.lifecycle.sharing import EntrustmentEndStatus, Provision
+from yinsi.security import JsonValue
+from yinsi.storage.audit import append_on_cursor
 from yinsi.storage.dbapi_writes import DbapiStatement, dbapi_cursor
 from yinsi.storage.lifecycle_ports import ProvisionLedger
 from yinsi.storage.lifecycle_tables import EntrustmentEndRow, ProvisionRow
@@ -43,6 +46,77 @@ _INSERT_DBAPI = DbapiStatement(_INSERT)
 """On SQLite it runs on the DBAPI cursor of the unit of work (see :mod:`.dbapi_writes`)."""
 
 
+def _stamped(provision: Provision) -> tuple[Provision, dict[str, object]]:
+    """``provision`` with its time checked as UTC, and its ``provisions`` row values."""
+    if provision.id is not None:
+        raise ValueError(
+            f"provision {provision.id} is already in the ledger; record a new provision "
+            "with id=None (the ledger assigns it)"
+        )
+    at = utc(provision.at, "the time of a provision")
+    values: dict[str, object] = {
+        "app_id": provision.app_id,
+        "subject_id": provision.subject_id,
+        "recipient": provision.recipient,
+        "elements": list(provision.elements),
+        "purpose": provision.purpose,
+        "basis": provision.basis,
+        "consent_id": provision.consent_id,
+        "de_identified": provision.de_identified,
+        "policy_version": provision.policy_version,
+        "at": at,
+        "actor": provision.actor,
+    }
+    return replace(provision, at=at), values
+
+
+def recorded_details(provision: Provision, provision_id: int) -> dict[str, JsonValue]:
+    """The details of the ``provision.recorded`` audit entry: ids, never PI values."""
+    return {
+        "provision_id": provision_id,
+        "recipient": provision.recipient,
+        "elements": list(provision.elements),
+        "purpose": provision.purpose,
+        "basis": provision.basis,
+    }
+
+
+def insert_on_cursor(
+    cursor: Any,
+    dialect: Dialect,
+    clock: Clock,
+    values: Mapping[str, object],
+    *,
+    app_known: bool = False,
+) -> int:
+    """The provision row (and the app row when missing, unless ``app_known``: the caller
+    read a row that references it in this transaction) inserted on the DBAPI cursor of a
+    SQLite transaction holding the write lock; its id."""
+    if not app_known:
+        ensure_app_on(cursor, dialect, cast(str, values["app_id"]), clock)
+    return int(_INSERT_DBAPI.run(cursor, dialect, values).fetchone()[0])
+
+
+def record_on_cursor(
+    cursor: Any, dialect: Dialect, clock: Clock, provision: Provision, *, app_known: bool = False
+) -> Provision:
+    """:meth:`SqlProvisionLedger.record` on a DBAPI cursor (see :func:`insert_on_cursor`):
+    the row, then its audit entry, in the cursor's transaction."""
+    stored, values = _stamped(provision)
+    provision_id = insert_on_cursor(cursor, dialect, clock, values, app_known=app_known)
+    append_on_cursor(
+        cursor,
+        dialect,
+        clock,
+        provision.actor,
+        "provision.recorded",
+        provision.app_id,
+        provision.subject_id,
+        recorded_details(stored, provision_id),
+    )
+    return replace(stored, id=provision_id)
+
+
 class SqlProvisionLedger(ProvisionLedger):
     def __init__(self, session: Session, clock: Clock, audit: AuditLog) -> None:
         self._session = session
@@ -50,40 +124,16 @@ class SqlProvisionLedger(ProvisionLedger):
         self._audit = audit
 
     def record(self, provision: Provision) -> Provision:
-        if provision.id is not None:
-            raise ValueError(
-                f"provision {provision.id} is already in the ledger; record a new provision "
-                "with id=None (the ledger assigns it)"
-            )
-        at = utc(provision.at, "the time of a provision")
-        values = {
-            "app_id": provision.app_id,
-            "subject_id": provision.subject_id,
-            "recipient": provision.recipient,
-            "elements": list(provision.elements),
-            "purpose": provision.purpose,
-            "basis": provision.basis,
-            "consent_id": provision.consent_id,
-            "de_identified": provision.de_identified,
-            "policy_version": provision.policy_version,
-            "at": at,
-            "actor": provision.actor,
-        }
+        stored, values = _stamped(provision)
         provision_id = self._insert(values)
         self._audit.append(
             provision.actor,
             "provision.recorded",
             provision.app_id,
             provision.subject_id,
-            {
-                "provision_id": provision_id,
-                "recipient": provision.recipient,
-                "elements": list(provision.elements),
-                "purpose": provision.purpose,
-                "basis": provision.basis,
-            },
+            recorded_details(stored, provision_id),
         )
-        return replace(provision, at=at, id=provision_id)
+        return replace(stored, id=provision_id)
 
     def _insert(self, values: Mapping[str, object]) -> int:
         """The provision row (and the app row when missing) inserted; its id."""
@@ -93,8 +143,7 @@ class SqlProvisionLedger(ProvisionLedger):
             return int(self._session.connection().execute(_INSERT, values).scalar_one())
         cursor, dialect = dbapi_cursor(self._session)
         try:
-            ensure_app_on(cursor, dialect, app_id, self._clock)
-            return int(_INSERT_DBAPI.run(cursor, dialect, values).fetchone()[0])
+            return insert_on_cursor(cursor, dialect, self._clock, values)
         finally:
             cursor.close()
 

@@ -87,6 +87,11 @@ class SqlUnitOfWork(UnitOfWork):
         finally:
             self._session.close()
 
+    @property
+    def session(self) -> Session:
+        """The ORM session of this unit of work (for adapters that add their own queries)."""
+        return self._session
+
     def commit(self) -> None:
         self._session.commit()
 

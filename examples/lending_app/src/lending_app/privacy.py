@@ -111,9 +111,26 @@ class Privacy:
 
     # ------------------------------------------------------------ decisions
 
-    def require(self, subject_id: str, step: Step) -> None:
-        """Raises :class:`Refused` unless yinsi allows every element of ``step`` now."""
-        for decision in self._decide(subject_id, step):
+    def require(self, subject_id: str, *steps: Step) -> None:
+        """Raises :class:`Refused` unless yinsi allows every element of every step now
+        (one decision call for all of them)."""
+        if len(steps) == 1:
+            decided = [(steps[0], d) for d in self._decide(subject_id, steps[0])]
+        else:
+            requests = [
+                DecisionRequest(e, step.purpose, step.scenario)
+                for step in steps
+                for e in step.elements
+            ]
+            try:
+                decisions = self._yinsi.decide_batch(self.app_id, subject_id, requests)
+            except UnknownName:  # which step names what the declaration does not
+                for step in steps:
+                    self._decide(subject_id, step)
+                raise
+            owners = [step for step in steps for _ in step.elements]
+            decided = list(zip(owners, decisions, strict=True))
+        for step, decision in decided:
             if not decision.allowed:
                 raise Refused(step.scenario, decision.reason, decision.consent_ids)
 

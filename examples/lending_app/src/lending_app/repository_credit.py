@@ -89,8 +89,7 @@ class Credit:
         """X10: identity (name, ID, ID photo, face) and assessment data, each step decided
         by yinsi; stored encrypted; provided to the funding provider through the sharing gate."""
         assessment = ASSESSMENT + (("business_licence",) if form.business_licence else ())
-        self.privacy.require(user_id, IDENTITY)
-        self.privacy.require(user_id, Step(SCENARIO, "credit_assessment", assessment))
+        self.privacy.require(user_id, IDENTITY, Step(SCENARIO, "credit_assessment", assessment))
         fields = self.privacy.fields
         with self._db.begin() as conn:
             registered = conn.execute(
