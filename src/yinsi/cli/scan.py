@@ -1,0 +1,129 @@
+"""``yinsi scan``: find PI in files and folders (text, CSV, JSON, logs, XLSX).
+
+Prints, per file, the count per kind and every place (``LINE:COL``, ``Sheet!B3`` in a
+workbook, ``$.users[0].name`` in escaped JSON) with a masked snippet; never a full value. Exit codes, for CI: 0 nothing
+found, 1 PI found, 2 nothing found but a path could not be read or the options are wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from yinsi.cli.common import err, out
+
+if TYPE_CHECKING:
+    from yinsi.services.pii_scan import FileReport
+
+scan_app = typer.Typer()
+
+KIND_LABELS = {
+    "id_number": "身份证号码",
+    "mobile": "手机号码",
+    "landline": "固定电话",
+    "bank_card": "银行卡号",
+    "uscc": "统一社会信用代码",
+    "passport": "护照号码",
+    "hk_macau_permit": "港澳通行证",
+    "taiwan_permit": "台湾通行证",
+    "plate": "车牌号码",
+    "imei": "IMEI",
+    "mac": "MAC地址",
+    "ipv4": "IPv4地址",
+    "ipv6": "IPv6地址",
+    "email": "电子邮箱",
+    "birth_date": "出生日期",
+    "person_name": "姓名",
+    "address": "地址",
+}
+
+
+class ScanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _kinds(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
+
+
+def _print_text(report: FileReport) -> None:
+    if report.error is not None:
+        err.print(f"{report.path}: 错误：{report.error}", markup=False)
+        return
+    if not report.hits:
+        out.print(f"{report.path}: 未发现个人信息", markup=False)
+        return
+    summary = "，".join(f"{KIND_LABELS[k]} {n}" for k, n in report.counts.items())
+    out.print(f"{report.path}: {len(report.hits)} 处个人信息（{summary}）", markup=False)
+    for hit in report.hits:
+        out.print(f"  {hit.where}  {KIND_LABELS[hit.kind]}  {hit.snippet}", markup=False)
+
+
+def _as_json(report: FileReport) -> dict[str, object]:
+    return {
+        "path": str(report.path),
+        "error": report.error,
+        "counts": report.counts,
+        "findings": [
+            {
+                "where": hit.where,
+                "kind": hit.kind,
+                "element": hit.element,
+                "confidence": hit.confidence,
+                "snippet": hit.snippet,
+            }
+            for hit in report.hits
+        ],
+    }
+
+
+@scan_app.command("scan")
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to scan.")],
+    fmt: Annotated[
+        ScanFormat, typer.Option("--format", help="text (per file, LINE:COL) or json.")
+    ] = ScanFormat.text,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kinds", help="Only these kinds (comma-separated or repeated), e.g. mobile,id_number."
+        ),
+    ] = None,
+) -> None:
+    """Find PI in files and folders (text, CSV, JSON, logs, XLSX); exit 1 if any is found."""
+    from yinsi.services.pii_scan import scan_paths
+
+    try:
+        reports = list(scan_paths(paths, _kinds(kinds)))
+    except ValueError as exc:
+        err.print(f"yinsi scan: --kinds: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    found = sum(len(r.hits) for r in reports)
+    failed = sum(r.error is not None for r in reports)
+    if fmt is ScanFormat.json:
+        print(
+            json.dumps(
+                {"files": [_as_json(r) for r in reports], "found": found},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for report in reports:
+            _print_text(report)
+    err.print(
+        f"扫描 {len(reports)} 个文件：发现 {found} 处个人信息"
+        + (f"，{failed} 个文件无法读取" if failed else ""),
+        markup=False,
+    )
+    if found:
+        raise typer.Exit(1)
+    if failed:
+        raise typer.Exit(2)

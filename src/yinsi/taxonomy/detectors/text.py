@@ -1,0 +1,169 @@
+"""PI written in words: dates of birth in context, person names and postal addresses.
+
+Names need a cue (``姓名：``, ``联系人``, ``先生``, ``的手机``…) and a surname from the
+shipped dictionary; addresses start at a province or a prefecture-level city and run to a
+street number (``路…号``), with building, unit and room.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from functools import cache
+
+from yinsi.taxonomy.detectors.context import Hit
+from yinsi.taxonomy.detectors.resources import cities, districts, surnames
+from yinsi.taxonomy.regions import PROVINCE_PREFIXES
+
+# --- dates of birth --------------------------------------------------------------------
+
+_DATE = (
+    r"(?P<y>(?:19|20)[0-9]{2})(?:(?P<s>[-/.])(?P<m>[0-9]{1,2})(?P=s)(?P<d>[0-9]{1,2})"
+    r"|年(?P<m2>[0-9]{1,2})月(?:(?P<d2>[0-9]{1,2})[日号]?)?"
+    r"|(?P<m3>0[1-9]|1[0-2])(?P<d3>0[1-9]|[12][0-9]|3[01]))(?![0-9])"
+)
+_BIRTH = re.compile(
+    r"(?:出生日期|出生年月日?|出生于|生于|生日|出生|DOB|D\.O\.B\.?|date\s+of\s+birth"
+    r"|birth\s*(?:day|date))[^0-9\n]{0,6}?" + f"(?P<date>{_DATE})",
+    re.IGNORECASE,
+)
+BARE_DATE = re.compile(_DATE)
+
+
+def date_valid(m: re.Match[str]) -> bool:
+    """A real calendar date (a year and month alone count) not after today."""
+    year = int(m.group("y"))
+    month = m.group("m") or m.group("m2") or m.group("m3")
+    day = m.group("d") or m.group("d2") or m.group("d3") or "1"
+    try:
+        born = date(year, int(month), int(day))
+    except (TypeError, ValueError):
+        return False
+    return born <= date.today()
+
+
+def birth_dates(text: str) -> Iterator[Hit]:
+    for m in _BIRTH.finditer(text):
+        if date_valid(m):
+            yield ("birth_date", m.start("date"), m.end("date"), 0.9)
+
+
+# --- person names ----------------------------------------------------------------------
+
+# Characters that end a given name: particles, pronouns, verbs of the sentences names
+# appear in, and the first characters of the words that follow a name.
+_STOP = (
+    "的了是在和与及或等手电身住地于已将把被向给对从请您你我他她们这那个到"
+    "说要会也就还很吗呢吧啊哦呀啦么为以因所而但如让叫号码证卡话址邮箱机姓名联系人客户用户"
+    "今昨年日时分秒元，。、；：！？ 　"
+)
+_PRE_CUES = (
+    r"(?:姓名|名字|联系人|收货人|收件人|寄件人|持卡人|开户名|户名|借款人|申请人|担保人|"
+    r"紧急联系人|客户|用户|本人|我叫|我是|患者|员工|法定代表人|法人|经办人|签名|尊敬的|致)"
+)
+_HONORIFICS = frozenset({"先生", "女士", "小姐"})
+# Words that often follow a name: a third character that starts one ends the name.
+_FOLLOWERS = frozenset(
+    {"逾期", "申请", "还款", "借款", "欠款", "未还", "提交", "签署", "签字", "办理", "确认",
+     "同意", "授权", "名下", "本人", "来电", "致电", "反馈", "投诉", "您好", "已经", "正在",
+     "今天", "昨天", "明天", "需要", "希望", "表示", "登录", "注册", "购买", "收到"}
+)  # fmt: skip
+_OPENING_VERBS = (
+    "于(?!是)|已|来电|致电|申请|办理|逾期|还款|借款|表示|反馈|投诉|签署|提交|确认|同意|授权"
+)
+_POST_CUES = re.compile(
+    r"先生|女士|小姐|同学|老师|经理|的(?:手机|电话|身份证|银行卡|地址|住址|邮箱|账户|账号)"
+)
+
+
+@cache
+def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    single, compound = surnames()
+    given = f"[^\\x00-\\u4dff\\u9fa6-\\U0010ffff{re.escape(_STOP)}]"
+    surname = "(?:" + "|".join(sorted(compound)) + "|[" + "".join(sorted(single)) + "])"
+    after_cue = re.compile(_PRE_CUES + r"[:：\s]{0,2}" + f"(?P<name>{surname}{given}{{1,2}})")
+    bare = re.compile(f"(?:{surname}){given}{{1,2}}")
+    # A sentence that opens with a name and goes on with what the person did.
+    opening = re.compile(
+        f"(?:^|(?<=[。！？；，\n]))(?P<name>{surname}{given}{{1,2}})(?={_OPENING_VERBS})",
+        re.MULTILINE,
+    )
+    return after_cue, bare, opening
+
+
+def is_name(value: str) -> bool:
+    """A bare value that reads as a Chinese name: a known surname and one or two more."""
+    return _name_patterns()[1].fullmatch(value) is not None
+
+
+def _given_char(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fa5" and c not in _STOP
+
+
+def _name_before(text: str, end: int) -> tuple[int, float] | None:
+    """The start of a name ending at ``end`` (before a post cue), if there is one: the
+    longest that starts with a known surname."""
+    for length in (4, 3, 2):
+        start = end - length
+        if start < 0 or not all(_given_char(c) for c in text[start:end]):
+            continue
+        if is_name(text[start:end]):
+            return start, 0.8
+    return None
+
+
+def names(text: str) -> Iterator[Hit]:
+    after_cue, _, opening = _name_patterns()
+    for m in opening.finditer(text):
+        yield ("person_name", m.start("name"), m.end("name"), 0.75)
+    for m in after_cue.finditer(text):
+        start, end = m.span("name")
+        if text[end - 1 : end + 1] in _HONORIFICS or text[end - 1 : end + 1] in _FOLLOWERS:
+            end -= 1
+        if text[end - 2 : end] not in _HONORIFICS and end - start >= 2:
+            yield ("person_name", start, end, 0.85)
+    for m in _POST_CUES.finditer(text):
+        found = _name_before(text, m.start())
+        if found is not None:
+            yield ("person_name", found[0], m.start(), found[1])
+
+
+# --- addresses -------------------------------------------------------------------------
+
+_CJK = "[\u4e00-\u9fa5]"
+_NUM = r"(?:[0-9]+|[一二三四五六七八九十百零]+)"
+
+
+@cache
+def _address_pattern() -> re.Pattern[str]:
+    provinces = "|".join(re.escape(text) for text, _ in PROVINCE_PREFIXES)
+    city_names = "|".join(re.escape(c) for c in cities())
+    city = f"(?:(?:{city_names})市?|{_CJK}{{2,5}}?(?:自治州|地区|盟|市))"
+    district = f"(?:{_CJK}{{1,6}}?(?:新区|区|县|旗|市))"
+    town = f"(?:{_CJK}{{1,6}}?(?:街道|镇|乡))"
+    road = f"(?:[{_CJK[1:-1]}0-9]{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|村|里))"
+    detail = (
+        f"(?:{_NUM}(?:号楼|号院|栋|幢|座|单元|楼|层|室|号)"
+        r"|[A-Za-z][0-9]*(?:栋|座|区)|[-－][0-9]+)*"
+    )
+    known_city = f"(?:{city_names})市?"
+    known_district = "(?:" + "|".join(re.escape(d) for d in districts()) + ")"
+    head = f"(?:(?:{provinces}){city}?|{known_city}|(?={known_district}))"
+    # A first-character class in front lets the engine skip most positions cheaply
+    # instead of trying several hundred names at each.
+    names = [text for text, _ in PROVINCE_PREFIXES] + list(cities()) + list(districts())
+    firsts = {name[0] for name in names}
+    first = "(?=[" + "".join(sorted(firsts)) + "])"
+    return re.compile(f"{first}{head}{district}?{town}?{road}{_NUM}号{detail}")
+
+
+def addresses(text: str) -> Iterator[Hit]:
+    for m in _address_pattern().finditer(text):
+        yield ("address", m.start(), m.end(), 0.85)
+
+
+def is_address(value: str) -> bool:
+    """A bare value that reads as a postal address down to the street number."""
+    m = _address_pattern().match(value)
+    return m is not None and m.end() >= len(value) - 4

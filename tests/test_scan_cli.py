@@ -1,0 +1,100 @@
+"""``yinsi scan``: per-file counts, places and masked snippets; exit 1 when PI is found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from yinsi.cli.app import app
+from yinsi.taxonomy.formats import check_character
+
+runner = CliRunner()
+ID = "11010519900307123" + check_character("11010519900307123")
+MOBILE = "13812345678"
+
+
+def test_text_output_counts_places_and_masks(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text(f"2026-12-06 INFO start\n用户手机{MOBILE}，身份证{ID}\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(log)])
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{log}: 2 处个人信息（手机号码 1，身份证号码 1）"
+    assert lines[1].startswith("  2:5  手机号码  ") and "138****5678" in lines[1]
+    assert lines[2].startswith("  2:20  身份证号码  ") and "110105********1239" in lines[2]
+    assert MOBILE not in result.output and ID not in result.output
+    assert "发现 2 处个人信息" in result.stderr
+
+
+def test_a_clean_folder_exits_0_and_binary_files_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "readme.md").write_text(
+        "版本1.2.3.4，订单号6222021234567890128\n", encoding="utf-8"
+    )
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\x00\x00binary")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "secret.txt").write_text(f"手机{MOBILE}", encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{tmp_path / 'readme.md'}: 未发现个人信息"
+
+
+def test_csv_json_gb18030_and_xlsx(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(f"姓名,手机\n张伟,{MOBILE}\n", encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({"email": "zhang@qq.com"}), encoding="utf-8")
+    (tmp_path / "c.txt").write_bytes("联系人：欧阳娜娜\n".encode("gb18030"))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "客户"
+    sheet["B3"] = f"身份证{ID}"
+    book.save(tmp_path / "d.xlsx")
+    result = runner.invoke(app, ["scan", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    by_file = {Path(f["path"]).name: f for f in report["files"]}
+    assert by_file["a.csv"]["counts"] == {"mobile": 1}
+    assert by_file["a.csv"]["findings"][0]["where"] == "2:4"
+    assert by_file["b.json"]["findings"][0]["snippet"].count("z***@qq.com") == 1
+    assert by_file["c.txt"]["findings"][0]["kind"] == "person_name"
+    assert "欧阳**" in by_file["c.txt"]["findings"][0]["snippet"]
+    (cell,) = by_file["d.xlsx"]["findings"]
+    assert cell["where"] == "客户!B3" and cell["element"] == "id_number"
+    assert report["found"] == 4
+    assert MOBILE not in result.stdout and ID not in result.stdout and "娜娜" not in result.stdout
+
+
+def test_escaped_json_is_read_as_what_it_says(tmp_path: Path) -> None:
+    document = {"users": [{"contact": "联系人：欧阳娜娜", "phone": MOBILE}]}
+    (tmp_path / "a.json").write_text(json.dumps(document), encoding="utf-8")
+    lines = "\n".join(json.dumps({"msg": f"身份证{ID}"}) for _ in range(2))
+    (tmp_path / "b.jsonl").write_text(lines + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    a, b = json.loads(result.stdout)["files"]
+    assert [(f["where"], f["kind"]) for f in a["findings"]] == [
+        ("$.users[0].contact", "person_name"),
+        ("$.users[0].phone", "mobile"),
+    ]
+    assert [f["where"] for f in b["findings"]] == ["1:$.msg", "2:$.msg"]
+    assert "110105********1239" in b["findings"][0]["snippet"]
+
+
+def test_kinds_filter_and_errors(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text(f"手机{MOBILE} 邮箱zhang@qq.com\n", encoding="utf-8")
+    only = runner.invoke(app, ["scan", "--kinds", "email", "--format", "json", str(log)])
+    assert only.exit_code == 1
+    assert json.loads(only.stdout)["files"][0]["counts"] == {"email": 1}
+    bad = runner.invoke(app, ["scan", "--kinds", "mobile,phone", str(log)])
+    assert bad.exit_code == 2 and "unknown detector kind(s) phone" in bad.stderr
+    missing = runner.invoke(app, ["scan", str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 2
+    assert f"{tmp_path / 'nope.txt'}: 错误：不存在" in missing.stderr
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    result = runner.invoke(app, ["scan", str(broken)])
+    assert result.exit_code == 2
+    assert "无法作为 XLSX 工作簿打开" in result.stderr
