@@ -16,7 +16,9 @@ from yinsi.declaration import DeclarationError
 from yinsi.rights.calendar import CalendarError
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import RequestError
+from yinsi.rights.verification import NotOnFile
 from yinsi.services.errors import StorageError, StorageNotMigrated
+from yinsi.services.jobs import QueueUnavailable, RunBusy
 
 KNOWN: tuple[type[Exception], ...] = (
     RequestError,  # InvalidRequest, InvalidTransition, VerificationFailed
@@ -28,6 +30,8 @@ KNOWN: tuple[type[Exception], ...] = (
     SQLAlchemyError,  # yinsi's database cannot be reached
     ValueError,  # e.g. YINSI_ERASURE_KEY is not base64
     OSError,  # e.g. the export folder cannot be written
+    RunBusy,  # another run holds the request (issue 16)
+    QueueUnavailable,  # the broker did not take the job
 )
 
 
@@ -42,6 +46,8 @@ def describe(exc: Exception, *, data_map: Path | None, url: str | None) -> str:
             f"{where}app {exc.name!r} is not published in {show_url(db_url(url))}; "
             "publish its declaration first: yinsi publish DECLARATION.yaml"
         )
+    if isinstance(exc, NotOnFile):  # the user's message, then why (for the engineer)
+        return f"{exc}\n{where}{exc.detail}"
     if isinstance(exc, StorageNotMigrated):
         return f"{show_url(db_url(url))}: {exc}"
     if isinstance(exc, SQLAlchemyError):

@@ -2,7 +2,8 @@
 
 Errors: a dataset names a store, parent, element, retention rule or recipient that does
 not exist, its shape does not fit its store's kind, two datasets stand for one recipient,
-or datasets form a cycle. Warnings: an element the declaration collects that no dataset
+or datasets form a cycle. Warnings: a hold that can never keep a row, or whose held rows
+hang off a parent a deletion removes; an element the declaration collects that no dataset
 holds (a rights request would miss it), an element a dataset holds that the declaration
 never declares collecting (PIPL Art. 17), or an element a recipient's dataset holds that
 the declaration does not declare for that recipient (PIPL Arts. 21, 23).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path as FsPath
 
-from yinsi.declaration.datamap import DataMap, DataMapCycle, walk_order
+from yinsi.declaration.datamap import DataMap, DataMapCycle, Dataset, Store, walk_order
 from yinsi.declaration.errors import DeclarationError, Issue, Problem
 from yinsi.declaration.loader import read_model, read_text
 from yinsi.declaration.schema import Declaration
@@ -34,25 +35,7 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
         if ids.index(ds.id) != i:
             issues.append(Issue((*at, "id"), f"dataset id {ds.id!r} is used twice"))
         store = stores.get(ds.store)
-        if store is None:
-            issues.append(
-                Issue((*at, "store"), f"unknown store {ds.store!r}; stores: {', '.join(stores)}")
-            )
-        else:
-            shape = _SHAPE[store.kind]
-            has = {"table": ds.table, "key": ds.key, "elements": ds.elements or None}
-            if has[shape] is None:
-                issues.append(
-                    Issue(at, f"store {store.id!r} is {store.kind}: this dataset needs `{shape}`")
-                )
-            if store.kind == "redis" and any(f.column for f in ds.fields):
-                issues.append(
-                    Issue((*at, "fields"), "Redis datasets name hash `field`s, not columns")
-                )
-            if store.kind == "sql" and any(f.field for f in ds.fields):
-                issues.append(
-                    Issue((*at, "fields"), "SQL datasets name `column`s, not hash fields")
-                )
+        issues.extend(_store_shape(ds, at, store, stores))
         if ds.parent is not None and ds.parent.dataset not in ids:
             issues.append(
                 Issue((*at, "parent", "dataset"), f"unknown parent dataset {ds.parent.dataset!r}")
@@ -69,6 +52,7 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
             )
         if ds.erase == "row" and store is not None and store.kind == "webhook":
             issues.append(Issue((*at, "erase"), "a webhook dataset is erased by the processor"))
+        issues.extend(_hold_shape(data_map, i))
         issues.extend(_retention_shape(data_map, i, store.kind if store else None))
         issues.extend(_recipient_shape(data_map, i, store.kind if store else None))
         issues.extend(_blind_indexes(data_map, i))
@@ -101,6 +85,29 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
         issues.append(Issue(("datasets",), str(exc)))
     if declaration is not None:
         issues.extend(_against_declaration(data_map, declaration))
+    return issues
+
+
+def _store_shape(
+    ds: Dataset, at: tuple[str | int, ...], store: Store | None, stores: dict[str, Store]
+) -> list[Issue]:
+    """The dataset's store exists, and the dataset has the shape its kind needs."""
+    issues: list[Issue] = []
+    if store is None:
+        issues.append(
+            Issue((*at, "store"), f"unknown store {ds.store!r}; stores: {', '.join(stores)}")
+        )
+    else:
+        shape = _SHAPE[store.kind]
+        has = {"table": ds.table, "key": ds.key, "elements": ds.elements or None}
+        if has[shape] is None:
+            issues.append(
+                Issue(at, f"store {store.id!r} is {store.kind}: this dataset needs `{shape}`")
+            )
+        if store.kind == "redis" and any(f.column for f in ds.fields):
+            issues.append(Issue((*at, "fields"), "Redis datasets name hash `field`s, not columns"))
+        if store.kind == "sql" and any(f.field for f in ds.fields):
+            issues.append(Issue((*at, "fields"), "SQL datasets name `column`s, not hash fields"))
     return issues
 
 
@@ -191,6 +198,44 @@ def _retention_shape(data_map: DataMap, index: int, kind: str | None) -> list[Is
             )
         ]
     return []
+
+
+def _hold_shape(data_map: DataMap, index: int) -> list[Issue]:
+    """A hold keeps something, and the parent rows a held row needs are not deleted."""
+    ds = data_map.datasets[index]
+    issues = [
+        Issue(
+            ("datasets", index, "holds", j),
+            f"hold on rule {hold.rule!r} has neither `since` nor `while`, so it never keeps "
+            "a row; add `since: <date column>` (empty = the relationship still runs) or "
+            "`while: <SQL condition>`",
+            "warning",
+        )
+        for j, hold in enumerate(ds.holds)
+        if hold.since is None and hold.while_ is None
+    ]
+    if not ds.holds or ds.parent is None:
+        return issues
+    ids = {d.id: d for d in data_map.datasets}
+    parent = ids.get(ds.parent.dataset)
+    seen = {ds.id}
+    while parent is not None and parent.id not in seen and not parent.holds:
+        if parent.erase == "row":
+            issues.append(
+                Issue(
+                    ("datasets", index, "holds"),
+                    f"rows held here hang off dataset {parent.id!r}, whose rows a deletion "
+                    f"removes (`erase: row`, no hold): a kept {ds.id!r} row needs the "
+                    f"{parent.id!r} row to be understood, so a deletion keeps that row whole "
+                    f"(all its fields) as long; give {parent.id!r} `erase: fields` to erase "
+                    "the fields not needed, or a hold of its own",
+                    "warning",
+                )
+            )
+            break
+        seen.add(parent.id)
+        parent = ids.get(parent.parent.dataset) if parent.parent is not None else None
+    return issues
 
 
 def _recipient_shape(data_map: DataMap, index: int, kind: str | None) -> list[Issue]:

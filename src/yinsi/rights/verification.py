@@ -6,6 +6,10 @@ the request's challenge of that method is locked for good — a new code keeps t
 (attempts survive resends), so guessing needs a new request. Codes are stored as salted
 SHA-256 hashes, never in clear; comparisons are constant-time. The storage counts an
 attempt atomically (a conditional ``UPDATE``), so concurrent answers cannot exceed the limit.
+
+The phone and ID number on file are read through the data map (:func:`on_file`): in a
+dataset found by the subject's ``user_id`` or in one hanging off it by ``parent`` links
+(an ID table ``user_idcard.user_id`` → ``users.uid``), the nearest first.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.rights.ports import Connector, Record
 from yinsi.rights.requests import RequestError
 
 MAX_ATTEMPTS = 5
@@ -140,3 +147,195 @@ def sms_text(code: str, app_name: str) -> str:
         f"【{app_name}】您正在申请行使个人信息权利，验证码{code}，{minutes}分钟内有效。"
         "如非本人操作，请忽略本短信。"
     )
+
+
+# ------------------------------------------------------------------ the value on file
+
+NOT_ON_FILE = "未找到可用于验证身份的信息，请联系客服"
+"""What the end user is told when no phone or ID number is on file (the engineer gets
+:attr:`NotOnFile.detail`)."""
+
+ELEMENT_OF = {Method.SMS: "mobile_number", Method.ID_SUFFIX: "id_number"}
+"""The declared element each method reads from the stores."""
+
+THROUGH_PARENTS = frozenset({"id_number"})
+"""Elements read from datasets below the subject's root too (an ID table hanging off the
+user by ``parent``). A phone is read only from the root's own records: a code sent to a
+``mobile_number`` found under an order or a bank card (a recipient's, a reserved phone)
+could reach someone else and let them verify as the subject."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRoute:
+    """Where a verification value is read: ``field`` of ``dataset``, reached from the
+    subject's ``user_id`` through ``via`` (the root first, ``dataset`` last): by the
+    root's ``subject:`` link, then by each child's ``parent:`` link."""
+
+    element: str
+    dataset: str
+    field: str
+    via: tuple[str, ...]
+
+    @property
+    def through_parents(self) -> bool:
+        return len(self.via) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Routes:
+    """The routes to ``element`` in a data map, and why other datasets are not routes."""
+
+    element: str
+    routes: tuple[IdentityRoute, ...]
+    unlinked: tuple[str, ...]
+    """Datasets holding the element that no chain of links joins to ``user_id``."""
+    without: tuple[str, ...]
+    """Datasets joined to ``user_id`` that hold no such element (no column for it)."""
+    below: tuple[str, ...] = ()
+    """Datasets holding it below the root, not read for this element (see
+    :data:`THROUGH_PARENTS`)."""
+
+
+def _root_by_user_id(ds: Dataset) -> bool:
+    if ds.table is not None:
+        return ds.subject is not None and ds.subject.identity == "user_id"
+    return ds.key is not None and set(ds.placeholders) == {"user_id"}
+
+
+def _chain(data_map: DataMap, ds: Dataset) -> tuple[str, ...] | None:
+    """The datasets from a root found by ``user_id`` down to ``ds``, or None."""
+    ids = {d.id: d for d in data_map.datasets}
+    chain = [ds.id]
+    current = ds
+    while not _root_by_user_id(current):
+        if current.parent is None or current.parent.dataset in chain:
+            return None
+        parent = ids.get(current.parent.dataset)
+        if parent is None:
+            return None
+        chain.append(parent.id)
+        current = parent
+    return tuple(reversed(chain))
+
+
+def identity_routes(data_map: DataMap, element: str) -> Routes:
+    """Every dataset holding ``element`` that a subject's ``user_id`` reaches, root first."""
+    routes: list[IdentityRoute] = []
+    unlinked: list[str] = []
+    without: list[str] = []
+    below: list[str] = []
+    for ds in data_map.datasets:
+        chain = _chain(data_map, ds)
+        fields = [f.name for f in ds.fields if f.element == element]
+        if not fields:
+            if chain is not None:
+                without.append(ds.id)
+            continue
+        if chain is None:
+            unlinked.append(ds.id)
+            continue
+        if len(chain) > 1 and element not in THROUGH_PARENTS:
+            below.append(ds.id)
+            continue
+        routes += [IdentityRoute(element, ds.id, name, chain) for name in fields]
+    routes.sort(key=lambda r: len(r.via))  # the nearest first: a root's own column wins
+    return Routes(element, tuple(routes), tuple(unlinked), tuple(without), tuple(below))
+
+
+class NotOnFile(VerificationFailed):
+    """No value to verify against: the end user reads :data:`NOT_ON_FILE`; ``detail``
+    tells the engineer which datasets were searched and why nothing was found (never a
+    value: it names datasets and columns only)."""
+
+    def __init__(self, element: str, detail: str) -> None:
+        super().__init__(NOT_ON_FILE, 0)
+        self.element = element
+        self.detail = detail
+
+
+def on_file(
+    data_map: DataMap,
+    connectors: Mapping[str, Connector],
+    subject_id: str,
+    element: str,
+) -> str:
+    """The first value of ``element`` held for the subject, through ``subject:`` and
+    ``parent:`` links; raises :class:`NotOnFile` saying what was searched."""
+    found = identity_routes(data_map, element)
+    read: dict[str, list[Record]] = {}
+    searched: list[str] = []
+    for route in found.routes:
+        records = _records(data_map, connectors, subject_id, route.via, read)
+        values = {str(v) for r in records if (v := r.values.get(route.field)) not in (None, "")}
+        if len(values) == 1 or (values and not route.through_parents):
+            return next(iter(values)) if len(values) == 1 else _first(records, route.field)
+        state = (
+            "no record"
+            if not records
+            else "empty"
+            if not values
+            else f"{len(values)} different values in its records: whose is not known, not used"
+        )
+        searched.append(f"{route.dataset}.{route.field} ({state}; via {' → '.join(route.via)})")
+    raise NotOnFile(element, _detail(found, searched))
+
+
+def _first(records: list[Record], field: str) -> str:
+    """The first non-empty value of ``field`` (the root's own records, in their order)."""
+    return next(str(v) for r in records if (v := r.values.get(field)) not in (None, ""))
+
+
+def _records(
+    data_map: DataMap,
+    connectors: Mapping[str, Connector],
+    subject_id: str,
+    via: tuple[str, ...],
+    read: dict[str, list[Record]],
+) -> list[Record]:
+    parent: Dataset | None = None
+    records: list[Record] = []
+    for dataset_id in via:
+        ds = data_map.dataset(dataset_id)
+        if dataset_id in read:
+            records = read[dataset_id]
+        elif parent is None:
+            column = ds.subject.column if ds.subject is not None else "user_id"
+            records = connectors[ds.store].find(ds, {column: [subject_id]})
+        else:
+            link = ds.parent
+            assert link is not None  # a chain below its root goes by parent links
+            by_key = link.references is None or link.references == parent.primary_key
+            values = [
+                r.key if by_key else str(r.values.get(str(link.references)))
+                for r in records
+                if by_key or r.values.get(str(link.references)) is not None
+            ]
+            records = connectors[ds.store].find(ds, {link.column: values}) if values else []
+        read[dataset_id] = records
+        parent = ds
+        if not records:
+            return []
+    return records
+
+
+def _detail(found: Routes, searched: list[str]) -> str:
+    parts = [f"no {found.element!r} on file for this subject"]
+    if searched:
+        parts.append("searched: " + ", ".join(searched))
+    else:
+        parts.append(f"no dataset linked to user_id holds {found.element!r}")
+    if found.unlinked:
+        parts.append(
+            "holding it but not linked to user_id by `subject`/`parent`: "
+            + ", ".join(found.unlinked)
+        )
+    if found.below:
+        parts.append(
+            f"holding it below the root, not read for {found.element!r} (only the "
+            "subject's own records are): " + ", ".join(found.below)
+        )
+    if found.without:
+        parts.append(
+            f"linked to user_id without a column for {found.element!r}: " + ", ".join(found.without)
+        )
+    return "; ".join(parts) + " (check the data map: `yinsi map check MAP --connect`)"

@@ -1,0 +1,218 @@
+"""Live inspection of an app's stores, for ``yinsi map check --connect`` (issue 17).
+
+Read-only: SQL tables and columns come from SQLAlchemy's ``inspect()`` (the database's
+catalogue, no row is read), a hold's ``while`` condition is compiled by the database on
+an empty selection (``WHERE 1 = 0``); Redis keys are sampled with ``SCAN`` (bounded) and
+``TYPE``/``HKEYS``; a webhook's host is only reached by TCP (no request is sent, nothing
+is signed). No value ever leaves this module: only names, types and counts.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from yinsi.connectors.factory import CONNECT_TIMEOUT_S
+from yinsi.connectors.factory import _engine as sql_engine
+from yinsi.connectors.factory import _redis_client as redis_client
+from yinsi.connectors.urls import display_url, expand
+from yinsi.declaration.datamap import Store
+from yinsi.rights.ports import ConnectorError
+
+REDIS_SAMPLE = 200
+"""Keys sampled per Redis key pattern."""
+
+_KINDS: tuple[tuple[type[sa.types.TypeEngine[Any]], str], ...] = (
+    (sa.Boolean, "boolean"),
+    (sa.DateTime, "datetime"),
+    (sa.Date, "date"),
+    (sa.Integer, "integer"),
+    (sa.Numeric, "number"),
+    (sa.Float, "number"),
+    (sa.LargeBinary, "binary"),
+    (sa.String, "text"),
+    (sa.JSON, "json"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveColumn:
+    name: str
+    type: str
+    """As the database names it, e.g. ``VARCHAR(64)``."""
+    kind: str
+    """``text``, ``integer``, ``number``, ``date``, ``datetime``, ``boolean``, ``binary``,
+    ``json`` or ``other``."""
+    nullable: bool
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTable:
+    name: str
+    columns: Mapping[str, LiveColumn]
+    primary_key: tuple[str, ...]
+    unique: tuple[tuple[str, ...], ...] = ()
+
+
+def kind_of(type_: sa.types.TypeEngine[Any]) -> str:
+    for cls, kind in _KINDS:
+        if isinstance(type_, cls):
+            return kind
+    return "other"
+
+
+class SqlInspector:
+    """The catalogue of one SQL store; :meth:`close` disposes its engine."""
+
+    def __init__(self, store: Store, environ: Mapping[str, str] | None = None) -> None:
+        self.store = store.id
+        self._engine = sql_engine(store.id, expand(store.id, store.url, environ))
+        self.shown = self._engine.url.render_as_string(hide_password=True)
+        self._tables: set[str] | None = None
+
+    def _fail(self, doing: str, exc: SQLAlchemyError) -> ConnectorError:
+        first = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
+        reason = first[0] if first else type(exc).__name__
+        return ConnectorError(self.store, f"{doing} {self.shown}: {reason}")
+
+    def tables(self) -> set[str]:
+        """Every table and view (raises :class:`ConnectorError` when unreachable)."""
+        if self._tables is None:
+            try:
+                found = sa.inspect(self._engine)
+                self._tables = set(found.get_table_names()) | set(found.get_view_names())
+            except SQLAlchemyError as exc:
+                raise self._fail("cannot read the tables of", exc) from None
+        return self._tables
+
+    def table(self, name: str) -> LiveTable | None:
+        if name not in self.tables():
+            return None
+        try:
+            found = sa.inspect(self._engine)
+            columns = {
+                c["name"]: LiveColumn(
+                    c["name"],
+                    _type_name(c["type"], self._engine.dialect),
+                    kind_of(c["type"]),
+                    bool(c.get("nullable", True)),
+                    c.get("comment"),
+                )
+                for c in found.get_columns(name)
+            }
+            pk = tuple(found.get_pk_constraint(name).get("constrained_columns") or ())
+            unique = tuple(tuple(u["column_names"]) for u in found.get_unique_constraints(name))
+            unique += tuple(
+                tuple(str(c) for c in i["column_names"] if c is not None)
+                for i in found.get_indexes(name)
+                if i.get("unique")
+            )
+        except SQLAlchemyError as exc:
+            raise self._fail(f"cannot read table {name!r} of", exc) from None
+        return LiveTable(name, columns, pk, unique)
+
+    def condition_error(self, table: str, condition: str) -> str | None:
+        """Why the database refuses ``condition`` on ``table`` (None: it compiles). Reads
+        no row (``WHERE 1 = 0``) and rolls back."""
+        quoted = self._engine.dialect.identifier_preparer.quote(table)
+        statement = f"SELECT CASE WHEN ({condition}) THEN 1 ELSE 0 END FROM {quoted} WHERE 1 = 0"
+        try:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql(statement).all()
+                conn.rollback()
+        except SQLAlchemyError as exc:
+            lines = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
+            return lines[0] if lines else type(exc).__name__
+        return None
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def _type_name(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> str:
+    try:
+        return str(type_.compile(dialect=dialect))
+    except Exception:  # a type the dialect cannot render (NullType on SQLite)
+        return type(type_).__name__.upper()
+
+
+@dataclass(slots=True)
+class RedisKeys:
+    """What a sample of the keys matching a dataset's pattern holds (no value)."""
+
+    pattern: str
+    sampled: int = 0
+    types: dict[str, int] = field(default_factory=dict)
+    fields: set[str] = field(default_factory=set)
+    """Hash fields seen in the sampled hashes."""
+
+
+class RedisInspector:
+    """Samples one Redis store; :meth:`close` closes its client."""
+
+    def __init__(self, store: Store, environ: Mapping[str, str] | None = None) -> None:
+        self.store = store.id
+        url = expand(store.id, store.url, environ)
+        self.shown = display_url(url)
+        self._client = redis_client(store.id, url)
+
+    def ping(self) -> None:
+        try:
+            self._client.ping()
+        except redis.RedisError as exc:
+            raise ConnectorError(self.store, f"cannot reach {self.shown}: {exc}") from None
+
+    def sample(self, key_pattern: str, limit: int = REDIS_SAMPLE) -> RedisKeys:
+        """Up to ``limit`` keys matching ``key_pattern`` (each ``{identity}`` as ``*``)."""
+        glob = _glob(key_pattern)
+        keys = RedisKeys(glob)
+        try:
+            for key in self._client.scan_iter(match=glob, count=1000):
+                kind = str(self._client.type(key))
+                keys.types[kind] = keys.types.get(kind, 0) + 1
+                if kind == "hash":
+                    keys.fields.update(str(f) for f in self._client.hkeys(key))
+                keys.sampled += 1
+                if keys.sampled >= limit:
+                    break
+        except redis.RedisError as exc:
+            raise ConnectorError(self.store, f"cannot scan {self.shown}: {exc}") from None
+        return keys
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _glob(pattern: str) -> str:
+    out, inside = "", False
+    for ch in pattern:
+        if ch == "{":
+            inside = True
+            out += "*"
+        elif ch == "}":
+            inside = False
+        elif not inside:
+            out += ch
+    return out
+
+
+def webhook_unreachable(store: Store, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the webhook's host cannot be reached by TCP (None: it can). Sends nothing."""
+    url = expand(store.id, store.url, environ)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{display_url(url)} is not an http(s) URL"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        return f"cannot reach {parts.hostname}:{port} ({display_url(url)}): {exc}"
+    return None

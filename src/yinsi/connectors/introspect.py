@@ -1,0 +1,286 @@
+"""Introspection for discovery (issue 17): what a live store holds, read-only.
+
+:class:`SqlIntrospector` reads tables, columns, type families, primary, unique and
+foreign keys and comments through SQLAlchemy's inspector (PostgreSQL ``col_description``,
+MariaDB ``COLUMN_COMMENT``; SQLite has none), and a bounded random sample of each table's
+rows (``TABLESAMPLE SYSTEM`` on a large PostgreSQL table, ``RAND() < p`` on a large
+MariaDB one, ``ORDER BY random() LIMIT n`` otherwise), so a large table is never read
+whole. :meth:`SqlIntrospector.overlap` counts how many given values a key column holds:
+the values travel as bound parameters, only a count comes back.
+
+:class:`RedisIntrospector` SCANs a bounded number of keys, groups them into patterns
+(``user:123:profile`` → ``user:{}:profile``) and samples the type and fields of a few
+keys of each.
+
+Samples stay in memory (:class:`~yinsi.declaration.discovery_model.ColumnFacts`); no
+error message quotes one (engines hide bound parameters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from yinsi.connectors.factory import _engine, _redis_client
+from yinsi.declaration.discovery_model import (
+    ColumnFacts,
+    ForeignKeyFacts,
+    KeyPatternFacts,
+    TableFacts,
+)
+from yinsi.rights.ports import ConnectorError
+
+SAMPLE_ROWS = 200
+MAX_VALUE = 256
+"""Longer values are cut to this many characters before the detectors see them."""
+LARGE = 20
+"""A table with more than LARGE × the sample size rows is sampled, not sorted at random."""
+_INT = re.compile(r"^-?\d{1,18}$")
+_GLOB = re.compile(r"[*?\[]")
+_VARIABLE = re.compile(r"\d|^[0-9a-f]{16,}$|^[0-9a-f-]{32,36}$", re.IGNORECASE)
+
+
+def family(type_: Any) -> str:
+    """The family of a SQLAlchemy type: integer, decimal, text, date, binary or other."""
+    if isinstance(type_, sa.Boolean):
+        return "other"
+    if isinstance(type_, sa.Integer):
+        return "integer"
+    if isinstance(type_, sa.Numeric):
+        return "decimal"
+    if isinstance(type_, sa.Date | sa.DateTime | sa.Time | sa.Interval):
+        return "date"
+    if isinstance(type_, sa.LargeBinary):
+        return "binary"
+    if isinstance(type_, sa.String | sa.Enum | sa.Uuid):
+        return "text"
+    return "other"
+
+
+class SqlIntrospector:
+    """One SQL store, read-only; ``close()`` disposes of its engine."""
+
+    def __init__(self, store: str, url: str) -> None:
+        self.store = store
+        self._engine = _engine(store, url)
+        self._tables: dict[str, sa.Table] = {}
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def tables(self, sample_size: int = SAMPLE_ROWS) -> list[TableFacts]:
+        """Every table of the store's default schema, with up to ``sample_size`` rows sampled."""
+        try:
+            inspector = sa.inspect(self._engine)
+            return [
+                self._table(inspector, name, sample_size)
+                for name in sorted(inspector.get_table_names())
+            ]
+        except SQLAlchemyError as exc:
+            raise ConnectorError(self.store, f"cannot read the schema: {_why(exc)}") from None
+
+    def _table(self, inspector: Any, name: str, sample_size: int) -> TableFacts:
+        columns = inspector.get_columns(name)
+        pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+        unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)}
+        unique |= {
+            tuple(ix["column_names"])
+            for ix in inspector.get_indexes(name)
+            if ix.get("unique") and None not in ix["column_names"]
+        }
+        fks = tuple(
+            ForeignKeyFacts(
+                tuple(fk["constrained_columns"]),
+                fk["referred_table"],
+                tuple(fk["referred_columns"]),
+            )
+            for fk in inspector.get_foreign_keys(name)
+        )
+        try:
+            comment = inspector.get_table_comment(name).get("text") or ""
+        except NotImplementedError:  # SQLite keeps no comments
+            comment = ""
+        table = sa.Table(name, sa.MetaData(), *(sa.Column(c["name"], c["type"]) for c in columns))
+        self._tables[name] = table
+        samples = self._sample(table, sample_size)
+        facts = tuple(
+            ColumnFacts(
+                c["name"],
+                family(c["type"]),
+                (c.get("comment") or "").strip(),
+                samples.get(c["name"], ()),
+            )
+            for c in columns
+        )
+        return TableFacts(
+            self.store,
+            name,
+            facts,
+            pk,
+            tuple(sorted(u for u in unique if u != pk)),
+            fks,
+            comment.strip(),
+        )
+
+    def _sample(self, table: sa.Table, size: int) -> dict[str, tuple[str, ...]]:
+        columns = [c for c in table.columns if family(c.type) != "binary"]
+        if not columns or size <= 0:
+            return {}
+        dialect = self._engine.dialect.name
+        with self._engine.connect() as conn:
+            rows = self._estimate(conn, table.name)
+            large = rows is not None and rows > LARGE * size
+            if large and dialect == "postgresql":
+                assert rows is not None
+                sampled = sa.tablesample(table, sa.func.system(min(100.0, 1000.0 * size / rows)))
+                stmt = sa.select(*(sampled.c[c.name] for c in columns)).limit(size)
+            elif large and dialect in ("mysql", "mariadb"):
+                assert rows is not None
+                share = min(1.0, 10.0 * size / rows)
+                stmt = sa.select(*columns).where(sa.func.rand() < share).limit(size)
+            else:
+                shuffle = sa.func.rand() if dialect in ("mysql", "mariadb") else sa.func.random()
+                stmt = sa.select(*columns).order_by(shuffle).limit(size)
+            result = conn.execute(stmt).all()
+        found: dict[str, dict[str, None]] = {c.name: {} for c in columns}
+        for row in result:
+            for column, value in zip(columns, row, strict=True):
+                if value is not None:
+                    found[column.name][_text(value)] = None
+        return {name: tuple(values) for name, values in found.items() if values}
+
+    def _estimate(self, conn: sa.Connection, table: str) -> int | None:
+        dialect = self._engine.dialect.name
+        if dialect == "postgresql":
+            sql = "SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"
+        elif dialect in ("mysql", "mariadb"):
+            sql = (
+                "SELECT TABLE_ROWS FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :t"
+            )
+        else:
+            return None
+        found = conn.execute(sa.text(sql), {"t": table}).scalar()
+        return int(found) if found is not None and found >= 0 else None
+
+    def overlap(self, table: str, column: str, values: Sequence[str]) -> int | None:
+        """How many of the distinct ``values`` ``table.column`` holds; ``None`` if its
+        type cannot be compared with text (dates, binary)."""
+        known = self._tables.get(table)
+        if known is None or column not in known.c:
+            return None
+        col = known.c[column]
+        kind = family(col.type)
+        wanted: list[Any]
+        if kind == "integer":
+            wanted = sorted({int(v) for v in values if _INT.match(v)})
+        elif kind == "text":
+            wanted = sorted(set(values))
+        else:
+            return None
+        found = 0
+        try:
+            with self._engine.connect() as conn:
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    stmt = sa.select(sa.func.count(sa.distinct(col))).where(col.in_(chunk))
+                    found += int(conn.execute(stmt).scalar_one())
+        except SQLAlchemyError as exc:
+            raise ConnectorError(
+                self.store, f"cannot compare {table}.{column}: {_why(exc)}"
+            ) from None
+        return found
+
+
+class RedisIntrospector:
+    """One Redis store, read-only: SCAN, TYPE, HGETALL and GET on a bounded number of keys."""
+
+    def __init__(self, store: str, url: str) -> None:
+        self.store = store
+        self._client: redis.Redis = _redis_client(store, url)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def patterns(
+        self,
+        *,
+        match: str = "*",
+        max_keys: int = 2000,
+        sample_size: int = SAMPLE_ROWS,
+        per_pattern: int = 20,
+    ) -> list[KeyPatternFacts]:
+        """Key patterns with one variable part, most keys first."""
+        literal = _GLOB.split(match, maxsplit=1)[0]
+        groups: dict[str, list[tuple[str, str]]] = {}
+        try:
+            for n, key in enumerate(self._client.scan_iter(match=match, count=500)):
+                if n >= max_keys:
+                    break
+                shape = _shape(str(key), literal)
+                if shape is not None:
+                    groups.setdefault(shape[0], []).append((str(key), shape[1]))
+            return [
+                self._pattern(p, keys, sample_size, per_pattern)
+                for p, keys in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))
+            ]
+        except redis.RedisError as exc:
+            raise ConnectorError(self.store, f"cannot scan keys: {_why(exc)}") from None
+
+    def _pattern(
+        self, pattern: str, keys: list[tuple[str, str]], sample_size: int, per_pattern: int
+    ) -> KeyPatternFacts:
+        some = [k for k, _ in keys[:per_pattern]]
+        pipe = self._client.pipeline(transaction=False)
+        for key in some:
+            pipe.type(key)
+        types = [str(t) for t in pipe.execute()]
+        kind = max(set(types), key=types.count) if types else "none"
+        fields: dict[str, dict[str, None]] = {}
+        chosen = [k for k, t in zip(some, types, strict=True) if t == kind]
+        if kind in ("hash", "string"):
+            pipe = self._client.pipeline(transaction=False)
+            for key in chosen:
+                pipe.hgetall(key) if kind == "hash" else pipe.get(key)
+            for got in pipe.execute():
+                items = got.items() if isinstance(got, dict) else [("value", got)]
+                for name, value in items:
+                    if value is not None:
+                        fields.setdefault(str(name), {})[_text(value)] = None
+        facts = tuple(ColumnFacts(name, "text", "", tuple(v)) for name, v in sorted(fields.items()))
+        ids = tuple(dict.fromkeys(v for _, v in keys))[:sample_size]
+        return KeyPatternFacts(self.store, pattern, kind, len(keys), ids, facts)
+
+
+def _shape(key: str, literal: str) -> tuple[str, str] | None:
+    """``user:123:profile`` → ``("user:{}:profile", "123")``; ``None`` unless exactly one
+    part varies. The literal prefix of the SCAN match never varies."""
+    if not key.startswith(literal):
+        return None
+    head, rest = key[: len(literal)], key[len(literal) :]
+    parts = rest.split(":")
+    variable = [i for i, p in enumerate(parts) if p and _VARIABLE.search(p)]
+    if len(variable) != 1:
+        return None
+    value = parts[variable[0]]
+    parts[variable[0]] = "{}"
+    return head + ":".join(parts), value
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:MAX_VALUE]
+
+
+def _why(exc: Exception) -> str:
+    """The first line of a driver error (later lines carry SQL), without values."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
