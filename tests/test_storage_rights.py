@@ -523,6 +523,7 @@ def test_rights_writes_are_audited_by_id_and_keep_the_chain_intact(engine: Engin
         "request_id": "req_0a1b2c",
         "kind": "correction",
         "channel": "app",
+        "received_at": "2024-09-27T10:00:00+08:00",
         "relation": "child",
     }
     assert entries[1].details == {

@@ -34,6 +34,11 @@ class SubmitBody(BaseModel):
     text: str = Field("", max_length=4000, description="Complaint or contest: the user's words.")
     relation: Id | None = Field(None, description="Filed by a close relative (PIPL Art. 49).")
     relative_name: str | None = Field(None, max_length=64)
+    received_at: dt.datetime | None = Field(
+        None,
+        description="When the request reached the handler, if before now (a call or letter "
+        "entered later), with its offset; the deadline counts from it. Default: now.",
+    )
 
 
 class VerifyBody(BaseModel):

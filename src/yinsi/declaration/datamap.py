@@ -171,6 +171,13 @@ class Hold(Model):
             description="SQL condition under which a row is always held (e.g. status = 'outstanding').",
         ),
     ] = None
+    kind: Literal["contract", "legal_retention"] | None = Field(
+        None,
+        description="Why a row meeting `while` (or with an empty `since`) is kept: "
+        "`contract` (the default: the relationship runs, processing continues, deletion is "
+        "deferred until it ends) or `legal_retention` (store only, restricted, e.g. a "
+        "disputed loan). A row whose period after `since` runs is always legal_retention.",
+    )
 
 
 class RetentionRef(Model):

@@ -14,12 +14,13 @@ from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
 from yinsi.rights.calendar import WorkingCalendar
 from yinsi.rights.deadlines import request_deadline
+from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
 from yinsi.rights.requests import Due, InvalidRequest, RightsRequest
 from yinsi.taxonomy import RightKind
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 
-__all__ = ["check_corrections", "due_of", "remedy", "summary"]
+__all__ = ["check_corrections", "due_of", "kept_lines", "remedy", "summary"]
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -87,22 +88,38 @@ def summary(
     else:
         erased = sum(int(s.outcome.get("affected", 0)) for s in steps if s.action is Action.ERASE)
         parts.append(f"已删除或匿名化处理您的个人信息（{erased}条记录）。")
-    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    parts += kept_lines(kept, labels)
+    return "".join(parts)
+
+
+def kept_lines(kept: list[dict[str, Any]], labels: Mapping[str, str]) -> list[str]:
+    """What the requester reads about kept data, per dataset: deferred while a contract
+    runs (processing goes on), or kept by law and stored only (X28)."""
+    lines: list[str] = []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for item in kept:
-        by_dataset.setdefault(str(item["dataset"]), []).append(item)
-    for dataset, items in by_dataset.items():
+        kind = str(item.get("kind") or HoldKind.LEGAL_RETENTION)
+        groups.setdefault((str(item["dataset"]), kind), []).append(item)
+    for (dataset, kind), items in groups.items():
+        label = labels.get(dataset, dataset)
         reasons = "；".join(dict.fromkeys(str(i["reason"]) for i in items))
+        if kind == HoldKind.CONTRACT:
+            lines.append(
+                f"暂缓删除：{label}（{reasons}）。合同履行期间，为履行合同所必需的处理继续进行；"
+                "合同履行完毕（结清）后，相关信息将自动删除，或按法律要求仅存储，届时另行告知您。"
+            )
+            continue
         dates = [str(i["until"]) for i in items if i.get("until")]
         until = (
             "在相关业务结束并届满保存期限前保存"
             if len(dates) < len(items)
-            else f"最晚保存至{max(dates)}"
+            else f"依法保存至{max(dates)}"
         )
-        parts.append(
-            f"依法保留：{labels.get(dataset, dataset)}（{reasons}），{until}；"
+        lines.append(
+            f"依法保留：{label}（{reasons}），{until}；"
             "保存期间除存储和采取必要的安全保护措施外不作其他处理，期满后删除或匿名化处理。"
         )
-    return "".join(parts)
+    return lines
 
 
 def remedy(declaration: Declaration) -> str:

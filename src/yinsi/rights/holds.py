@@ -1,16 +1,39 @@
-"""Why data is kept despite a deletion: retention rules with a legal minimum, legal holds.
+"""Why data is kept despite a deletion: running contracts, retention periods, legal holds.
 
-A :class:`LegalHold` is put on a subject by staff (an open dispute, a court order, a
-regulator's inquiry); a retention rule of the declaration holds rows of a dataset for its
-period after a date column (e.g. loan contracts 5 years after settlement). Held data is
-not erased: it is restricted — every processing except storage and security stops
-(PIPL Art. 47 para. 2, X28) — and the requester is told what was kept, why, until when.
+Two kinds of reason (:class:`HoldKind`):
+
+- **contract**: the relationship is running (a data-map hold's ``while`` condition is
+  true, or its ``since`` date is still empty: a loan outstanding). The purpose is not yet
+  achieved (PIPL Art. 47 (1)): the processing the contract needs goes on, nothing is
+  restricted, and the deletion is deferred — it runs by itself once the relationship ends
+  (:mod:`yinsi.services.rights_deferred`).
+- **legal_retention**: a retention rule's period after its ``since`` date has not run out
+  (loan contracts 5 years after settlement), or staff put a :class:`LegalHold` on the
+  subject (an open dispute, a court order, a regulator's inquiry). The data is kept and
+  restricted — every processing except storage and security stops (Art. 47 para. 2, X28).
+
+The requester is told what was kept, why, and until when or until what.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
+
+
+class HoldKind(StrEnum):
+    CONTRACT = "contract"
+    """The relationship runs: processing continues, deletion is deferred until it ends."""
+    LEGAL_RETENTION = "legal_retention"
+    """The law (or a legal hold) requires keeping it: store only, restricted."""
+
+
+def running_reason(rule_label: str, kind: HoldKind) -> str:
+    """What the requester reads about a row held while its relationship runs."""
+    if kind is HoldKind.CONTRACT:
+        return f"“{rule_label}”的相关业务尚未结束，合同仍在履行中"
+    return f"“{rule_label}”的相关业务尚未结束，依法须保存"
 
 
 @dataclass(frozen=True, slots=True)

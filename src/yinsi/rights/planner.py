@@ -1,10 +1,11 @@
 """From a verified, approved request and the records found, the plan of steps to run.
 
 Access, copy and transfer export every dataset; deletion and cancellation erase every
-erasable record, children before parents, tell processors to erase theirs, and restrict
-what a hold keeps (X28, X30); withdrawal and opting out of personalisation record the
-withdrawal and erase what was collected under that consent only (X29, X33); a correction
-sets the element wherever it is held (X27). Complaints, contests of automated decisions
+erasable record, children before parents, tell processors to erase theirs, restrict
+what legal retention keeps and defer what a running contract keeps (X28, X30);
+withdrawal and opting out of personalisation record the withdrawal and erase what was
+collected under that consent only (X29, X33); a correction sets the element wherever it
+is held (X27). Complaints, contests of automated decisions
 and requests for explanation are answered by a person (X32, X36).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 
 from yinsi.declaration.datamap import DataMap, Dataset, walk_order
 from yinsi.declaration.schema import Declaration
+from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
 from yinsi.rights.requests import InvalidRequest, RightsRequest
 from yinsi.rights.walk import Found, HoldReason
@@ -102,8 +104,16 @@ def plan(
 def _erasure(
     order: list[Dataset], found: Found, elements: set[str] | None
 ) -> list[tuple[Action, str | None, list[str], dict[str, object]]]:
+    """Erase steps (children first), then one RESTRICT step for what holds keep.
+
+    Rows kept under legal retention have their elements restricted (store only); rows kept
+    by a running contract are not restricted (its processing goes on) and are listed in
+    ``deferred``, erased once the contract ends (:mod:`yinsi.services.rights_deferred`).
+    """
     steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
-    held_elements: dict[str, list[HoldReason]] = {}
+    kept_reasons: list[HoldReason] = []
+    restricted: set[str] = set()
+    deferred: list[dict[str, object]] = []
     for ds in reversed(order):  # children before parents: no dangling foreign key
         narrowed = subset(ds, elements)
         if narrowed is None and not (elements and set(ds.elements) & elements):
@@ -116,30 +126,30 @@ def _erasure(
             continue
         if keys:
             steps.append((Action.ERASE, ds.id, keys, params))
+        waiting: list[str] = []
         for key, reasons in found.held.get(ds.id, {}).items():
-            del key
-            for f in (narrowed or ds).fields:
-                held_elements.setdefault(f.element, []).extend(reasons)
-    if held_elements:
+            kept_reasons.extend(reasons)
+            if any(r.kind is HoldKind.LEGAL_RETENTION for r in reasons):
+                restricted.update(f.element for f in (narrowed or ds).fields)
+            else:
+                waiting.append(key)
+        if waiting:
+            deferred.append({"dataset": ds.id, "keys": waiting, **params})
+    if kept_reasons:
         kept = {
-            (r.dataset, r.reason, r.until.isoformat() if r.until else None)
-            for rs in held_elements.values()
-            for r in rs
+            (r.dataset, r.reason, r.until.isoformat() if r.until else None, r.kind.value)
+            for r in kept_reasons
         }
-        steps.append(
-            (
-                Action.RESTRICT,
-                None,
-                [],
-                {
-                    "elements": sorted(held_elements),
-                    "kept": [
-                        {"dataset": d, "reason": why, "until": until}
-                        for d, why, until in sorted(kept, key=lambda t: (t[0], t[1]))
-                    ],
-                },
-            )
-        )
+        restrict: dict[str, object] = {
+            "elements": sorted(restricted),
+            "kept": [
+                {"dataset": d, "reason": why, "until": until, "kind": kind}
+                for d, why, until, kind in sorted(kept, key=lambda t: (t[0], t[1], t[3]))
+            ],
+        }
+        if deferred:
+            restrict["deferred"] = deferred
+        steps.append((Action.RESTRICT, None, [], restrict))
     return steps
 
 

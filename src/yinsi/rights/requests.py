@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar, cast
 
@@ -186,6 +186,27 @@ class RightsRequest:
         return replace(
             self, status=status, history=(*self.history, Transition(at, status, actor, note))
         )
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a stated receipt time may be (clocks of other systems differ)."""
+
+
+def check_received_at(received_at: datetime, now: datetime) -> datetime:
+    """A stated receipt time (a call or letter entered later), as UTC; raises
+    :class:`InvalidRequest` for a naive or future time. The deadline counts from it, so
+    an earlier receipt shortens what is left (it may already be overdue)."""
+    if received_at.tzinfo is None or received_at.utcoffset() is None:
+        raise InvalidRequest(
+            f"received_at {received_at.isoformat()} has no time zone: give it with its "
+            "offset, e.g. 2026-12-01T09:30:00+08:00"
+        )
+    if received_at > now + MAX_CLOCK_SKEW:
+        raise InvalidRequest(
+            f"received_at {received_at.isoformat()} is in the future (now "
+            f"{now.isoformat(timespec='seconds')}): a request is entered after it is received"
+        )
+    return min(received_at, now).astimezone(UTC)
 
 
 def validate_new(request: RightsRequest) -> None:

@@ -75,6 +75,7 @@ class SqlRightsRequestStore(RightsRequestStore):
             "request_id": request.id,
             "kind": request.kind.value,
             "channel": request.channel,
+            "received_at": request.received_at.isoformat(),  # the entry's own time: entered
         }
         if request.requester.relation is not None:
             details["relation"] = request.requester.relation
@@ -86,7 +87,9 @@ class SqlRightsRequestStore(RightsRequestStore):
         row = self._row(request_id)
         if row is None:
             raise RequestNotFound(request_id)
-        return request_from_row(row, self._stored_history(request_id))
+        # the history is read after the row: a move committed in between adds transitions
+        # the row's status does not reflect yet; the row's count says which belong to it
+        return request_from_row(row, self._stored_history(request_id)[: row.transitions])
 
     def save(self, request: RightsRequest, *, actor: str) -> None:
         row = self._row(request.id)
@@ -145,7 +148,7 @@ class SqlRightsRequestStore(RightsRequestStore):
         ).execution_options(populate_existing=True)
         rows = builtins.list(self._session.scalars(query))
         histories = self._histories([r.id for r in rows])
-        return [request_from_row(r, histories.get(r.id, [])) for r in rows]
+        return [request_from_row(r, histories.get(r.id, [])[: r.transitions]) for r in rows]
 
     def clear_corrections(self, request_id: str, *, actor: str = "yinsi") -> None:
         row = self._row(request_id)
