@@ -37,6 +37,7 @@ SERVICES = {
     "PostgreSQL": ("127.0.0.1", 5432),
     "MariaDB": ("127.0.0.1", 3306),
     "Redis": ("127.0.0.1", 6379),
+    "RabbitMQ": ("127.0.0.1", 5672),
 }
 """What the suite talks to over real connections (tests/services.py, storage_fixtures.py)."""
 

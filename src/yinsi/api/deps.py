@@ -21,6 +21,7 @@ from yinsi.services.consent import Engine
 from yinsi.services.incidents import IncidentService
 from yinsi.services.privacy_links import PrivacyLinkService
 from yinsi.services.rights import RightsService
+from yinsi.services.rights_jobs import RequestRuns
 from yinsi.services.root import Services
 from yinsi.services.sharing import SharingService
 
@@ -32,6 +33,7 @@ __all__ = [
     "Incidents",
     "PrivacyLinks",
     "Rights",
+    "Runs",
     "Sharing",
     "services_of",
 ]
@@ -49,6 +51,10 @@ async def _consent(request: Request) -> Engine:
 
 async def _rights(request: Request) -> RightsService:
     return services_of(request).rights  # NoDataMap without a map: 503 (yinsi.api.errors)
+
+
+async def _runs(request: Request) -> RequestRuns:
+    return services_of(request).runs  # NoDataMap without a map: 503
 
 
 async def _sharing(request: Request) -> SharingService:
@@ -75,6 +81,8 @@ Consent = Annotated[Engine, Depends(_consent)]
 """Policy versions, the consent ledger and decisions."""
 Rights = Annotated[RightsService, Depends(_rights)]
 """Rights requests (503 without a data map)."""
+Runs = Annotated[RequestRuns, Depends(_runs)]
+"""Running rights requests here or on a worker (503 without a data map)."""
 Sharing = Annotated[SharingService, Depends(_sharing)]
 Incidents = Annotated[IncidentService, Depends(_incidents)]
 """Security incidents (503 without a data map)."""

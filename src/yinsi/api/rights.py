@@ -22,9 +22,16 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
 from yinsi.api.auth import Admin, Anyone, Auditor, Backend
-from yinsi.api.deps import Rights
+from yinsi.api.deps import Rights, Runs
 from yinsi.api.pages import DEFAULT_LIMIT, PAGED, Cursor, Limit, page
-from yinsi.api.responses import BAD_GATEWAY, CONFLICT, NOT_CONFIGURED, NOT_FOUND, Problem
+from yinsi.api.responses import (
+    BAD_GATEWAY,
+    CONFLICT,
+    NOT_CONFIGURED,
+    NOT_FOUND,
+    Problem,
+    Responses,
+)
 from yinsi.api.rights_models import (
     AnswerBody,
     CodeSentOut,
@@ -38,6 +45,7 @@ from yinsi.rights.deadlines import triage
 from yinsi.rights.requests import Requester, Status
 from yinsi.rights.verification import CODE_TTL
 from yinsi.services.exports import ExportExpired
+from yinsi.services.jobs import QueueUnavailable, RunBusy
 from yinsi.taxonomy import RightKind
 
 EXPORT_KINDS = frozenset({RightKind.ACCESS, RightKind.COPY, RightKind.TRANSFER})
@@ -83,6 +91,7 @@ def submit(body: SubmitBody, key: Backend, rights: Rights) -> RequestOut:
         corrections=body.corrections,
         text=body.text,
         actor=key.id,
+        received_at=body.received_at,
     )
     return RequestOut.of(request)
 
@@ -163,10 +172,61 @@ def refuse(request_id: str, body: RefuseBody, key: Admin, rights: Rights) -> Req
     return RequestOut.of(rights.refuse(request_id, body.ground, actor=key.id, note=body.note))
 
 
-@router.post(ONE + ":run", responses=_ONE | BAD_GATEWAY)
-def run(request_id: str, key: Admin, rights: Rights) -> RequestOut:
-    """Execute an approved request; run again to resume after a failed step."""
-    return RequestOut.of(rights.run(request_id, actor=key.id))
+_RUN: Responses = {
+    202: {
+        "model": RequestOut,
+        "description": (
+            "With a job queue (`YINSI_JOBS__BROKER_URL`): the request is `executing` and a "
+            "worker runs it. `Location` is the request, whose `status` ends `completed` or "
+            "`partially_completed`; `/steps` shows each step as it runs."
+        ),
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
+    409: {
+        "model": Problem,
+        "description": (
+            "The status does not allow a run, or another run is executing the request now "
+            "(follow it with GET; `Retry-After` says when its lease lapses at the latest)."
+        ),
+    },
+    503: {
+        "model": Problem,
+        "description": (
+            "Not configured (`yinsi serve --map`), or the job queue is unavailable (the "
+            "request stays `executing`: call `:run` again later)."
+        ),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+}
+
+
+@router.post(
+    ONE + ":run",
+    responses=NOT_FOUND | BAD_GATEWAY | _RUN,
+    response_description=(
+        "Without a job queue (the embedded default): the request was run before the answer, "
+        "which shows where it ended."
+    ),
+)
+def run(request_id: str, key: Admin, runs: Runs, response: Response) -> RequestOut:
+    """Execute an approved request; run again to resume after a failed step.
+
+    Embedded (no broker): runs it now and answers 200 when done. With a job queue: moves it
+    to `executing`, sends it to a worker and answers 202 with `Location` at once. Either
+    way one run at a time: a second `:run` while one executes answers 409.
+    """
+    try:
+        outcome = runs.run(request_id, actor=key.id)
+    except RunBusy as busy:
+        retry = str(max(1, round(busy.retry_after_s)))
+        raise HTTPException(status.HTTP_409_CONFLICT, str(busy), {"Retry-After": retry}) from None
+    except QueueUnavailable as exc:
+        unavailable = status.HTTP_503_SERVICE_UNAVAILABLE
+        raise HTTPException(unavailable, str(exc), {"Retry-After": "5"}) from None
+    if outcome.queued and runs.deferred:
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"/v1/requests/{request_id}"
+    return RequestOut.of(outcome.request)
 
 
 @router.post(ONE + ":answer", responses=_ONE)

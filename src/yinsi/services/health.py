@@ -41,7 +41,8 @@ def readiness(services: Services) -> list[Check]:
     """The database check, then the broker's when one is configured."""
     timeout = services.settings.operations.readiness_timeout_s
     checks = [_database(services)]
-    broker = services.settings.operations.broker_url
+    settings = services.settings
+    broker = settings.operations.broker_url or settings.jobs.broker_url or None  # jobs' broker
     if broker is not None:
         checks.append(_broker(broker, timeout))
     return checks

@@ -20,6 +20,7 @@ from yinsi.declaration import Declaration
 from yinsi.declaration.versions import PolicyVersion
 from yinsi.security import AuditEntry, AuditHead, JsonValue
 from yinsi.security.api_keys import ApiKey, Scope
+from yinsi.storage.claims import RunClaimStore
 from yinsi.storage.console_ports import CampaignStore, ConsoleReports, StaffStore
 from yinsi.storage.deliveries import DeliveryStore
 from yinsi.storage.export_ports import ExportStore
@@ -147,6 +148,7 @@ class UnitOfWork(abc.ABC):
     exports: ExportStore
     service_end: ServiceEndStore
     sources: SourceStore
+    claims: RunClaimStore
 
     def __enter__(self) -> Self:
         return self

@@ -57,6 +57,10 @@ class RightsRequestRow(Base):
     transitions: Mapped[int] = mapped_column(Integer)
     """How many transitions are stored: with ``status``, what a save checks is unchanged."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(Id, default=None)
+    """The run executing the request now (:mod:`yinsi.storage.claims`); None: nobody."""
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    """When that claim lapses unless renewed; another run may then take it over."""
 
 
 class RightsTransitionRow(Base):

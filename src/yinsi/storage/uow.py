@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from yinsi.storage.api_keys import SqlApiKeyStore
 from yinsi.storage.audit import SqlAuditLog
 from yinsi.storage.challenges import SqlChallengeStore
+from yinsi.storage.claims import SqlRunClaimStore
 from yinsi.storage.console_queries import SqlConsoleReports
 from yinsi.storage.database import READ_ONLY
 from yinsi.storage.deliveries import SqlDeliveryStore
@@ -75,6 +76,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.exports = SqlExportStore(self._session, clock, self.audit)
         self.service_end = SqlServiceEndStore(self._session, clock, self.audit)
         self.sources = SqlSourceStore(self._session, clock, self.audit)
+        self.claims = SqlRunClaimStore(self._session)
 
     def __exit__(
         self,

@@ -1,0 +1,106 @@
+"""Run claims on SQL: at most one run executes a rights request at a time, in any process.
+
+A run takes the request with one conditional UPDATE of its row::
+
+    UPDATE rights_requests SET claimed_by = :me, claimed_until = :until
+    WHERE id = :id AND (claimed_by IS NULL OR claimed_until < :now)
+
+Two runs racing for it update the same row: on PostgreSQL and MariaDB the second waits
+for the first's row lock, then re-checks the condition against the committed row and
+matches nothing; on SQLite units of work are serialized (``BEGIN IMMEDIATE``). So exactly
+one of them sees ``rowcount == 1``. The holder renews the lease with the same guard on
+``claimed_by``; a holder that was killed stops renewing and the next run takes the request
+over once ``claimed_until`` has passed. Each call commits in its caller's unit of work.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from yinsi.storage.errors import RequestNotFound
+from yinsi.storage.rights_tables import RightsRequestRow
+
+__all__ = ["Claim", "RunClaimStore", "SqlRunClaimStore"]
+
+
+class Claim(NamedTuple):
+    """Who holds a request and until when."""
+
+    owner: str
+    until: datetime
+
+
+class RunClaimStore(abc.ABC):
+    """Claims on rights requests (see the module docstring)."""
+
+    @abc.abstractmethod
+    def take(self, request_id: str, owner: str, *, now: datetime, until: datetime) -> bool:
+        """Claim the request for ``owner`` until ``until`` if nobody holds it or the
+        holder's lease ran out before ``now``; True if taken. Raises RequestNotFound."""
+
+    @abc.abstractmethod
+    def renew(self, request_id: str, owner: str, *, until: datetime) -> bool:
+        """Extend ``owner``'s claim; False if ``owner`` no longer holds the request."""
+
+    @abc.abstractmethod
+    def release(self, request_id: str, owner: str) -> None:
+        """Give the request up (nothing happens if ``owner`` does not hold it)."""
+
+    @abc.abstractmethod
+    def holder(self, request_id: str) -> Claim | None:
+        """The current claim, lapsed or not; None when nobody ever held it or it was released."""
+
+
+class SqlRunClaimStore(RunClaimStore):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def take(self, request_id: str, owner: str, *, now: datetime, until: datetime) -> bool:
+        row = RightsRequestRow
+        taken = self._session.connection().execute(
+            update(row)
+            .where(
+                row.id == request_id,
+                or_(row.claimed_by.is_(None), row.claimed_until.is_(None), row.claimed_until < now),
+            )
+            .values(claimed_by=owner, claimed_until=until)
+        )
+        if taken.rowcount == 1:
+            return True
+        if self._session.scalar(select(row.id).where(row.id == request_id)) is None:
+            raise RequestNotFound(request_id)
+        return False
+
+    def renew(self, request_id: str, owner: str, *, until: datetime) -> bool:
+        row = RightsRequestRow
+        renewed = self._session.connection().execute(
+            update(row)
+            .where(row.id == request_id, row.claimed_by == owner)
+            .values(claimed_until=until)
+        )
+        return bool(renewed.rowcount == 1)
+
+    def release(self, request_id: str, owner: str) -> None:
+        row = RightsRequestRow
+        self._session.connection().execute(
+            update(row)
+            .where(row.id == request_id, row.claimed_by == owner)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+    def holder(self, request_id: str) -> Claim | None:
+        row = RightsRequestRow
+        found = self._session.execute(
+            select(row.claimed_by, row.claimed_until).where(row.id == request_id)
+        ).one_or_none()
+        if found is None:
+            raise RequestNotFound(request_id)
+        owner, until = found
+        if owner is None or until is None:
+            return None
+        return Claim(owner, until)
