@@ -8,20 +8,43 @@ Erasure runs in chunks of ``chunk_size`` keys, one short transaction per chunk, 
 lock is held for long. Per-field erasure reads the chunk's rows ``FOR UPDATE``, applies
 each field's strategy (:func:`yinsi.lifecycle.deidentify.apply`, idempotent) and updates
 only the columns that change: a re-run after a crash updates nothing more.
+
+Inside :meth:`SqlConnector.session` every call of the calling thread shares one
+connection and one transaction instead (a subject's walk, a group of erase steps, a
+batch of requests' erasures): one ``BEGIN``/``COMMIT`` and one pool checkout in all.
+An erasure tells which keys it deleted or changed (``DELETE … RETURNING``), so a
+set-based erasure of many requests can count each request's own records.
 """
 
+# long: one adapter class for SQL stores (find, find_many, grouped erase, correct) sharing
+# its reflected tables and connection; its statement helpers already live in sql_values,
+# sql_job and sql_errors.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, bindparam, case, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    case,
+    text,
+)
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+from sqlalchemy.types import NullType
 
 from yinsi.connectors.sql_errors import connect_error, statement_error
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
@@ -31,6 +54,8 @@ from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFact
 
 CHUNK_SIZE = 500
 """Keys per IN list and per erase transaction."""
+SESSION_CHUNK = 5000
+"""Keys per IN list inside a :meth:`SqlConnector.session` (one transaction anyway)."""
 SCAN_BATCH = 1000
 """Rows fetched per round trip when :meth:`SqlConnector.scan` lists a whole table."""
 
@@ -62,6 +87,8 @@ class SqlConnector(Connector):
         self._owned = owned
         self._tables: dict[tuple[str, str], Table] = {}
         self._shown = engine.url.render_as_string(hide_password=True)
+        self._local = threading.local()
+        """``conn``: the calling thread's connection while inside :meth:`session`."""
 
     # -- the port ---------------------------------------------------------------------
 
@@ -85,11 +112,16 @@ class SqlConnector(Connector):
         with self._transaction(doing) as conn:
             for column_name, texts in match.items():
                 column = self._column(table, dataset, column_name)
-                for chunk in _chunks(coerce_all(column, texts), self._chunk):
-                    for row in conn.execute(base.where(column.in_(chunk))):
+                for chunk in _chunks(coerce_all(column, texts), self._size()):
+                    for row in conn.execute(base.where(_in(conn, column, chunk))).all():
                         key = str(row[0])
-                        if key not in records:
+                        if key in records:
+                            continue
+                        if holds:
                             records[key] = self._record(dataset, names, holds, key, row)
+                        else:  # the common case, without the holds' columns: fast
+                            values = dict(zip(names, row[1:], strict=True))
+                            records[key] = Record(dataset.id, key, values)
         return list(records.values())
 
     def erase(
@@ -102,18 +134,27 @@ class SqlConnector(Connector):
     ) -> EraseOutcome:
         table = self._table(dataset)
         pk = self._pk(table, dataset)
-        affected = 0
-        for chunk in _chunks(coerce_all(pk, keys), self._chunk):
+        erased: set[str] = set()
+        for chunk in _chunks(coerce_all(pk, keys), self._size()):
             if dataset.erase == "row":
                 doing = f"deleting rows of table {dataset.table!r} (dataset {dataset.id!r})"
                 with self._transaction(doing) as conn:
-                    affected += conn.execute(sql_delete(table).where(pk.in_(chunk))).rowcount
+                    statement = sql_delete(table).where(_in(conn, pk, chunk))
+                    if conn.dialect.delete_returning:
+                        rows = conn.execute(statement.returning(pk)).scalars()
+                        erased.update(str(k) for k in rows)
+                    else:  # pragma: no cover - every supported database returns them
+                        gone = conn.execute(
+                            sql_select(pk).where(_in(conn, pk, chunk)).with_for_update()
+                        )
+                        erased.update(str(k) for k in gone.scalars())
+                        conn.execute(statement)
             elif dataset.fields:
                 columns = ", ".join(f.name for f in dataset.fields)
                 doing = f"erasing columns {columns} of table {dataset.table!r}"
                 with self._transaction(doing) as conn:
-                    affected += self._erase_fields(conn, table, dataset, chunk, hash_key)
-        return EraseOutcome(affected)
+                    erased.update(self._erase_fields(conn, table, dataset, chunk, hash_key))
+        return EraseOutcome(len(erased), keys=frozenset(erased))
 
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         table = self._table(dataset)
@@ -157,6 +198,42 @@ class SqlConnector(Connector):
         with self._transaction(doing) as conn:
             for key, value in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):
                 yield Record(dataset.id, str(key), {column: value})
+
+    @property
+    def groups(self) -> bool:
+        return True
+
+    def _size(self) -> int:
+        """Values per IN list: larger inside a session, which is one transaction anyway."""
+        if getattr(self._local, "conn", None) is None:
+            return self._chunk
+        return max(self._chunk, SESSION_CHUNK)
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One connection and transaction for every call of this thread inside the block;
+        committed when it ends, rolled back if it raises. Nested sessions join the outer."""
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        try:
+            conn = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise connect_error(self.store, self._shown, exc) from None
+        with conn:
+            transaction = conn.begin()
+            self._local.conn = conn
+            try:
+                yield
+            except BaseException:
+                self._local.conn = None
+                transaction.rollback()
+                raise
+            self._local.conn = None
+            try:
+                transaction.commit()
+            except SQLAlchemyError as exc:
+                raise statement_error(self.store, self._shown, exc, "committing") from None
 
     def close(self) -> None:
         if self._owned:
@@ -253,10 +330,13 @@ class SqlConnector(Connector):
         dataset: Dataset,
         keys: list[object],
         hash_key: bytes,
-    ) -> int:
+    ) -> list[str]:
+        """Applies the fields' strategies to the rows of ``keys``; returns the keys of
+        the rows it changed."""
         pk = self._pk(table, dataset)
         fields = [(table.c[f.name], f) for f in dataset.fields]
-        query = sql_select(pk, *(c for c, _ in fields)).where(pk.in_(keys)).with_for_update()
+        query = sql_select(pk, *(c for c, _ in fields)).where(_in(conn, pk, keys))
+        query = query.with_for_update()
         groups: dict[tuple[str, ...], list[tuple[object, dict[str, object]]]] = {}
         for row in conn.execute(query):
             changes: dict[str, object] = {}
@@ -270,7 +350,7 @@ class SqlConnector(Connector):
             first = rows[0][1]
             if all(c == first for _, c in rows):  # same new values: one UPDATE … IN
                 pks = [k for k, _ in rows]
-                conn.execute(sql_update(table).where(pk.in_(pks)).values(first))
+                conn.execute(sql_update(table).where(_in(conn, pk, pks)).values(first))
                 continue
             statement = (
                 sql_update(table)
@@ -282,7 +362,7 @@ class SqlConnector(Connector):
                 for k, c in rows
             ]
             conn.execute(statement, params)
-        return sum(len(rows) for rows in groups.values())
+        return [str(k) for rows in groups.values() for k, _ in rows]
 
     def _erased(self, dataset: Dataset, field: MappedField, old: object, key: bytes) -> object:
         if field.erase is Strategy.DELETE:  # a field cannot be deleted from a row: NULL
@@ -296,7 +376,17 @@ class SqlConnector(Connector):
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[Connection]:
-        """One short transaction; driver errors become :class:`ConnectorError`."""
+        """One short transaction (or the session's, inside :meth:`session`); driver
+        errors become :class:`ConnectorError`."""
+        shared: Connection | None = getattr(self._local, "conn", None)
+        if shared is not None:
+            try:
+                yield shared
+            except NoSuchTableError:
+                raise
+            except SQLAlchemyError as exc:
+                raise statement_error(self.store, self._shown, exc, doing) from None
+            return
         try:
             conn = self._engine.connect()
         except SQLAlchemyError as exc:
@@ -323,6 +413,15 @@ def _named_columns(dataset: Dataset, referenced: Mapping[str, Sequence[str]]) ->
 def _escape(condition: str) -> str:
     """An operator's SQL condition for ``text()``: a ``:word`` is literal, not a parameter."""
     return _BIND_LIKE.sub(r"\\:\1", condition)
+
+
+def _in(conn: Connection, column: Column[Any], values: list[object]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter,
+    which psycopg parses once (a long IN list is parsed again on every call)."""
+    plain = not isinstance(column.type, (NullType, ARRAY))  # a type PostgreSQL can cast to
+    if conn.dialect.name == "postgresql" and plain:
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _chunks(values: list[object], size: int) -> Iterator[list[object]]:

@@ -5,13 +5,22 @@ its outcome after. A process killed in between leaves the step ``running``; the 
 starts again at the first step not ``done`` — repeating that step is harmless because
 every step is idempotent (erasing erased keys changes nothing, a processor gets the same
 idempotency key, a withdrawal or restriction already recorded is not recorded twice).
+
+Consecutive erase steps on one store that can group them (SQL: :attr:`Connector.groups`)
+run as one group: marked ``running`` together in one journal commit, erased in one store
+transaction (:meth:`Connector.session`), marked ``done`` together in one commit. The
+plan's order (children before parents) is kept inside the transaction. A crash after the
+store's commit and before the journal's leaves the group ``running``; the next run erases
+the erased keys again, which changes nothing, and marks them done: each effect happens
+once and each step is done once. A failure inside the group rolls the whole transaction
+back: the failing step is stored ``failed`` and the others ``pending`` again.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +36,11 @@ class Journal(ABC):
 
     @abstractmethod
     def update(self, step: Step) -> None: ...
+
+    def update_many(self, steps: list[Step]) -> None:
+        """Store several steps together; the default stores them one by one."""
+        for step in steps:
+            self.update(step)
 
 
 class Effects(ABC):
@@ -73,7 +87,15 @@ def run(steps: list[Step], journal: Journal, ctx: Context) -> list[Step]:
     Raises :class:`StepFailed` at the first failing step (stored as ``failed``).
     """
     out: list[Step] = []
-    for step in steps:
+    at = 0
+    while at < len(steps):
+        step = steps[at]
+        group = _group(steps, at, ctx)
+        if len(group) > 1:
+            out += run_group(group, journal, ctx)
+            at += len(group)
+            continue
+        at += 1
         if step.status is StepStatus.DONE:
             out.append(step)
             continue
@@ -92,6 +114,58 @@ def run(steps: list[Step], journal: Journal, ctx: Context) -> list[Step]:
         journal.update(done)
         out.append(done)
     return out
+
+
+GROUPED = frozenset({Action.ERASE, Action.NOTIFY})
+
+
+def store_of(step: Step, ctx: Context) -> str | None:
+    """The store of an erase step whose connector groups calls; None for any other step."""
+    if step.action not in GROUPED or step.dataset is None or step.status is StepStatus.DONE:
+        return None
+    store = ctx.data_map.dataset(step.dataset).store
+    return store if ctx.connectors[store].groups else None
+
+
+def _group(steps: list[Step], at: int, ctx: Context) -> list[Step]:
+    """The steps from ``at`` on that run as one group (maybe one step, maybe none)."""
+    store = store_of(steps[at], ctx)
+    if store is None:
+        return steps[at : at + 1]
+    end = at + 1
+    while end < len(steps) and store_of(steps[end], ctx) == store:
+        end += 1
+    return steps[at:end]
+
+
+def run_group(group: list[Step], journal: Journal, ctx: Context) -> list[Step]:
+    """Erase steps on one grouping store: one journal commit marks them running, one store
+    transaction erases, one journal commit marks them done. Raises :class:`StepFailed`."""
+    store = store_of(group[0], ctx)
+    assert store is not None
+    now = ctx.clock()
+    running = [s.started(now) for s in group]
+    journal.update_many(running)
+    outcomes: list[dict[str, Any]] = []
+    try:
+        with ctx.connectors[store].session():
+            for step in running:
+                outcomes.append(_execute(step, ctx))
+    except (ConnectorError, ValueError) as exc:
+        # One transaction: nothing of the group took effect.
+        culprit = running[min(len(outcomes), len(running) - 1)]
+        failed = culprit.failed(ctx.clock(), str(exc))
+        journal.update_many(
+            [
+                failed if s is culprit else replace(s, status=StepStatus.PENDING, started_at=None)
+                for s in running
+            ]
+        )
+        raise StepFailed(failed, str(exc)) from exc
+    now = ctx.clock()
+    done = [s.finished(now, o) for s, o in zip(running, outcomes, strict=True)]
+    journal.update_many(done)
+    return done
 
 
 def _execute(step: Step, ctx: Context) -> dict[str, Any]:

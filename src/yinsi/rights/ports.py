@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -48,6 +49,9 @@ class EraseOutcome:
     """Rows deleted or updated, keys deleted, or records the processor confirmed."""
     confirmation: str | None = None
     """Webhook: the processor's confirmation reference (X21)."""
+    keys: frozenset[str] | None = None
+    """The keys erased or changed by this call, when the store can tell (SQL): lets a
+    set-based erasure of many requests' keys count each request's own records."""
 
 
 class Connector(ABC):
@@ -93,6 +97,18 @@ class Connector(ABC):
     @abstractmethod
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         """Set one field of one record; returns the number of records changed."""
+
+    @property
+    def groups(self) -> bool:
+        """Whether :meth:`session` makes the calls inside it one store transaction."""
+        return False
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Calls made inside share one connection and, where the store has them (SQL),
+        one transaction: their effects are stored together when the block ends, or none
+        of them if it raises. The default shares nothing (each call on its own)."""
+        yield
 
     def scan(self, dataset: Dataset) -> Iterator[Record]:
         """Every record of ``dataset``, with only the values that link it to its subject.

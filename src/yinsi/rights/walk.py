@@ -5,17 +5,22 @@ Datasets are read in :func:`~yinsi.declaration.datamap.walk_order`: roots by an 
 their parent link (``loans.user_id`` → ``repayments.loan_id``), Redis keys and processors
 by the identities known so far. Identities a dataset ``provides`` (a phone hash read from
 ``users``) are added as the walk goes, so a later dataset can be found by them.
+
+Each store is read through one :meth:`~yinsi.rights.ports.Connector.session` for the
+whole walk (on SQL: one connection and one transaction, not one per dataset).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
 from yinsi.declaration.datamap import DataMap, Dataset, walk_order
 from yinsi.declaration.schema import RetentionRule
-from yinsi.rights.holds import LegalHold
+from yinsi.rights.ancestors import keep_ancestors
+from yinsi.rights.holds import HoldKind, LegalHold, running_reason
 from yinsi.rights.ports import Connector, Record
 
 
@@ -30,6 +35,9 @@ class HoldReason:
     """None: as long as the condition lasts (a loan outstanding, a hold not released)."""
     rule: str | None = None
     hold: str | None = None
+    kind: HoldKind = HoldKind.LEGAL_RETENTION
+    """``contract``: the relationship runs, its processing goes on and the deletion is
+    deferred; ``legal_retention``: store only, restricted (PIPL Art. 47 para. 2)."""
 
 
 @dataclass(slots=True)
@@ -72,8 +80,9 @@ def hold_reasons(
             continue
         length = rule.minimum or rule.period
         if facts.condition or (hold.since is not None and facts.since is None):
-            why = f"“{rule.label}”的相关业务尚未结束，依法须保存"
-            reasons.append(HoldReason(dataset.id, why, None, rule=rule.id))
+            kind = HoldKind(hold.kind or HoldKind.CONTRACT)
+            why = running_reason(rule.label, kind)
+            reasons.append(HoldReason(dataset.id, why, None, rule=rule.id, kind=kind))
         elif facts.since is not None:
             end = _period_end(rule, facts.since)
             if end is None or today < end:
@@ -113,27 +122,52 @@ def find(
     """Every record of the subject in every dataset, with holds evaluated for ``today``.
 
     A record whose parent record is held is held too, for the same reasons (a repayment of
-    a loan kept for five years is kept with it).
+    a loan kept for five years is kept with it); the ``erase: row`` ancestors of a held
+    record are held for them (:mod:`yinsi.rights.ancestors`).
     """
     found = Found(identities={"user_id": [subject_id]})
-    for ds in walk_order(data_map):
-        match = _match(ds, data_map, found)
-        if not any(match.values()):
-            found.records[ds.id] = []
-            continue
-        records = connectors[ds.store].find(ds, match)
-        found.records[ds.id] = records
-        for record in records:
-            for identity, column in ds.provides.items():
-                value = record.values.get(column)
-                known = found.identities.setdefault(identity, [])
-                if value is not None and str(value) not in known:
-                    known.append(str(value))
-            reasons = hold_reasons(ds, record, rules, legal_holds, today)
-            reasons += _inherited(ds, record, data_map, found)
-            if reasons:
-                found.held.setdefault(ds.id, {})[record.key] = reasons
+    with ExitStack() as sessions:
+        opened: set[str] = set()
+        for ds in walk_order(data_map):
+            match = _match(ds, data_map, found)
+            if not any(match.values()):
+                found.records[ds.id] = []
+                continue
+            connector = connectors[ds.store]
+            if ds.store not in opened:
+                sessions.enter_context(connector.session())
+                opened.add(ds.store)
+            _add(found, ds, connector.find(ds, match), data_map, rules, legal_holds, today)
+    keep_ancestors(found, data_map)
     return found
+
+
+def _add(
+    found: Found,
+    ds: Dataset,
+    records: list[Record],
+    data_map: DataMap,
+    rules: Mapping[str, RetentionRule],
+    legal_holds: Sequence[LegalHold],
+    today: date,
+) -> None:
+    """Adds a dataset's records to ``found``: identities they provide, holds on them."""
+    found.records[ds.id] = records
+    for identity, column in ds.provides.items():
+        known = found.identities.setdefault(identity, [])
+        for record in records:
+            value = record.values.get(column)
+            if value is not None and str(value) not in known:
+                known.append(str(value))
+    parent_held = ds.parent is not None and bool(found.held.get(ds.parent.dataset))
+    if not (ds.holds or legal_holds or parent_held):
+        return  # nothing can hold these records (most datasets of most subjects)
+    for record in records:
+        reasons = hold_reasons(ds, record, rules, legal_holds, today)
+        if parent_held:
+            reasons += _inherited(ds, record, data_map, found)
+        if reasons:
+            found.held.setdefault(ds.id, {})[record.key] = reasons
 
 
 def _inherited(ds: Dataset, record: Record, data_map: DataMap, found: Found) -> list[HoldReason]:
@@ -152,7 +186,76 @@ def _inherited(ds: Dataset, record: Record, data_map: DataMap, found: Found) -> 
         value = prec.key if by_key else prec.values.get(str(column))
         if str(value) == str(link) and prec.key in held:
             return [
-                HoldReason(ds.id, r.reason, r.until, rule=r.rule, hold=r.hold)
+                HoldReason(ds.id, r.reason, r.until, rule=r.rule, hold=r.hold, kind=r.kind)
                 for r in held[prec.key]
             ]
     return []
+
+
+def find_many(
+    data_map: DataMap,
+    connectors: Mapping[str, Connector],
+    subject_ids: Sequence[str],
+    *,
+    rules: Mapping[str, RetentionRule],
+    legal_holds: Mapping[str, Sequence[LegalHold]],
+    today: date,
+) -> dict[str, Found]:
+    """:func:`find` for many subjects at once: per dataset one set-based read of every
+    subject's matches (on stores that group calls: SQL), then each record given to the
+    subjects whose values it matched. Stores that cannot tell which value a record matched
+    (Redis keys, processors) are asked subject by subject. ``legal_holds``: per subject.
+
+    Gives the same records and holds per subject as :func:`find` run for each.
+    """
+    founds = {s: Found(identities={"user_id": [s]}) for s in dict.fromkeys(subject_ids)}
+    with ExitStack() as sessions:
+        opened: set[str] = set()
+        for ds in walk_order(data_map):
+            matches = {s: _match(ds, data_map, f) for s, f in founds.items()}
+            matches = {s: m for s, m in matches.items() if any(m.values())}
+            connector = connectors[ds.store]
+            if matches and ds.store not in opened:
+                sessions.enter_context(connector.session())
+                opened.add(ds.store)
+            per_subject: dict[str, list[Record]] = {}
+            if matches and connector.groups and ds.table is not None:
+                per_subject = _find_together(connector, ds, matches)
+            elif matches:
+                per_subject = {s: connector.find(ds, m) for s, m in matches.items()}
+            for subject, found in founds.items():
+                records = per_subject.get(subject, [])
+                holds = legal_holds.get(subject, ())
+                _add(found, ds, records, data_map, rules, holds, today)
+    for found in founds.values():
+        keep_ancestors(found, data_map)
+    return founds
+
+
+def _find_together(
+    connector: Connector, ds: Dataset, matches: Mapping[str, Mapping[str, list[str]]]
+) -> dict[str, list[Record]]:
+    """One read for every subject's match on a SQL dataset, records given back by the
+    value of the column they matched on."""
+    owners: dict[str, dict[str, list[str]]] = {}
+    for subject, match in matches.items():
+        for column, values in match.items():
+            by_value = owners.setdefault(column, {})
+            for value in values:
+                by_value.setdefault(value, []).append(subject)
+    together = {column: list(by_value) for column, by_value in owners.items()}
+    out: dict[str, list[Record]] = {}
+    if not any(together.values()):
+        return out
+    for record in connector.find(ds, together):
+        mine: list[str] = []
+        for column, by_value in owners.items():
+            linked = record.values.get(column)
+            if linked is None:
+                continue
+            for subject in by_value.get(str(linked), ()):
+                if subject not in mine:
+                    mine.append(subject)
+        for subject in mine:
+            out.setdefault(subject, []).append(record)
+    return out

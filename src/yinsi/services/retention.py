@@ -52,7 +52,7 @@ from yinsi.declaration.datamap import DataMap
 from yinsi.lifecycle.retention import SweepPlan, next_batch_size, plan
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.ports import Connector
-from yinsi.rights.walk import find
+from yinsi.rights.walk import find_many
 from yinsi.services.consent import Engine
 from yinsi.services.metrics import SWEEP_ROWS
 from yinsi.storage import UnitsOfWork
@@ -260,15 +260,15 @@ class RetentionService:
         for hold in holds:
             by_subject.setdefault(hold.subject_id, []).append(hold)
         excluded: dict[str, set[str]] = {}
-        for subject, subject_holds in by_subject.items():
-            found = find(
-                self.data_map,
-                self.connectors,
-                subject,
-                rules=rules,
-                legal_holds=subject_holds,
-                today=today,
-            )
+        founds = find_many(  # one set-based walk for every subject under a hold
+            self.data_map,
+            self.connectors,
+            list(by_subject),
+            rules=rules,
+            legal_holds=by_subject,
+            today=today,
+        )
+        for found in founds.values():
             for dataset, keys in found.held.items():
                 for key, reasons in keys.items():
                     if any(r.hold is not None for r in reasons):

@@ -26,7 +26,8 @@ __all__ = ["RequestEffects", "StepJournal"]
 
 
 class StepJournal(Journal):
-    """Stores each step as the runner moves it (running, done, failed), one transaction each."""
+    """Stores each step as the runner moves it (running, done, failed), one transaction
+    each, or a group's steps in one."""
 
     def __init__(self, units: UnitsOfWork, on_step: Callable[[Step], None] | None) -> None:
         self._units = units
@@ -38,6 +39,18 @@ class StepJournal(Journal):
             uow.commit()
         if self._on_step is not None:
             self._on_step(step)
+
+    def update_many(self, steps: list[Step]) -> None:
+        """A group's steps (maybe of several requests) in one transaction."""
+        if not steps:
+            return
+        with self._units() as uow:
+            for step in steps:
+                uow.plans.update(step)
+            uow.commit()
+        if self._on_step is not None:
+            for step in steps:
+                self._on_step(step)
 
 
 class RequestEffects(Effects):

@@ -1,0 +1,304 @@
+"""Many approved rights requests at once, in set-based statements (issue 16).
+
+``yinsi rights run --approved`` runs every approved request of an app. One by one, each
+request pays for its own walk (a read per dataset), its own erase transaction and its
+own journal commits. :func:`run_many` takes the requests in chunks and, per chunk:
+
+    claim every request (one commit; a request another run holds is skipped)
+    move them to ``executing`` (one commit)
+    find every subject's records: one read per dataset for the whole chunk (find_many)
+    store the plans (one commit)
+    per store, the chunk's leading SQL erase steps: marked running (one commit), erased
+      per dataset in one ``DELETE … WHERE key IN (…)`` set (one store transaction, the
+      plans' order kept: children before parents), marked done (one commit)
+    close the requests whose steps are all done (one commit), tell their subjects
+
+Each request's journal stays exact: every step is stored running before its effect and
+done after it, with its own count (the keys the set-based statement returned that are
+the step's). A crash leaves steps ``running`` and the request ``executing``; running it
+again (alone or in the next batch) erases the erased keys again, which changes nothing.
+What a request has besides leading SQL erase steps (a withdrawal first, a processor to
+notify, a Redis key, a restriction) runs through :meth:`RightsService.run` after the set
+part, in the plan's order; so does a request whose set part failed (its own run says
+which step failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from yinsi.declaration.datamap import walk_order
+from yinsi.rights.executor import Journal, store_of
+from yinsi.rights.holds import LegalHold
+from yinsi.rights.plan import Action, Step, StepStatus
+from yinsi.rights.planner import plan, subset
+from yinsi.rights.ports import ConnectorError
+from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
+from yinsi.rights.walk import find_many
+from yinsi.services.rights import RightsService
+from yinsi.services.rights_execution import StepJournal
+from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
+
+__all__ = ["BatchReport", "run_many"]
+
+CHUNK = 250
+"""Requests per chunk: their claims last the chunk; their sets fill a few IN lists."""
+RUNNABLE = (Status.APPROVED, Status.EXECUTING, Status.PARTIALLY_COMPLETED)
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What a batch did, per request id."""
+
+    status: dict[str, Status] = field(default_factory=dict)
+    """The status each request ended in."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Requests not run, and why (held by another run, not runnable)."""
+    set_based: int = 0
+    """Steps done by set-based statements."""
+
+    @property
+    def failed(self) -> list[str]:
+        return [r for r, s in self.status.items() if s is Status.EXECUTING]
+
+
+def approved(service: RightsService, *, limit: int | None = None) -> list[str]:
+    """The app's approved requests, by due date (then received), at most ``limit``."""
+    ids = [r.id for r in service.requests(statuses=[Status.APPROVED])]
+    return ids if limit is None else ids[:limit]
+
+
+def run_many(
+    service: RightsService,
+    request_ids: Sequence[str],
+    *,
+    actor: str | None = None,
+    chunk: int = CHUNK,
+) -> BatchReport:
+    """Run these requests, chunk by chunk, set-based where their plans allow."""
+    if chunk < 1:
+        raise ValueError("a chunk holds at least one request")
+    report = BatchReport()
+    ids = list(dict.fromkeys(request_ids))
+    for start in range(0, len(ids), chunk):
+        _Chunk(service, actor or "rights", report).run(ids[start : start + chunk])
+    return report
+
+
+class _Chunk:
+    def __init__(self, service: RightsService, actor: str, report: BatchReport) -> None:
+        self.s = service
+        self.actor = actor
+        self.report = report
+        self.owner = run_owner()
+        self.hash_key = b""
+
+    def run(self, ids: list[str]) -> None:
+        claimed = self._claim(ids)
+        rest = list(claimed)
+        try:
+            requests = self._start(claimed)
+            plans = self._plans(requests)
+            requests = self._renew(requests)  # still ours before the first effect
+            self._erase(requests, plans)
+            rest = self._close(requests, plans)
+        except ConnectorError:
+            pass  # a store failed in the set part: each request's own run says where
+        finally:
+            self._release(list(claimed))
+        for request_id in rest:  # alone, in its plan's order: the rest of its steps
+            try:
+                self.report.status[request_id] = self.s.run(request_id, actor=self.actor).status
+            except (RunBusy, LeaseLost, InvalidRequest, ConnectorError) as exc:
+                self.report.skipped[request_id] = str(exc)
+
+    # -- claims and statuses: one commit each for the chunk ---------------------------
+
+    def _claim(self, ids: list[str]) -> dict[str, RightsRequest]:
+        now = self.s.now()
+        until = now + timedelta(seconds=self.s.leases.length.total_seconds())
+        claimed: dict[str, RightsRequest] = {}
+        with self.s.units() as uow:
+            runnable = uow.requests.list(self.s.data_map.app, statuses=RUNNABLE)
+            wanted = set(ids)
+            known = {r.id: r for r in runnable if r.id in wanted}
+            for request_id in ids:
+                request = known.get(request_id) or uow.requests.get(request_id)
+                if request.status not in RUNNABLE:
+                    self.report.skipped[request_id] = f"{request.status.value}: not runnable"
+                elif not uow.claims.take(request_id, self.owner, now=now, until=until):
+                    self.report.skipped[request_id] = "being executed by another run"
+                else:
+                    claimed[request_id] = request
+            uow.commit()
+        return claimed
+
+    def _renew(self, requests: dict[str, RightsRequest]) -> dict[str, RightsRequest]:
+        """The requests whose claims this run still holds (renewed, one commit)."""
+        until = self.s.now() + timedelta(seconds=self.s.leases.length.total_seconds())
+        held: dict[str, RightsRequest] = {}
+        with self.s.units() as uow:
+            for request_id, request in requests.items():
+                if uow.claims.renew(request_id, self.owner, until=until):
+                    held[request_id] = request
+                else:
+                    self.report.skipped[request_id] = "taken over by another run"
+            uow.commit()
+        return held
+
+    def _release(self, ids: list[str]) -> None:
+        with self.s.units() as uow:
+            for request_id in ids:
+                uow.claims.release(request_id, self.owner)
+            uow.commit()
+
+    def _start(self, requests: dict[str, RightsRequest]) -> dict[str, RightsRequest]:
+        now = self.s.now()
+        started: dict[str, RightsRequest] = {}
+        with self.s.units() as uow:
+            for request_id, request in requests.items():
+                if request.status is not Status.EXECUTING:
+                    request = request.moved(Status.EXECUTING, now, self.actor, "")
+                    uow.requests.save(request, actor=self.actor)
+                started[request_id] = request
+            uow.commit()
+        return started
+
+    # -- plans: one set-based walk for the requests without one -----------------------
+
+    def _plans(self, requests: dict[str, RightsRequest]) -> dict[str, list[Step]]:
+        plans: dict[str, list[Step]] = {}
+        with self.s.units(read_only=True) as uow:
+            for request_id in requests:
+                plans[request_id] = uow.plans.steps(request_id)
+            today = self.s.today()
+            holds = uow.holds.in_force(self.s.data_map.app, today)
+        new = [r for i, r in requests.items() if not plans[i]]
+        if not new:
+            return plans
+        by_subject: dict[str, list[LegalHold]] = {}
+        for hold in holds:
+            by_subject.setdefault(hold.subject_id, []).append(hold)
+        founds = find_many(
+            self.s.data_map,
+            self.s.connectors,
+            [r.subject_id for r in new],
+            rules={r.id: r for r in self.s.declaration.retention},
+            legal_holds=by_subject,
+            today=today,
+        )
+        declaration = self.s.declaration
+        with self.s.units() as uow:
+            for request in new:
+                try:
+                    steps = plan(request, self.s.data_map, declaration, founds[request.subject_id])
+                except InvalidRequest:
+                    continue  # its own run below says why, as a single run would
+                uow.plans.save(steps)
+                plans[request.id] = steps
+            uow.commit()
+        return plans
+
+    # -- the set part: leading SQL erase steps, per store and dataset ------------------
+
+    def _erase(self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]]) -> None:
+        journal = StepJournal(self.s.units, None)
+        contexts = {i: self.s.context(r, self.actor) for i, r in requests.items()}
+        if not contexts:
+            return
+        self.hash_key = next(iter(contexts.values())).hash_key
+        rank = {ds.id: n for n, ds in enumerate(reversed(walk_order(self.s.data_map)))}
+        lead: list[tuple[int, str, int]] = []  # (dataset rank, request, index in its plan)
+        for request_id, steps in plans.items():
+            for at, step in enumerate(steps):
+                if step.status is StepStatus.DONE:
+                    continue
+                if step.action is not Action.ERASE or store_of(step, contexts[request_id]) is None:
+                    break
+                assert step.dataset is not None
+                lead.append((rank[step.dataset], request_id, at))
+        lead.sort()
+        segments: list[list[tuple[int, str, int]]] = []
+        for item in lead:
+            store = self._store(plans[item[1]][item[2]])
+            if segments and self._store(plans[segments[-1][0][1]][segments[-1][0][2]]) == store:
+                segments[-1].append(item)
+            else:
+                segments.append([item])
+        for segment in segments:
+            if not self._segment(segment, plans, journal):
+                return  # the rest run alone, which says which step fails
+
+    def _store(self, step: Step) -> str:
+        assert step.dataset is not None
+        return self.s.data_map.dataset(step.dataset).store
+
+    def _segment(
+        self, segment: list[tuple[int, str, int]], plans: dict[str, list[Step]], journal: Journal
+    ) -> bool:
+        """One store's steps: running (one commit), erased in one transaction, done (one
+        commit). False if the store failed (rolled back: the steps are pending again)."""
+        now = self.s.now()
+        running = {(r, at): plans[r][at].started(now) for _, r, at in segment}
+        journal.update_many(list(running.values()))
+        first = next(iter(running.values()))
+        connector = self.s.connectors[self._store(first)]
+        by_set: dict[tuple[str, tuple[str, ...] | None], list[tuple[str, int]]] = {}
+        for (request_id, at), step in running.items():
+            assert step.dataset is not None
+            elements = step.params.get("elements")
+            wanted = None if elements is None else tuple(sorted(str(e) for e in elements))
+            by_set.setdefault((step.dataset, wanted), []).append((request_id, at))
+        counts: dict[tuple[str, int], int] = {}
+        try:
+            with connector.session():
+                for (dataset, wanted), members in by_set.items():
+                    full = self.s.data_map.dataset(dataset)
+                    ds = subset(full, wanted) or full
+                    keys = list(dict.fromkeys(k for m in members for k in running[m].keys))
+                    outcome = connector.erase(
+                        ds, keys, hash_key=self.hash_key, idempotency_key=f"batch:{dataset}"
+                    )
+                    left = set(outcome.keys) if outcome.keys is not None else set(keys)
+                    for member in members:
+                        mine = left.intersection(running[member].keys)
+                        left -= mine
+                        counts[member] = len(mine)
+        except (ConnectorError, ValueError):
+            journal.update_many(
+                [replace(s, status=StepStatus.PENDING, started_at=None) for s in running.values()]
+            )
+            return False
+        now = self.s.now()
+        done = {m: s.finished(now, {"affected": counts[m]}) for m, s in running.items()}
+        journal.update_many(list(done.values()))
+        for (request_id, at), step in done.items():
+            plans[request_id][at] = step
+        self.report.set_based += len(done)
+        return True
+
+    # -- closing: one commit for the requests whose steps are all done -----------------
+
+    def _close(self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]]) -> list[str]:
+        """Closes the requests whose every step is done; returns the others' ids."""
+        rest: list[str] = []
+        closed: list[RightsRequest] = []
+        now = self.s.now()
+        with self.s.units() as uow:
+            for request_id, request in requests.items():
+                steps = plans.get(request_id, [])
+                done = bool(steps) and all(s.status is StepStatus.DONE for s in steps)
+                if not done or request.corrections:
+                    rest.append(request_id)
+                    continue
+                text, status = self.s.closing(request, steps)
+                moved = replace(request, answer=text).moved(status, now, self.actor, "")
+                uow.requests.save(moved, actor=self.actor)
+                closed.append(moved)
+            uow.commit()
+        for moved in closed:
+            self.report.status[moved.id] = moved.status
+            self.s.notify_moved(moved)
+        return rest
