@@ -217,7 +217,7 @@ def builds(folder: Path) -> Iterator[list[Build]]:
 
         served = f"sqlite:///{folder / 'yinsi-http.db'}"
         key = seed_service(served)  # migrated, 小赢卡贷 published, a backend key
-        base = stack.enter_context(server("yinsi", served))
+        base, _pid = stack.enter_context(server("yinsi", served))
         http = create_app(settings(folder / "http", yinsi_url=base, yinsi_api_key=key))
 
         bare = create_app(settings(folder / "baseline"), privacy_backend=AllowAll())

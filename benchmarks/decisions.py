@@ -24,10 +24,17 @@ request, ours ÷ baseline); the target "≥ 0.6 of the bare endpoint" holds belo
 ``decide_vs_dict_lookup`` = in-process decide median ÷ dict-lookup median.
 
     python benchmarks/decisions.py [--quick] [--db sqlite|postgresql] [--workers N]
+                                   [--subjects N]
 
 ``--db postgresql`` serves the HTTP part from a PostgreSQL database created for the run
-(the route then hops to the executor: no database call on the event loop, issue 16);
+(the route then hops to the executor: no database call on the event loop, issue 16; each
+server process keeps the decisions' consent-state cache, ``settings.cache``);
 ``--workers N`` runs both servers with N uvicorn workers (``yinsi serve --workers N``).
+``--subjects N`` spreads the traffic over N distinct subjects (their state rows copied
+from the seeded one by set-based SQL) in a random order: the warm-up then visits every
+subject once (its rate is reported as ``cold``: every state read from the database), and
+the timed requests pick subjects in a new random order. Both servers get rate limits
+high enough never to refuse the load.
 
 PostgreSQL: ``YINSI_BENCH_POSTGRES_URL`` (a maintenance database the user may create
 databases from), default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``;
@@ -43,6 +50,7 @@ import json
 import multiprocessing
 import os
 import platform
+import random
 import secrets
 import socket
 import statistics
@@ -78,6 +86,7 @@ from yinsi.security.api_keys import Scope
 from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
+from yinsi.settings import load_settings
 from yinsi.storage import create_engine, upgrade
 
 EXAMPLE = (
@@ -263,6 +272,12 @@ CONCURRENCY = 16
 """Keep-alive connections the load generator keeps busy."""
 TIMEOUT_S = 600
 """A load phase (warm-up or timed) that takes longer than this has hung: give up."""
+UNLIMITED = {
+    "YINSI_LIMITS__API_PER_SECOND": "1000000000",
+    "YINSI_LIMITS__API_BURST": "1000000000",
+    "YINSI_LIMITS__API_PER_MINUTE": "1000000000",
+}
+"""The API rate limits of the servers run here (the per-key limit still runs, unreached)."""
 
 
 def _uvicorn_implementations() -> str:
@@ -297,17 +312,44 @@ def decision_batch() -> tuple[list[dict[str, Any]], list[bool]]:
     return batch, [True] * BATCH_ALLOWED + [False] * 3
 
 
-def seed_service(url: str) -> str:
-    """Migrate ``url``, publish 小赢卡贷, seed subject ``bench``; return a backend API key."""
+def seed_service(url: str, subjects: int = 0) -> str:
+    """Migrate ``url``, publish 小赢卡贷, seed subject ``bench`` (and ``subjects`` copies of
+    its state row, ``b1`` … ``bN``); return a backend API key."""
     upgrade(url)
     with Engine(url) as engine:
         engine.publish(EXAMPLE)
         engine.accept_policy(APP, "bench", evidence=EVIDENCE)
         for consent in load(EXAMPLE).consents:
             engine.grant(APP, "bench", consent.id, evidence=EVIDENCE)
+    if subjects:
+        _copy_subject(url, subjects)
     with Services.open(url) as services:
         _, secret = services.api_keys.create("bench", [Scope.BACKEND])
     return secret
+
+
+def _copy_subject(url: str, subjects: int) -> None:
+    """``subjects`` copies of ``bench``'s state row by one set-based INSERT (decisions read
+    only the state row; the ledger's events are not needed for them)."""
+    copied = ("accepted_version", "declined_version", "granted", "withdrawn", "restricted")
+    copied += ("last_seq", "updated_at")
+    if make_url(url).get_backend_name() == "postgresql":
+        numbers = "SELECT generate_series(1, :n) AS i"
+    else:
+        numbers = "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < :n) "
+        numbers += "SELECT i FROM g"
+    insert = (
+        f"INSERT INTO consent_states (app_id, subject_id, {', '.join(copied)}) "
+        f"SELECT s.app_id, 'b' || CAST(g.i AS VARCHAR(12)), {', '.join('s.' + c for c in copied)} "
+        f"FROM consent_states s CROSS JOIN ({numbers}) g "
+        "WHERE s.app_id = :app AND s.subject_id = 'bench'"
+    )
+    db = create_engine(url)
+    try:
+        with db.begin() as conn:
+            conn.execute(sa.text(insert), {"n": subjects, "app": APP})
+    finally:
+        db.dispose()
 
 
 def _bare_app() -> FastAPI:
@@ -326,6 +368,7 @@ def serve(kind: str, url: str, port: int, workers: int = 1) -> None:
     ``workers`` > 1: uvicorn's worker processes, as ``yinsi serve --workers N`` starts them
     (``yinsi.server:app_from_environment``; the bare app through this module's factory)."""
     options = {**UVICORN, "workers": workers}
+    os.environ.update(UNLIMITED)  # the load must never be refused 429
     if workers > 1:
         os.environ["YINSI_DATABASE_URL"] = url
         os.environ.setdefault("YINSI_HOME", tempfile.mkdtemp(prefix="yinsi_bench_home_"))
@@ -336,7 +379,7 @@ def serve(kind: str, url: str, port: int, workers: int = 1) -> None:
     if kind == "bare":
         uvicorn.run(_bare_app(), port=port, **options)
         return
-    with Services.open(url, actor="api") as services:
+    with Services.open(url, actor="api", settings=load_settings()) as services:
         uvicorn.run(create_app(services), port=port, **options)
 
 
@@ -347,9 +390,25 @@ def _free_port() -> int:
         return port
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (Linux
+    ``/proc``; 0 elsewhere): the server's own cost per request, less swayed by other load
+    on the machine than its rate."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _tree_cpu_s(int(child))
+    except (OSError, ValueError):
+        pass
+    return total
+
+
 @contextmanager
-def server(kind: str, url: str = "", workers: int = 1) -> Iterator[str]:
-    """A uvicorn server process for ``kind``; yields its base URL, stops it on leaving."""
+def server(kind: str, url: str = "", workers: int = 1) -> Iterator[tuple[str, int]]:
+    """A uvicorn server process for ``kind``; yields its base URL and pid, stops it on leaving."""
     port = _free_port()
     process = multiprocessing.get_context("spawn").Process(
         target=serve, args=(kind, url, port, workers), name=f"bench-{kind}"
@@ -367,7 +426,8 @@ def server(kind: str, url: str = "", workers: int = 1) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://{UVICORN['host']}:{port}"
+        assert process.pid is not None
+        yield f"http://{UVICORN['host']}:{port}", process.pid
     finally:
         process.terminate()
         process.join(10)
@@ -384,8 +444,7 @@ class _Connection(asyncio.Protocol):
     writes pre-encoded bytes and reads the status and ``Content-Length`` (~60 µs).
     """
 
-    def __init__(self, request: bytes) -> None:
-        self._request = request
+    def __init__(self) -> None:
         self._buffer = bytearray()
         self._transport: asyncio.Transport | None = None
         self._answer: asyncio.Future[int] | None = None
@@ -416,11 +475,11 @@ class _Connection(asyncio.Protocol):
         if self._answer is not None and not self._answer.done():
             self._answer.set_exception(ConnectionError(f"the server closed: {exc}"))
 
-    async def send(self) -> int:
-        """Send the request; the answer's status code."""
+    async def send(self, request: bytes) -> int:
+        """Send ``request``; the answer's status code."""
         assert self._transport is not None
         self._answer = asyncio.get_running_loop().create_future()
-        self._transport.write(self._request)
+        self._transport.write(request)
         return await self._answer
 
     def close(self) -> None:
@@ -428,33 +487,55 @@ class _Connection(asyncio.Protocol):
             self._transport.close()
 
 
-def _request_bytes(url: str, headers: dict[str, str], body: bytes) -> tuple[str, int, bytes]:
-    parts = urlsplit(url)
-    assert parts.hostname is not None and parts.port is not None
-    fields = {"host": parts.netloc, **headers, "content-length": str(len(body))}
-    head = f"POST {parts.path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items())
-    return parts.hostname, parts.port, (head + "\r\n").encode("ascii") + body
+class _Requests:
+    """The request bytes to send: one fixed request, or one per subject in a random order.
+
+    ``url`` holds ``{subject}`` where the subject goes when ``subjects`` > 0 (``b1`` …
+    ``bN``); each pass over the subjects is a new random order."""
+
+    def __init__(self, url: str, headers: dict[str, str], body: bytes, subjects: int) -> None:
+        parts = urlsplit(url)
+        assert parts.hostname is not None and parts.port is not None
+        self.host, self.port = parts.hostname, parts.port
+        fields = {"host": parts.netloc, **headers, "content-length": str(len(body))}
+        rest = " HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+        self._rest = rest.encode("ascii") + body
+        self._path = parts.path
+        self._subjects = subjects
+        self._order: list[int] = []
+        self._fixed = self._for("bench")
+
+    def _for(self, subject: str) -> bytes:
+        return b"POST " + self._path.replace("{subject}", subject).encode() + self._rest
+
+    def next(self) -> bytes:
+        if not self._subjects:
+            return self._fixed
+        if not self._order:
+            self._order = random.sample(range(1, self._subjects + 1), self._subjects)
+        return self._for(f"b{self._order.pop()}")
 
 
 def drive(
-    url: str, headers: dict[str, str], body: bytes, warmup: int, requests: int
-) -> tuple[float, list[int], int]:
-    """In the load process: (seconds, latencies in ns, non-200 answers) of ``requests`` POSTs.
+    url: str, headers: dict[str, str], body: bytes, warmup: int, requests: int, subjects: int = 0
+) -> tuple[float, list[int], int, float]:
+    """In the load process: (seconds, latencies in ns, non-200 answers, warm-up seconds) of
+    ``requests`` POSTs.
 
     ``CONCURRENCY`` keep-alive connections, each sending its next request as soon as its
     answer is read; ``warmup`` requests first, untimed, on the same connections.
+    ``subjects``: see :class:`_Requests`.
     """
-    return asyncio.run(_drive(url, headers, body, warmup, requests))
+    return asyncio.run(_drive(_Requests(url, headers, body, subjects), warmup, requests))
 
 
 async def _drive(
-    url: str, headers: dict[str, str], body: bytes, warmup: int, requests: int
-) -> tuple[float, list[int], int]:
-    host, port, request = _request_bytes(url, headers, body)
+    requests_: _Requests, warmup: int, requests: int
+) -> tuple[float, list[int], int, float]:
     loop = asyncio.get_running_loop()
     connections = []
     for _ in range(CONCURRENCY):
-        _, connection = await loop.create_connection(lambda: _Connection(request), host, port)
+        _, connection = await loop.create_connection(_Connection, requests_.host, requests_.port)
         connections.append(connection)
     latencies: list[int] = []
     failures = 0
@@ -464,8 +545,9 @@ async def _drive(
         nonlocal left, failures
         while left > 0:
             left -= 1
+            request = requests_.next()
             start = time.perf_counter_ns()
-            status_code = await connection.send()
+            status_code = await connection.send(request)
             latencies.append(time.perf_counter_ns() - start)
             failures += status_code != 200
 
@@ -474,13 +556,16 @@ async def _drive(
 
     try:
         left = warmup
+        start = time.perf_counter()
         await everyone()
+        warmup_s = time.perf_counter() - start
+        if failures:
+            raise RuntimeError(f"{failures} of {warmup} warm-up answers were not 200")
         latencies.clear()
-        failures = 0
         left = requests
         start = time.perf_counter()
         await everyone()
-        return time.perf_counter() - start, latencies, failures
+        return time.perf_counter() - start, latencies, failures, warmup_s
     finally:
         for connection in connections:
             connection.close()
@@ -497,37 +582,50 @@ def _figures(seconds: float, latencies_ns: list[int], failures: int) -> dict[str
 
 
 def bench_http(
-    url: str, requests: int, rounds: int, warmup: int, workers: int = 1
+    url: str, requests: int, rounds: int, warmup: int, workers: int = 1, subjects: int = 0
 ) -> dict[str, Any]:
     """The batch decision endpoint vs a bare FastAPI endpoint, same load, same settings.
 
     Each server and the load generator are separate processes. ``rounds`` times, the
     bare server and ours each get ``warmup`` untimed and ``requests`` timed requests
-    (alternating, so drift hits both alike); the figures pool the rounds.
+    (alternating, so drift hits both alike); the figures pool the rounds. ``subjects``:
+    the traffic spread over that many subjects (the first warm-up visits each once).
     """
     load_average = os.getloadavg()[0]  # other work on the machine skews both servers
-    secret = seed_service(url)
+    secret = seed_service(url, subjects)
     batch, expected = decision_batch()
     body = json.dumps(batch).encode()
     headers = {"authorization": f"Bearer {secret}", "content-type": "application/json"}
-    path = f"/v1/apps/{APP}/subjects/bench/decisions"
-    runs: dict[str, list[tuple[float, list[int], int]]] = {"bare": [], "yinsi": []}
+    path = f"/v1/apps/{APP}/subjects/{{subject}}/decisions"
+    runs: dict[str, list[tuple[float, list[int], int, float]]] = {"bare": [], "yinsi": []}
+    cold: float | None = None
     spawn = multiprocessing.get_context("spawn")
     with (
         ProcessPoolExecutor(1, mp_context=spawn) as load_process,
-        server("bare", workers=workers) as bare_url,
-        server("yinsi", url, workers) as yinsi_url,
+        server("bare", workers=workers) as (bare_url, bare_pid),
+        server("yinsi", url, workers) as (yinsi_url, yinsi_pid),
     ):
-        answer = httpx.post(yinsi_url + path, content=body, headers=headers)
+        one = path.replace("{subject}", "b1" if subjects else "bench")
+        answer = httpx.post(yinsi_url + one, content=body, headers=headers)
         answer.raise_for_status()
         allowed = [d["allowed"] for d in answer.json()]
         if allowed != expected:
             raise RuntimeError(f"unexpected decisions {answer.json()}; expected {expected}")
         targets = {"bare": bare_url + "/bare", "yinsi": yinsi_url + path}
-        for _ in range(rounds):
+        pids = {"bare": bare_pid, "yinsi": yinsi_pid}
+        cpu = {"bare": 0.0, "yinsi": 0.0}
+        sent = {"bare": 0, "yinsi": 0}
+        for round_ in range(rounds):
             for kind, target in targets.items():
-                job = load_process.submit(drive, target, headers, body, warmup, requests)
+                first = warmup if round_ or not subjects else max(warmup, subjects)
+                many = subjects if kind == "yinsi" else 0
+                used = _tree_cpu_s(pids[kind])
+                job = load_process.submit(drive, target, headers, body, first, requests, many)
                 runs[kind].append(job.result())
+                cpu[kind] += _tree_cpu_s(pids[kind]) - used
+                sent[kind] += first + requests
+                if kind == "yinsi" and cold is None and subjects:
+                    cold = first / runs[kind][-1][3]
 
     def pooled(kind: str) -> dict[str, Any]:
         done = runs[kind]
@@ -535,6 +633,8 @@ def bench_http(
         return _figures(seconds, [t for r in done for t in r[1]], sum(r[2] for r in done))
 
     ours, bare = pooled("yinsi"), pooled("bare")
+    for kind, figures in (("yinsi", ours), ("bare", bare)):
+        figures["server_cpu_ms_per_request"] = round(cpu[kind] * 1000 / sent[kind], 3)
     return {
         "db": make_url(url).get_backend_name(),
         "workers": workers,
@@ -545,7 +645,9 @@ def bench_http(
         "batch_allowed": sum(expected),
         "uvicorn": _uvicorn_implementations(),
         "load_average_1m": round(load_average, 2),
+        "subjects": subjects or 1,
         "yinsi": {**ours, "decisions_per_s": ours["requests_per_s"] * len(batch)},
+        "yinsi_cold_requests_per_s": None if cold is None else round(cold),
         "bare": bare,
         "vs_baseline": round(bare["requests_per_s"] / ours["requests_per_s"], 3),
     }
@@ -563,6 +665,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn workers of both HTTP servers"
+    )
+    parser.add_argument(
+        "--subjects",
+        type=int,
+        default=0,
+        help="spread the HTTP traffic over N distinct subjects (default: one)",
     )
     args = parser.parse_args()
     rounds, writes, reads = (3, 200, 300) if args.quick else (30, 2000, 3000)
@@ -600,12 +708,15 @@ def main() -> None:
                 http_rounds,
                 http_warmup,
                 args.workers,
+                args.subjects,
             )
         else:
             with postgres_database() as http_url:
                 if http_url is None:
                     raise SystemExit("--db postgresql: PostgreSQL is not reachable")
-                http = bench_http(http_url, http_requests, http_rounds, http_warmup, args.workers)
+                http = bench_http(
+                    http_url, http_requests, http_rounds, http_warmup, args.workers, args.subjects
+                )
     ours, bare = http["yinsi"], http["bare"]
     print(
         f"HTTP on {http['db']}, {http['workers']} worker(s) "
@@ -615,8 +726,15 @@ def main() -> None:
         f"p50 {ours['latency_p50_ms']} ms, p99 {ours['latency_p99_ms']} ms   "
         f"bare endpoint {bare['requests_per_s']} req/s, "
         f"p50 {bare['latency_p50_ms']} ms, p99 {bare['latency_p99_ms']} ms   "
-        f"ours ÷ bare = {ours['requests_per_s'] / bare['requests_per_s']:.2f} (target ≥ 0.6)"
+        f"ours ÷ bare = {ours['requests_per_s'] / bare['requests_per_s']:.2f} (target ≥ 0.6)   "
+        f"server CPU a request: ours {ours['server_cpu_ms_per_request']} ms, "
+        f"bare {bare['server_cpu_ms_per_request']} ms"
     )
+    if http["yinsi_cold_requests_per_s"] is not None:
+        print(
+            f"over {http['subjects']} subjects; the first visit of each (every state read "
+            f"from the database): {http['yinsi_cold_requests_per_s']} req/s"
+        )
     print(
         json.dumps(
             {

@@ -27,6 +27,7 @@ from yinsi.server import create_app
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.settings import Settings
+from yinsi.settings.cache import CacheSettings
 from yinsi.settings.database import DatabaseSettings
 from yinsi.storage import upgrade
 
@@ -56,8 +57,10 @@ def served() -> Iterator[Served]:
         with Services.open(url) as services:
             _, secret = services.api_keys.create("loop", [Scope.BACKEND])
         database = DatabaseSettings(statement_timeout_s=3.0, lock_timeout_s=LOCK_TIMEOUT_S)
+        # no consent-state cache: every decision here must read the (locked) tables
+        settings = Settings(database=database, cache=CacheSettings(consent_states=0))
         with (
-            Services.open(url, actor="api", settings=Settings(database=database)) as services,
+            Services.open(url, actor="api", settings=settings) as services,
             uvicorn_thread(create_app(services), log_level="warning") as base,
         ):
             yield Served(base, url, {"authorization": f"Bearer {secret}"})

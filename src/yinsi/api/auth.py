@@ -26,6 +26,7 @@ __all__ = [
     "Reader",
     "authorize",
     "bearer_secret",
+    "cached_key",
     "key_of",
     "requires",
 ]
@@ -39,10 +40,14 @@ def key_of(request: Request, secret: str) -> ApiKey | None:
     return keys.get(secret)
 
 
-def authorize(request: Request, secret: str | None, wanted: frozenset[Scope]) -> ApiKey:
+def authorize(
+    request: Request, secret: str | None, wanted: frozenset[Scope], *, key: ApiKey | None = None
+) -> ApiKey:
     """The request's key if ``secret`` is a live key holding any of ``wanted``; else
-    401/403, and 429 when the key is over its rate limit (:mod:`yinsi.api.ratelimit`)."""
-    key = None if secret is None else key_of(request, secret)
+    401/403, and 429 when the key is over its rate limit (:mod:`yinsi.api.ratelimit`).
+    ``key``: the key already found for ``secret`` (:func:`cached_key`)."""
+    if key is None:
+        key = None if secret is None else key_of(request, secret)
     if key is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -56,6 +61,13 @@ def authorize(request: Request, secret: str | None, wanted: frozenset[Scope]) ->
         )
     enforce(request, key.id)  # 429 + Retry-After over the key's rate limit (issue 14)
     return key
+
+
+def cached_key(request: Request, secret: str | None) -> ApiKey | None:
+    """The key with this secret if the app's :class:`KeyCache` trusts it now (no database
+    read: for the event loop), else None."""
+    keys: KeyCache = request.app.state.keys
+    return None if secret is None else keys.peek(secret)
 
 
 def bearer_secret(request: Request) -> str | None:

@@ -101,6 +101,12 @@ class KeyCache:
                 self._keys[digest] = (key, now + self._ttl)
         return key
 
+    def peek(self, secret: str) -> ApiKey | None:
+        """The key with this secret if it is cached and still trusted, else None (never
+        reads the database: an event loop may call it; then call :meth:`get` off it)."""
+        hit = self._keys.get(hashlib.sha256(secret.encode()).digest())
+        return hit[0] if hit is not None and hit[1] > self._clock() else None
+
     def clear(self) -> None:
         """Forget every key (after a revocation: the next request reads its key again)."""
         with self._lock:

@@ -27,9 +27,12 @@ Errors the methods raise (nothing else is caught or wrapped)::
     yinsi.storage.StorageError           the other storage errors (LedgerBusy, …)
 """
 
+# Long (over 400 lines): Engine is the one public API an embedding app imports
+# (``yinsi.Engine``); each method is one short use case, kept together on purpose.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import date, timedelta, timezone
 from pathlib import Path
 from time import perf_counter
@@ -51,6 +54,7 @@ from yinsi.declaration import Declaration, loads
 from yinsi.declaration.versions import PolicyVersion
 from yinsi.declaration.yaml_limits import DEFAULT_LIMITS, YamlLimits
 from yinsi.services.clock import Clock, utc_now
+from yinsi.services.consent_cache import ConsentStateCache
 from yinsi.services.consent_ledger import LedgerWriter
 from yinsi.services.metrics import observe_decisions
 from yinsi.services.policy_books import PolicyBooks
@@ -88,12 +92,16 @@ class Engine:
         actor: str = "engine",
         database: SqlEngine | None = None,
         yaml_limits: YamlLimits = DEFAULT_LIMITS,
+        state_cache: ConsentStateCache | None = None,
     ) -> None:
         """``database``: a connection pool the composition root
         (:class:`yinsi.services.root.Services`) shares with the other services; the engine
         then uses it without owning it (``url`` is ignored and :meth:`close` leaves it open).
         ``yaml_limits``: what a published declaration may hold (``YINSI_INPUTS__YAML_…``).
+        ``state_cache``: where decisions read subjects' states (PostgreSQL with a change
+        feed, :mod:`yinsi.services.consent_cache`); None: from the database every time.
         """
+        self._cache = state_cache
         self._yaml_limits = yaml_limits
         self._owns_db = database is None
         self._db: SqlEngine = (
@@ -109,7 +117,7 @@ class Engine:
             raise
         self._clock = clock
         self._books = PolicyBooks(self._uow)
-        self._ledger = LedgerWriter(self._uow, self._books, clock, actor)
+        self._ledger = LedgerWriter(self._uow, self._books, clock, actor, self._changed)
 
     @classmethod
     def embedded(cls, path: str | Path, *, clock: Clock = utc_now, actor: str = "engine") -> Engine:
@@ -190,6 +198,7 @@ class Engine:
                     append(EventKind.CONSENT_GRANTED, accepted, item)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
+        self._changed(app_id, subject_id)
         return state
 
     def decline_policy(
@@ -211,6 +220,7 @@ class Engine:
             append(EventKind.POLICY_DECLINED, declined, None)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
+        self._changed(app_id, subject_id)
         return state
 
     def grant(
@@ -300,8 +310,37 @@ class Engine:
     ) -> list[Decision]:
         """:meth:`decide` for several steps, on one read of the subject's state."""
         started = perf_counter()
-        state = self.state(app_id, subject_id)
-        decided = self._books.book_for(app_id, state).decide_all(state, requests)
+        if self._cache is None:
+            state = self.state(app_id, subject_id)
+        else:
+            state = self._cache.read(
+                app_id, subject_id, lambda: queries.consent_state(self._db, app_id, subject_id)
+            )
+        return self._decided(state, requests, started)
+
+    def decision_fence(self, app_id: str, subject_id: str) -> Future[None] | None:
+        """For a caller on an event loop: the fence to await (:meth:`fence_passed`) before
+        :meth:`decide_cached` when the subject's state is cached (PostgreSQL), else None
+        (call :meth:`decide_batch` off the loop: it reads the database)."""
+        return None if self._cache is None else self._cache.fence_for(app_id, subject_id)
+
+    async def fence_passed(self, fence: Future[None]) -> bool:
+        """Await ``fence`` on the running loop; False when it failed or took too long."""
+        return self._cache is not None and await self._cache.passed(fence)
+
+    def decide_cached(
+        self, app_id: str, subject_id: str, requests: Sequence[DecisionRequest]
+    ) -> list[Decision] | None:
+        """:meth:`decide_batch` on the cached state once its fence passed; None when it was
+        evicted meanwhile (call :meth:`decide_batch`). No database call: for the loop."""
+        started = perf_counter()
+        state = None if self._cache is None else self._cache.confirmed(app_id, subject_id)
+        return None if state is None else self._decided(state, requests, started)
+
+    def _decided(
+        self, state: ConsentState, requests: Sequence[DecisionRequest], started: float
+    ) -> list[Decision]:
+        decided = self._books.book_for(state.app_id, state).decide_all(state, requests)
         allowed = sum(d.allowed for d in decided)
         observe_decisions(allowed, len(decided) - allowed, perf_counter() - started)
         return decided
@@ -370,6 +409,11 @@ class Engine:
 
     def _uow(self, *, read_only: bool = False) -> UnitOfWork:
         return SqlUnitOfWork(self._db, clock=self._clock, read_only=read_only)
+
+    def _changed(self, app_id: str, subject_id: str) -> None:
+        """A write of this engine committed: its own cache need not wait for the notification."""
+        if self._cache is not None:
+            self._cache.evict(app_id, subject_id)
 
 
 def _declaration_text(declaration: str | Path) -> tuple[str, str]:

@@ -2,7 +2,10 @@
 
 Used by the consent :class:`~yinsi.services.consent.Engine`: each event is checked
 against the version the subject is decided by, appended to the ledger and audited (by
-ids and the channel, never PI) in the caller's unit of work.
+ids and the channel, never PI) in the caller's unit of work. The subject's state is read
+once per write, locked (:class:`~yinsi.storage.ledger.SqlConsentLedger` keeps the row it
+locked for the append and the state after it), and ``committed`` tells the engine which
+subject changed once the write committed (its decision cache evicts the subject).
 """
 
 from __future__ import annotations
@@ -35,11 +38,14 @@ class LedgerWriter:
         books: PolicyBooks,
         clock: Clock,
         actor: str,
+        committed: Callable[[str, str], None] = lambda _app, _subject: None,
     ) -> None:
+        """``committed(app_id, subject_id)`` is called after each committed write."""
         self._units = units
         self._books = books
         self._clock = clock
         self.actor = actor
+        self._committed = committed
 
     def consent_event(
         self,
@@ -61,6 +67,7 @@ class LedgerWriter:
             self.appender(uow, app_id, subject_id, evidence, actor)(kind, version, consent_id)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
+        self._committed(app_id, subject_id)
         return state
 
     def restriction(
@@ -87,6 +94,8 @@ class LedgerWriter:
                 self.append(uow, app_id, subject_id, kind, version, evidence, None, actor, element)
             state = uow.ledger.state(app_id, subject_id)
             uow.commit()
+        if todo:
+            self._committed(app_id, subject_id)
         return state, todo
 
     def appender(
