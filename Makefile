@@ -13,7 +13,7 @@ DEMO_LENDING_PORT ?= 8001
 DEMO_DRILL ?= 0
 DEMO_WOLAI_PORT ?= 8101
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean topology
 
 setup: $(STAMP) $(BROWSER)
 
@@ -133,13 +133,20 @@ test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src demo tests benchmarks examples/lending_app
-	$(BIN)/ruff format --check src demo tests benchmarks examples/lending_app
+	$(BIN)/ruff check src demo tests benchmarks examples/lending_app scripts
+	$(BIN)/ruff format --check src demo tests benchmarks examples/lending_app scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+# 2 API processes, 2 Celery workers and beat on this machine's PostgreSQL, RabbitMQ and Redis,
+# on a scratch database and queue removed at the end (docs/scaling.md, "A tested topology").
+# TOPOLOGY_ARGS=--check runs the smoke and stops; Ctrl-C stops everything otherwise.
+topology: setup
+	$(BIN)/python scripts/topology.py $(TOPOLOGY_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

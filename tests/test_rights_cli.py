@@ -298,3 +298,33 @@ def test_x35_verify_by_id_number_suffix(desk: Desk) -> None:
     assert suffix not in desk.ok("status", request_id).output
     bad = desk("verify", request_id, suffix, "--method", "face")
     assert bad.exit_code == 1 and "id_suffix" in bad.stderr
+
+
+def test_x35_w14_a_request_received_by_phone_is_entered_with_its_true_receipt_time(
+    desk: Desk,
+) -> None:
+    """``--received-at``: the deadline counts from when the call came in, not from when
+    the agent typed it; the audit entry keeps the stated receipt and its own time."""
+    user = desk.user(Profile.NO_LOAN)
+    request_id = desk.submit(
+        user, "access", "--channel", "phone", "--received-at", "2026-11-20 09:30"
+    )
+    engine = create_engine(desk.url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            request = uow.requests.get(request_id)
+            entry = uow.audit.last("rights.request.received")
+    finally:
+        engine.dispose()
+    assert request.received_at == datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 +08:00
+    assert request.channel == "phone"
+    assert request.due is None  # 小赢卡贷 counts from verification (receipt_and_verification)
+    assert entry is not None and entry.details["received_at"] == "2026-11-20T01:30:00+00:00"
+    assert entry.details["channel"] == "phone" and entry.at > request.received_at
+
+    future = desk("submit", user, "access", "--received-at", "2999-01-01")
+    assert future.exit_code == 1 and "in the future" in future.output
+    garbled = desk("submit", user, "access", "--received-at", "last tuesday")
+    assert garbled.exit_code == 1 and "--received-at" in garbled.output
+    unknown = desk("submit", user, "access", "--channel", "pigeon")
+    assert unknown.exit_code == 1 and "--channel" in unknown.output

@@ -94,6 +94,8 @@ def test_help_lists_every_group_with_the_line_its_module_gives() -> None:
     assert [c.name for c in Yinsi.lazy] == [
         "lint",
         "serve",
+        "worker",
+        "beat",
         "db",
         "audit",
         "keys",
@@ -108,6 +110,8 @@ def test_help_lists_every_group_with_the_line_its_module_gives() -> None:
         "permissions",
         "privacy",
         "staff",
+        "scan",
+        "map",
     ]
     for stand_in in Yinsi.lazy:
         command = stand_in.load()

@@ -45,6 +45,18 @@ class Yinsi(LazyGroup):
             "Serve the REST API under /v1 (OpenAPI at /openapi.json, health at /healthz).",
             group=False,
         ),
+        LazyCommand(
+            "worker",
+            "yinsi.cli.worker:worker_app",
+            "Run jobs from the broker: rights requests, sweeps, reminders, export expiry, anchors.",
+            group=False,
+        ),
+        LazyCommand(
+            "beat",
+            "yinsi.cli.worker:beat_app",
+            "Send the periodic jobs on their schedule (YINSI_JOBS__SCHEDULE__…); run one beat.",
+            group=False,
+        ),
         LazyCommand("db", "yinsi.cli.db:db_app", "yinsi's own database: migrations."),
         LazyCommand("audit", "yinsi.cli.audit:audit_app", "yinsi's hash-chained audit log."),
         LazyCommand(
@@ -105,6 +117,17 @@ class Yinsi(LazyGroup):
             "staff",
             "yinsi.cli.staff:staff_app",
             "Console accounts: add (admin, operator or auditor), list, disable.",
+        ),
+        LazyCommand(
+            "scan",
+            "yinsi.cli.scan:scan_app",
+            "Find PI in files and folders (text, CSV, JSON, logs, XLSX); exit 1 if any is found.",
+            group=False,
+        ),
+        LazyCommand(
+            "map",
+            "yinsi.cli.map:map_app",
+            "Data maps: their JSON Schema, and a check against the declaration and live stores.",
         ),
     )
 

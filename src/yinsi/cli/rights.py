@@ -1,7 +1,8 @@
 """``yinsi rights``: rights requests at the customer-service desk (PIPL Chapter IV, W14).
 
-The command line is the customer-service channel: a request filed here is recorded with
-channel ``customer_service``. Each command opens the
+The command line is the customer-service desk: a request filed here is recorded with
+channel ``customer_service`` unless ``--channel`` says it came by phone, letter, e-mail or
+at a counter, and ``--received-at`` when it was received before it was entered. Each command opens the
 :class:`~yinsi.services.rights.RightsService` of the app a data map describes (``--map``,
 or ``$YINSI_DATA_MAP``) on yinsi's database (``--url``), calls one method and prints the
 result with Chinese labels. Errors print one line and exit 1
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +22,8 @@ import typer
 from rich.text import Text
 
 from yinsi.cli.common import Actor, DbUrl, MapFile, err, fail, open_services, out
+from yinsi.cli.rights_deferred import deferred
+from yinsi.cli.rights_jobs import enqueue_run
 from yinsi.cli.rights_view import by_due, due_text, show_request, steps_table
 
 if TYPE_CHECKING:
@@ -34,6 +38,8 @@ CHANNEL = "customer_service"
 """Requests filed on the command line come through customer service (W14)."""
 
 RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id (req_…).")]
+
+rights_app.command("deferred")(deferred)
 
 
 @contextmanager
@@ -73,6 +79,20 @@ def submit(
         str | None, typer.Option(help="Filed by a close relative: spouse, child, parent, …")
     ] = None,
     relative_name: Annotated[str | None, typer.Option(help="The relative's name.")] = None,
+    received_at: Annotated[
+        str | None,
+        typer.Option(
+            help="When a request received by phone, letter or at a counter reached you, "
+            "e.g. '2026-12-01 09:30' (Beijing time unless an offset is given); the "
+            "deadline counts from it. Default: now."
+        ),
+    ] = None,
+    channel: Annotated[
+        str,
+        typer.Option(
+            help="Where it was received: customer_service, phone, letter, email, counter."
+        ),
+    ] = CHANNEL,
     data_map: MapFile = None,
     url: DbUrl = None,
     actor: Actor = "cli",
@@ -86,12 +106,16 @@ def submit(
     if relative_name is not None and relation is None:
         fail("--relative-name needs --relation (spouse, child, parent, sibling, …)")
     corrections = _corrections(correct or [])
+    if channel not in RECEIVED_ON:
+        fail(f"--channel {channel!r}: one of {', '.join(RECEIVED_ON)}")
+    received = None if received_at is None else _received_at(received_at)
     with _service(data_map, url, actor) as service:
         request = service.submit(
             subject,
             kind,
             requester=Requester(relation, relative_name),
-            channel=CHANNEL,
+            channel=channel,
+            received_at=received,
             trigger=trigger,
             consent_id=consent,
             corrections=corrections,
@@ -105,6 +129,21 @@ def submit(
     )
     err.print(f"下一步：yinsi rights send-code {request.id}", markup=False)
     out.print(request.id, markup=False)
+
+
+RECEIVED_ON = ("customer_service", "phone", "letter", "email", "counter")
+"""The channels a handler enters a request from (``--channel``)."""
+BEIJING = timezone(timedelta(hours=8))
+
+
+def _received_at(text: str) -> datetime:
+    """``--received-at`` as an aware time: ISO 8601, a date alone meaning its start, Beijing
+    time unless an offset is given."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"--received-at {text!r} is not a date or time: e.g. 2026-12-01 or 2026-12-01 09:30")
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=BEIJING)
 
 
 @rights_app.command("send-code")
@@ -168,11 +207,44 @@ def refuse(
 
 @rights_app.command("run")
 def run(
-    request_id: RequestId, data_map: MapFile = None, url: DbUrl = None, actor: Actor = "cli"
+    request_id: Annotated[
+        str | None,
+        typer.Argument(metavar="[ID]", help="The request id (req_…); or --approved."),
+    ] = None,
+    approved: Annotated[
+        bool,
+        typer.Option(
+            "--approved",
+            help="Run every approved request of the app, set-based where plans allow.",
+        ),
+    ] = False,
+    app: Annotated[
+        str | None, typer.Option("--app", help="With --approved: the app (the data map's).")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="With --approved: at most N requests, most due first."),
+    ] = None,
+    enqueue: Annotated[bool, typer.Option(help="Send it to a worker; return at once.")] = False,
+    data_map: MapFile = None,
+    url: DbUrl = None,
+    actor: Actor = "cli",
 ) -> None:
-    """Execute an approved request, step by step; run it again to resume after a failure."""
+    """Execute an approved request, step by step; run it again to resume after a failure.
+    With --approved: every approved request of the app in one batch."""
     from yinsi.rights.plan import StepStatus
 
+    if approved:
+        if request_id is not None:
+            fail("give a request ID or --approved, not both")
+        if enqueue:
+            fail("--enqueue sends one request (give its ID); --approved runs them here")
+        _run_approved(app, limit, data_map, url, actor)
+        return
+    if request_id is None or app is not None or limit is not None:
+        fail("give the request ID to run (or --approved, with --app and --limit)")
+    if enqueue:
+        return enqueue_run(request_id, data_map, url, actor)
     with _service(data_map, url, actor) as service:
         with err.status(f"正在执行 {request_id} …"):
             request = service.run(request_id, actor=actor)
@@ -190,6 +262,40 @@ def run(
             out.print(request.answer, markup=False)
     elif any(s.status is StepStatus.PENDING for s in steps):
         out.print(f"待人工答复：yinsi rights answer {request.id} TEXT", markup=False)
+
+
+def _run_approved(
+    app: str | None, limit: int | None, data_map: Path | None, url: str | None, actor: str
+) -> None:
+    from yinsi.services.rights_batch import approved, run_many
+
+    with _service(data_map, url, actor) as service:
+        if app is not None and app != service.data_map.app:
+            fail(
+                f"--app {app}: the data map describes app {service.data_map.app!r}; "
+                "give the data map of that app (--map)"
+            )
+        ids = approved(service, limit=limit)
+        if not ids:
+            out.print("没有待执行的已批准请求", markup=False)
+            return
+        with err.status(f"正在执行 {len(ids)} 个已批准请求 …"):
+            report = run_many(service, ids, actor=actor)
+    for request_id, status in report.status.items():
+        out.print(f"{request_id}：{status.label}", markup=False)
+    for request_id, why in report.skipped.items():
+        out.print(f"{request_id}：未执行（{why}）", markup=False)
+    done = sum(1 for s in report.status.values() if s.closed)
+    out.print(
+        f"共 {len(ids)} 个请求：{done} 个已办结，{len(report.failed)} 个执行失败，"
+        f"{len(report.skipped)} 个未执行",
+        markup=False,
+    )
+    if report.failed:
+        fail(
+            f"{len(report.failed)} request(s) failed a step: `yinsi rights status ID` shows "
+            "which; fix it and run `yinsi rights run ID` again (done steps are not repeated)"
+        )
 
 
 @rights_app.command("answer")

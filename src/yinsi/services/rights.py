@@ -11,13 +11,16 @@ Complaints, contests of automated decisions and requests for explanation are clo
 :meth:`answer` after review.
 """
 
+# long: a request's whole lifecycle (submit to finish) is one service the entry points
+# call; the parts that grew (execution, codes, leases, batches) live in their own modules.
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from yinsi.declaration import Declaration
@@ -38,12 +41,14 @@ from yinsi.rights.requests import (
     RightsRequest,
     Status,
     Transition,
+    check_received_at,
     choice,
     validate_new,
 )
 from yinsi.rights.verification import (
     Method,
-    VerificationFailed,
+    NotOnFile,
+    on_file,
     sms_challenge,
     sms_text,
 )
@@ -51,11 +56,15 @@ from yinsi.rights.walk import Found, find
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.code_limits import CodeLimits
 from yinsi.services.consent import Engine
+from yinsi.services.datamap_check import MapCheckFailed
+from yinsi.services.datamap_live import probe_errors
 from yinsi.services.delivery import DeliveryService
 from yinsi.services.delivery_notices import ANSWERED, Contacts, answer_notice
 from yinsi.services.exports import ExportService
 from yinsi.services.field_values import FieldValues, KeySource, clear_connectors
+from yinsi.services.rights_deferred import DeferredRun, run_deferred
 from yinsi.services.rights_execution import RequestEffects, StepJournal
+from yinsi.services.run_leases import RunLeases
 from yinsi.settings.limits import LimitSettings
 from yinsi.storage import UnitsOfWork
 from yinsi.taxonomy import DeletionTrigger, RightKind
@@ -63,6 +72,7 @@ from yinsi.taxonomy import DeletionTrigger, RightKind
 __all__ = ["NoRecordWhile", "Precondition", "RightsService"]
 
 CHINA = timezone(timedelta(hours=8))
+log = logging.getLogger("yinsi.rights")
 
 
 class RightsService:
@@ -84,6 +94,7 @@ class RightsService:
         limits: LimitSettings | None = None,
         exports: ExportService | None = None,
         field_keys: KeySource | None = None,
+        leases: RunLeases | None = None,
     ) -> None:
         self.engine = engine
         self.units = units
@@ -111,6 +122,8 @@ class RightsService:
         self._actor = actor
         self.codes = CodeLimits(units, limits or LimitSettings(), hash_key, clock)
         """Send limits of codes and the atomic attempt counter (issue 14)."""
+        self.leases = leases or RunLeases(units)
+        """One run of a request at a time, in any process (issue 16)."""
 
     # ------------------------------------------------------------ lifecycle
 
@@ -126,9 +139,16 @@ class RightsService:
         corrections: Mapping[str, str] | None = None,
         text: str = "",
         actor: str | None = None,
+        received_at: datetime | None = None,
     ) -> RightsRequest:
-        """File a request; it waits for identity verification (X35)."""
+        """File a request; it waits for identity verification (X35).
+
+        ``received_at``: when a request received on another channel (a call, a letter)
+        reached the handler, if earlier than now: the deadline counts from it, and the
+        audit entry keeps both times (X36)."""
         kind = choice(RightKind, kind, "request kind")
+        now = self._clock()
+        received_at = now if received_at is None else check_received_at(received_at, now)
         declaration = self.declaration
         if corrections:
             check_corrections(self.data_map, corrections)
@@ -138,7 +158,7 @@ class RightsService:
             subject_id=subject_id,
             kind=kind,
             status=Status.RECEIVED,
-            received_at=self._clock(),
+            received_at=received_at,
             requester=requester or Requester(),
             channel=channel,
             trigger=None if trigger is None else choice(DeletionTrigger, trigger, "trigger"),
@@ -160,7 +180,7 @@ class RightsService:
         """Send a one-time code by SMS to the phone on file (``settings.delivery.sms``)."""
         request = self.get(request_id)
         self.delivery.require(Channel.SMS)  # NotConfigured: says what to set
-        phone = self._on_file(request.subject_id, "mobile_number")
+        phone = self._on_file(request, "mobile_number")
         challenge, code = sms_challenge(request_id, self._clock())
         self.codes.store_new(challenge, phone)  # CodeLimited: cooldown, caps (429)
         self.delivery.send_code(request, phone, sms_text(code, self.declaration.app.name), code)
@@ -177,15 +197,23 @@ class RightsService:
         method = Method(method)
         request = self.get(request_id)
         now = self.codes.verify(
-            request_id, answer, method, lambda: self._on_file(request.subject_id, "id_number")
+            request_id, answer, method, lambda: self._on_file(request, "id_number")
         )
         verified = replace(request, verified_at=now)
         verified = replace(verified, due=due_of(verified, self.declaration, self.calendar))
         return self._move(verified, Status.VERIFIED, actor="subject", note=method.value)
 
     def approve(self, request_id: str, *, actor: str) -> RightsRequest:
-        """Approve a verified request; refuses it at once if a precondition fails (W16)."""
+        """Approve a verified request; refuses it at once if a precondition fails (W16).
+
+        The data map is first checked against the live stores: with a wrong table or
+        column, :class:`MapCheckFailed` lists every finding and the request stays verified.
+        """
         request = self.get(request_id)
+        if request.status is Status.VERIFIED:
+            problems = probe_errors(self.data_map, self.connectors)
+            if problems:
+                raise MapCheckFailed(problems)
         checks = [p for p in self.preconditions if p.kind is request.kind]
         if checks and request.status is Status.VERIFIED:
             found = self._find(request)
@@ -229,17 +257,27 @@ class RightsService:
         """Plan (once) and execute an approved request; resume it after a crash.
 
         ``on_step`` is called with each step as it is stored (running, done, failed),
-        e.g. to show progress.
+        e.g. to show progress. The run holds the request's lease throughout
+        (:mod:`.run_leases`): raises :class:`~.run_leases.RunBusy` while another run holds it.
         """
-        actor = actor or self._actor
+        with self.leases.hold(request_id) as lease:
+            return self._run(request_id, actor or self._actor, lease.checked(on_step))
+
+    def start(self, request_id: str, *, actor: str | None = None) -> RightsRequest:
+        """Move an approved (or partially completed) request to ``executing``; an
+        executing one is returned as it is. Raises InvalidRequest for any other status."""
         request = self.get(request_id)
         if request.status is Status.APPROVED or request.status is Status.PARTIALLY_COMPLETED:
-            request = self._move(request, Status.EXECUTING, actor=actor)
-        elif request.status is not Status.EXECUTING:
+            return self._move(request, Status.EXECUTING, actor=actor or self._actor)
+        if request.status is not Status.EXECUTING:
             raise InvalidRequest(
                 f"request {request_id} is {request.status.value}: only an approved request "
                 "runs (verify and approve it first)"
             )
+        return request
+
+    def _run(self, request_id: str, actor: str, on_step: Callable[[Step], None]) -> RightsRequest:
+        request = self.start(request_id, actor=actor)
         with self.units() as uow:
             steps = uow.plans.steps(request_id)
         if not steps:
@@ -263,6 +301,15 @@ class RightsService:
         if any(s.status is not StepStatus.DONE for s in ended):
             return self.get(request_id)  # waits for a person's answer (review)
         return self._finish(request, ended, actor)
+
+    def run_deferred(
+        self, today: date | None = None, *, actor: str | None = None
+    ) -> list[DeferredRun]:
+        """Erase (or, if a retention period now runs, restrict) the rows deletions deferred
+        while their contract ran, for every contract that has ended by ``today`` (default:
+        today in China); the subjects are told (:mod:`.rights_deferred`)."""
+        when = self.today() if today is None else today
+        return run_deferred(self, self._hash_key, when, actor or self._actor)
 
     def answer(self, request_id: str, text: str, *, actor: str) -> RightsRequest:
         """Answer a complaint, a contest of an automated decision or an explanation request."""
@@ -336,6 +383,16 @@ class RightsService:
     def today(self) -> date:
         return self._clock().astimezone(CHINA).date()
 
+    def now(self) -> datetime:
+        return self._clock()
+
+    def context(self, request: RightsRequest, actor: str) -> Context:
+        """What the runner needs to execute ``request``'s steps."""
+        effects = RequestEffects(self, actor)
+        return Context(
+            request, self.data_map, self.connectors, effects, self._hash_key, self._clock
+        )
+
     def _find(self, request: RightsRequest) -> Found:
         with self.units() as uow:
             holds = uow.holds.active(request.app_id, request.subject_id, self.today())
@@ -349,18 +406,15 @@ class RightsService:
             today=self.today(),
         )
 
-    def _on_file(self, subject_id: str, element: str) -> str:
-        """The value of ``element`` held for the subject in a dataset found by user_id."""
-        for ds in self.data_map.datasets:
-            field = next((f for f in ds.fields if f.element == element), None)
-            if field is None or ds.subject is None or ds.subject.identity != "user_id":
-                continue
-            records = self.connectors[ds.store].find(ds, {ds.subject.column: [subject_id]})
-            for record in records:
-                value = record.values.get(field.name)
-                if value:
-                    return str(value)
-        raise VerificationFailed("未找到可用于验证身份的信息，请联系客服" if element else "", 0)
+    def _on_file(self, request: RightsRequest, element: str) -> str:
+        """The value of ``element`` held for the subject, through ``subject`` and
+        ``parent`` links; a failed lookup logs why for the engineer (no PI: dataset and
+        column names only) and raises :class:`NotOnFile` (the user's message)."""
+        try:
+            return on_file(self.data_map, self.connectors, request.subject_id, element)
+        except NotOnFile as exc:
+            log.warning("request %s: cannot verify identity: %s", request.id, exc.detail)
+            raise
 
     def _move(
         self, request: RightsRequest, status: Status, *, actor: str, note: str = ""
@@ -369,13 +423,17 @@ class RightsService:
         with self.units() as uow:
             uow.requests.save(moved, actor=actor)
             uow.commit()
-        if status in ANSWERED and not moved.filed_by_handler:
-            # tell the subject through the channel on file (recorded)
-            contacts = Contacts(self.data_map, self.connectors)
-            answer_notice(self.delivery, contacts, moved, self.declaration.app.name)
+        self.notify_moved(moved)
         return moved
 
-    def _finish(self, request: RightsRequest, steps: list[Step], actor: str) -> RightsRequest:
+    def notify_moved(self, moved: RightsRequest) -> None:
+        """Tell the subject an answered request's answer through the channel on file."""
+        if moved.status in ANSWERED and not moved.filed_by_handler:
+            contacts = Contacts(self.data_map, self.connectors)
+            answer_notice(self.delivery, contacts, moved, self.declaration.app.name)
+
+    def closing(self, request: RightsRequest, steps: list[Step]) -> tuple[str, Status]:
+        """The answer and the final status of a request whose steps are all done."""
         kept = [k for s in steps if s.action is Action.RESTRICT for k in s.params.get("kept", [])]
         unconfirmed = [
             s.dataset
@@ -384,11 +442,14 @@ class RightsService:
         ]
         partial = bool(kept or unconfirmed)
         text = request.answer or summary(request, steps, kept, self.data_map)
+        return text, Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED
+
+    def _finish(self, request: RightsRequest, steps: list[Step], actor: str) -> RightsRequest:
+        text, status = self.closing(request, steps)
         done = replace(self.get(request.id), answer=text)
         if request.corrections:
             with self.units() as uow:
                 uow.requests.clear_corrections(request.id)
                 uow.commit()
             done = replace(done, corrections={})
-        status = Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED
         return self._move(done, status, actor=actor)

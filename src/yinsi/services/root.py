@@ -32,6 +32,7 @@ from yinsi.declaration.datamap_checks import load_data_map, read_data_map
 from yinsi.declaration.yaml_limits import YamlLimits
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
+from yinsi.services.consent_cache import ConsentStateCache, state_cache
 from yinsi.settings import Settings
 from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
 from yinsi.storage.database import Timeouts
@@ -49,10 +50,12 @@ if TYPE_CHECKING:
     from yinsi.services.delivery import DeliveryService
     from yinsi.services.exports import ExportService
     from yinsi.services.incidents import IncidentService
+    from yinsi.services.jobs import JobQueue
     from yinsi.services.privacy_links import PrivacyLinkService
     from yinsi.services.reports import ReportsService
     from yinsi.services.retention import RetentionService
     from yinsi.services.rights import RightsService
+    from yinsi.services.rights_jobs import RequestRuns
     from yinsi.services.service_end import ServiceEndService
     from yinsi.services.sharing import SharingService
     from yinsi.services.sourcing import SourcingService
@@ -226,13 +229,21 @@ class Services:
             clock=self.clock,
             database=self.database,
             yaml_limits=YamlLimits.of(self.settings.inputs),
+            state_cache=self.state_cache,
         )
+
+    @cached_property
+    def state_cache(self) -> ConsentStateCache | None:
+        """Decisions' consent states in memory, on PostgreSQL (``settings.cache``)."""
+        return state_cache(self.database, self.settings.cache)
 
     @cached_property
     def rights(self) -> RightsService:
         """Rights requests against the data map's stores."""
         from yinsi.services.rights import RightsService
+        from yinsi.services.run_leases import RunLeases
 
+        leases = RunLeases(self.units, length_s=self.settings.jobs.lease_s)  # wall clock
         return self._on_stores(
             "rights requests",
             RightsService,
@@ -241,7 +252,23 @@ class Services:
             delivery=self.delivery,
             clock=self.clock,
             limits=self.settings.limits,
+            leases=leases,
         )
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        """Background jobs (:mod:`.jobs`): sent to Celery workers when
+        ``settings.jobs.broker_url`` is set, else run in-process."""
+        from yinsi.services.jobs import queue_of
+
+        return queue_of(self)
+
+    @cached_property
+    def runs(self) -> RequestRuns:
+        """Running rights requests here or on a worker (``:run``, ``--enqueue``)."""
+        from yinsi.services.rights_jobs import RequestRuns
+
+        return RequestRuns(self.rights, self.jobs)
 
     @cached_property
     def exports(self) -> ExportService:
@@ -380,7 +407,7 @@ class Services:
 
     def close(self) -> None:
         """Close every service built, the connectors and the pool (each once)."""
-        for name in ("retention", "delivery"):
+        for name in ("retention", "delivery", "jobs", "state_cache"):
             service = self.__dict__.pop(name, None)
             if service is not None:
                 service.close()

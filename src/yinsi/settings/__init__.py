@@ -8,7 +8,7 @@ keyword arguments, the environment (``YINSI_`` prefix, ``__`` between levels:
 ``docs/operations.md``.
 
 Each section lives in its own module (one concept, one module): :mod:`.delivery`,
-:mod:`.limits`, :mod:`.inputs`, :mod:`.exports`, :mod:`.audit`, :mod:`.web`, :mod:`.operations`, :mod:`.database`.
+:mod:`.limits`, :mod:`.inputs`, :mod:`.exports`, :mod:`.audit`, :mod:`.web`, :mod:`.operations`, :mod:`.database`, :mod:`.jobs`, :mod:`.cache`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ from pydantic_settings import (
 )
 
 from yinsi.settings.audit import AuditSettings
+from yinsi.settings.cache import CacheSettings
 from yinsi.settings.database import DatabaseSettings
 from yinsi.settings.delivery import DeliverySettings
 from yinsi.settings.exports import ExportSettings
 from yinsi.settings.inputs import InputSettings
+from yinsi.settings.jobs import JobSettings
 from yinsi.settings.limits import LimitSettings
 from yinsi.settings.operations import OperationsSettings
 from yinsi.settings.web import WebSettings
@@ -64,6 +66,8 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
 
     @classmethod
     def settings_customise_sources(
