@@ -232,7 +232,7 @@ def test_x10_x29_x30_w15_w16_borrower_journey_at_375px(phone: Page, journey: Jou
     # Partly: the settled loan is kept, restricted to storage, while held (X28).
     assert done.status is Status.PARTIALLY_COMPLETED, done
     phone.reload()
-    expect(phone.locator("#st-h .badge")).to_contain_text("依法保留的信息已限制处理")
+    expect(phone.locator("#st-h .badge")).to_contain_text("部分信息依法保留或暂缓删除")
     shoot(phone, "lending-app-cancelled")
     _assert_erased(journey, subject)
     login = phone.context.request.post(

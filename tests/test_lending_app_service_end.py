@@ -6,7 +6,7 @@ tables hold none of their PI (rows gone, PI columns of kept rows erased)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from test_lending_app_fixtures import (
 )
 from yinsi.cli.app import app
 from yinsi.declaration.datamap_checks import read_data_map
+from yinsi.taxonomy.timezone import CHINA
 
 pytest_plugins = ["test_lending_app_fixtures"]
 
@@ -81,7 +82,8 @@ def test_x39_the_lending_app_users_are_told_then_their_pi_is_erased_from_its_tab
     before = _pi(lending)
     assert before["users"] and before["credit_applications"] and before["bank_cards"]
 
-    later = (date.today() + timedelta(days=1)).isoformat()
+    today = datetime.now(CHINA).date()  # yinsi counts notice days on China's calendar
+    later = (today + timedelta(days=1)).isoformat()
     announced = _cli(lending, tmp_path, "announce", "--ends-on", later, "--min-notice-days", "1")
     assert announced.exit_code == 0, announced.output
     assert "已通知，待停止" in announced.output and later in announced.output
@@ -96,7 +98,7 @@ def test_x39_the_lending_app_users_are_told_then_their_pi_is_erased_from_its_tab
 
     # The end date arrives (the CLI runs on the real clock: the stored date is moved).
     with lending.yinsi.database.begin() as conn:
-        conn.execute(sa.text("UPDATE service_ends SET ends_on = :day"), {"day": date.today()})
+        conn.execute(sa.text("UPDATE service_ends SET ends_on = :day"), {"day": today})
     ran = _cli(lending, tmp_path, "run")
     assert ran.exit_code == 0, ran.output
     assert "已完成" in ran.output

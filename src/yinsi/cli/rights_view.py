@@ -7,7 +7,7 @@ and verification answers are never shown, only the elements a correction names.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -15,8 +15,7 @@ from rich.text import Text
 
 from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.requests import Due, RightsRequest
-
-CHINA = timezone(timedelta(hours=8))
+from yinsi.taxonomy.timezone import CHINA
 
 ACTION_LABELS = {
     Action.EXPORT: "导出",

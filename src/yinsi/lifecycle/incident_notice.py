@@ -8,7 +8,7 @@ channels). Markdown is the source; HTML is that Markdown in the policy's page.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -18,11 +18,11 @@ from yinsi.declaration.schema import ContactChannel, Declaration
 from yinsi.declaration.view import taxonomy_of
 from yinsi.lifecycle.incidents import Incident, Notification
 from yinsi.policy.html import to_html
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["FORMATS", "contacts_for", "render_notice", "render_report"]
 
 FORMATS = ("md", "html")
-CHINA = timezone(timedelta(hours=8))
 _STATUS_ZH = {"open": "处置中", "notified": "已告知", "closed": "已结束"}
 _AUDIENCE_ZH = {"users": "已逐一告知用户", "public": "已发布公告", "regulator": "已报告监管部门"}
 

@@ -22,12 +22,13 @@ a crash resumes: a subject done is not redone.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 
 from yinsi.declaration import Declaration
 from yinsi.policy.text import clean
 from yinsi.taxonomy import RetentionAction
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = [
     "MIN_NOTICE_DAYS",
@@ -44,7 +45,6 @@ __all__ = [
     "plan_announcement",
 ]
 
-CHINA = timezone(timedelta(hours=8))
 MIN_NOTICE_DAYS = 30
 """The shortest notice period accepted by default (days between announcement and end)."""
 

@@ -7,7 +7,6 @@ Pure functions of the request, the declaration and the data map; the rights serv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta, timezone
 from typing import Any
 
 from yinsi.declaration import Declaration
@@ -19,10 +18,9 @@ from yinsi.rights.plan import Action, Step
 from yinsi.rights.requests import Due, InvalidRequest, RightsRequest
 from yinsi.taxonomy import RightKind
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["check_corrections", "due_of", "kept_lines", "remedy", "summary"]
-
-CHINA = timezone(timedelta(hours=8))
 
 
 def due_of(

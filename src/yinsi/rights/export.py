@@ -18,7 +18,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -26,10 +26,10 @@ from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.schema import Declaration
 from yinsi.declaration.view import taxonomy_of
 from yinsi.taxonomy import LegalBasis
+from yinsi.taxonomy.timezone import CHINA
 
 Rows = Sequence[Mapping[str, Any]]
 _FIXED = datetime(1980, 1, 1)  # zip entries' time: the same parts give the same archive
-CHINA = timezone(timedelta(hours=8))
 
 
 class ProvisionEntry(Protocol):

@@ -44,7 +44,7 @@ _STATUS_LABELS = {
     Status.APPROVED: "已审核通过，待执行",
     Status.EXECUTING: "正在执行",
     Status.COMPLETED: "已完成",
-    Status.PARTIALLY_COMPLETED: "部分完成（依法保留的信息已限制处理）",
+    Status.PARTIALLY_COMPLETED: "部分完成（部分信息依法保留或暂缓删除，详见答复）",
     Status.REFUSED: "已拒绝",
     Status.WITHDRAWN: "已撤回申请",
 }

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from yinsi.rights.verification import (
     LOCKED,
@@ -36,10 +36,10 @@ from yinsi.services.clock import Clock
 from yinsi.settings.limits import LimitSettings
 from yinsi.storage import UnitsOfWork
 from yinsi.storage.limit_ports import Refused
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["CodeLimits", "wait_text"]
 
-CHINA = timezone(timedelta(hours=8))
 REQUEST_COUNTER_DAYS = 60
 """How long a request's count of codes is kept (longer than any request stays open)."""
 

@@ -42,7 +42,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,8 @@ from yinsi.rights.walk import find_many
 from yinsi.services.consent import Engine
 from yinsi.services.metrics import SWEEP_ROWS
 from yinsi.storage import UnitsOfWork
+from yinsi.taxonomy.timezone import CHINA
 
-CHINA = timezone(timedelta(hours=8))
 DEFAULT_BATCH = 5000
 """Keys in the first batch of an adaptive run."""
 AUDIT_EVERY = 1.0

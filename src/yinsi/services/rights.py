@@ -20,7 +20,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 from yinsi.declaration import Declaration
@@ -68,10 +68,10 @@ from yinsi.services.run_leases import RunLeases
 from yinsi.settings.limits import LimitSettings
 from yinsi.storage import UnitsOfWork
 from yinsi.taxonomy import DeletionTrigger, RightKind
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["NoRecordWhile", "Precondition", "RightsService"]
 
-CHINA = timezone(timedelta(hours=8))
 log = logging.getLogger("yinsi.rights")
 
 

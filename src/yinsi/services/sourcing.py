@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from yinsi.consent import DecisionRequest, UnknownName
 from yinsi.lifecycle.sourcing import (
@@ -34,11 +33,9 @@ from yinsi.lifecycle.sourcing import (
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.storage import UnitsOfWork
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["AcquisitionOutcome", "SourcingService"]
-
-CHINA = ZoneInfo("Asia/Shanghai")
-"""Vetting dates are calendar dates in China."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +55,7 @@ class SourcingService:
         self._actor = actor
 
     def today(self) -> date:
-        return self._clock().astimezone(CHINA).date()
+        return self._clock().astimezone(CHINA).date()  # vetting dates are dates in China
 
     # ------------------------------------------------------------ the source register
 

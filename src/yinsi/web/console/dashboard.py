@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse
 from yinsi.declaration import Declaration, taxonomy_of
 from yinsi.services.reports import Dashboard, RequestTimes
 from yinsi.taxonomy import LegalBasis, RightKind
+from yinsi.taxonomy.timezone import CHINA
 from yinsi.web.console.auth import Reader
 from yinsi.web.console.charts import Chart, Series, line, rate_bars, stacked_bars
 from yinsi.web.console.pages import app_id, page, today
@@ -37,7 +38,6 @@ from yinsi.web.site import site_of
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 WEEKS = 8
-CHINA = timezone(timedelta(hours=8))
 
 
 def week_of(at: datetime) -> date:

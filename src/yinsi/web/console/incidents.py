@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -23,6 +23,7 @@ from yinsi.lifecycle.incident_notice import render_notice
 from yinsi.lifecycle.incidents import InvalidIncident
 from yinsi.rights.ports import ConnectorError
 from yinsi.services.incidents import IncidentService
+from yinsi.taxonomy.timezone import CHINA
 from yinsi.web.console.auth import IncidentHandler, Reader
 from yinsi.web.console.pages import app_id, done, page, rights_of
 from yinsi.web.console.routing import ConsoleRoute
@@ -30,7 +31,6 @@ from yinsi.web.site import Site, site_of
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
-CHINA = timezone(timedelta(hours=8))
 STATUS_LABELS = {"open": "处置中", "notified": "已告知", "closed": "已结束"}
 AUDIENCES = {"users": "受影响用户", "public": "社会公众（公告）", "regulator": "监管部门"}
 

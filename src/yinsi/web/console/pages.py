@@ -8,7 +8,7 @@ shows :data:`DONE` ``[key]``, so a reload never repeats the action.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import HTTPException, Request, status
@@ -16,11 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from yinsi.security.masking import mask
 from yinsi.services.rights import RightsService
+from yinsi.taxonomy.timezone import CHINA
 from yinsi.web.console.auth import Action, Staff
 from yinsi.web.site import Site
 from yinsi.web.templating import render
-
-CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True, slots=True)

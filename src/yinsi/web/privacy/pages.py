@@ -7,13 +7,14 @@ also hands it to htmx as a header).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from yinsi.consent import Channel, Evidence
+from yinsi.taxonomy.timezone import CHINA
 from yinsi.web import csrf
 from yinsi.web.privacy.session import PrivacySession
 from yinsi.web.site import site_of
@@ -29,8 +30,6 @@ __all__ = [
     "page",
     "see_other",
 ]
-
-CHINA = timezone(timedelta(hours=8))
 
 
 def page(
