@@ -27,6 +27,7 @@ from yinsi.delivery.signing import valid
 from yinsi.rights.requests import Status
 from yinsi.security.masking import mask_phone
 from yinsi.services.delivery import CodeNotSent
+from yinsi.services.delivery_notices import Contacts
 from yinsi.services.metrics import DELIVERIES
 from yinsi.services.root import Services
 from yinsi.settings import Settings
@@ -164,6 +165,28 @@ def test_a_refusal_is_told_to_the_subject_by_sms(flow: Flow) -> None:
     assert "未能办理" in body["text"]
     (record,) = flow.services.delivery.records(request.id)
     assert record.purpose == "request_answer" and record.outcome == "delivered"
+
+
+def test_x35_a_completed_deletion_is_told_on_the_phone_it_erased(flow: Flow) -> None:
+    """The deletion erases the phone on file; the answer still reaches it: the address is
+    read before the erasure (in memory for the run, never stored) and the SMS says done."""
+    rights = flow.services.rights
+    uid = flow.user()
+    phone = flow.stores.seeded.subject(uid).mobile_number
+    request = rights.submit(uid, "deletion", trigger="purpose_done")
+    id_number = flow.stores.seeded.subject(uid).id_number
+    rights.verify(request.id, id_number[-6:], method="id_suffix")
+    rights.approve(request.id, actor="operator")
+    done = rights.run(request.id, actor="operator")
+    assert done.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    on_file = Contacts(flow.services.data_map, flow.services.connectors).of(uid, "mobile_number")
+    assert on_file != phone  # erased in the app's stores (gone, or masked / hashed)
+    (got,) = flow.gateway.arrived
+    body = got.json()
+    assert body["purpose"] == "request_answer" and body["phone"] == phone
+    (record,) = flow.services.delivery.records(request.id)
+    assert record.outcome == "delivered"
+    assert not [r for r in flow.rows() if phone in r]  # the address is not kept
 
 
 def _open(flow: Flow) -> Any:

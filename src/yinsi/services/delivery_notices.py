@@ -11,7 +11,7 @@ App push needs only the user id. A subject with no usable channel is recorded
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -42,18 +42,41 @@ __all__ = [
 ]
 
 ANSWERED = frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REFUSED})
+CONTACT_ELEMENTS = ("mobile_number", "email")
+"""The elements an answer is sent to (SMS, e-mail)."""
 NO_CONTACT = "数据地图中没有该用户的手机号或电子邮箱"
 _CHANNEL_WORDS = ((Channel.SMS, "短信"), (Channel.EMAIL, "邮件"), (Channel.PUSH, "推送"))
 
 
 @dataclass(frozen=True, slots=True)
 class Contacts:
-    """Reads a subject's phone and e-mail from the app's stores."""
+    """Reads a subject's phone and e-mail from the app's stores.
+
+    ``known``: addresses read before a deletion erased them (:meth:`before_erasure`), by
+    subject and element, so the subject can still be told the deletion is done; they live
+    in memory for one run only, never stored."""
 
     data_map: DataMap
     connectors: Mapping[str, Connector]
+    known: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def before_erasure(self, subject_ids: Sequence[str]) -> Contacts:
+        """These contacts with the subjects' addresses read now (a deletion comes next)."""
+        known = dict(self.known)
+        for subject_id in subject_ids:
+            for element in CONTACT_ELEMENTS:
+                try:
+                    found = self.of(subject_id, element)
+                except ConnectorError:
+                    continue  # read again when the notice is sent: it says why then
+                if found:
+                    known[(subject_id, element)] = found
+        return Contacts(self.data_map, self.connectors, known)
 
     def of(self, subject_id: str, element: str) -> str | None:
+        remembered = self.known.get((subject_id, element))
+        if remembered is not None:
+            return remembered
         for ds in self.data_map.datasets:
             field = next((f for f in ds.fields if f.element == element), None)
             if field is None or ds.subject is None or ds.subject.identity != "user_id":

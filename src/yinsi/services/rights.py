@@ -294,13 +294,24 @@ class RightsService:
             self._hash_key,
             self._clock,
         )
+        contacts = self.contacts_before(request, steps)
         try:
             ended = run(steps, StepJournal(self.units, on_step), ctx)
         except StepFailed:
             return self.get(request_id)
         if any(s.status is not StepStatus.DONE for s in ended):
             return self.get(request_id)  # waits for a person's answer (review)
-        return self._finish(request, ended, actor)
+        return self._finish(request, ended, actor, contacts)
+
+    def contacts_before(self, request: RightsRequest, steps: Sequence[Step]) -> Contacts:
+        """Where the answer will go, read before the steps erase it when they will (a
+        deletion erases the phone it would be told on); in memory for this run only."""
+        contacts = Contacts(self.data_map, self.connectors)
+        erasing = any(s.action is Action.ERASE and s.status is not StepStatus.DONE for s in steps)
+        by_address = any(self.delivery.configured(c) for c in (Channel.SMS, Channel.EMAIL))
+        if not erasing or request.filed_by_handler or not by_address:
+            return contacts  # nothing to keep: no address would be used
+        return contacts.before_erasure([request.subject_id])
 
     def run_deferred(
         self, today: date | None = None, *, actor: str | None = None
@@ -417,19 +428,26 @@ class RightsService:
             raise
 
     def _move(
-        self, request: RightsRequest, status: Status, *, actor: str, note: str = ""
+        self,
+        request: RightsRequest,
+        status: Status,
+        *,
+        actor: str,
+        note: str = "",
+        contacts: Contacts | None = None,
     ) -> RightsRequest:
         moved = request.moved(status, self._clock(), actor, note)
         with self.units() as uow:
             uow.requests.save(moved, actor=actor)
             uow.commit()
-        self.notify_moved(moved)
+        self.notify_moved(moved, contacts)
         return moved
 
-    def notify_moved(self, moved: RightsRequest) -> None:
-        """Tell the subject an answered request's answer through the channel on file."""
+    def notify_moved(self, moved: RightsRequest, contacts: Contacts | None = None) -> None:
+        """Tell the subject an answered request's answer through the channel on file (or
+        read before a deletion erased it: ``contacts``)."""
         if moved.status in ANSWERED and not moved.filed_by_handler:
-            contacts = Contacts(self.data_map, self.connectors)
+            contacts = contacts or Contacts(self.data_map, self.connectors)
             answer_notice(self.delivery, contacts, moved, self.declaration.app.name)
 
     def closing(self, request: RightsRequest, steps: list[Step]) -> tuple[str, Status]:
@@ -444,7 +462,13 @@ class RightsService:
         text = request.answer or summary(request, steps, kept, self.data_map)
         return text, Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED
 
-    def _finish(self, request: RightsRequest, steps: list[Step], actor: str) -> RightsRequest:
+    def _finish(
+        self,
+        request: RightsRequest,
+        steps: list[Step],
+        actor: str,
+        contacts: Contacts | None = None,
+    ) -> RightsRequest:
         text, status = self.closing(request, steps)
         done = replace(self.get(request.id), answer=text)
         if request.corrections:
@@ -452,4 +476,4 @@ class RightsService:
                 uow.requests.clear_corrections(request.id)
                 uow.commit()
             done = replace(done, corrections={})
-        return self._move(done, status, actor=actor)
+        return self._move(done, status, actor=actor, contacts=contacts)

@@ -37,6 +37,7 @@ from yinsi.rights.planner import plan, subset
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.walk import find_many
+from yinsi.services.delivery_notices import Contacts
 from yinsi.services.rights import RightsService
 from yinsi.services.rights_execution import StepJournal
 from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
@@ -94,6 +95,8 @@ class _Chunk:
         self.report = report
         self.owner = run_owner()
         self.hash_key = b""
+        self.contacts: dict[str, Contacts] = {}
+        """Per request: where its answer goes, read before its erasure (in memory only)."""
 
     def run(self, ids: list[str]) -> None:
         claimed = self._claim(ids)
@@ -102,6 +105,9 @@ class _Chunk:
             requests = self._start(claimed)
             plans = self._plans(requests)
             requests = self._renew(requests)  # still ours before the first effect
+            self.contacts = {
+                i: self.s.contacts_before(r, plans.get(i, [])) for i, r in requests.items()
+            }
             self._erase(requests, plans)
             rest = self._close(requests, plans)
         except ConnectorError:
@@ -300,5 +306,5 @@ class _Chunk:
             uow.commit()
         for moved in closed:
             self.report.status[moved.id] = moved.status
-            self.s.notify_moved(moved)
+            self.s.notify_moved(moved, self.contacts.get(moved.id))
         return rest
