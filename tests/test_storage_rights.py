@@ -381,6 +381,26 @@ def test_steps_are_updated_as_they_run(engine: Engine) -> None:
         uow.plans.update(replace(first, n=9))
 
 
+def test_many_steps_are_updated_in_one_statement(engine: Engine) -> None:
+    add(engine, filed())
+    with SqlUnitOfWork(engine) as uow:
+        uow.plans.save(plan())
+        uow.commit()
+    started = T0 + timedelta(minutes=1)
+    running = [s.started(started) for s in plan()]
+    done = [s.finished(started + timedelta(seconds=1), {"affected": s.n}) for s in running]
+    with SqlUnitOfWork(engine) as uow:
+        uow.plans.update_many(running)
+        uow.plans.update_many(done)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.plans.steps("req_0a1b2c") == done
+    with SqlUnitOfWork(engine) as uow, pytest.raises(StepNotFound, match="no plan step 9"):
+        uow.plans.update_many([done[0], replace(done[1], n=9)])
+    with SqlUnitOfWork(engine) as uow:  # nothing of the refused batch was kept
+        assert uow.plans.steps("req_0a1b2c") == done
+
+
 # --- challenges -----------------------------------------------------------------------
 
 

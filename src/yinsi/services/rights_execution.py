@@ -45,8 +45,7 @@ class StepJournal(Journal):
         if not steps:
             return
         with self._units() as uow:
-            for step in steps:
-                uow.plans.update(step)
+            uow.plans.update_many(steps)
             uow.commit()
         if self._on_step is not None:
             for step in steps:

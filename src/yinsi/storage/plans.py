@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,15 @@ from yinsi.storage.errors import PlanExists, RequestNotFound, StepNotFound
 from yinsi.storage.rights_mapping import step_from_row, step_progress_values, step_row
 from yinsi.storage.rights_ports import PlanStore
 from yinsi.storage.rights_tables import RightsRequestRow, RightsStepRow
+
+_STEPS = cast(Table, RightsStepRow.__table__)
+_PROGRESS = ("status", "attempts", "outcome", "started_at", "finished_at")
+_UPDATE_BY_KEY = (
+    update(_STEPS)
+    .where(_STEPS.c.request_id == bindparam("request"), _STEPS.c.n == bindparam("number"))
+    .values({c: bindparam(f"new_{c}", type_=_STEPS.c[c].type) for c in _PROGRESS})
+)
+"""A step's progress by its key, bound per row (run with a list of rows: executemany)."""
 
 
 class SqlPlanStore(PlanStore):
@@ -60,9 +70,40 @@ class SqlPlanStore(PlanStore):
         if result.rowcount != 1:
             raise StepNotFound(step.request_id, step.n)
 
+    def update_many(self, steps: Sequence[Step]) -> None:
+        """One ``UPDATE`` run for every step (the driver's ``executemany``): a batch run
+        journals thousands of steps at once."""
+        if len(steps) < 2:
+            super().update_many(steps)
+            return
+        rows = [_progress_row(s) for s in steps]
+        result = self._session.connection().execute(_UPDATE_BY_KEY, rows)
+        if result.rowcount != len(rows):  # a driver reporting -1 gives no count: check
+            known = self._known(steps)
+            missing = next((s for s in steps if (s.request_id, s.n) not in known), None)
+            if missing is not None:
+                raise StepNotFound(missing.request_id, missing.n)
+
+    def _known(self, steps: Sequence[Step]) -> set[tuple[str, int]]:
+        ids = sorted({s.request_id for s in steps})
+        found = self._session.execute(
+            select(RightsStepRow.request_id, RightsStepRow.n).where(
+                RightsStepRow.request_id.in_(ids)
+            )
+        )
+        return {(r, n) for r, n in found}
+
     def _has_plan(self, request_id: str) -> bool:
         first = select(RightsStepRow.n).where(RightsStepRow.request_id == request_id).limit(1)
         return self._session.scalar(first) is not None
+
+
+def _progress_row(step: Step) -> dict[str, object]:
+    """The parameters of :data:`_UPDATE_BY_KEY` for ``step``."""
+    values = step_progress_values(step)
+    return {"request": step.request_id, "number": step.n} | {
+        f"new_{column}": value for column, value in values.items()
+    }
 
 
 def _one_request(steps: Sequence[Step]) -> str:

@@ -81,6 +81,11 @@ class PlanStore(abc.ABC):
         Raises :class:`~yinsi.storage.errors.StepNotFound` for a step never saved.
         """
 
+    def update_many(self, steps: Sequence[Step]) -> None:
+        """:meth:`update` for many steps (of one or many requests) at once."""
+        for step in steps:
+            self.update(step)
+
 
 class ChallengeStore(abc.ABC):
     """Identity challenges, one current challenge per request and method."""
