@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import redis
@@ -318,10 +317,11 @@ def _seed_sample(
 ) -> tuple[Any, dict[str, Engine]]:
     import yinsi_demo as sample
     from yinsi.storage import create_engine
+    from yinsi.taxonomy.timezone import CHINA
 
     engines = {store: create_engine(urls[store]) for store in sample.SQL_STORES}
     sample.create(engines)
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = datetime.now(CHINA).date()
     seeded = sample.seed(engines, client, prefix, subjects=subjects, seed=SEED, today=today)
     return seeded, engines
 

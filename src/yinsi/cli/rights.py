@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,6 +25,7 @@ from yinsi.cli.common import Actor, DbUrl, MapFile, err, fail, open_services, ou
 from yinsi.cli.rights_deferred import deferred
 from yinsi.cli.rights_jobs import enqueue_run
 from yinsi.cli.rights_view import by_due, due_text, show_request, steps_table
+from yinsi.taxonomy.timezone import CHINA
 
 if TYPE_CHECKING:
     from yinsi.services.rights import RightsService
@@ -133,7 +134,6 @@ def submit(
 
 RECEIVED_ON = ("customer_service", "phone", "letter", "email", "counter")
 """The channels a handler enters a request from (``--channel``)."""
-BEIJING = timezone(timedelta(hours=8))
 
 
 def _received_at(text: str) -> datetime:
@@ -143,7 +143,7 @@ def _received_at(text: str) -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         fail(f"--received-at {text!r} is not a date or time: e.g. 2026-12-01 or 2026-12-01 09:30")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=BEIJING)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CHINA)
 
 
 @rights_app.command("send-code")

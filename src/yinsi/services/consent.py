@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future
-from datetime import date, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from time import perf_counter
 from typing import Self
@@ -67,10 +67,10 @@ from yinsi.storage import (
     require_up_to_date,
     upgrade,
 )
+from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["DecisionRequest", "Engine", "policy_consent_items"]
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 """Ages are counted on the calendar date in China (UTC+8 all year, no daylight saving)."""
 
 
@@ -401,7 +401,7 @@ class Engine:
         nor logged; an invalid one raises :class:`~yinsi.consent.InvalidIdNumber` (masked).
         """
         current = self._books.book(app_id).current
-        day = today or self._clock().astimezone(CHINA_STANDARD_TIME).date()
+        day = today or self._clock().astimezone(CHINA).date()
         reason = check_registration(id_number, day, current.minimum_age)
         return None if reason is None else Decision(False, reason.value, current.version)
 

@@ -19,12 +19,10 @@ so a withdrawal cannot slip between the decision and the record:
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-from sqlalchemy import Select, bindparam, select, text
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 
 from yinsi.consent import ConsentState
 from yinsi.lifecycle.sharing import Provision
@@ -35,37 +33,17 @@ from yinsi.storage.lifecycle_ports import ProvisionUnit
 from yinsi.storage.mapping import state_from_row
 from yinsi.storage.migrate import require_up_to_date
 from yinsi.storage.provisions import record_on_cursor
-from yinsi.storage.queries import Row
+from yinsi.storage.queries import STATE_BY_SUBJECT, state_of_row
 from yinsi.storage.statements import Clock
 from yinsi.storage.tables import ConsentStateRow
 from yinsi.storage.uow import SqlUnitOfWork
 
 __all__ = ["SessionProvisionUnit", "SqliteProvisionUnit", "provision_unit"]
 
-_STATE = ConsentStateRow.__table__
-_STATE_BY_SUBJECT: Select[Any] = select(_STATE).where(
-    _STATE.c.app_id == bindparam("app_id"), _STATE.c.subject_id == bindparam("subject_id")
-)
 _BEGIN = DbapiStatement(text("BEGIN IMMEDIATE"))
 _COMMIT = DbapiStatement(text("COMMIT"))
 _ROLLBACK = DbapiStatement(text("ROLLBACK"))
-_READ_STATE = DbapiStatement(_STATE_BY_SUBJECT)
-
-Processor = Callable[[Any], Any]
-_RESULTS: weakref.WeakKeyDictionary[Dialect, tuple[tuple[str, Processor | None], ...]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _state_columns(dialect: Dialect) -> tuple[tuple[str, Processor | None], ...]:
-    """The state row's column names with their result processors (made once per dialect)."""
-    found = _RESULTS.get(dialect)
-    if found is None:
-        found = _RESULTS[dialect] = tuple(
-            (c.name, c.type.dialect_impl(dialect).result_processor(dialect, None))
-            for c in _STATE_BY_SUBJECT.selected_columns
-        )
-    return found
+_READ_STATE = DbapiStatement(STATE_BY_SUBJECT)
 
 
 class SqliteProvisionUnit(ProvisionUnit):
@@ -74,6 +52,7 @@ class SqliteProvisionUnit(ProvisionUnit):
     def __init__(self, database: Engine, clock: Clock) -> None:
         require_up_to_date(database)
         self._clock = clock
+        self._database = database
         self._dialect = database.dialect
         self._connection = database.raw_connection()
         self._open = False
@@ -90,15 +69,9 @@ class SqliteProvisionUnit(ProvisionUnit):
     def state(self, app_id: str, subject_id: str) -> ConsentState:
         params = {"app_id": app_id, "subject_id": subject_id}
         found = _READ_STATE.run(self._cursor, self._dialect, params).fetchone()
-        if found is None:
-            return ConsentState(app_id, subject_id)
-        self._apps_known.add(app_id)
-        columns = _state_columns(self._dialect)
-        values = {
-            name: value if process is None else process(value)
-            for (name, process), value in zip(columns, found, strict=True)
-        }
-        return state_from_row(Row(values))
+        if found is not None:
+            self._apps_known.add(app_id)
+        return state_of_row(self._database, app_id, subject_id, found)
 
     def refuse(
         self, actor: str, app_id: str, subject_id: str, details: Mapping[str, JsonValue]

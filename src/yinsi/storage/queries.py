@@ -31,7 +31,7 @@ from yinsi.storage.tables import ApiKeyRow, ConsentStateRow
 
 _STATE = ConsentStateRow.__table__
 _KEYS = ApiKeyRow.__table__
-_STATE_BY_SUBJECT = select(_STATE).where(
+STATE_BY_SUBJECT = select(_STATE).where(
     _STATE.c.app_id == bindparam("app_id"), _STATE.c.subject_id == bindparam("subject_id")
 )
 _KEY_BY_DIGEST = select(_KEYS).where(_KEYS.c.secret_sha256 == bindparam("digest"))
@@ -156,7 +156,7 @@ class RawRead:
 
 class _Reads:
     def __init__(self, database: Engine) -> None:
-        self.state = RawRead(database, _STATE_BY_SUBJECT)
+        self.state = RawRead(database, STATE_BY_SUBJECT)
         self.key = RawRead(database, _KEY_BY_DIGEST)
         self.states: dict[tuple[Any, ...], ConsentState] = {}
         """States by the raw row they were made from (see :func:`consent_state`)."""
@@ -187,10 +187,19 @@ def consent_state(database: Engine, app_id: str, subject_id: str) -> ConsentStat
     any process, gives a different key. Rows the driver returns with unhashable values
     (PostgreSQL's decoded JSON) are converted each time.
     """
-    reads = _reads_of(database)
-    found = reads.state.fetch({"app_id": app_id, "subject_id": subject_id})
+    found = _reads_of(database).state.fetch({"app_id": app_id, "subject_id": subject_id})
+    return state_of_row(database, app_id, subject_id, found)
+
+
+def state_of_row(
+    database: Engine, app_id: str, subject_id: str, found: tuple[Any, ...] | None
+) -> ConsentState:
+    """The state made from a ``consent_states`` row fetched by :data:`STATE_BY_SUBJECT` as
+    the driver gives it (here, or in a write transaction: the sharing gate's); the empty
+    state for ``None``. Remembered by the raw row, as :func:`consent_state` says."""
     if found is None:
         return ConsentState(app_id, subject_id)
+    reads = _reads_of(database)
     try:
         state = reads.states.get(found)
     except TypeError:  # unhashable columns

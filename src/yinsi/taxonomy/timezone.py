@@ -7,15 +7,8 @@ limits and the dates printed to users are all counted in this zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
-__all__ = ["CHINA", "china_date"]
+__all__ = ["CHINA"]
 
 CHINA = timezone(timedelta(hours=8), "CST")
-
-
-def china_date(at: datetime) -> date:
-    """The date in China at the instant ``at`` (an aware datetime)."""
-    if at.tzinfo is None:
-        raise ValueError(f"{at.isoformat()} has no time zone: give an aware datetime")
-    return at.astimezone(CHINA).date()
