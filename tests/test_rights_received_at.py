@@ -4,7 +4,7 @@ future or naive time is refused with what to give instead."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,11 +20,11 @@ from yinsi.rights.requests import (
     check_received_at,
 )
 from yinsi.taxonomy import RightKind
+from yinsi.taxonomy.timezone import CHINA
 
 ROOT = Path(__file__).resolve().parent.parent
 WOLAI = ROOT / "examples" / "declarations" / "wolai-shuke.yaml"
 NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
-BEIJING = timezone(timedelta(hours=8))
 
 
 def request(received_at: datetime) -> RightsRequest:
@@ -43,7 +43,7 @@ def request(received_at: datetime) -> RightsRequest:
 def test_x35_a_deadline_counted_from_receipt_starts_on_the_stated_receipt_day() -> None:
     declaration = load(WOLAI)
     calendar = WorkingCalendar.default()
-    letter = check_received_at(datetime(2026, 11, 20, 9, 30, tzinfo=BEIJING), NOW)
+    letter = check_received_at(datetime(2026, 11, 20, 9, 30, tzinfo=CHINA), NOW)
     entered_today = due_of(request(NOW), declaration, calendar)
     stated = due_of(request(letter), declaration, calendar)
     assert stated is not None and entered_today is not None
@@ -58,4 +58,4 @@ def test_x35_a_receipt_time_must_be_aware_and_not_in_the_future() -> None:
         check_received_at(NOW + timedelta(hours=1), NOW)
     skewed = check_received_at(NOW + timedelta(minutes=2), NOW)  # another system's clock
     assert skewed == NOW
-    assert check_received_at(datetime(2026, 11, 20, 9, 30, tzinfo=BEIJING), NOW).tzinfo == UTC
+    assert check_received_at(datetime(2026, 11, 20, 9, 30, tzinfo=CHINA), NOW).tzinfo == UTC
