@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from yinsi.cli.common import DbUrl, db_url, err, fail, out, show_url
+from yinsi.cli.common import (
+    DbUrl,
+    SettingsFile,
+    db_url,
+    err,
+    fail,
+    first_line,
+    out,
+    show_url,
+)
 
 if TYPE_CHECKING:
     from yinsi.services.audit import AuditVerification
@@ -28,16 +37,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 audit_app = typer.Typer(help="yinsi's hash-chained audit log.", no_args_is_help=True)
-
-SettingsFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--settings",
-        envvar="YINSI_SETTINGS_FILE",
-        help="Settings file (TOML or YAML); default: $YINSI_SETTINGS_FILE.",
-        show_default=False,
-    ),
-]
 
 
 def _open(url: str | None, settings_file: Path | None) -> Services:
@@ -66,7 +65,7 @@ def _guarded(url: str | None, settings_file: Path | None, action: Callable[[Serv
         fail(str(exc))
     except SQLAlchemyError as exc:
         name = exc.__class__.__name__
-        fail(f"cannot read {show_url(target)}: {name}: {str(exc).splitlines()[0]}")
+        fail(f"cannot read {show_url(target)}: {name}: {first_line(exc)}")
 
 
 @audit_app.command("verify")

@@ -37,6 +37,15 @@ MapFile = Annotated[
     ),
 ]
 Actor = Annotated[str, typer.Option(help="Who the audit log names for this action.")]
+SettingsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        envvar="YINSI_SETTINGS_FILE",
+        help="Settings file (TOML or YAML, see docs/operations.md); default: $YINSI_SETTINGS_FILE.",
+        show_default=False,
+    ),
+]
 
 NO_DATA_MAP = "no data map: pass --map FILE or set YINSI_DATA_MAP"
 DELIVERY_OUTCOME_ZH = {"delivered": "已送达", "failed": "失败", "no_channel": "无可用渠道"}
@@ -122,3 +131,36 @@ def open_services(
         fail(message(exc))
     finally:
         services.close()
+
+
+def error_line(exc: Exception) -> str:
+    """``error: `` and the first line of ``exc`` (:func:`first_line`: no SQL, no values)."""
+    return f"error: {first_line(exc)}"
+
+
+@contextmanager
+def open_app_services(
+    data_map: Path | None, url: str | None, actor: str, *also: type[Exception]
+) -> Iterator[Services]:
+    """:func:`open_services` on the app's data map (required) for a command whose known
+    errors are the ones of reading the map and its stores (declaration, consent name,
+    connector, storage, ``OSError``, ``ValueError``) and ``also`` its own: each prints as
+    :func:`error_line` and exits 1."""
+    from yinsi.consent import UnknownName
+    from yinsi.declaration import DeclarationError
+    from yinsi.rights.ports import ConnectorError
+    from yinsi.services.errors import StorageError
+
+    known = (
+        DeclarationError,
+        UnknownName,
+        ConnectorError,
+        StorageError,
+        OSError,
+        ValueError,
+        *also,
+    )
+    with open_services(
+        url, actor=actor, data_map=data_map, needs_map=True, known=known, describe=error_line
+    ) as services:
+        yield services

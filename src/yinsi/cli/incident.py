@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yinsi.cli.common import DELIVERY_OUTCOME_ZH, Actor, DbUrl, MapFile, err, open_services, out
+from yinsi.cli.common import DELIVERY_OUTCOME_ZH, Actor, DbUrl, MapFile, err, open_app_services, out
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,29 +37,9 @@ _CHANNEL_ZH = {"sms": "短信", "email": "邮件", "push": "推送"}
 @contextmanager
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[IncidentService]:
     """The incident service of the data map's app; a known error prints ``error: …``."""
-    from yinsi.consent import UnknownName
-    from yinsi.declaration import DeclarationError
     from yinsi.lifecycle.incidents import InvalidIncident
-    from yinsi.rights.ports import ConnectorError
-    from yinsi.services.errors import StorageError
 
-    known = (
-        DeclarationError,
-        UnknownName,
-        InvalidIncident,
-        ConnectorError,
-        StorageError,
-        OSError,
-        ValueError,
-    )
-    with open_services(
-        url,
-        actor=actor,
-        data_map=data_map,
-        needs_map=True,
-        known=known,
-        describe=lambda exc: f"error: {exc}",
-    ) as services:
+    with open_app_services(data_map, url, actor, InvalidIncident) as services:
         yield services.incidents
 
 

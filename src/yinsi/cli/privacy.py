@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from yinsi.cli.common import DbUrl, db_url, err, show_url
+from yinsi.cli.common import DbUrl, db_url, err, first_line, show_url
 
 privacy_app = typer.Typer(
     help="The privacy center (/privacy) of yinsi serve.", no_args_is_help=True
@@ -58,7 +58,6 @@ def link(
         )
         raise typer.Exit(1) from None
     except (StorageError, SQLAlchemyError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        err.print(f"{where}: {first}", markup=False)
+        err.print(f"{where}: {first_line(exc)}", markup=False)
         raise typer.Exit(1) from None
     typer.echo(link.url)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from yinsi.cli.common import DbUrl, db_url, err
+from yinsi.cli.common import DbUrl, SettingsFile, db_url, err
 
 serve_app = typer.Typer()
 
@@ -35,15 +35,7 @@ def serve(
             show_default=False,
         ),
     ] = None,
-    settings_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--settings",
-            envvar="YINSI_SETTINGS_FILE",
-            help="Settings file (TOML or YAML); see docs/operations.md.",
-            show_default=False,
-        ),
-    ] = None,
+    settings_file: SettingsFile = None,
     demo: Annotated[
         bool,
         typer.Option(

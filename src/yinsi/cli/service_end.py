@@ -29,8 +29,7 @@ from yinsi.cli.common import (
     MapFile,
     err,
     fail,
-    first_line,
-    open_services,
+    open_app_services,
     out,
 )
 
@@ -49,30 +48,9 @@ _SUBJECT_ZH = {"pending": "待处理", "running": "处理中", "done": "已完�
 @contextmanager
 def _service(data_map: Path | None, url: str | None, actor: str) -> Iterator[ServiceEndService]:
     """The service-end service of the data map's app; a known error prints one line."""
-    from yinsi.consent import UnknownName
-    from yinsi.declaration import DeclarationError
-    from yinsi.rights.ports import ConnectorError
     from yinsi.rights.requests import RequestError
-    from yinsi.services.errors import StorageError
 
-    known = (
-        DeclarationError,
-        UnknownName,
-        ConnectorError,
-        RequestError,
-        StorageError,
-        LookupError,
-        OSError,
-        ValueError,
-    )
-    with open_services(
-        url,
-        actor=actor,
-        data_map=data_map,
-        needs_map=True,
-        known=known,
-        describe=lambda exc: f"error: {first_line(exc)}",
-    ) as services:
+    with open_app_services(data_map, url, actor, RequestError, LookupError) as services:
         yield services.service_end
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yinsi.cli.common import Actor, DbUrl, fail, first_line, open_services, out
+from yinsi.cli.common import Actor, DbUrl, error_line, fail, open_services, out
 
 if TYPE_CHECKING:
     from yinsi.lifecycle.sourcing import Source
@@ -44,9 +44,7 @@ def _service(url: str | None, actor: str) -> Iterator[SourcingService]:
     from yinsi.services.errors import StorageError
 
     known = (UnknownName, StorageError, LookupError, ValueError, OSError)
-    with open_services(
-        url, actor=actor, known=known, describe=lambda exc: f"error: {first_line(exc)}"
-    ) as services:
+    with open_services(url, actor=actor, known=known, describe=error_line) as services:
         yield services.sourcing
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yinsi.cli.common import DbUrl, MapFile, db_url, err, fail
+from yinsi.cli.common import DbUrl, MapFile, SettingsFile, db_url, err, fail
 
 if TYPE_CHECKING:
     from yinsi.settings import Settings
@@ -24,15 +24,6 @@ if TYPE_CHECKING:
 worker_app = typer.Typer()
 beat_app = typer.Typer()
 
-SettingsFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--settings",
-        envvar="YINSI_SETTINGS_FILE",
-        help="Settings file (TOML or YAML); see docs/operations.md.",
-        show_default=False,
-    ),
-]
 LogLevel = Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")]
 
 

@@ -22,24 +22,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from yinsi.connectors.factory import CONNECT_TIMEOUT_S
 from yinsi.connectors.factory import _engine as sql_engine
 from yinsi.connectors.factory import _redis_client as redis_client
+from yinsi.connectors.sql_errors import driver_message
+from yinsi.connectors.sql_types import sql_kind, unique_keys
 from yinsi.connectors.urls import display_url, expand
 from yinsi.declaration.datamap import Store
 from yinsi.rights.ports import ConnectorError
 
 REDIS_SAMPLE = 200
 """Keys sampled per Redis key pattern."""
-
-_KINDS: tuple[tuple[type[sa.types.TypeEngine[Any]], str], ...] = (
-    (sa.Boolean, "boolean"),
-    (sa.DateTime, "datetime"),
-    (sa.Date, "date"),
-    (sa.Integer, "integer"),
-    (sa.Numeric, "number"),
-    (sa.Float, "number"),
-    (sa.LargeBinary, "binary"),
-    (sa.String, "text"),
-    (sa.JSON, "json"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +38,9 @@ class LiveColumn:
     type: str
     """As the database names it, e.g. ``VARCHAR(64)``."""
     kind: str
-    """``text``, ``integer``, ``number``, ``date``, ``datetime``, ``boolean``, ``binary``,
-    ``json`` or ``other``."""
+    """A :class:`~yinsi.connectors.sql_types.SqlKind` value: ``text``, ``integer``,
+    ``number``, ``date``, ``datetime``, ``time``, ``interval``, ``uuid``, ``boolean``,
+    ``binary``, ``json`` or ``other``."""
     nullable: bool
     comment: str | None = None
 
@@ -63,10 +54,9 @@ class LiveTable:
 
 
 def kind_of(type_: sa.types.TypeEngine[Any]) -> str:
-    for cls, kind in _KINDS:
-        if isinstance(type_, cls):
-            return kind
-    return "other"
+    """The kind ``map check`` compares a column by: its
+    :class:`~yinsi.connectors.sql_types.SqlKind` value."""
+    return sql_kind(type_).value
 
 
 class SqlInspector:
@@ -79,9 +69,7 @@ class SqlInspector:
         self._tables: set[str] | None = None
 
     def _fail(self, doing: str, exc: SQLAlchemyError) -> ConnectorError:
-        first = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
-        reason = first[0] if first else type(exc).__name__
-        return ConnectorError(self.store, f"{doing} {self.shown}: {reason}")
+        return ConnectorError(self.store, f"{doing} {self.shown}: {driver_message(exc)}")
 
     def tables(self) -> set[str]:
         """Every table and view (raises :class:`ConnectorError` when unreachable)."""
@@ -109,12 +97,7 @@ class SqlInspector:
                 for c in found.get_columns(name)
             }
             pk = tuple(found.get_pk_constraint(name).get("constrained_columns") or ())
-            unique = tuple(tuple(u["column_names"]) for u in found.get_unique_constraints(name))
-            unique += tuple(
-                tuple(str(c) for c in i["column_names"] if c is not None)
-                for i in found.get_indexes(name)
-                if i.get("unique")
-            )
+            unique = unique_keys(found, name)
         except SQLAlchemyError as exc:
             raise self._fail(f"cannot read table {name!r} of", exc) from None
         return LiveTable(name, columns, pk, unique)
@@ -129,8 +112,7 @@ class SqlInspector:
                 conn.exec_driver_sql(statement).all()
                 conn.rollback()
         except SQLAlchemyError as exc:
-            lines = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
-            return lines[0] if lines else type(exc).__name__
+            return driver_message(exc)
         return None
 
     def close(self) -> None:

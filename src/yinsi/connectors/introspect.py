@@ -19,6 +19,7 @@ error message quotes one (engines hide bound parameters).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from yinsi.connectors.factory import _engine, _redis_client
+from yinsi.connectors.sql_errors import driver_message
+from yinsi.connectors.sql_types import SqlKind, sql_kind, unique_keys
 from yinsi.declaration.discovery_model import (
     ColumnFacts,
     ForeignKeyFacts,
@@ -45,21 +48,27 @@ _GLOB = re.compile(r"[*?\[]")
 _VARIABLE = re.compile(r"\d|^[0-9a-f]{16,}$|^[0-9a-f-]{32,36}$", re.IGNORECASE)
 
 
+_FAMILY: dict[SqlKind, str] = {
+    SqlKind.BOOLEAN: "other",
+    SqlKind.INTEGER: "integer",
+    SqlKind.NUMBER: "decimal",
+    SqlKind.DATE: "date",
+    SqlKind.DATETIME: "date",
+    SqlKind.TIME: "date",
+    SqlKind.INTERVAL: "date",
+    SqlKind.TEXT: "text",
+    SqlKind.UUID: "text",
+    SqlKind.BINARY: "binary",
+    SqlKind.JSON: "other",
+    SqlKind.OTHER: "other",
+}
+"""Discovery's coarser view of :class:`SqlKind`: ``text`` columns are read by the value
+detectors and compared by value overlap, ``integer`` ones compared as numbers."""
+
+
 def family(type_: Any) -> str:
     """The family of a SQLAlchemy type: integer, decimal, text, date, binary or other."""
-    if isinstance(type_, sa.Boolean):
-        return "other"
-    if isinstance(type_, sa.Integer):
-        return "integer"
-    if isinstance(type_, sa.Numeric):
-        return "decimal"
-    if isinstance(type_, sa.Date | sa.DateTime | sa.Time | sa.Interval):
-        return "date"
-    if isinstance(type_, sa.LargeBinary):
-        return "binary"
-    if isinstance(type_, sa.String | sa.Enum | sa.Uuid):
-        return "text"
-    return "other"
+    return _FAMILY[sql_kind(type_)]
 
 
 class SqlIntrospector:
@@ -82,17 +91,14 @@ class SqlIntrospector:
                 for name in sorted(inspector.get_table_names())
             ]
         except SQLAlchemyError as exc:
-            raise ConnectorError(self.store, f"cannot read the schema: {_why(exc)}") from None
+            raise ConnectorError(
+                self.store, f"cannot read the schema: {driver_message(exc)}"
+            ) from None
 
     def _table(self, inspector: Any, name: str, sample_size: int) -> TableFacts:
         columns = inspector.get_columns(name)
         pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
-        unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)}
-        unique |= {
-            tuple(ix["column_names"])
-            for ix in inspector.get_indexes(name)
-            if ix.get("unique") and None not in ix["column_names"]
-        }
+        unique = unique_keys(inspector, name)
         fks = tuple(
             ForeignKeyFacts(
                 tuple(fk["constrained_columns"]),
@@ -122,7 +128,7 @@ class SqlIntrospector:
             name,
             facts,
             pk,
-            tuple(sorted(u for u in unique if u != pk)),
+            tuple(u for u in unique if u != pk),
             fks,
             comment.strip(),
         )
@@ -177,7 +183,9 @@ class SqlIntrospector:
         col = known.c[column]
         kind = family(col.type)
         wanted: list[Any]
-        if kind == "integer":
+        if sql_kind(col.type) is SqlKind.UUID:
+            wanted = _uuids(values, as_uuid=bool(getattr(col.type, "as_uuid", True)))
+        elif kind == "integer":
             wanted = sorted({int(v) for v in values if _INT.match(v)})
         elif kind == "text":
             wanted = sorted(set(values))
@@ -192,7 +200,7 @@ class SqlIntrospector:
                     found += int(conn.execute(stmt).scalar_one())
         except SQLAlchemyError as exc:
             raise ConnectorError(
-                self.store, f"cannot compare {table}.{column}: {_why(exc)}"
+                self.store, f"cannot compare {table}.{column}: {driver_message(exc)}"
             ) from None
         return found
 
@@ -230,7 +238,7 @@ class RedisIntrospector:
                 for p, keys in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))
             ]
         except redis.RedisError as exc:
-            raise ConnectorError(self.store, f"cannot scan keys: {_why(exc)}") from None
+            raise ConnectorError(self.store, f"cannot scan keys: {driver_message(exc)}") from None
 
     def _pattern(
         self, pattern: str, keys: list[tuple[str, str]], sample_size: int, per_pattern: int
@@ -279,8 +287,14 @@ def _text(value: object) -> str:
     return text[:MAX_VALUE]
 
 
-def _why(exc: Exception) -> str:
-    """The first line of a driver error (later lines carry SQL), without values."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip()
-    return text.splitlines()[0] if text else exc.__class__.__name__
+def _uuids(values: Sequence[str], *, as_uuid: bool) -> list[Any]:
+    """The distinct ``values`` that parse as UUIDs, as the column's type binds them: any
+    other value would make PostgreSQL refuse the whole comparison (and no UUID column
+    holds it anyway)."""
+    found: set[uuid.UUID] = set()
+    for value in values:
+        try:
+            found.add(uuid.UUID(value))
+        except ValueError:
+            continue
+    return sorted(found) if as_uuid else sorted(str(u) for u in found)

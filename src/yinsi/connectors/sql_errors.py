@@ -52,6 +52,14 @@ def _first_line(orig: BaseException) -> str:
     return lines[0].strip() if lines else type(orig).__name__
 
 
+def driver_message(exc: BaseException) -> str:
+    """The first line of the driver's message for ``exc`` (of its own exception for a
+    SQLAlchemy error: without the statement and its parameters), else its class name.
+    For errors that name tables and columns only (catalogue reads, a condition that does
+    not compile); a constraint or data error may quote values (see :func:`statement_error`)."""
+    return _first_line(_orig(exc) if isinstance(exc, SQLAlchemyError) else exc)
+
+
 def connect_error(store: str, shown_url: str, exc: SQLAlchemyError) -> ConnectorError:
     """The store could not be reached (or refused the login)."""
     orig = _orig(exc)
