@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from yinsi.security.clear_pi import clear_pi, strings
+from yinsi.security.clear_pi import first_clear_pi
 from yinsi.security.errors import AuditRecordRejected
 
 JsonValue: TypeAlias = (
@@ -128,11 +128,11 @@ def _plain_json(details: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _refuse_clear_pi(values: Mapping[str, object], where: str) -> None:
-    for path, text in strings(values, "entry"):
-        kind = clear_pi(text)
-        if kind is not None:
-            raise AuditRecordRejected(
-                where,
-                f"{path.removeprefix('entry.')} is {kind} in clear",
-                "log the subject's opaque id or a salted hash instead (PIPL Art. 51)",
-            )
+    found = first_clear_pi(values, "entry")
+    if found is not None:
+        path, kind = found
+        raise AuditRecordRejected(
+            where,
+            f"{path.removeprefix('entry.')} is {kind} in clear",
+            "log the subject's opaque id or a salted hash instead (PIPL Art. 51)",
+        )

@@ -44,6 +44,33 @@ def clear_pi(value: str) -> str | None:
     return None
 
 
+def first_clear_pi(value: object, path: str) -> tuple[str, str] | None:
+    """The first string in a JSON value (keys too) that is personal information in clear,
+    as (its path, what it is), or None.
+
+    Most audited values hold no digit and no ``@``: one scan of each string without
+    building any path; the paths are built (by :func:`strings`) only when one is found.
+    """
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _MAY_BE_PI.search(item) is not None and clear_pi(item) is not None:
+                break
+        elif isinstance(item, Mapping):
+            pending.extend(str(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, Sequence) and not isinstance(item, bytes | bytearray):
+            pending.extend(item)
+    else:
+        return None
+    for where, text in strings(value, path):
+        kind = clear_pi(text)
+        if kind is not None:
+            return where, kind
+    return None  # pragma: no cover - the scan above found one
+
+
 def strings(value: object, path: str) -> Iterator[tuple[str, str]]:
     """Every string in a JSON value (keys too), with its path: ``details.a[2]``."""
     if isinstance(value, str):
