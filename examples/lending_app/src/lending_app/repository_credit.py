@@ -1,7 +1,9 @@
 """Credit lines: the application (X10, W05) with the provision to the funding provider,
-and the optional increase (X11). Every public method asks yinsi first; the provision is
-recorded in yinsi's provision ledger inside the transaction that stores the application,
-so a refused provision stores nothing either."""
+and the optional increase (X11). Every public method asks yinsi first: the decisions, then
+the provision (recorded in yinsi's provision ledger), and only then opens the app's own
+write transaction. A refused step or provision stores nothing, and no write transaction
+of the app stays open across a call to yinsi (over HTTP that would hold SQLite's write
+lock, and every other writer of the app, for a network round trip)."""
 
 from __future__ import annotations
 
@@ -91,22 +93,17 @@ class Credit:
         assessment = ASSESSMENT + (("business_licence",) if form.business_licence else ())
         self.privacy.require(user_id, IDENTITY, Step(SCENARIO, "credit_assessment", assessment))
         fields = self.privacy.fields
-        with self._db.begin() as conn:
+        with self._db.connect() as conn:
             registered = conn.execute(
                 select(users.c.id_number_bidx).where(users.c.id == user_id)
             ).scalar_one()
-            if fields.id_number_index(form.id_number) != registered:
-                raise AccountError("身份证号码与注册时填写的不一致，请核对后重新提交。")
-            application_id = self._store(conn, user_id, form)
-            provision = self.privacy.provide(
-                user_id, FUNDER, Step(SCENARIO, "credit_assessment", IDENTITY.elements + assessment)
-            )
-            conn.execute(
-                update(credit_applications)
-                .where(credit_applications.c.id == application_id)
-                .values(provision_id=provision, status="submitted")
-            )
-        return application_id
+        if fields.id_number_index(form.id_number) != registered:
+            raise AccountError("身份证号码与注册时填写的不一致，请核对后重新提交。")
+        provision = self.privacy.provide(
+            user_id, FUNDER, Step(SCENARIO, "credit_assessment", IDENTITY.elements + assessment)
+        )
+        with self._db.begin() as conn:
+            return self._store(conn, user_id, form, provision)
 
     def increase(self, user_id: str, form: Increase) -> int:
         """X11: the optional supplement; only the elements given are decided and provided."""
@@ -116,6 +113,9 @@ class Credit:
         step = Step(INCREASE, INCREASE, tuple(given))
         self.privacy.require(user_id, step)
         enc = self.privacy.fields.encrypt
+        provision = self.privacy.provide(
+            user_id, FUNDER, Step(INCREASE, "credit_assessment", step.elements)
+        )
         with self._db.begin() as conn:
             row = {k: v for k, v in given.items() if k not in ("income_range", "address")}
             result = conn.execute(
@@ -127,22 +127,15 @@ class Credit:
                     ),
                     address_enc=enc(given.get("address"), "credit_increases.address_enc"),
                     applied_at=datetime.now(UTC),
+                    provision_id=provision,
                     **row,
                 )
                 .returning(credit_increases.c.id)
             )
-            increase_id = int(result.scalar_one())
-            provision = self.privacy.provide(
-                user_id, FUNDER, Step(INCREASE, "credit_assessment", step.elements)
-            )
-            conn.execute(
-                update(credit_increases)
-                .where(credit_increases.c.id == increase_id)
-                .values(provision_id=provision)
-            )
-        return increase_id
+            return int(result.scalar_one())
 
-    def _store(self, conn: Connection, user_id: str, form: Application) -> int:
+    def _store(self, conn: Connection, user_id: str, form: Application, provision: int) -> int:
+        """The application, submitted, with the id of its provision in yinsi's ledger."""
         enc = self.privacy.fields.encrypt
         now = datetime.now(UTC)
         conn.execute(
@@ -180,7 +173,8 @@ class Credit:
             insert(credit_applications)
             .values(
                 user_id=user_id,
-                status="pending",
+                status="submitted",
+                provision_id=provision,
                 monthly_income_enc=enc(
                     form.monthly_income, "credit_applications.monthly_income_enc"
                 ),
