@@ -212,6 +212,7 @@ def test_beat_schedule_from_the_settings() -> None:
     assert sorted(entries) == [
         "deadline_reminders",
         "deferred_erasures",
+        "deliveries_retry",
         "expire_exports",
         "retention_sweep",
     ]

@@ -112,6 +112,7 @@ def test_help_lists_every_group_with_the_line_its_module_gives() -> None:
         "staff",
         "scan",
         "map",
+        "deliveries",
     ]
     for stand_in in Yinsi.lazy:
         command = stand_in.load()

@@ -59,7 +59,7 @@ def test_migrate_from_empty_to_up_to_date(empty_engine: Engine) -> None:
     assert current_revision(empty_engine) is None
     assert not is_up_to_date(empty_engine)
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0012"
+    assert current_revision(empty_engine) == head_revision() == "0013"
     assert is_up_to_date(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) >= TABLES
     upgrade(empty_engine)  # a second upgrade is a no-op
@@ -76,7 +76,7 @@ def test_unmigrated_database_says_to_run_db_upgrade(empty_engine: Engine) -> Non
         require_up_to_date(empty_engine)
     with pytest.raises(StorageNotMigrated, match=r"is empty \(never migrated\)") as caught:
         SqlUnitOfWork(empty_engine)
-    assert caught.value.current is None and caught.value.head == "0012"
+    assert caught.value.current is None and caught.value.head == "0013"
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:
@@ -176,7 +176,7 @@ def test_db_upgrade_from_0003_keeps_events_and_gives_restricted_empty(
     assert result.exit_code == 0, result.output
     engine = create_engine(empty_url)
     try:
-        assert current_revision(engine) == "0012"
+        assert current_revision(engine) == "0013"
         with engine.connect() as conn:
             restricted = conn.execute(select(ConsentStateRow.restricted)).scalars().all()
         assert restricted == [[]]
@@ -229,7 +229,7 @@ def test_upgrade_0005_to_0006_adds_staff_and_keeps_the_audit_chain(empty_url: st
     try:
         assert "staff_users" not in inspect(engine).get_table_names()
         upgrade(engine)
-        assert current_revision(engine) == "0012"
+        assert current_revision(engine) == "0013"
         with SqlUnitOfWork(engine) as uow:
             user = uow.staff.add("li.lei", "operator", "$argon2id$v=19$m=65536,t=3,p=4$x$y")
             uow.commit()

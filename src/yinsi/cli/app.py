@@ -129,6 +129,11 @@ class Yinsi(LazyGroup):
             "yinsi.cli.map:map_app",
             "Data maps: their JSON Schema, and a check against the declaration and live stores.",
         ),
+        LazyCommand(
+            "deliveries",
+            "yinsi.cli.deliveries:deliveries_app",
+            "Failed deliveries kept for a later try: list them, try them again.",
+        ),
     )
 
 

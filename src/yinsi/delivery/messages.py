@@ -108,6 +108,9 @@ class DeliveryResult:
     provider_id: str | None = None
     error: str | None = None
     """Why it failed, in words safe to show and store (never the message text)."""
+    transient: bool = False
+    """Failed on transient errors only (timeouts, refused connections, 5xx) after every
+    try: worth trying again later (the delivery outbox does); False for a refusal."""
 
     @property
     def delivered(self) -> bool:

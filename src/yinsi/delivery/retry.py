@@ -62,7 +62,8 @@ def deliver(
             return DeliveryResult(Outcome.FAILED, n, error=str(exc))
         except Transient as exc:
             if n == tries:
-                return DeliveryResult(Outcome.FAILED, n, error=f"{exc}（已重试{n}次）")
+                error = f"{exc}（已重试{n}次）"
+                return DeliveryResult(Outcome.FAILED, n, error=error, transient=True)
             sleep(retry.pause(n))
             continue
         return DeliveryResult(Outcome.DELIVERED, n, provider_id=provider_id)

@@ -5,12 +5,15 @@ reminder, an incident notice, the regulator report — goes through :meth:`send`
 channel's adapter (:mod:`yinsi.delivery`) tries it with bounded retries, and one
 :class:`~yinsi.storage.deliveries.DeliveryRecord` per recipient is stored (masked
 address, outcome, tries, provider id, reason; never the text) and counted in
-``yinsi_deliveries{channel,outcome}``.
+``yinsi_deliveries{channel,outcome}``. A message still failing for a transient reason
+(provider down) is kept, encrypted, in the delivery outbox and tried again later
+(:mod:`yinsi.services.delivery_retry`); a verification code never is.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from yinsi.delivery import (
     Channel,
@@ -47,6 +50,13 @@ __all__ = [
 Message = SmsMessage | EmailMessage | PushMessage
 
 
+class Keeper(Protocol):
+    """Keeps a message whose delivery failed for now, to try it again later (the
+    delivery outbox, :mod:`yinsi.services.delivery_retry`)."""
+
+    def keep(self, record: DeliveryRecord, message: Message, result: DeliveryResult) -> object: ...
+
+
 class CodeNotSent(VerificationFailed):
     """The verification code could not be delivered (the failure is recorded); the
     attempts left are unchanged."""
@@ -65,6 +75,8 @@ class DeliveryService:
         self.units = units
         self.senders = senders
         self._clock = clock
+        self.outbox: Keeper | None = None
+        """Keeps transient failures for a later try (set by the composition root)."""
 
     @property
     def sms(self) -> SmsSender | None:
@@ -84,7 +96,19 @@ class DeliveryService:
         self, app_id: str, reference: str, message: Message, *, subject_id: str | None = None
     ) -> DeliveryRecord:
         """Send ``message`` (after the adapter's retries) and record the result; a channel
-        with no sender is recorded ``no_channel``, saying what to configure."""
+        with no sender is recorded ``no_channel``, saying what to configure. A message
+        still failing for a transient reason is kept in the outbox to be tried again
+        later (never a verification code)."""
+        record, result = self.attempt(app_id, reference, message, subject_id=subject_id)
+        if self.outbox is not None:
+            self.outbox.keep(record, message, result)
+        return record
+
+    def attempt(
+        self, app_id: str, reference: str, message: Message, *, subject_id: str | None = None
+    ) -> tuple[DeliveryRecord, DeliveryResult]:
+        """Send and record ``message`` once (with the adapter's retries), nothing kept:
+        the record and the adapter's result (which says whether a failure is transient)."""
         channel, address = _channel(message)
         sender = getattr(self.senders, channel.value)
         started = self._clock()
@@ -92,10 +116,11 @@ class DeliveryService:
             result = DeliveryResult(Outcome.NO_CHANNEL, 0, error=str(NotConfigured(channel)))
         else:
             result = sender.send(message)
-        return self._record(
+        record = self._record(
             app_id, reference, channel, message.purpose, masked(channel, address),
             result, started, subject_id,
         )  # fmt: skip
+        return record, result
 
     def no_channel(
         self,

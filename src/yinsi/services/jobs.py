@@ -56,6 +56,7 @@ DEADLINE_REMINDERS = "yinsi.rights.remind"
 EXPIRE_EXPORTS = "yinsi.exports.expire"
 ANCHOR_AUDIT = "yinsi.audit.anchor"
 DEFERRED_ERASURES = "yinsi.rights.deferred"
+DELIVERIES_RETRY = "yinsi.deliveries.retry"
 
 Summary = dict[str, Any]
 Job = Callable[..., Summary]
@@ -152,6 +153,12 @@ def deferred_erasures(services: Services) -> Summary:
     return {"requests": len(runs), "finished": sum(r.finished for r in runs)}
 
 
+def deliveries_retry(services: Services, every: bool = False) -> Summary:
+    """Try again the messages whose delivery failed for now (the delivery outbox): those
+    due (``every``: all, each once); what became of them."""
+    return services.outbox.retry(services.delivery, due_only=not every).summary()
+
+
 JOBS: Mapping[str, Job] = {
     RUN_REQUEST: run_request,
     RETENTION_SWEEP: retention_sweep,
@@ -159,6 +166,7 @@ JOBS: Mapping[str, Job] = {
     EXPIRE_EXPORTS: expire_exports,
     ANCHOR_AUDIT: anchor_audit,
     DEFERRED_ERASURES: deferred_erasures,
+    DELIVERIES_RETRY: deliveries_retry,
 }
 """Every job by its task name (the name workers and the broker know it by)."""
 
@@ -168,6 +176,7 @@ PERIODIC: Mapping[str, str] = {
     "expire_exports": EXPIRE_EXPORTS,
     "anchor_audit": ANCHOR_AUDIT,
     "deferred_erasures": DEFERRED_ERASURES,
+    "deliveries_retry": DELIVERIES_RETRY,
 }
 """The jobs ``yinsi beat`` sends, by their key in ``settings.jobs.schedule``."""
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from yinsi.services.audit import AuditService
     from yinsi.services.campaigns import CampaignService
     from yinsi.services.delivery import DeliveryService
+    from yinsi.services.delivery_retry import DeliveryOutbox
     from yinsi.services.exports import ExportService
     from yinsi.services.incidents import IncidentService
     from yinsi.services.jobs import JobQueue
@@ -357,7 +358,23 @@ class Services:
         senders = build_senders(self.settings.delivery, demo=self.settings.demo)
         if self._sms is not None:
             senders = replace(senders, sms=self._sms)
-        return DeliveryService(self.units, senders, clock=self.clock)
+        service = DeliveryService(self.units, senders, clock=self.clock)
+        service.outbox = self.outbox
+        return service
+
+    @cached_property
+    def outbox(self) -> DeliveryOutbox:
+        """Messages whose delivery failed for now, kept encrypted and tried again by the
+        ``deliveries_retry`` job (:mod:`.delivery_retry`; key: from the erasure key)."""
+        from datetime import timedelta
+
+        from yinsi.services.delivery_retry import DeliveryOutbox
+
+        hours = timedelta(hours=self.settings.jobs.delivery_retry_hours)
+        return DeliveryOutbox(self.units, self._outbox_key, retry_for=hours, clock=self.clock)
+
+    def _outbox_key(self) -> bytes:
+        return self.erasure_key
 
     @cached_property
     def audit(self) -> AuditService:

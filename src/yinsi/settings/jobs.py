@@ -41,6 +41,13 @@ class JobSchedule(BaseModel):
             "that have ended since (``yinsi rights deferred``)."
         ),
     )
+    deliveries_retry: str = Field(
+        default="*/5 * * * *",
+        description=(
+            "Try again the messages whose delivery failed for now (the delivery outbox, "
+            "``yinsi deliveries retry``); each waits its own backoff, so often is cheap."
+        ),
+    )
     anchor_audit: str = Field(
         default="",
         description=(
@@ -95,6 +102,15 @@ class JobSettings(BaseModel):
         ge=0,
         le=86400,
         description="Delay before the first of those runs; doubled each time, at most 1 hour.",
+    )
+    delivery_retry_hours: float = Field(
+        default=72.0,
+        gt=0,
+        le=720,
+        description=(
+            "How long a message whose delivery failed for now is tried again before it is "
+            "given up (``YINSI_JOBS__DELIVERY_RETRY_HOURS``; verification codes never are)."
+        ),
     )
     timezone: str = Field(
         default="Asia/Shanghai",

@@ -21,6 +21,7 @@ from yinsi.storage.incidents import SqlIncidentStore
 from yinsi.storage.ledger import SqlConsentLedger
 from yinsi.storage.limits import SqlLimitStore
 from yinsi.storage.migrate import require_up_to_date
+from yinsi.storage.outbox import SqlOutboxStore
 from yinsi.storage.plans import SqlPlanStore
 from yinsi.storage.policies import SqlPolicyStore
 from yinsi.storage.ports import UnitOfWork
@@ -77,6 +78,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.service_end = SqlServiceEndStore(self._session, clock, self.audit)
         self.sources = SqlSourceStore(self._session, clock, self.audit)
         self.claims = SqlRunClaimStore(self._session)
+        self.outbox = SqlOutboxStore(self._session)
 
     def __exit__(
         self,
