@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -107,10 +107,11 @@ def chain(
         raise AuditRecordRejected(where, "the time has no timezone", "pass datetime.now(UTC)")
     plain = _plain_json(dict(details or {}), where)
     _refuse_clear_pi({"actor": actor, "subject_id": subject_id, "details": plain}, where)
-    entry = AuditEntry(
-        head.seq + 1, at.astimezone(UTC), actor, action, app_id, subject_id, plain, head.hash, ""
-    )
-    return replace(entry, hash=entry_hash(entry))
+    when = at if at.tzinfo is UTC else at.astimezone(UTC)
+    seq = head.seq + 1
+    unhashed = AuditEntry(seq, when, actor, action, app_id, subject_id, plain, head.hash, "")
+    digest = entry_hash(unhashed)
+    return AuditEntry(seq, when, actor, action, app_id, subject_id, plain, head.hash, digest)
 
 
 def _plain_json(details: dict[str, Any], where: str) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from yinsi.storage.tables import ConsentEventRow, ConsentStateRow, PolicyVersion
 
 def utc(value: datetime, what: str) -> datetime:
     """``value`` in UTC; a naive datetime is an error, never guessed."""
+    if value.tzinfo is UTC:
+        return value  # already UTC: the same object (callers then keep theirs)
     if value.utcoffset() is None:
         raise NaiveTimestamp(what)
     return value.astimezone(UTC)

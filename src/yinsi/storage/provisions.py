@@ -67,7 +67,7 @@ def _stamped(provision: Provision) -> tuple[Provision, dict[str, object]]:
         "at": at,
         "actor": provision.actor,
     }
-    return replace(provision, at=at), values
+    return (provision if at is provision.at else replace(provision, at=at)), values
 
 
 def recorded_details(provision: Provision, provision_id: int) -> dict[str, JsonValue]:
