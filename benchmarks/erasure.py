@@ -15,9 +15,10 @@ Timed over ``--subjects`` subjects (default 10) one after another; ``vs_baseline
 
 **Batch.** ``--batch N`` subjects (default 1,000; ``--quick``: 50) erased: ours runs their
 N approved requests with :func:`yinsi.services.rights_batch.run_many` (what ``yinsi rights
-run --approved`` does: per chunk of requests one set-based walk, one journal commit
-before and one after, ``DELETE … WHERE key IN (…)`` per dataset in one transaction); the
-baseline is set-based hand SQL (``… WHERE user_id IN (…)``, one transaction).
+run --approved`` does: per chunk of requests, plans stated as predicates — no walk of
+these datasets, nothing can hold their rows —, one journal commit before and one after,
+``DELETE … WHERE user_id IN (…)`` per dataset in one transaction); the baseline is
+set-based hand SQL (``… WHERE user_id IN (…)``, one transaction).
 ``batch_vs_baseline`` (target ≤ 1.5).
 
 **Scaling.** The per-subject time of ours at 10, 100 and ``--rows`` rows per table.

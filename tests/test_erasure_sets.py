@@ -51,7 +51,17 @@ class Delegate(Connector):
 
 
 class Ungrouped(Delegate):
-    """The same store without sessions: every step in its own transaction, as before."""
+    """The same store without sessions: every step in its own transaction, as before
+    (erasing by predicate where the store can: the plans stay the same)."""
+
+    @property
+    def erases_where(self) -> bool:
+        return self.inner.erases_where
+
+    def erase_where(
+        self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str], *, hash_key: bytes
+    ) -> EraseOutcome:
+        return self.inner.erase_where(dataset, via, subjects, hash_key=hash_key)
 
 
 class CrashAfterCommit(Delegate):

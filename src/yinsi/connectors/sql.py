@@ -14,11 +14,14 @@ connection and one transaction instead (a subject's walk, a group of erase steps
 batch of requests' erasures): one ``BEGIN``/``COMMIT`` and one pool checkout in all.
 An erasure tells which keys it deleted or changed (``DELETE … RETURNING``), so a
 set-based erasure of many requests can count each request's own records.
+
+:meth:`SqlConnector.erase_where` erases a subject's rows by predicate, without reading
+them (:mod:`.sql_erase`).
 """
 
 # long: one adapter class for SQL stores (find, find_many, grouped erase, correct) sharing
 # its reflected tables and connection; its statement helpers already live in sql_values,
-# sql_job and sql_errors.
+# sql_job, sql_errors and sql_erase (erasure by predicate).
 from __future__ import annotations
 
 import re
@@ -34,7 +37,6 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Table,
-    any_,
     bindparam,
     case,
     text,
@@ -42,15 +44,16 @@ from sqlalchemy import (
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
-from sqlalchemy.types import NullType
 
+from yinsi.connectors.sql_erase import erase_where, in_values
 from yinsi.connectors.sql_errors import connect_error, statement_error
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
 from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFacts, Record
+
+_in = in_values
 
 CHUNK_SIZE = 500
 """Keys per IN list and per erase transaction."""
@@ -153,8 +156,38 @@ class SqlConnector(Connector):
                 columns = ", ".join(f.name for f in dataset.fields)
                 doing = f"erasing columns {columns} of table {dataset.table!r}"
                 with self._transaction(doing) as conn:
-                    erased.update(self._erase_fields(conn, table, dataset, chunk, hash_key))
+                    where = _in(conn, pk, chunk)
+                    erased.update(self._erase_fields(conn, table, dataset, where, hash_key))
         return EraseOutcome(len(erased), keys=frozenset(erased))
+
+    @property
+    def erases_where(self) -> bool:
+        return True
+
+    def erase_where(
+        self,
+        dataset: Dataset,
+        via: Sequence[Dataset],
+        subjects: Sequence[str],
+        *,
+        hash_key: bytes,
+    ) -> EraseOutcome:
+        """Erase the subjects' records by predicate (:mod:`.sql_erase`), in one
+        statement (two for strategies other than emptying), in one transaction."""
+        table = self._table(dataset)
+        chain = [(d, self._table(d)) for d in via]
+        if not subjects:
+            return EraseOutcome(0, by_subject={})
+
+        def fields(
+            conn: Connection, t: Table, ds: Dataset, where: ColumnElement[bool]
+        ) -> list[str]:
+            return self._erase_fields(conn, t, ds, where, hash_key)
+
+        what = "deleting rows" if dataset.erase == "row" else "erasing columns"
+        doing = f"{what} of table {dataset.table!r} (dataset {dataset.id!r}) by predicate"
+        with self._transaction(doing) as conn:
+            return erase_where(conn, dataset, table, chain, subjects, fields)
 
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         table = self._table(dataset)
@@ -328,14 +361,14 @@ class SqlConnector(Connector):
         conn: Connection,
         table: Table,
         dataset: Dataset,
-        keys: list[object],
+        where: ColumnElement[bool],
         hash_key: bytes,
     ) -> list[str]:
-        """Applies the fields' strategies to the rows of ``keys``; returns the keys of
-        the rows it changed."""
+        """Applies the fields' strategies to the rows ``where`` selects (their keys, or a
+        predicate); returns the keys of the rows it changed."""
         pk = self._pk(table, dataset)
         fields = [(table.c[f.name], f) for f in dataset.fields]
-        query = sql_select(pk, *(c for c, _ in fields)).where(_in(conn, pk, keys))
+        query = sql_select(pk, *(c for c, _ in fields)).where(where)
         query = query.with_for_update()
         groups: dict[tuple[str, ...], list[tuple[object, dict[str, object]]]] = {}
         for row in conn.execute(query):
@@ -413,15 +446,6 @@ def _named_columns(dataset: Dataset, referenced: Mapping[str, Sequence[str]]) ->
 def _escape(condition: str) -> str:
     """An operator's SQL condition for ``text()``: a ``:word`` is literal, not a parameter."""
     return _BIND_LIKE.sub(r"\\:\1", condition)
-
-
-def _in(conn: Connection, column: Column[Any], values: list[object]) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter,
-    which psycopg parses once (a long IN list is parsed again on every call)."""
-    plain = not isinstance(column.type, (NullType, ARRAY))  # a type PostgreSQL can cast to
-    if conn.dialect.name == "postgresql" and plain:
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
 
 
 def _chunks(values: list[object], size: int) -> Iterator[list[object]]:

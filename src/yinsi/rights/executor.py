@@ -14,6 +14,13 @@ store's commit and before the journal's leaves the group ``running``; the next r
 the erased keys again, which changes nothing, and marks them done: each effect happens
 once and each step is done once. A failure inside the group rolls the whole transaction
 back: the failing step is stored ``failed`` and the others ``pending`` again.
+
+An erase step planned as a predicate (``params["match"]``, no keys: nothing can hold its
+rows, :func:`yinsi.rights.walk.by_predicate`) runs ``DELETE``/``UPDATE … WHERE`` the
+subject's rows, through its parent chain (:meth:`Connector.erase_where`). It is
+idempotent the same way: a re-run after a crash executes the same predicates, which
+match nothing the second time (emptied fields are skipped: ``… AND c IS NOT NULL``), so
+each effect happens once; the outcome is ``{"affected": <rows>}`` of the run that did it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from typing import Any
 
 from yinsi.declaration.datamap import DataMap
 from yinsi.rights.plan import Action, Step, StepStatus
-from yinsi.rights.planner import subset
+from yinsi.rights.planner import MATCH, subset
 from yinsi.rights.ports import Connector, ConnectorError
 from yinsi.rights.requests import RightsRequest
 
@@ -182,6 +189,16 @@ def _execute(step: Step, ctx: Context) -> dict[str, Any]:
             ]
             ctx.effects.export_part(request, ds.id, rows)
             return {"records": len(rows)}
+        case Action.ERASE if MATCH in step.params:
+            assert step.dataset is not None
+            full = ctx.data_map.dataset(step.dataset)
+            ds = subset(full, step.params.get("elements")) or full
+            match = step.params[MATCH]
+            via = [ctx.data_map.dataset(str(d)) for d in match.get("via", [])]
+            result = ctx.connectors[ds.store].erase_where(
+                ds, via, [str(s) for s in match["user_id"]], hash_key=ctx.hash_key
+            )
+            return {"affected": result.affected}
         case Action.ERASE | Action.NOTIFY:
             assert step.dataset is not None
             full = ctx.data_map.dataset(step.dataset)

@@ -1,10 +1,12 @@
 """An execution plan: the steps a rights request takes, persisted before the first effect.
 
-A plan is made once (its keys resolved by walking the data map) and stored with every
-step; running it marks each step ``running`` then ``done`` with its outcome. After a crash
-(kill -9 mid-way) the run resumes at the first step not ``done``; every step is idempotent
-(erasing erased keys changes nothing; the processor gets the same idempotency key), so
-repeating the one that was running when the process died is harmless.
+A plan is made once (its keys resolved by walking the data map, or, for an erasure of
+rows nothing can hold, a predicate on the subject: ``params["match"]``) and stored with
+every step; running it marks each step ``running`` then ``done`` with its outcome. After
+a crash (kill -9 mid-way) the run resumes at the first step not ``done``; every step is
+idempotent (erasing erased keys, or rows a predicate erased, changes nothing; the
+processor gets the same idempotency key), so repeating the one that was running when
+the process died is harmless.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class Step:
     action: Action
     dataset: str | None = None
     keys: tuple[str, ...] = ()
-    """The records the step acts on, resolved when the plan was made."""
+    """The records the step acts on, resolved when the plan was made (none for an erase
+    step planned as a predicate, ``params["match"]``)."""
     params: dict[str, Any] = field(default_factory=dict)
     status: StepStatus = StepStatus.PENDING
     attempts: int = 0

@@ -28,6 +28,9 @@ REVIEW_KINDS = frozenset(
     {RightKind.COMPLAINT, RightKind.CONTEST_AUTOMATED_DECISION, RightKind.EXPLANATION}
 )
 ALL = "*"
+MATCH = "match"
+"""An erase step's params key for a predicate instead of keys: ``{"user_id": [subject],
+"via": [parent, …, root]}`` (the subject id is the request's own; no other value)."""
 
 
 def subset(dataset: Dataset, elements: Iterable[str] | None) -> Dataset | None:
@@ -106,6 +109,10 @@ def _erasure(
 ) -> list[tuple[Action, str | None, list[str], dict[str, object]]]:
     """Erase steps (children first), then one RESTRICT step for what holds keep.
 
+    A dataset in :attr:`Found.predicates` (nothing can hold its rows) gets one erase step
+    with its predicate (``params["match"]``) and no keys, whether the subject has rows
+    there or not: the step counts what it erased.
+
     Rows kept under legal retention have their elements restricted (store only); rows kept
     by a running contract are not restricted (its processing goes on) and are listed in
     ``deferred``, erased once the contract ends (:mod:`yinsi.services.rights_deferred`).
@@ -119,6 +126,11 @@ def _erasure(
         if narrowed is None and not (elements and set(ds.elements) & elements):
             continue
         params: dict[str, object] = {} if elements is None else {"elements": sorted(elements)}
+        via = found.predicates.get(ds.id)
+        if via is not None:  # nothing can hold its rows: erased by predicate, no keys
+            match = {"user_id": list(found.identities["user_id"]), "via": list(via)}
+            steps.append((Action.ERASE, ds.id, [], {**params, MATCH: match}))
+            continue
         keys = found.erasable(ds.id)
         if ds.table is None and ds.key is None:  # a processor's webhook
             if found.records.get(ds.id) or ds.elements:

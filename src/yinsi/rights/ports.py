@@ -1,8 +1,9 @@
 """The port the rights executor uses to reach the stores that hold an app's PI.
 
-One :class:`Connector` per store of the data map. The executor only ever asks three
+One :class:`Connector` per store of the data map. The executor only ever asks four
 things: find the records of a dataset that match some values, erase records by key,
-correct one value. Adapters live in :mod:`yinsi.connectors` (SQL, Redis, HTTP webhook);
+erase a subject's records by predicate (SQL: :meth:`Connector.erase_where`), correct one
+value. Adapters live in :mod:`yinsi.connectors` (SQL, Redis, HTTP webhook);
 tests plug in those real adapters against real services.
 """
 
@@ -52,6 +53,8 @@ class EraseOutcome:
     keys: frozenset[str] | None = None
     """The keys erased or changed by this call, when the store can tell (SQL): lets a
     set-based erasure of many requests' keys count each request's own records."""
+    by_subject: Mapping[str, int] | None = None
+    """:meth:`Connector.erase_where`: records erased per subject."""
 
 
 class Connector(ABC):
@@ -93,6 +96,35 @@ class Connector(ABC):
         step, so a processor receiving the same instruction twice acts once. Every
         implementation is idempotent: keys already erased are skipped, not an error.
         """
+
+    @property
+    def erases_where(self) -> bool:
+        """Whether :meth:`erase_where` works here (SQL stores): a plan may then state an
+        erasure as a predicate instead of the keys the walk read."""
+        return False
+
+    def erase_where(
+        self,
+        dataset: Dataset,
+        via: Sequence[Dataset],
+        subjects: Sequence[str],
+        *,
+        hash_key: bytes,
+    ) -> EraseOutcome:
+        """Erase, as the dataset says, every record of ``subjects`` without reading them
+        first: a root dataset's rows whose subject column is one of ``subjects``; a
+        child's rows whose parent link is in its parent's rows so matched, ``via`` being
+        the parent chain up to the root (parent first, all in this store).
+
+        Idempotent like :meth:`erase` (a second call changes nothing and counts 0). The
+        outcome's ``by_subject`` gives each subject's count (SQL: from the rows' subject
+        column where they have one, else one statement per subject).
+        Stores that cannot match by predicate keep this default, which refuses.
+        """
+        raise ConnectorError(
+            type(self).__name__,
+            f"cannot erase dataset {dataset.id!r} by predicate; plan it by keys instead",
+        )
 
     @abstractmethod
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:

@@ -6,6 +6,11 @@ their parent link (``loans.user_id`` → ``repayments.loan_id``), Redis keys and
 by the identities known so far. Identities a dataset ``provides`` (a phone hash read from
 ``users``) are added as the walk goes, so a later dataset can be found by them.
 
+Asked for an erasure (``predicates=True``), the walk does not read the datasets whose
+records nothing can hold and nothing else needs (:func:`by_predicate`): their erasure is
+stated as a predicate on the subject (``WHERE user_id = :subject``, or through the parent
+chain), which the store evaluates when the step runs.
+
 Each store is read through one :meth:`~yinsi.rights.ports.Connector.session` for the
 whole walk (on SQL: one connection and one transaction, not one per dataset).
 """
@@ -48,6 +53,10 @@ class Found:
     held: dict[str, dict[str, list[HoldReason]]] = field(default_factory=dict)
     """dataset → record key → reasons."""
     identities: dict[str, list[str]] = field(default_factory=dict)
+    predicates: dict[str, list[str]] = field(default_factory=dict)
+    """Datasets whose records cannot be held, to be erased by predicate (no keys): per
+    dataset its parent chain up to the root matched by ``user_id`` (parent first, empty
+    for a root). Filled only when asked (:func:`find` with ``predicates=True``)."""
 
     def erasable(self, dataset: str) -> list[str]:
         held = self.held.get(dataset, {})
@@ -110,6 +119,73 @@ def _match(ds: Dataset, data_map: DataMap, found: Found) -> dict[str, list[str]]
     return {name: found.identities.get(name, []) for name in names}
 
 
+def by_predicate(
+    data_map: DataMap,
+    connectors: Mapping[str, Connector],
+    legal_holds: Sequence[LegalHold],
+    today: date,
+) -> tuple[dict[str, list[str]], set[str]]:
+    """The datasets an erasure may state as a predicate, each with its parent chain
+    (parent first), and those of them the walk need not read.
+
+    A dataset qualifies when its rows cannot be held (:func:`may_hold`) and the subject
+    has no legal hold in force (any: kept simple and safe). It must be a SQL table on a
+    store that erases by predicate, found from ``user_id`` (a root) or through a parent
+    chain that can be matched so (same store, other tables; the parents themselves may
+    be erased by keys). It is not read unless something needs its records: an identity
+    it ``provides``, or a child that is read (matched by this dataset's keys).
+    """
+    if any(h.active(today) for h in legal_holds):
+        return {}, set()
+    order = walk_order(data_map)
+    held = may_hold(data_map)
+    chains: dict[str, list[str]] = {}  # the datasets a predicate can match, with chains
+    for ds in order:
+        if ds.table is None or not connectors[ds.store].erases_where:
+            continue
+        if ds.subject is not None and ds.subject.identity == "user_id":
+            chains[ds.id] = []
+        elif ds.parent is not None and ds.parent.dataset in chains:
+            parent = data_map.dataset(ds.parent.dataset)
+            chain = [parent.id, *chains[parent.id]]
+            tables = {data_map.dataset(d).table for d in chain}
+            stores = {data_map.dataset(d).store for d in chain}
+            if stores == {ds.store} and ds.table not in tables:
+                chains[ds.id] = chain
+    via = {d: chain for d, chain in chains.items() if d not in held}
+    children: dict[str, list[str]] = {}
+    for ds in order:
+        if ds.parent is not None:
+            children.setdefault(ds.parent.dataset, []).append(ds.id)
+    unread: set[str] = set()
+    for ds in reversed(order):  # children first: a read child needs its parent's keys
+        if ds.id in via and not ds.provides and all(c in unread for c in children.get(ds.id, ())):
+            unread.add(ds.id)
+    return via, unread
+
+
+def may_hold(data_map: DataMap) -> set[str]:
+    """The datasets some of whose rows a deletion may keep: those declaring ``holds``,
+    their descendants (a held row holds its children, :func:`_inherited`), and their
+    ``erase: row`` ancestors (kept with the held row, :mod:`yinsi.rights.ancestors`) with
+    the descendants of those in turn."""
+    order = walk_order(data_map)
+    held = {ds.id for ds in order if ds.holds}
+    while True:
+        before = len(held)
+        for ds in order:  # parents first: down
+            if ds.parent is not None and ds.parent.dataset in held:
+                held.add(ds.id)
+        needed = set(held)
+        for ds in reversed(order):  # children first: up, through every ancestor
+            if ds.id in needed and ds.parent is not None:
+                needed.add(ds.parent.dataset)
+                if data_map.dataset(ds.parent.dataset).erase == "row":
+                    held.add(ds.parent.dataset)
+        if len(held) == before:
+            return held
+
+
 def find(
     data_map: DataMap,
     connectors: Mapping[str, Connector],
@@ -118,17 +194,26 @@ def find(
     rules: Mapping[str, RetentionRule],
     legal_holds: Sequence[LegalHold] = (),
     today: date,
+    predicates: bool = False,
 ) -> Found:
     """Every record of the subject in every dataset, with holds evaluated for ``today``.
 
     A record whose parent record is held is held too, for the same reasons (a repayment of
     a loan kept for five years is kept with it); the ``erase: row`` ancestors of a held
     record are held for them (:mod:`yinsi.rights.ancestors`).
+
+    ``predicates``: for an erasure, fill :attr:`Found.predicates` and skip reading the
+    datasets :func:`by_predicate` says need no read (their records are then not listed).
     """
     found = Found(identities={"user_id": [subject_id]})
+    unread: set[str] = set()
+    if predicates:
+        found.predicates, unread = by_predicate(data_map, connectors, legal_holds, today)
     with ExitStack() as sessions:
         opened: set[str] = set()
         for ds in walk_order(data_map):
+            if ds.id in unread:
+                continue
             match = _match(ds, data_map, found)
             if not any(match.values()):
                 found.records[ds.id] = []
@@ -200,19 +285,35 @@ def find_many(
     rules: Mapping[str, RetentionRule],
     legal_holds: Mapping[str, Sequence[LegalHold]],
     today: date,
+    predicates: bool = False,
 ) -> dict[str, Found]:
     """:func:`find` for many subjects at once: per dataset one set-based read of every
     subject's matches (on stores that group calls: SQL), then each record given to the
     subjects whose values it matched. Stores that cannot tell which value a record matched
     (Redis keys, processors) are asked subject by subject. ``legal_holds``: per subject.
 
-    Gives the same records and holds per subject as :func:`find` run for each.
+    Gives the same records and holds per subject as :func:`find` run for each, with
+    ``predicates`` too (a subject with a legal hold in force gets none and is read whole).
     """
     founds = {s: Found(identities={"user_id": [s]}) for s in dict.fromkeys(subject_ids)}
+    unread: set[str] = set()
+    free: set[str] = set()  # subjects whose unread datasets are not read
+    if predicates:
+        via, unread = by_predicate(data_map, connectors, (), today)
+        for subject, found in founds.items():
+            if any(h.active(today) for h in legal_holds.get(subject, ())):
+                continue  # a legal hold: keys, as find() would
+            found.predicates = dict(via)
+            free.add(subject)
     with ExitStack() as sessions:
         opened: set[str] = set()
         for ds in walk_order(data_map):
-            matches = {s: _match(ds, data_map, f) for s, f in founds.items()}
+            readers = (
+                founds
+                if ds.id not in unread
+                else {s: f for s, f in founds.items() if s not in free}
+            )
+            matches = {s: _match(ds, data_map, f) for s, f in readers.items()}
             matches = {s: m for s, m in matches.items() if any(m.values())}
             connector = connectors[ds.store]
             if matches and ds.store not in opened:
@@ -223,7 +324,7 @@ def find_many(
                 per_subject = _find_together(connector, ds, matches)
             elif matches:
                 per_subject = {s: connector.find(ds, m) for s, m in matches.items()}
-            for subject, found in founds.items():
+            for subject, found in readers.items():
                 records = per_subject.get(subject, [])
                 holds = legal_holds.get(subject, ())
                 _add(found, ds, records, data_map, rules, holds, today)

@@ -31,7 +31,7 @@ from yinsi.rights.calendar import WorkingCalendar
 from yinsi.rights.executor import Context, StepFailed, run
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus
-from yinsi.rights.planner import plan
+from yinsi.rights.planner import CONSENT_KINDS, ERASE_KINDS, plan
 from yinsi.rights.ports import Connector
 from yinsi.rights.preconditions import NoRecordWhile, Precondition
 from yinsi.rights.requests import (
@@ -63,16 +63,19 @@ from yinsi.services.delivery_notices import ANSWERED, Contacts, answer_notice
 from yinsi.services.exports import ExportService
 from yinsi.services.field_values import FieldValues, KeySource, clear_connectors
 from yinsi.services.rights_deferred import DeferredRun, run_deferred
-from yinsi.services.rights_execution import RequestEffects, StepJournal
-from yinsi.services.run_leases import RunLeases
+from yinsi.services.rights_execution import RequestEffects, StepJournal, store_move, store_plan
+from yinsi.services.run_leases import RunLeases, run_owner
 from yinsi.settings.limits import LimitSettings
-from yinsi.storage import UnitsOfWork
+from yinsi.storage import PlanExists, RequestConflict, UnitOfWork, UnitsOfWork
 from yinsi.taxonomy import DeletionTrigger, RightKind
 from yinsi.taxonomy.timezone import CHINA
 
 __all__ = ["NoRecordWhile", "Precondition", "RightsService"]
 
 log = logging.getLogger("yinsi.rights")
+
+PREDICATE_KINDS = ERASE_KINDS | CONSENT_KINDS
+"""Requests whose erasures may be planned as predicates instead of keys."""
 
 
 class RightsService:
@@ -259,49 +262,92 @@ class RightsService:
         ``on_step`` is called with each step as it is stored (running, done, failed),
         e.g. to show progress. The run holds the request's lease throughout
         (:mod:`.run_leases`): raises :class:`~.run_leases.RunBusy` while another run holds it.
+
+        Two commits of yinsi's database for a plain deletion: one before the first effect
+        (the lease, the move to ``executing``, the plan, its first steps ``running``) and
+        one after the last (the steps ``done``, the final status and answer, the lease
+        released); see :class:`~.rights_execution.StepJournal`. A request moved by another
+        run between this run's read and its first commit is read again (once).
         """
-        with self.leases.hold(request_id) as lease:
-            return self._run(request_id, actor or self._actor, lease.checked(on_step))
+        actor = actor or self._actor
+        try:
+            return self._run(request_id, actor, on_step)
+        except (_Moved, RequestConflict, PlanExists):
+            return self._run(request_id, actor, on_step)
 
     def start(self, request_id: str, *, actor: str | None = None) -> RightsRequest:
         """Move an approved (or partially completed) request to ``executing``; an
         executing one is returned as it is. Raises InvalidRequest for any other status."""
         request = self.get(request_id)
-        if request.status is Status.APPROVED or request.status is Status.PARTIALLY_COMPLETED:
-            return self._move(request, Status.EXECUTING, actor=actor or self._actor)
+        _runnable(request)
         if request.status is not Status.EXECUTING:
-            raise InvalidRequest(
-                f"request {request_id} is {request.status.value}: only an approved request "
-                "runs (verify and approve it first)"
-            )
+            return self._move(request, Status.EXECUTING, actor=actor or self._actor)
         return request
 
-    def _run(self, request_id: str, actor: str, on_step: Callable[[Step], None]) -> RightsRequest:
-        request = self.start(request_id, actor=actor)
-        with self.units() as uow:
-            steps = uow.plans.steps(request_id)
+    def _run(
+        self, request_id: str, actor: str, on_step: Callable[[Step], None] | None
+    ) -> RightsRequest:
+        with self.units(read_only=True) as uow:
+            request = uow.requests.get(request_id)
+            stored = uow.plans.steps(request_id)
+            holds = (
+                [] if stored else uow.holds.active(request.app_id, request.subject_id, self.today())
+            )
+        _runnable(request)
+        steps = stored
         if not steps:
-            found = self._find(request)
+            predicates = request.kind in PREDICATE_KINDS
+            found = self._find(request, predicates=predicates, holds=holds)
             steps = plan(request, self.data_map, self.declaration, found)
-            with self.units() as uow:
-                uow.plans.save(steps)
-                uow.commit()
-        ctx = Context(
-            request,
-            self.data_map,
-            self.connectors,
-            RequestEffects(self, actor),
-            self._hash_key,
-            self._clock,
-        )
-        contacts = self.contacts_before(request, steps)
-        try:
-            ended = run(steps, StepJournal(self.units, on_step), ctx)
-        except StepFailed:
-            return self.get(request_id)
-        if any(s.status is not StepStatus.DONE for s in ended):
-            return self.get(request_id)  # waits for a person's answer (review)
-        return self._finish(request, ended, actor, contacts)
+        resumed = request.status is Status.EXECUTING
+        started = request if resumed else request.moved(Status.EXECUTING, self._clock(), actor)
+        owner = run_owner()
+
+        def begin(uow: UnitOfWork) -> None:
+            """The lease, the move to executing and the plan: in the first commit."""
+            if not self.leases.claim(uow, request_id, owner):
+                raise self.leases.busy(uow, request_id)
+            if resumed:  # no move to guard the read: check nothing changed since
+                again = uow.requests.get(request_id)
+                if again.history != request.history or uow.plans.steps(request_id) != stored:
+                    raise _Moved(request_id)
+            else:  # RequestConflict if moved since
+                store_move(uow, started, read=request, actor=actor)
+            if not stored:
+                store_plan(uow, steps)  # PlanExists if another run stored one
+
+        with self.leases.kept(request_id, owner) as lease:
+            journal = StepJournal(self.units, lease.checked(on_step), before=begin, defer_done=True)
+            ctx = self.context(started, actor)
+            contacts = self.contacts_before(started, steps)
+            try:
+                ended = run(steps, journal, ctx)
+            except StepFailed:
+                journal.flush()
+                return self.get(request_id)
+            except BaseException:
+                journal.keep_held()  # what is done is stored done
+                raise
+            if any(s.status is not StepStatus.DONE for s in ended):
+                journal.flush()
+                return self.get(request_id)  # waits for a person's answer (review)
+            text, status = self.closing(started, ended)
+            corrected = bool(started.corrections)
+            final = replace(started, answer=text, corrections={})
+            moved = final.moved(status, self._clock(), actor)
+
+            def finish(uow: UnitOfWork) -> None:
+                """The final status, its answer and the lease's release: the last commit."""
+                if corrected:
+                    uow.requests.clear_corrections(request_id)
+                read = replace(started, corrections={})
+                store_move(uow, moved, read=read, actor=actor)
+                uow.claims.release(request_id, owner)
+
+            journal.flush(finish)
+            lease.released = True
+        self.notify_moved(moved, contacts)
+        return moved
 
     def contacts_before(self, request: RightsRequest, steps: Sequence[Step]) -> Contacts:
         """Where the answer will go, read before the steps erase it when they will (a
@@ -404,9 +450,17 @@ class RightsService:
             request, self.data_map, self.connectors, effects, self._hash_key, self._clock
         )
 
-    def _find(self, request: RightsRequest) -> Found:
-        with self.units() as uow:
-            holds = uow.holds.active(request.app_id, request.subject_id, self.today())
+    def _find(
+        self,
+        request: RightsRequest,
+        *,
+        predicates: bool = False,
+        holds: Sequence[LegalHold] | None = None,
+    ) -> Found:
+        """The subject's records; ``predicates``: an erasure's (see :func:`find`);
+        ``holds``: the subject's legal holds in force, if already read."""
+        if holds is None:
+            holds = self.holds_on(request)
         rules = {r.id: r for r in self.declaration.retention}
         return find(
             self.data_map,
@@ -415,6 +469,7 @@ class RightsService:
             rules=rules,
             legal_holds=holds,
             today=self.today(),
+            predicates=predicates,
         )
 
     def _on_file(self, request: RightsRequest, element: str) -> str:
@@ -462,18 +517,15 @@ class RightsService:
         text = request.answer or summary(request, steps, kept, self.data_map)
         return text, Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED
 
-    def _finish(
-        self,
-        request: RightsRequest,
-        steps: list[Step],
-        actor: str,
-        contacts: Contacts | None = None,
-    ) -> RightsRequest:
-        text, status = self.closing(request, steps)
-        done = replace(self.get(request.id), answer=text)
-        if request.corrections:
-            with self.units() as uow:
-                uow.requests.clear_corrections(request.id)
-                uow.commit()
-            done = replace(done, corrections={})
-        return self._move(done, status, actor=actor, contacts=contacts)
+
+class _Moved(Exception):
+    """The request changed between a run's read and its first commit: read it again."""
+
+
+def _runnable(request: RightsRequest) -> None:
+    """Raises InvalidRequest unless the request may run (approved, executing, partial)."""
+    if request.status not in (Status.APPROVED, Status.PARTIALLY_COMPLETED, Status.EXECUTING):
+        raise InvalidRequest(
+            f"request {request.id} is {request.status.value}: only an approved request "
+            "runs (verify and approve it first)"
+        )

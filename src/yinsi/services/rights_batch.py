@@ -4,43 +4,49 @@
 request pays for its own walk (a read per dataset), its own erase transaction and its
 own journal commits. :func:`run_many` takes the requests in chunks and, per chunk:
 
-    claim every request (one commit; a request another run holds is skipped)
-    move them to ``executing`` (one commit)
-    find every subject's records: one read per dataset for the whole chunk (find_many)
-    store the plans (one commit)
-    per store, the chunk's leading SQL erase steps: marked running (one commit), erased
-      per dataset in one ``DELETE … WHERE key IN (…)`` set (one store transaction, the
-      plans' order kept: children before parents), marked done (one commit)
-    close the requests whose steps are all done (one commit), tell their subjects
+    claim every request and move it to ``executing`` (one commit; a request another
+      run holds is skipped)
+    plan the requests without a plan: erasures by predicate where nothing can hold the
+      rows (:func:`~yinsi.rights.walk.by_predicate`: those datasets are not read), the
+      rest from one read per dataset for the whole chunk (find_many)
+    per store, the chunk's leading SQL erase steps: stored running with the new plans
+      (one commit), erased per dataset in one statement for the chunk — ``DELETE …
+      WHERE user_id IN (:subjects)`` (or through the parent chain), ``DELETE … WHERE key
+      IN (…)`` for steps planned by keys — in one store transaction, the plans' order
+      kept (children before parents)
+    close the requests whose steps are all done, with those steps stored done and the
+      claims released (one commit); tell their subjects
 
 Each request's journal stays exact: every step is stored running before its effect and
-done after it, with its own count (the keys the set-based statement returned that are
-the step's). A crash leaves steps ``running`` and the request ``executing``; running it
-again (alone or in the next batch) erases the erased keys again, which changes nothing.
-What a request has besides leading SQL erase steps (a withdrawal first, a processor to
-notify, a Redis key, a restriction) runs through :meth:`RightsService.run` after the set
-part, in the plan's order; so does a request whose set part failed (its own run says
-which step failed).
+done after it, with its own count (the rows the set-based statement returned that are
+the step's subject's, or its keys). A crash leaves steps ``running`` and the request
+``executing``; running it again (alone or in the next batch) runs the same predicates
+and keys again, which match nothing more. What a request has besides leading SQL erase
+steps (a withdrawal first, a processor to notify, a Redis key, a restriction) runs
+through :meth:`RightsService.run` after the set part, in the plan's order; so does a
+request whose set part failed (its own run says which step failed).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from yinsi.declaration.datamap import walk_order
+from yinsi.declaration.datamap import Dataset, walk_order
 from yinsi.rights.executor import Journal, store_of
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus
-from yinsi.rights.planner import plan, subset
-from yinsi.rights.ports import ConnectorError
+from yinsi.rights.planner import MATCH, plan, subset
+from yinsi.rights.ports import Connector, ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
-from yinsi.rights.walk import find_many
+from yinsi.rights.walk import Found, find_many
 from yinsi.services.delivery_notices import Contacts
-from yinsi.services.rights import RightsService
-from yinsi.services.rights_execution import StepJournal
+from yinsi.services.rights import PREDICATE_KINDS, RightsService
+from yinsi.services.rights_execution import StepJournal, read_many, store_moves, store_plan
 from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
+from yinsi.storage import UnitOfWork
 
 __all__ = ["BatchReport", "run_many"]
 
@@ -95,25 +101,34 @@ class _Chunk:
         self.report = report
         self.owner = run_owner()
         self.hash_key = b""
+        self.claimed_at = time.monotonic()
+        self.journal = StepJournal(service.units, None, defer_done=True)
+        """The chunk's journal: plans stored with the first steps running, done held until
+        the next write (:class:`StepJournal`)."""
         self.contacts: dict[str, Contacts] = {}
         """Per request: where its answer goes, read before its erasure (in memory only)."""
 
     def run(self, ids: list[str]) -> None:
-        claimed = self._claim(ids)
+        claimed = self._claim(ids)  # claimed and moved to executing: one commit
+        self.claimed_at = time.monotonic()
         rest = list(claimed)
+        released = False
         try:
-            requests = self._start(claimed)
+            requests = claimed
             plans = self._plans(requests)
             requests = self._renew(requests)  # still ours before the first effect
             self.contacts = {
                 i: self.s.contacts_before(r, plans.get(i, [])) for i, r in requests.items()
             }
             self._erase(requests, plans)
-            rest = self._close(requests, plans)
+            rest = self._close(requests, plans, list(claimed))
+            released = True
         except ConnectorError:
             pass  # a store failed in the set part: each request's own run says where
         finally:
-            self._release(list(claimed))
+            if not released:
+                self.journal.keep_held()
+                self._release(list(claimed))
         for request_id in rest:  # alone, in its plan's order: the rest of its steps
             try:
                 self.report.status[request_id] = self.s.run(request_id, actor=self.actor).status
@@ -127,22 +142,40 @@ class _Chunk:
         until = now + timedelta(seconds=self.s.leases.length.total_seconds())
         claimed: dict[str, RightsRequest] = {}
         with self.s.units() as uow:
-            runnable = uow.requests.list(self.s.data_map.app, statuses=RUNNABLE)
-            wanted = set(ids)
-            known = {r.id: r for r in runnable if r.id in wanted}
+            known = read_many(uow, ids)
+            runnable = [i for i in ids if known[i].status in RUNNABLE]
             for request_id in ids:
-                request = known.get(request_id) or uow.requests.get(request_id)
-                if request.status not in RUNNABLE:
-                    self.report.skipped[request_id] = f"{request.status.value}: not runnable"
-                elif not uow.claims.take(request_id, self.owner, now=now, until=until):
+                if request_id not in runnable:
+                    status = known[request_id].status.value
+                    self.report.skipped[request_id] = f"{status}: not runnable"
+            take_many = getattr(uow.claims, "take_many", None)  # SQL: two statements
+            if take_many is not None:
+                taken = take_many(runnable, self.owner, now=now, until=until)
+            else:
+                taken = {
+                    i for i in runnable if uow.claims.take(i, self.owner, now=now, until=until)
+                }
+            moves: list[tuple[RightsRequest, RightsRequest]] = []
+            for request_id in runnable:
+                request = known[request_id]
+                if request_id not in taken:
                     self.report.skipped[request_id] = "being executed by another run"
-                else:
-                    claimed[request_id] = request
+                    continue
+                if request.status is not Status.EXECUTING:
+                    moved = request.moved(Status.EXECUTING, now, self.actor)
+                    moves.append((request, moved))
+                    request = moved
+                claimed[request_id] = request
+            store_moves(uow, moves, actor=self.actor)
             uow.commit()
         return claimed
 
     def _renew(self, requests: dict[str, RightsRequest]) -> dict[str, RightsRequest]:
-        """The requests whose claims this run still holds (renewed, one commit)."""
+        """The requests whose claims this run still holds (renewed, one commit), once a
+        third of the lease has passed since they were claimed (before, they surely are)."""
+        lease = self.s.leases.length.total_seconds()
+        if time.monotonic() - self.claimed_at < lease / 3:
+            return requests
         until = self.s.now() + timedelta(seconds=self.s.leases.length.total_seconds())
         held: dict[str, RightsRequest] = {}
         with self.s.units() as uow:
@@ -156,29 +189,28 @@ class _Chunk:
 
     def _release(self, ids: list[str]) -> None:
         with self.s.units() as uow:
-            for request_id in ids:
-                uow.claims.release(request_id, self.owner)
+            self._release_in(uow, ids)
             uow.commit()
 
-    def _start(self, requests: dict[str, RightsRequest]) -> dict[str, RightsRequest]:
-        now = self.s.now()
-        started: dict[str, RightsRequest] = {}
-        with self.s.units() as uow:
-            for request_id, request in requests.items():
-                if request.status is not Status.EXECUTING:
-                    request = request.moved(Status.EXECUTING, now, self.actor, "")
-                    uow.requests.save(request, actor=self.actor)
-                started[request_id] = request
-            uow.commit()
-        return started
+    def _release_in(self, uow: UnitOfWork, ids: list[str]) -> None:
+        release_many = getattr(uow.claims, "release_many", None)  # SQL: one statement
+        if release_many is not None:
+            release_many(ids, self.owner)
+            return
+        for request_id in ids:
+            uow.claims.release(request_id, self.owner)
 
     # -- plans: one set-based walk for the requests without one -----------------------
 
     def _plans(self, requests: dict[str, RightsRequest]) -> dict[str, list[Step]]:
         plans: dict[str, list[Step]] = {}
         with self.s.units(read_only=True) as uow:
+            many = getattr(uow.plans, "steps_many", None)  # SQL: one read for the chunk
+            if many is not None:
+                plans = dict(many(list(requests)))
             for request_id in requests:
-                plans[request_id] = uow.plans.steps(request_id)
+                if request_id not in plans:
+                    plans[request_id] = uow.plans.steps(request_id)
             today = self.s.today()
             holds = uow.holds.in_force(self.s.data_map.app, today)
         new = [r for i, r in requests.items() if not plans[i]]
@@ -187,30 +219,42 @@ class _Chunk:
         by_subject: dict[str, list[LegalHold]] = {}
         for hold in holds:
             by_subject.setdefault(hold.subject_id, []).append(hold)
-        founds = find_many(
-            self.s.data_map,
-            self.s.connectors,
-            [r.subject_id for r in new],
-            rules={r.id: r for r in self.s.declaration.retention},
-            legal_holds=by_subject,
-            today=today,
-        )
+        founds: dict[bool, dict[str, Found]] = {}
+        for predicates in (True, False):  # erasures by predicate; the others read whole
+            subjects = [r.subject_id for r in new if (r.kind in PREDICATE_KINDS) is predicates]
+            if subjects:
+                founds[predicates] = find_many(
+                    self.s.data_map,
+                    self.s.connectors,
+                    subjects,
+                    rules={r.id: r for r in self.s.declaration.retention},
+                    legal_holds=by_subject,
+                    today=today,
+                    predicates=predicates,
+                )
         declaration = self.s.declaration
-        with self.s.units() as uow:
-            for request in new:
-                try:
-                    steps = plan(request, self.s.data_map, declaration, founds[request.subject_id])
-                except InvalidRequest:
-                    continue  # its own run below says why, as a single run would
-                uow.plans.save(steps)
-                plans[request.id] = steps
-            uow.commit()
+        made: list[list[Step]] = []
+        for request in new:
+            found = founds[request.kind in PREDICATE_KINDS][request.subject_id]
+            try:
+                steps = plan(request, self.s.data_map, declaration, found)
+            except InvalidRequest:
+                continue  # its own run below says why, as a single run would
+            made.append(steps)
+            plans[request.id] = steps
+
+        def save(uow: UnitOfWork) -> None:
+            for steps in made:  # the requests were moved to executing under this claim
+                store_plan(uow, steps)
+
+        if made:
+            self.journal = StepJournal(self.s.units, None, before=save, defer_done=True)
         return plans
 
     # -- the set part: leading SQL erase steps, per store and dataset ------------------
 
     def _erase(self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]]) -> None:
-        journal = StepJournal(self.s.units, None)
+        journal = self.journal
         contexts = {i: self.s.context(r, self.actor) for i, r in requests.items()}
         if not contexts:
             return
@@ -251,18 +295,22 @@ class _Chunk:
         journal.update_many(list(running.values()))
         first = next(iter(running.values()))
         connector = self.s.connectors[self._store(first)]
-        by_set: dict[tuple[str, tuple[str, ...] | None], list[tuple[str, int]]] = {}
+        by_set: dict[tuple[str, tuple[str, ...] | None, bool], list[tuple[str, int]]] = {}
         for (request_id, at), step in running.items():
             assert step.dataset is not None
             elements = step.params.get("elements")
             wanted = None if elements is None else tuple(sorted(str(e) for e in elements))
-            by_set.setdefault((step.dataset, wanted), []).append((request_id, at))
+            key = (step.dataset, wanted, MATCH in step.params)
+            by_set.setdefault(key, []).append((request_id, at))
         counts: dict[tuple[str, int], int] = {}
         try:
             with connector.session():
-                for (dataset, wanted), members in by_set.items():
+                for (dataset, wanted, matched), members in by_set.items():
                     full = self.s.data_map.dataset(dataset)
                     ds = subset(full, wanted) or full
+                    if matched:
+                        counts |= self._where(connector, ds, [(m, running[m]) for m in members])
+                        continue
                     keys = list(dict.fromkeys(k for m in members for k in running[m].keys))
                     outcome = connector.erase(
                         ds, keys, hash_key=self.hash_key, idempotency_key=f"batch:{dataset}"
@@ -285,26 +333,56 @@ class _Chunk:
         self.report.set_based += len(done)
         return True
 
+    def _where(
+        self, connector: Connector, ds: Dataset, members: list[tuple[tuple[str, int], Step]]
+    ) -> dict[tuple[str, int], int]:
+        """Predicate steps of one dataset: one ``DELETE``/``UPDATE … WHERE … IN (:subjects)``
+        per parent chain for all their subjects; each step gets its own subject's count
+        (:attr:`EraseOutcome.by_subject`)."""
+        counts: dict[tuple[str, int], int] = {}
+        by_via: dict[tuple[str, ...], list[tuple[tuple[str, int], Step]]] = {}
+        for member, step in members:
+            via = tuple(str(d) for d in step.params[MATCH].get("via", []))
+            by_via.setdefault(via, []).append((member, step))
+        for via, group in by_via.items():
+            chain = [self.s.data_map.dataset(d) for d in via]
+            subjects = {m: [str(x) for x in step.params[MATCH]["user_id"]] for m, step in group}
+            every = list(dict.fromkeys(x for xs in subjects.values() for x in xs))
+            outcome = connector.erase_where(ds, chain, every, hash_key=self.hash_key)
+            by = outcome.by_subject or {}
+            given: set[str] = set()
+            for member, _ in group:
+                mine = [x for x in subjects[member] if x not in given]
+                given.update(mine)
+                counts[member] = sum(by.get(x, 0) for x in mine)
+        return counts
+
     # -- closing: one commit for the requests whose steps are all done -----------------
 
-    def _close(self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]]) -> list[str]:
-        """Closes the requests whose every step is done; returns the others' ids."""
+    def _close(
+        self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]], claimed: list[str]
+    ) -> list[str]:
+        """Closes the requests whose every step is done, with the steps held done and the
+        chunk's claims released, in one commit; returns the others' ids."""
         rest: list[str] = []
-        closed: list[RightsRequest] = []
+        closed: list[tuple[RightsRequest, RightsRequest]] = []
         now = self.s.now()
-        with self.s.units() as uow:
-            for request_id, request in requests.items():
-                steps = plans.get(request_id, [])
-                done = bool(steps) and all(s.status is StepStatus.DONE for s in steps)
-                if not done or request.corrections:
-                    rest.append(request_id)
-                    continue
-                text, status = self.s.closing(request, steps)
-                moved = replace(request, answer=text).moved(status, now, self.actor, "")
-                uow.requests.save(moved, actor=self.actor)
-                closed.append(moved)
-            uow.commit()
-        for moved in closed:
+        for request_id, request in requests.items():
+            steps = plans.get(request_id, [])
+            done = bool(steps) and all(s.status is StepStatus.DONE for s in steps)
+            if not done or request.corrections:
+                rest.append(request_id)
+                continue
+            text, status = self.s.closing(request, steps)
+            moved = replace(request, answer=text).moved(status, now, self.actor)
+            closed.append((request, moved))
+
+        def close(uow: UnitOfWork) -> None:
+            store_moves(uow, closed, actor=self.actor)
+            self._release_in(uow, claimed)
+
+        self.journal.flush(close)
+        for _, moved in closed:
             self.report.status[moved.id] = moved.status
             self.s.notify_moved(moved, self.contacts.get(moved.id))
         return rest

@@ -15,41 +15,139 @@ from typing import TYPE_CHECKING, Any
 from yinsi.consent import Channel, Evidence
 from yinsi.rights import export as exporting
 from yinsi.rights.executor import Effects, Journal
-from yinsi.rights.plan import Step
+from yinsi.rights.plan import Step, StepStatus
 from yinsi.rights.requests import RightsRequest
-from yinsi.storage import UnitsOfWork
+from yinsi.storage import UnitOfWork, UnitsOfWork
 
 if TYPE_CHECKING:
     from yinsi.services.rights import RightsService
 
-__all__ = ["RequestEffects", "StepJournal"]
+__all__ = [
+    "RequestEffects",
+    "StepJournal",
+    "read_many",
+    "store_move",
+    "store_moves",
+    "store_plan",
+]
+
+
+def store_move(uow: UnitOfWork, moved: RightsRequest, *, read: RightsRequest, actor: str) -> None:
+    """Store ``moved``, changed from ``read`` (as stored): without reading it again where
+    the store can (SQL: ``move``, as guarded as ``save``)."""
+    move = getattr(uow.requests, "move", None)
+    if move is None:
+        uow.requests.save(moved, actor=actor)
+    else:
+        move(moved, actor=actor, read=read)
+
+
+def store_moves(
+    uow: UnitOfWork, moves: list[tuple[RightsRequest, RightsRequest]], *, actor: str
+) -> None:
+    """:func:`store_move` for many ``(read, moved)`` pairs: in bulk where the store can
+    (SQL: ``move_many``)."""
+    many = getattr(uow.requests, "move_many", None)
+    if many is not None:
+        many(moves, actor=actor)
+        return
+    for read, moved in moves:
+        store_move(uow, moved, read=read, actor=actor)
+
+
+def store_plan(uow: UnitOfWork, steps: list[Step]) -> None:
+    """Store a new plan of a request moved in this unit of work: one insert where the
+    store can (SQL: ``insert``; :class:`PlanExists` either way if one was stored)."""
+    insert = getattr(uow.plans, "insert", None)
+    if insert is None:
+        uow.plans.save(steps)
+    else:
+        insert(steps)
+
+
+def read_many(uow: UnitOfWork, ids: list[str]) -> dict[str, RightsRequest]:
+    """The requests of ``ids`` (RequestNotFound for one missing), in a few statements
+    where the store can (SQL: ``get_many``), else one by one."""
+    many = getattr(uow.requests, "get_many", None)
+    found: dict[str, RightsRequest] = {} if many is None else dict(many(ids))
+    for request_id in ids:
+        if request_id not in found:
+            found[request_id] = uow.requests.get(request_id)  # RequestNotFound
+    return found
+
+
+Work = Callable[[UnitOfWork], None]
+"""Writes to make in a journal commit's unit of work (a claim, a status move, a plan)."""
 
 
 class StepJournal(Journal):
-    """Stores each step as the runner moves it (running, done, failed), one transaction
-    each, or a group's steps in one."""
+    """Stores each step as the runner moves it (running, done, failed), a group's steps
+    in one transaction.
 
-    def __init__(self, units: UnitsOfWork, on_step: Callable[[Step], None] | None) -> None:
+    ``before``: writes stored in the same commit as the first step marked running (or by
+    :meth:`flush` if no step runs): a run's claim, its move to ``executing`` and its
+    plan, so they cost no commit of their own. ``defer_done``: steps marked ``done`` are
+    held in memory and stored with the next write (the next steps marked running, or
+    :meth:`flush` with the request's final status). The protocol still holds: a step is
+    stored ``running`` before its effect, and ``done`` only after it; a crash before a
+    held ``done`` is stored leaves the step ``running``, which the next run repeats
+    (every step is idempotent)."""
+
+    def __init__(
+        self,
+        units: UnitsOfWork,
+        on_step: Callable[[Step], None] | None,
+        *,
+        before: Work | None = None,
+        defer_done: bool = False,
+    ) -> None:
         self._units = units
         self._on_step = on_step
+        self._before = before
+        self._defer = defer_done
+        self._held: list[Step] = []
 
     def update(self, step: Step) -> None:
-        with self._units() as uow:
-            uow.plans.update(step)
-            uow.commit()
-        if self._on_step is not None:
-            self._on_step(step)
+        self.update_many([step])
 
     def update_many(self, steps: list[Step]) -> None:
-        """A group's steps (maybe of several requests) in one transaction."""
+        """Steps (maybe of several requests) in one transaction, with what is held."""
         if not steps:
             return
-        with self._units() as uow:
-            uow.plans.update_many(steps)
-            uow.commit()
+        if self._defer and all(s.status is StepStatus.DONE for s in steps):
+            self._held += steps
+        else:
+            self._write(steps, None)
         if self._on_step is not None:
             for step in steps:
                 self._on_step(step)
+
+    def flush(self, after: Work | None = None) -> None:
+        """Store what is held (and ``before`` if not stored yet) with ``after``'s writes,
+        in one commit; nothing when there is nothing to store."""
+        if self._held or self._before is not None or after is not None:
+            self._write([], after)
+
+    def keep_held(self) -> None:
+        """Store the held ``done`` steps, if the run's first commit was made (a run
+        stopping on an error keeps what it finished)."""
+        if self._held and self._before is None:
+            self._write([], None)
+
+    def _write(self, steps: list[Step], after: Work | None) -> None:
+        with self._units() as uow:
+            if self._before is not None:
+                self._before(uow)
+            progress = self._held + steps
+            if len(progress) == 1:
+                uow.plans.update(progress[0])
+            elif progress:
+                uow.plans.update_many(progress)
+            if after is not None:
+                after(uow)
+            uow.commit()
+        self._before = None
+        self._held = []
 
 
 class RequestEffects(Effects):

@@ -6,8 +6,13 @@ lease (:mod:`yinsi.storage.claims`) while it executes::
     with leases.hold(request_id) as lease:   # RunBusy if another run holds it
         ...                                  # lease.check() before each effect
 
-While held, a daemon thread renews the lease every third of its length. A run that could
-not renew it (it stalled for a whole lease, e.g. a process paused, and another run took
+A single run takes the lease in the same commit as its move to ``executing`` and its
+plan (:meth:`RunLeases.claim` inside that unit of work, then :meth:`RunLeases.kept`), and
+releases it in the commit that stores its final status.
+
+While held, the lease is renewed every third of its length by one daemon thread per
+:class:`RunLeases` (:class:`Renewer`), shared by every lease held in the process, from
+the run's first stored step on. A run that could not renew it (it stalled for a whole lease, e.g. a process paused, and another run took
 the request over) stops at its next step with :class:`LeaseLost` before any further
 effect: the journal then says where the new holder resumes. A killed run stops renewing,
 and the next run takes the request over once the lease has lapsed
@@ -28,7 +33,7 @@ from datetime import timedelta
 
 from yinsi.rights.plan import Step
 from yinsi.services.clock import Clock, utc_now
-from yinsi.storage import UnitsOfWork
+from yinsi.storage import UnitOfWork, UnitsOfWork
 
 __all__ = ["Lease", "LeaseLost", "RunBusy", "RunLeases", "run_owner"]
 
@@ -66,19 +71,23 @@ def run_owner() -> str:
 
 
 class Lease:
-    """A held lease; renewed by a thread until :meth:`stop`."""
+    """A held lease; renewed by its :class:`RunLeases`' renewer thread until :meth:`stop`."""
 
     def __init__(self, leases: RunLeases, request_id: str, owner: str) -> None:
         self.request_id = request_id
         self.owner = owner
         self._leases = leases
-        self._stopped = threading.Event()
+        self._started = False
+        self._stopped = False
         self._lost = threading.Event()
-        self._thread = threading.Thread(target=self._renew, name=f"lease-{request_id}", daemon=True)
-
+        self.released = False
+        """Set by a run that released the lease in its final commit."""
         self._seconds = leases.length.total_seconds()
-        self._valid_until = time.monotonic() + self._seconds
+        now = time.monotonic()
+        self._valid_until = now + self._seconds
         """Monotonic time the lease surely lasts until (taken or last renewed before it)."""
+        self.due = now + self._seconds / 3
+        """Monotonic time of the next renewal."""
 
     @property
     def lost(self) -> bool:
@@ -95,31 +104,74 @@ class Lease:
         so a run that lost its lease stops before the step's effect."""
 
         def step_stored(step: Step) -> None:
+            if not self._started:
+                self.start()  # lazily: the first step is stored with the claim
             self.check()
             if on_step is not None:
                 on_step(step)
 
         return step_stored
 
-    def _renew(self) -> None:
-        while not self._stopped.wait(self._seconds / 3):
-            started = time.monotonic()
-            try:
-                held = self._leases.renew(self.request_id, self.owner)
-            except Exception:  # the database is away: try again next period
-                continue
-            if not held:
-                self._lost.set()
-                return
-            self._valid_until = started + self._seconds
+    def renew_once(self) -> None:
+        """One renewal (by the renewer thread): a refused one marks the lease lost."""
+        started = time.monotonic()
+        try:
+            held = self._leases.renew(self.request_id, self.owner)
+        except Exception:  # the database is away: try again next period
+            self.due = started + self._seconds / 3
+            return
+        if not held:
+            self._lost.set()
+            self._leases.renewer.remove(self)
+            return
+        self._valid_until = started + self._seconds
+        self.due = started + self._seconds / 3
 
     def start(self) -> None:
-        self._thread.start()
+        if not self._started and not self._stopped:
+            self._started = True
+            self._leases.renewer.add(self)
 
     def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._stopped = True
+        self._leases.renewer.remove(self)
+
+
+class Renewer:
+    """One daemon thread per :class:`RunLeases` renewing every lease held in this process
+    when it is due (a third of its length after the last renewal): a run costs no thread
+    of its own, only a registration."""
+
+    def __init__(self) -> None:
+        self._held: set[Lease] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, lease: Lease) -> None:
+        with self._lock:
+            self._held.add(lease)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="leases", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def remove(self, lease: Lease) -> None:
+        with self._lock:
+            self._held.discard(lease)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                held = list(self._held)
+            for lease in held:
+                if lease.due <= time.monotonic():
+                    lease.renew_once()
+            with self._lock:
+                dues = [lease.due for lease in self._held]
+            timeout = None if not dues else max(0.0, min(dues) - time.monotonic())
+            self._wake.wait(timeout)
+            self._wake.clear()
 
 
 class RunLeases:
@@ -133,6 +185,7 @@ class RunLeases:
         self._units = units
         self._clock = clock
         self.length = timedelta(seconds=length_s)
+        self.renewer = Renewer()
 
     def take(self, request_id: str, owner: str) -> bool:
         now = self._clock()
@@ -140,6 +193,18 @@ class RunLeases:
             taken = uow.claims.take(request_id, owner, now=now, until=now + self.length)
             uow.commit()
         return taken
+
+    def claim(self, uow: UnitOfWork, request_id: str, owner: str) -> bool:
+        """:meth:`take` inside the caller's unit of work (committed with its other
+        writes: a run stores its claim, its move to ``executing`` and its plan at once)."""
+        now = self._clock()
+        return uow.claims.take(request_id, owner, now=now, until=now + self.length)
+
+    def busy(self, uow: UnitOfWork, request_id: str) -> RunBusy:
+        """The :class:`RunBusy` to raise for a request another run holds (read in ``uow``)."""
+        claim = uow.claims.holder(request_id)
+        left = 0.0 if claim is None else (claim.until - self._clock()).total_seconds()
+        return RunBusy(request_id, max(1.0, left))
 
     def renew(self, request_id: str, owner: str) -> bool:
         with self._units() as uow:
@@ -159,6 +224,22 @@ class RunLeases:
         if claim is None:
             return 0.0
         return max(0.0, (claim.until - self._clock()).total_seconds())
+
+    @contextmanager
+    def kept(self, request_id: str, owner: str) -> Iterator[Lease]:
+        """Renew ``owner``'s lease (taken or about to be taken through :meth:`claim`) for
+        the block, then release it, unless the block released it in its own last commit
+        (:attr:`Lease.released`)."""
+        lease = Lease(self, request_id, owner)
+        try:
+            yield lease  # renewing from the first step stored (Lease.checked)
+        finally:
+            lease.stop()
+            if not lease.released:
+                try:
+                    self.release(request_id, owner)
+                except Exception:  # the database is away: the lease lapses
+                    log.warning("request %s: lease not released (it lapses)", request_id)
 
     @contextmanager
     def hold(self, request_id: str, owner: str | None = None) -> Iterator[Lease]:

@@ -16,6 +16,7 @@ over once ``claimed_until`` has passed. Each call commits in its caller's unit o
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -75,6 +76,33 @@ class SqlRunClaimStore(RunClaimStore):
         if self._session.scalar(select(row.id).where(row.id == request_id)) is None:
             raise RequestNotFound(request_id)
         return False
+
+    def take_many(
+        self, request_ids: Sequence[str], owner: str, *, now: datetime, until: datetime
+    ) -> set[str]:
+        """:meth:`take` for many requests (a batch run's chunk) in two statements: the
+        conditional ``UPDATE`` of them all, then which of them ``owner`` now holds."""
+        row = RightsRequestRow
+        ids = list(dict.fromkeys(request_ids))
+        if not ids:
+            return set()
+        free = or_(row.claimed_by.is_(None), row.claimed_until.is_(None), row.claimed_until < now)
+        self._session.connection().execute(
+            update(row).where(row.id.in_(ids), free).values(claimed_by=owner, claimed_until=until)
+        )
+        held = select(row.id).where(row.id.in_(ids), row.claimed_by == owner)
+        return set(self._session.scalars(held))  # ``owner`` is this run's alone
+
+    def release_many(self, request_ids: Sequence[str], owner: str) -> None:
+        """:meth:`release` for many requests, in one statement."""
+        row = RightsRequestRow
+        ids = list(dict.fromkeys(request_ids))
+        if ids:
+            self._session.connection().execute(
+                update(row)
+                .where(row.id.in_(ids), row.claimed_by == owner)
+                .values(claimed_by=None, claimed_until=None)
+            )
 
     def renew(self, request_id: str, owner: str, *, until: datetime) -> bool:
         row = RightsRequestRow

@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,29 @@ class SqlPlanStore(PlanStore):
                 raise PlanExists(request_id) from exc
             raise
 
+    def insert(self, steps: Sequence[Step]) -> None:
+        """:meth:`save` for a caller that has just checked the request (it moved it in this
+        unit of work) and read no plan: one ``INSERT`` for every step, no read first. A
+        plan stored since by another run violates the primary key: :class:`PlanExists`
+        (the unit of work is then to be rolled back)."""
+        request_id = _one_request(steps)
+        rows = [
+            {
+                "request_id": s.request_id,
+                "n": s.n,
+                "action": s.action.value,
+                "dataset": s.dataset,
+                "keys": list(s.keys),
+                "params": dict(s.params),
+                **step_progress_values(s),
+            }
+            for s in steps
+        ]
+        try:
+            self._session.connection().execute(insert(_STEPS), rows)
+        except IntegrityError as exc:
+            raise PlanExists(request_id) from exc
+
     def steps(self, request_id: str) -> builtins.list[Step]:
         rows = self._session.scalars(
             select(RightsStepRow)
@@ -60,6 +83,22 @@ class SqlPlanStore(PlanStore):
             .execution_options(populate_existing=True)
         )
         return [step_from_row(r) for r in rows]
+
+    def steps_many(self, request_ids: Sequence[str]) -> dict[str, builtins.list[Step]]:
+        """:meth:`steps` of many requests (a batch run's chunk), in one statement per 500
+        ids; a request without a plan maps to an empty list."""
+        out: dict[str, builtins.list[Step]] = {r: [] for r in request_ids}
+        ids = builtins.list(out)
+        for start in range(0, len(ids), 500):
+            rows = self._session.scalars(
+                select(RightsStepRow)
+                .where(RightsStepRow.request_id.in_(ids[start : start + 500]))
+                .order_by(RightsStepRow.request_id, RightsStepRow.n)
+                .execution_options(populate_existing=True)
+            )
+            for row in rows:
+                out[row.request_id].append(step_from_row(row))
+        return out
 
     def update(self, step: Step) -> None:
         result = self._session.connection().execute(

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,8 @@ from yinsi.storage.rights_tables import RightsRequestRow, RightsTransitionRow
 from yinsi.storage.statements import Clock, ensure_app
 
 BATCH = 500
+_TRANSITIONS = cast(Table, RightsTransitionRow.__table__)
+_REQUESTS = cast(Table, RightsRequestRow.__table__)
 """Requests whose histories are read in one query by :meth:`SqlRightsRequestStore.list`."""
 
 
@@ -127,6 +130,96 @@ class SqlRightsRequestStore(RightsRequestStore):
         self._session.add_all(transition_rows(request.id, new, n + 1))
         self._session.flush()
         self._audit_save(request, actor, new, n, changed)
+
+    def move(self, request: RightsRequest, *, actor: str, read: RightsRequest) -> None:
+        """:meth:`save` for a request changed from ``read``, the request as stored when it
+        was read (in this unit of work or an earlier one): no read first. The ``UPDATE`` is
+        guarded by the status and transition count of ``read``, so a move stored since
+        raises :class:`RequestConflict` as :meth:`save` would. A run's two moves use it."""
+        self.move_many([(read, request)], actor=actor)
+
+    def move_many(
+        self, moves: Sequence[tuple[RightsRequest, RightsRequest]], *, actor: str
+    ) -> None:
+        """:meth:`move` for many ``(read, moved)`` pairs (a batch run's chunk): one guarded
+        ``UPDATE`` run for them all (the driver's executemany), one ``INSERT`` of their new
+        transitions, and each request's audit entries as :meth:`save` writes them."""
+        rows: list[dict[str, object]] = []
+        news: list[tuple[RightsRequest, tuple[Transition, ...], int, list[str]]] = []
+        for read, request in moves:
+            _require_consistent(request)
+            n = len(read.history)
+            if request.history[:n] != read.history:
+                raise ValueError(
+                    f"request {request.id}: the request given does not continue the one read "
+                    "(its history differs); move the request read with request.moved()"
+                )
+            new = request.history[n:]
+            values = progress_values(request)
+            before = progress_values(read)
+            changed = sorted(k for k, v in values.items() if k != "status" and before.get(k) != v)
+            if not new and not changed:
+                continue
+            news.append((request, new, n, changed))
+            rows.append(
+                {"yinsi_id": request.id, "yinsi_status": read.status.value, "yinsi_n": n}
+                | {f"new_{k}": v for k, v in values.items()}
+                | {"new_transitions": len(request.history), "new_updated_at": self._clock()}
+            )
+        if not rows:
+            return
+        first = rows[0]
+        statement = (
+            update(_REQUESTS)
+            .where(
+                _REQUESTS.c.id == bindparam("yinsi_id"),
+                _REQUESTS.c.status == bindparam("yinsi_status"),
+                _REQUESTS.c.transitions == bindparam("yinsi_n"),
+            )
+            .values(
+                {
+                    k[4:]: bindparam(k, type_=_REQUESTS.c[k[4:]].type)
+                    for k in first
+                    if k.startswith("new_")
+                }
+            )
+        )
+        done = self._session.connection().execute(statement, rows).rowcount
+        if done != len(rows):  # a driver may give no count (-1): tell which, if any, moved
+            for request, *_ in news:
+                now = self._row(request.id)
+                if now is None:
+                    raise RequestNotFound(request.id)
+                if now.transitions != len(request.history):
+                    raise RequestConflict(request.id, now.status, now.transitions)
+        transitions = [
+            {c: getattr(t, c) for c in ("request_id", "n", "at", "status", "actor", "note")}
+            for request, new, n, _ in news
+            for t in transition_rows(request.id, new, n + 1)
+        ]
+        if transitions:
+            self._session.connection().execute(insert(_TRANSITIONS), transitions)
+        for request, new, n, changed in news:
+            self._audit_save(request, actor, new, n, changed)
+
+    def get_many(self, request_ids: Sequence[str]) -> dict[str, RightsRequest]:
+        """The requests of these ids that exist, read in two statements per
+        :data:`BATCH` ids (a batch run's chunk)."""
+        found: dict[str, RightsRequest] = {}
+        ids = builtins.list(dict.fromkeys(request_ids))
+        for start in range(0, len(ids), BATCH):
+            part = ids[start : start + BATCH]
+            rows = builtins.list(
+                self._session.scalars(
+                    select(RightsRequestRow)
+                    .where(RightsRequestRow.id.in_(part))
+                    .execution_options(populate_existing=True)
+                )
+            )
+            histories = self._histories([r.id for r in rows])
+            for r in rows:
+                found[r.id] = request_from_row(r, histories.get(r.id, [])[: r.transitions])
+        return found
 
     def list(
         self,
