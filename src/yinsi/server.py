@@ -47,6 +47,10 @@ def create_app(
         redoc_url=None,
     )
     api.include(app, services, entry_secret=secret, key_cache_seconds=key_cache_seconds)
+    cache = services.state_cache
+    if cache is not None:  # PostgreSQL: the change listener runs on the serving loop
+        app.router.on_startup.append(cache.serve_on_loop)
+        app.router.on_shutdown.insert(0, cache.stop_serving_on_loop)
     web.mount(app, web.Site(services, secret=secret, secure_cookies=secure_cookies))
     return app
 

@@ -36,7 +36,7 @@ from starlette.responses import JSONResponse
 
 from yinsi.api.fields import ID_MAX_CHARS, id_problem, subject_problem
 
-__all__ = ["MAX_BODY_BYTES", "InputLimits", "ServerErrors", "install"]
+__all__ = ["BODY", "MAX_BODY_BYTES", "InputLimits", "ServerErrors", "install"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,6 +47,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 MAX_BODY_BYTES = 5_000_000
 """A request body over this many bytes is refused with 413 (a JSON-escaped declaration of
 the YAML size limit, 2 MB, fits)."""
+
+BODY = "yinsi.body"
+"""The scope key holding the request body :class:`InputLimits` read and checked."""
 
 MAX_QUERY_VALUE_CHARS = 2048
 """A query value over this many characters is refused (422)."""
@@ -194,6 +197,7 @@ class InputLimits:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
+        scope[BODY] = body  # the hot path takes it from here (yinsi.api.decisions)
         await self.app(scope, _replay(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes | None:

@@ -83,3 +83,4 @@ def include(
     for router in ROUTERS:
         keyed = router not in (health.router, metrics.router, docs.router)
         app.include_router(router, responses=responses.KEYED if keyed else None)
+    app.router.routes.insert(0, decisions.route)  # the hot path, served without FastAPI's wrapper
