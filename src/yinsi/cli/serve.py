@@ -88,7 +88,12 @@ def serve(
             raise typer.Exit(1)
         try:
             services.delivery  # noqa: B018 - builds the senders now: a missing SDK is named
-            app = create_app(services, web_secret=web_secret, secure_cookies=not settings.demo)
+            app = create_app(
+                services,
+                web_secret=web_secret,
+                secure_cookies=not settings.demo,
+                freeze_heap=workers == 1,  # the workers' factory freezes its own
+            )
         except SdkMissing as exc:
             err.print(f"yinsi serve: {exc}", markup=False)
             raise typer.Exit(1) from None
