@@ -46,7 +46,7 @@ from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from yinsi.connectors.sql_erase import erase_where, in_values
+from yinsi.connectors.sql_erase import Cache, erase_where, in_values
 from yinsi.connectors.sql_errors import connect_error, statement_error
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
@@ -89,6 +89,8 @@ class SqlConnector(Connector):
         self._chunk = chunk_size
         self._owned = owned
         self._tables: dict[tuple[str, str], Table] = {}
+        self._erasing: Cache = {}
+        """Predicate erasures' statements, built once (:func:`.sql_erase.erase_where`)."""
         self._shown = engine.url.render_as_string(hide_password=True)
         self._local = threading.local()
         """``conn``: the calling thread's connection while inside :meth:`session`."""
@@ -187,7 +189,7 @@ class SqlConnector(Connector):
         what = "deleting rows" if dataset.erase == "row" else "erasing columns"
         doing = f"{what} of table {dataset.table!r} (dataset {dataset.id!r}) by predicate"
         with self._transaction(doing) as conn:
-            return erase_where(conn, dataset, table, chain, subjects, fields)
+            return erase_where(conn, dataset, table, chain, subjects, fields, self._erasing)
 
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         table = self._table(dataset)

@@ -34,7 +34,7 @@ from yinsi.rights.verification import CODE_TTL, MAX_ATTEMPTS, VerificationFailed
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.metrics import DELIVERIES
 from yinsi.settings import Settings
-from yinsi.storage import UnitsOfWork
+from yinsi.storage import UnitOfWork, UnitsOfWork
 from yinsi.storage.deliveries import DeliveryRecord
 
 __all__ = [
@@ -130,12 +130,16 @@ class DeliveryService:
         subject_id: str | None,
         reason: str,
         channel: Channel = Channel.SMS,
+        uow: UnitOfWork | None = None,
     ) -> DeliveryRecord:
         """Record that nobody could be reached (no address on file, nothing configured);
-        ``channel`` is the one that would have been used first."""
+        ``channel`` is the one that would have been used first. ``uow``: stored in the
+        caller's unit of work (committed with its other writes) instead of its own."""
         result = DeliveryResult(Outcome.NO_CHANNEL, 0, error=reason)
         now = self._clock()
-        return self._record(app_id, reference, channel, purpose, "—", result, now, subject_id)
+        return self._record(
+            app_id, reference, channel, purpose, "—", result, now, subject_id, uow
+        )  # fmt: skip
 
     def send_code(self, request: RightsRequest, phone: str, text: str, code: str) -> None:
         """Send a verification code by SMS; raises :class:`CodeNotSent` when it failed."""
@@ -160,6 +164,7 @@ class DeliveryService:
         result: DeliveryResult,
         started: datetime,
         subject_id: str | None,
+        uow: UnitOfWork | None = None,
     ) -> DeliveryRecord:
         record = DeliveryRecord(
             app_id=app_id,
@@ -175,9 +180,12 @@ class DeliveryService:
             started_at=started,
             finished_at=self._clock(),
         )
-        with self.units() as uow:
+        if uow is not None:
             stored = uow.deliveries.add(record)
-            uow.commit()
+        else:
+            with self.units() as own:
+                stored = own.deliveries.add(record)
+                own.commit()
         DELIVERIES.labels(channel.value, result.outcome.value).inc()
         return stored
 

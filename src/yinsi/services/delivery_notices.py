@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWERED",
     "Contacts",
+    "answer_message",
     "answer_notice",
     "incident_notices",
     "reach",
@@ -123,6 +124,20 @@ def answer_notice(
     e-mail; the SMS points to the app, the e-mail carries the answer."""
     if request.status not in ANSWERED:
         return None
+    found = answer_message(delivery, contacts, request, app_name)
+    if isinstance(found, str):
+        return delivery.no_channel(
+            request.app_id, request.id, Purpose.REQUEST_ANSWER, request.subject_id, found
+        )
+    return delivery.send(request.app_id, request.id, found, subject_id=request.subject_id)
+
+
+def answer_message(
+    delivery: DeliveryService, contacts: Contacts, request: RightsRequest, app_name: str
+) -> Message | str:
+    """The answer notice of :func:`answer_notice` to send, or why nobody can be reached
+    (sending nothing, recording nothing: a run records a ``no_channel`` in its last
+    commit, :meth:`DeliveryService.no_channel` with its unit of work)."""
     done = "已办理完毕" if request.status is not Status.REFUSED else "未能办理"
     text = (
         f"【{app_name}】您提交的{request.kind.label}申请{done}，请在App“个人信息权利”中查看答复。"
@@ -136,12 +151,7 @@ def answer_notice(
             to, Purpose.REQUEST_ANSWER, f"{app_name}：您的{request.kind.label}申请{done}", body
         ),
     }
-    found = reach(delivery, contacts, request.subject_id, (Channel.SMS, Channel.EMAIL), build)
-    if isinstance(found, str):
-        return delivery.no_channel(
-            request.app_id, request.id, Purpose.REQUEST_ANSWER, request.subject_id, found
-        )
-    return delivery.send(request.app_id, request.id, found, subject_id=request.subject_id)
+    return reach(delivery, contacts, request.subject_id, (Channel.SMS, Channel.EMAIL), build)
 
 
 def incident_channels(declaration: Declaration) -> list[Channel]:

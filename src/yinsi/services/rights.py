@@ -25,7 +25,7 @@ from pathlib import Path
 
 from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
-from yinsi.delivery import Channel
+from yinsi.delivery import Channel, Purpose
 from yinsi.rights.answers import check_corrections, due_of, remedy, summary
 from yinsi.rights.calendar import WorkingCalendar
 from yinsi.rights.executor import Context, StepFailed, run
@@ -58,12 +58,12 @@ from yinsi.services.code_limits import CodeLimits
 from yinsi.services.consent import Engine
 from yinsi.services.datamap_check import MapCheckFailed
 from yinsi.services.datamap_live import probe_errors
-from yinsi.services.delivery import DeliveryService
-from yinsi.services.delivery_notices import ANSWERED, Contacts, answer_notice
+from yinsi.services.delivery import DeliveryService, Message
+from yinsi.services.delivery_notices import ANSWERED, Contacts, answer_message, answer_notice
 from yinsi.services.exports import ExportService
 from yinsi.services.field_values import FieldValues, KeySource, clear_connectors
 from yinsi.services.rights_deferred import DeferredRun, run_deferred
-from yinsi.services.rights_execution import RequestEffects, StepJournal, store_move, store_plan
+from yinsi.services.rights_execution import RequestEffects, StepJournal
 from yinsi.services.run_leases import RunLeases, run_owner
 from yinsi.settings.limits import LimitSettings
 from yinsi.storage import PlanExists, RequestConflict, UnitOfWork, UnitsOfWork
@@ -312,9 +312,9 @@ class RightsService:
                 if again.history != request.history or uow.plans.steps(request_id) != stored:
                     raise _Moved(request_id)
             else:  # RequestConflict if moved since
-                store_move(uow, started, read=request, actor=actor)
+                uow.requests.move(started, actor=actor, read=request)
             if not stored:
-                store_plan(uow, steps)  # PlanExists if another run stored one
+                uow.plans.insert(steps)  # PlanExists if another run stored one
 
         with self.leases.kept(request_id, owner) as lease:
             journal = StepJournal(self.units, lease.checked(on_step), before=begin, defer_done=True)
@@ -335,18 +335,26 @@ class RightsService:
             corrected = bool(started.corrections)
             final = replace(started, answer=text, corrections={})
             moved = final.moved(status, self._clock(), actor)
+            notice = self.answer_notice(moved, contacts)
 
             def finish(uow: UnitOfWork) -> None:
-                """The final status, its answer and the lease's release: the last commit."""
+                """The final status, its answer, the lease's release (one ``UPDATE``) and,
+                when nobody can be told the answer, its ``no_channel`` record: the last
+                commit."""
                 if corrected:
                     uow.requests.clear_corrections(request_id)
                 read = replace(started, corrections={})
-                store_move(uow, moved, read=read, actor=actor)
-                uow.claims.release(request_id, owner)
+                uow.requests.move(moved, actor=actor, read=read, release=owner)
+                if isinstance(notice, str):
+                    self.delivery.no_channel(
+                        moved.app_id, moved.id, Purpose.REQUEST_ANSWER, moved.subject_id,
+                        notice, uow=uow,
+                    )  # fmt: skip
 
             journal.flush(finish)
             lease.released = True
-        self.notify_moved(moved, contacts)
+        if notice is not None and not isinstance(notice, str):  # sent once stored
+            self.delivery.send(moved.app_id, moved.id, notice, subject_id=moved.subject_id)
         return moved
 
     def contacts_before(self, request: RightsRequest, steps: Sequence[Step]) -> Contacts:
@@ -504,6 +512,13 @@ class RightsService:
         if moved.status in ANSWERED and not moved.filed_by_handler:
             contacts = contacts or Contacts(self.data_map, self.connectors)
             answer_notice(self.delivery, contacts, moved, self.declaration.app.name)
+
+    def answer_notice(self, moved: RightsRequest, contacts: Contacts) -> Message | str | None:
+        """What :meth:`notify_moved` would send for ``moved`` (None: nothing to tell),
+        or why nobody can be reached, for a caller storing that in its own commit."""
+        if moved.status not in ANSWERED or moved.filed_by_handler:
+            return None
+        return answer_message(self.delivery, contacts, moved, self.declaration.app.name)
 
     def closing(self, request: RightsRequest, steps: list[Step]) -> tuple[str, Status]:
         """The answer and the final status of a request whose steps are all done."""

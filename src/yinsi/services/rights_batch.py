@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from yinsi.declaration.datamap import Dataset, walk_order
+from yinsi.delivery import Purpose
 from yinsi.rights.executor import Journal, store_of
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus
@@ -44,7 +45,7 @@ from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.walk import Found, find_many
 from yinsi.services.delivery_notices import Contacts
 from yinsi.services.rights import PREDICATE_KINDS, RightsService
-from yinsi.services.rights_execution import StepJournal, read_many, store_moves, store_plan
+from yinsi.services.rights_execution import StepJournal, read_many
 from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
 from yinsi.storage import UnitOfWork
 
@@ -148,13 +149,7 @@ class _Chunk:
                 if request_id not in runnable:
                     status = known[request_id].status.value
                     self.report.skipped[request_id] = f"{status}: not runnable"
-            take_many = getattr(uow.claims, "take_many", None)  # SQL: two statements
-            if take_many is not None:
-                taken = take_many(runnable, self.owner, now=now, until=until)
-            else:
-                taken = {
-                    i for i in runnable if uow.claims.take(i, self.owner, now=now, until=until)
-                }
+            taken = uow.claims.take_many(runnable, self.owner, now=now, until=until)
             moves: list[tuple[RightsRequest, RightsRequest]] = []
             for request_id in runnable:
                 request = known[request_id]
@@ -166,7 +161,7 @@ class _Chunk:
                     moves.append((request, moved))
                     request = moved
                 claimed[request_id] = request
-            store_moves(uow, moves, actor=self.actor)
+            uow.requests.move_many(moves, actor=self.actor)
             uow.commit()
         return claimed
 
@@ -189,28 +184,14 @@ class _Chunk:
 
     def _release(self, ids: list[str]) -> None:
         with self.s.units() as uow:
-            self._release_in(uow, ids)
+            uow.claims.release_many(ids, self.owner)
             uow.commit()
-
-    def _release_in(self, uow: UnitOfWork, ids: list[str]) -> None:
-        release_many = getattr(uow.claims, "release_many", None)  # SQL: one statement
-        if release_many is not None:
-            release_many(ids, self.owner)
-            return
-        for request_id in ids:
-            uow.claims.release(request_id, self.owner)
 
     # -- plans: one set-based walk for the requests without one -----------------------
 
     def _plans(self, requests: dict[str, RightsRequest]) -> dict[str, list[Step]]:
-        plans: dict[str, list[Step]] = {}
         with self.s.units(read_only=True) as uow:
-            many = getattr(uow.plans, "steps_many", None)  # SQL: one read for the chunk
-            if many is not None:
-                plans = dict(many(list(requests)))
-            for request_id in requests:
-                if request_id not in plans:
-                    plans[request_id] = uow.plans.steps(request_id)
+            plans = uow.plans.steps_many(list(requests))
             today = self.s.today()
             holds = uow.holds.in_force(self.s.data_map.app, today)
         new = [r for i, r in requests.items() if not plans[i]]
@@ -244,8 +225,7 @@ class _Chunk:
             plans[request.id] = steps
 
         def save(uow: UnitOfWork) -> None:
-            for steps in made:  # the requests were moved to executing under this claim
-                store_plan(uow, steps)
+            uow.plans.insert_many(made)  # the requests were moved to executing, claimed
 
         if made:
             self.journal = StepJournal(self.s.units, None, before=save, defer_done=True)
@@ -377,12 +357,29 @@ class _Chunk:
             moved = replace(request, answer=text).moved(status, now, self.actor)
             closed.append((request, moved))
 
+        plain = Contacts(self.s.data_map, self.s.connectors)  # read when used, if ever
+        notices = {
+            moved.id: self.s.answer_notice(moved, self.contacts.get(moved.id) or plain)
+            for _, moved in closed
+        }
+
         def close(uow: UnitOfWork) -> None:
-            store_moves(uow, closed, actor=self.actor)
-            self._release_in(uow, claimed)
+            """The final moves, the claims released and the ``no_channel`` records of the
+            answers nobody can be told (the others are sent once this is committed)."""
+            uow.requests.move_many(closed, actor=self.actor)
+            uow.claims.release_many(claimed, self.owner)
+            for _, moved in closed:
+                notice = notices[moved.id]
+                if isinstance(notice, str):
+                    self.s.delivery.no_channel(
+                        moved.app_id, moved.id, Purpose.REQUEST_ANSWER, moved.subject_id,
+                        notice, uow=uow,
+                    )  # fmt: skip
 
         self.journal.flush(close)
         for _, moved in closed:
             self.report.status[moved.id] = moved.status
-            self.s.notify_moved(moved, self.contacts.get(moved.id))
+            notice = notices[moved.id]
+            if notice is not None and not isinstance(notice, str):
+                self.s.delivery.send(moved.app_id, moved.id, notice, subject_id=moved.subject_id)
         return rest

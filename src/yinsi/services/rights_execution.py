@@ -26,50 +26,13 @@ __all__ = [
     "RequestEffects",
     "StepJournal",
     "read_many",
-    "store_move",
-    "store_moves",
-    "store_plan",
 ]
 
 
-def store_move(uow: UnitOfWork, moved: RightsRequest, *, read: RightsRequest, actor: str) -> None:
-    """Store ``moved``, changed from ``read`` (as stored): without reading it again where
-    the store can (SQL: ``move``, as guarded as ``save``)."""
-    move = getattr(uow.requests, "move", None)
-    if move is None:
-        uow.requests.save(moved, actor=actor)
-    else:
-        move(moved, actor=actor, read=read)
-
-
-def store_moves(
-    uow: UnitOfWork, moves: list[tuple[RightsRequest, RightsRequest]], *, actor: str
-) -> None:
-    """:func:`store_move` for many ``(read, moved)`` pairs: in bulk where the store can
-    (SQL: ``move_many``)."""
-    many = getattr(uow.requests, "move_many", None)
-    if many is not None:
-        many(moves, actor=actor)
-        return
-    for read, moved in moves:
-        store_move(uow, moved, read=read, actor=actor)
-
-
-def store_plan(uow: UnitOfWork, steps: list[Step]) -> None:
-    """Store a new plan of a request moved in this unit of work: one insert where the
-    store can (SQL: ``insert``; :class:`PlanExists` either way if one was stored)."""
-    insert = getattr(uow.plans, "insert", None)
-    if insert is None:
-        uow.plans.save(steps)
-    else:
-        insert(steps)
-
-
 def read_many(uow: UnitOfWork, ids: list[str]) -> dict[str, RightsRequest]:
-    """The requests of ``ids`` (RequestNotFound for one missing), in a few statements
-    where the store can (SQL: ``get_many``), else one by one."""
-    many = getattr(uow.requests, "get_many", None)
-    found: dict[str, RightsRequest] = {} if many is None else dict(many(ids))
+    """The requests of ``ids``, in a few statements where the store can; raises
+    :class:`~yinsi.storage.errors.RequestNotFound` for one missing."""
+    found = uow.requests.get_many(ids)
     for request_id in ids:
         if request_id not in found:
             found[request_id] = uow.requests.get(request_id)  # RequestNotFound

@@ -44,6 +44,13 @@ class RunClaimStore(abc.ABC):
         """Claim the request for ``owner`` until ``until`` if nobody holds it or the
         holder's lease ran out before ``now``; True if taken. Raises RequestNotFound."""
 
+    def take_many(
+        self, request_ids: Sequence[str], owner: str, *, now: datetime, until: datetime
+    ) -> set[str]:
+        """:meth:`take` for many requests (a batch run's chunk): the ids ``owner`` now
+        holds; by default one by one."""
+        return {i for i in dict.fromkeys(request_ids) if self.take(i, owner, now=now, until=until)}
+
     @abc.abstractmethod
     def renew(self, request_id: str, owner: str, *, until: datetime) -> bool:
         """Extend ``owner``'s claim; False if ``owner`` no longer holds the request."""
@@ -51,6 +58,11 @@ class RunClaimStore(abc.ABC):
     @abc.abstractmethod
     def release(self, request_id: str, owner: str) -> None:
         """Give the request up (nothing happens if ``owner`` does not hold it)."""
+
+    def release_many(self, request_ids: Sequence[str], owner: str) -> None:
+        """:meth:`release` for many requests; by default one by one."""
+        for request_id in dict.fromkeys(request_ids):
+            self.release(request_id, owner)
 
     @abc.abstractmethod
     def holder(self, request_id: str) -> Claim | None:

@@ -57,7 +57,19 @@ class SqlPlanStore(PlanStore):
         unit of work) and read no plan: one ``INSERT`` for every step, no read first. A
         plan stored since by another run violates the primary key: :class:`PlanExists`
         (the unit of work is then to be rolled back)."""
-        request_id = _one_request(steps)
+        self._insert_rows(steps, _one_request(steps))
+
+    def insert_many(self, plans: Sequence[Sequence[Step]]) -> None:
+        """:meth:`insert` for many requests' plans: one ``INSERT`` run for every step."""
+        for steps in plans:
+            _one_request(steps)
+        every = [s for steps in plans for s in steps]
+        if every:
+            self._insert_rows(every, ", ".join(dict.fromkeys(s.request_id for s in every)))
+
+    def _insert_rows(self, steps: Sequence[Step], request_id: str) -> None:
+        """One ``INSERT`` of ``steps``; :class:`PlanExists` naming ``request_id`` (the
+        request, or requests, whose plan it stores) if one of them has a plan."""
         rows = [
             {
                 "request_id": s.request_id,

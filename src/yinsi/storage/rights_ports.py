@@ -15,6 +15,7 @@ from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Step
 from yinsi.rights.requests import RightsRequest, Status
 from yinsi.rights.verification import Challenge, Method
+from yinsi.storage.errors import RequestNotFound
 
 
 class RightsRequestStore(abc.ABC):
@@ -45,6 +46,43 @@ class RightsRequestStore(abc.ABC):
         read); reload with :meth:`get` and retry.
         """
 
+    def move(
+        self,
+        request: RightsRequest,
+        *,
+        actor: str,
+        read: RightsRequest,
+        release: str | None = None,
+    ) -> None:
+        """:meth:`save` for ``request`` changed from ``read`` (the request as stored when it
+        was read), without reading it again: the write is guarded by ``read``'s status and
+        history (:class:`~yinsi.storage.errors.RequestConflict` as :meth:`save`).
+        ``release``: a run's owner id whose claim on the request (see
+        :mod:`yinsi.storage.claims`, kept on the request) is given up in the same write;
+        another owner's claim is kept. See :meth:`move_many`."""
+        self.move_many([(read, request)], actor=actor, release=release)
+
+    @abc.abstractmethod
+    def move_many(
+        self,
+        moves: Sequence[tuple[RightsRequest, RightsRequest]],
+        *,
+        actor: str,
+        release: str | None = None,
+    ) -> None:
+        """:meth:`move` for many ``(read, moved)`` pairs (a batch run's chunk)."""
+
+    def get_many(self, request_ids: Sequence[str]) -> dict[str, RightsRequest]:
+        """The requests of these ids that exist (a missing id is left out, not raised); by
+        default one :meth:`get` each."""
+        found: dict[str, RightsRequest] = {}
+        for request_id in dict.fromkeys(request_ids):
+            try:
+                found[request_id] = self.get(request_id)
+            except RequestNotFound:
+                continue
+        return found
+
     @abc.abstractmethod
     def list(
         self,
@@ -70,9 +108,25 @@ class PlanStore(abc.ABC):
         Raises :class:`~yinsi.storage.errors.PlanExists` if the request has a plan.
         """
 
+    def insert(self, steps: Sequence[Step]) -> None:
+        """:meth:`save` for a caller that moved the request in this unit of work and read
+        no plan: a store may skip its checks (a plan stored since still raises
+        :class:`~yinsi.storage.errors.PlanExists`). By default: :meth:`save`."""
+        self.save(steps)
+
+    def insert_many(self, plans: Sequence[Sequence[Step]]) -> None:
+        """:meth:`insert` for the plans of many requests (a batch run's chunk, each request
+        claimed and moved by the caller); by default one by one."""
+        for steps in plans:
+            self.insert(steps)
+
     @abc.abstractmethod
     def steps(self, request_id: str) -> builtins.list[Step]:
         """The plan's steps in order; empty when the request has no plan."""
+
+    def steps_many(self, request_ids: Sequence[str]) -> dict[str, builtins.list[Step]]:
+        """:meth:`steps` of many requests (empty list: no plan); by default one by one."""
+        return {r: self.steps(r) for r in dict.fromkeys(request_ids)}
 
     @abc.abstractmethod
     def update(self, step: Step) -> None:

@@ -24,7 +24,7 @@ import builtins
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Update, bindparam, case, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -131,20 +131,20 @@ class SqlRightsRequestStore(RightsRequestStore):
         self._session.flush()
         self._audit_save(request, actor, new, n, changed)
 
-    def move(self, request: RightsRequest, *, actor: str, read: RightsRequest) -> None:
-        """:meth:`save` for a request changed from ``read``, the request as stored when it
-        was read (in this unit of work or an earlier one): no read first. The ``UPDATE`` is
-        guarded by the status and transition count of ``read``, so a move stored since
-        raises :class:`RequestConflict` as :meth:`save` would. A run's two moves use it."""
-        self.move_many([(read, request)], actor=actor)
-
     def move_many(
-        self, moves: Sequence[tuple[RightsRequest, RightsRequest]], *, actor: str
+        self,
+        moves: Sequence[tuple[RightsRequest, RightsRequest]],
+        *,
+        actor: str,
+        release: str | None = None,
     ) -> None:
-        """:meth:`move` for many ``(read, moved)`` pairs (a batch run's chunk): one guarded
-        ``UPDATE`` run for them all (the driver's executemany), one ``INSERT`` of their new
-        transitions, and each request's audit entries as :meth:`save` writes them."""
+        """:meth:`move` for many ``(read, moved)`` pairs (a batch run's chunk; a run's two
+        moves): one guarded ``UPDATE`` run for them all (the driver's executemany; built
+        once), one ``INSERT`` of their new transitions, and each request's audit entries
+        as :meth:`save` writes them. ``release``: the same ``UPDATE`` empties the claim
+        where ``release`` holds it."""
         rows: list[dict[str, object]] = []
+        unchanged: list[str] = []
         news: list[tuple[RightsRequest, tuple[Transition, ...], int, list[str]]] = []
         for read, request in moves:
             _require_consistent(request)
@@ -159,6 +159,7 @@ class SqlRightsRequestStore(RightsRequestStore):
             before = progress_values(read)
             changed = sorted(k for k, v in values.items() if k != "status" and before.get(k) != v)
             if not new and not changed:
+                unchanged.append(request.id)
                 continue
             news.append((request, new, n, changed))
             rows.append(
@@ -166,24 +167,18 @@ class SqlRightsRequestStore(RightsRequestStore):
                 | {f"new_{k}": v for k, v in values.items()}
                 | {"new_transitions": len(request.history), "new_updated_at": self._clock()}
             )
+        if release is not None and unchanged:  # nothing to move: the claim alone
+            self._session.connection().execute(
+                update(_REQUESTS)
+                .where(_REQUESTS.c.id.in_(unchanged), _REQUESTS.c.claimed_by == release)
+                .values(claimed_by=None, claimed_until=None)
+            )
         if not rows:
             return
-        first = rows[0]
-        statement = (
-            update(_REQUESTS)
-            .where(
-                _REQUESTS.c.id == bindparam("yinsi_id"),
-                _REQUESTS.c.status == bindparam("yinsi_status"),
-                _REQUESTS.c.transitions == bindparam("yinsi_n"),
-            )
-            .values(
-                {
-                    k[4:]: bindparam(k, type_=_REQUESTS.c[k[4:]].type)
-                    for k in first
-                    if k.startswith("new_")
-                }
-            )
-        )
+        statement = _move_statement(tuple(rows[0]), release is not None)
+        if release is not None:
+            for row in rows:
+                row["yinsi_owner"] = release
         done = self._session.connection().execute(statement, rows).rowcount
         if done != len(rows):  # a driver may give no count (-1): tell which, if any, moved
             for request, *_ in news:
@@ -320,3 +315,36 @@ def _require_consistent(request: RightsRequest) -> None:
             f"{request.history[-1].status.value}; change the status with request.moved(), "
             "which records the transition"
         )
+
+
+_MOVES: dict[tuple[tuple[str, ...], bool], Update] = {}
+"""The guarded ``UPDATE`` of :meth:`SqlRightsRequestStore.move_many`, by its parameter
+names and whether it releases a claim: built once, not per move."""
+
+
+def _move_statement(names: tuple[str, ...], release: bool) -> Update:
+    """``UPDATE rights_requests SET <new_*> WHERE id, status and transition count are as
+    read``; ``release``: also ``claimed_by``/``claimed_until`` emptied where the claim is
+    ``yinsi_owner``'s (kept otherwise)."""
+    found = _MOVES.get((names, release))
+    if found is not None:
+        return found
+    c = _REQUESTS.c
+    values: dict[str, object] = {
+        k[4:]: bindparam(k, type_=c[k[4:]].type) for k in names if k.startswith("new_")
+    }
+    if release:
+        mine = c.claimed_by == bindparam("yinsi_owner", type_=c.claimed_by.type)
+        values["claimed_by"] = case((mine, null()), else_=c.claimed_by)
+        values["claimed_until"] = case((mine, null()), else_=c.claimed_until)
+    statement = (
+        update(_REQUESTS)
+        .where(
+            c.id == bindparam("yinsi_id"),
+            c.status == bindparam("yinsi_status"),
+            c.transitions == bindparam("yinsi_n"),
+        )
+        .values(values)
+    )
+    _MOVES[(names, release)] = statement
+    return statement
