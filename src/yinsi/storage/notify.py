@@ -121,6 +121,10 @@ class ChangeFeed:
         self._lost: asyncio.Future[str] | None = None
         self._pgconn: Any = None
         """The loop-driven connection's libpq connection while it listens."""
+        self._fd: int | None = None
+        """The socket the loop watches, kept from when it was registered: once the server
+        closed the connection ``pgconn.socket`` raises, and a registration left behind
+        would be taken by the next connection given that number (a client's: never read)."""
         self._connection: Any = None
         self._handed: Any = None
         """A connection made in the executor for the loop, until the loop attaches it."""
@@ -292,7 +296,8 @@ class ChangeFeed:
         with self._lock:
             self._ready = True
         self.listened += 1
-        loop.add_reader(pgconn.socket, self._readable)
+        self._fd = pgconn.socket
+        loop.add_reader(self._fd, self._readable)
         self._readable()  # anything libpq already holds, and a fence asked for meanwhile
         return True
 
@@ -346,9 +351,10 @@ class ChangeFeed:
             inflight.set_exception(FeedDown(reason))
         if pgconn is not None:
             loop = self._loop or asyncio._get_running_loop()  # the loop, or the one leaving
-            if loop is not None:
-                with contextlib.suppress(Exception):  # the fd may be closed already
-                    loop.remove_reader(pgconn.socket)
+            fd, self._fd = self._fd, None
+            if loop is not None and fd is not None:  # before the close frees the number
+                with contextlib.suppress(Exception):  # the loop may be closed already
+                    loop.remove_reader(fd)
             with contextlib.suppress(Exception):
                 self._connection.close()
             self._connection = None
