@@ -25,7 +25,7 @@ from yinsi.delivery import EmailMessage, Purpose, PushMessage, SmsMessage
 from yinsi.services import delivery_retry
 from yinsi.services.delivery_retry import BACKOFF, THEN, backoff, decode, encode
 from yinsi.services.jobs import DELIVERIES_RETRY, PERIODIC, run_job
-from yinsi.services.metrics import DELIVERIES
+from yinsi.services.metrics import DELIVERIES, DELIVERIES_GIVEN_UP
 from yinsi.services.root import Services
 from yinsi.settings import Settings
 from yinsi.settings.jobs import JobSchedule
@@ -185,6 +185,8 @@ def test_a_refusal_is_not_kept_and_a_refusal_on_retry_gives_up(bench: Bench) -> 
 
 
 def test_given_up_after_the_deadline_with_the_backoff_between_tries(bench: Bench) -> None:
+    given_up = DELIVERIES_GIVEN_UP.labels("sms", "request_answer")
+    before = given_up._value.get()
     bench.gateway.statuses = [503]
     bench.send()
     waits = []
@@ -204,9 +206,11 @@ def test_given_up_after_the_deadline_with_the_backoff_between_tries(bench: Bench
     assert len(history) == len(waits) + 1 == 11 and {r.outcome for r in history} == {"failed"}
     (count,) = bench.services.outbox.pending()
     assert (count.pending, count.given_up, count.oldest) == (0, 1, None)
+    assert given_up._value.get() == before + 1  # yinsi_deliveries_given_up: alert on it
     bench.gateway.statuses = [200]
     bench.clock.now += timedelta(days=1)
     assert bench.retry(every=True)["delivered"] == 0  # given up is final
+    assert given_up._value.get() == before + 1
 
 
 def test_the_deadline_is_a_setting(empty_url: str) -> None:

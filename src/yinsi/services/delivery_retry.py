@@ -50,6 +50,7 @@ from yinsi.delivery import DeliveryResult, EmailMessage, Purpose, PushMessage, S
 from yinsi.security import FieldCipher, SecurityError
 from yinsi.security.key_ring import KEY_BYTES, Key, KeyPurpose, KeyRing, KeyState
 from yinsi.services.clock import Clock, utc_now
+from yinsi.services.metrics import DELIVERIES_GIVEN_UP
 from yinsi.storage import UnitsOfWork
 from yinsi.storage.deliveries import DeliveryRecord
 from yinsi.storage.outbox import PENDING, OutboxEntry, PendingCount, outbox_of
@@ -284,6 +285,7 @@ class DeliveryOutbox:
             entry.app_id, entry.reference, message, subject_id=entry.subject_id
         )
         now = self._clock()
+        gave_up = False
         with self.units() as uow:
             store = outbox_of(uow)
             if result.delivered:
@@ -304,15 +306,20 @@ class DeliveryOutbox:
                 else:
                     reason = f"服务商拒收（共发送 {sends} 次）：{result.error or ''}"
                 if store.give_up(entry.id, owner, now=now, error=reason):
-                    run.given_up += 1
+                    gave_up = True
                     log.warning("delivery %s given up after %d sends", entry.id, sends)
             uow.commit()
+        if gave_up:
+            run.given_up += 1
+            DELIVERIES_GIVEN_UP.labels(entry.channel, entry.purpose).inc()
 
     def _give_up(self, entry: OutboxEntry, owner: str, reason: str, run: RetryRun) -> None:
         with self.units() as uow:
-            if outbox_of(uow).give_up(entry.id, owner, now=self._clock(), error=reason):
-                run.given_up += 1
+            gave_up = outbox_of(uow).give_up(entry.id, owner, now=self._clock(), error=reason)
             uow.commit()
+        if gave_up:
+            run.given_up += 1
+            DELIVERIES_GIVEN_UP.labels(entry.channel, entry.purpose).inc()
         log.warning("delivery %s given up: its payload does not decrypt", entry.id)
 
     def pending(self) -> list[PendingCount]:

@@ -19,6 +19,7 @@ __all__ = [
     "DECISIONS",
     "DECISION_SECONDS",
     "DELIVERIES",
+    "DELIVERIES_GIVEN_UP",
     "HTTP_REQUESTS",
     "HTTP_SECONDS",
     "OVERDUE_REQUESTS",
@@ -53,6 +54,12 @@ DELIVERIES = Counter(
     "yinsi_deliveries",
     "Messages delivered, by channel (sms/email/push) and outcome.",
     ["channel", "outcome"],
+)
+DELIVERIES_GIVEN_UP = Counter(
+    "yinsi_deliveries_given_up",
+    "Kept messages the delivery outbox gave up on (retry period over, refused, undecryptable), "
+    "by channel and purpose: each one is a person not told; alert on any increase.",
+    ["channel", "purpose"],
 )
 
 _ALLOWED = DECISIONS.labels("allow")
