@@ -11,7 +11,7 @@ compared cell by cell.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,7 +19,8 @@ import sqlalchemy as sa
 import yaml
 
 from yinsi.connectors import Connectors
-from yinsi.rights.ports import Connector
+from yinsi.declaration.datamap import Dataset
+from yinsi.rights.ports import Connector, EraseOutcome, Record
 from yinsi.rights.verification import Method
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
@@ -188,3 +189,24 @@ def cells(url: str, copy: str) -> Mapping[str, list[tuple[object, ...]]]:
             }
     finally:
         db.dispose()
+
+
+class Delegate(Connector):
+    """A connector passing every call to ``inner``."""
+
+    def __init__(self, inner: Connector) -> None:
+        self.inner = inner
+
+    def find(self, dataset: Dataset, match: Mapping[str, Sequence[str]]) -> list[Record]:
+        return self.inner.find(dataset, match)
+
+    def erase(
+        self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str
+    ) -> EraseOutcome:
+        return self.inner.erase(dataset, keys, hash_key=hash_key, idempotency_key=idempotency_key)
+
+    def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
+        return self.inner.correct(dataset, key, name, value)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -8,18 +8,27 @@ before. Both must leave the same cells, on SQLite, PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from erasure_sets_fixtures import SUBJECTS, app_database, approved, cells, data_map, fill, open_copy
+from erasure_sets_fixtures import (
+    SUBJECTS,
+    Delegate,
+    app_database,
+    approved,
+    cells,
+    data_map,
+    fill,
+    open_copy,
+)
 from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.planner import MATCH
-from yinsi.rights.ports import Connector, EraseOutcome, Record
+from yinsi.rights.ports import Connector, EraseOutcome
 from yinsi.rights.requests import Status
 from yinsi.rights.walk import by_predicate
 from yinsi.services.rights_batch import run_many
@@ -33,22 +42,8 @@ class Crash(Exception):
     """Stands for the process dying (nothing catches it)."""
 
 
-class KeysOnly(Connector):
+class KeysOnly(Delegate):
     """The same store, unable to erase by predicate: plans list keys, as before."""
-
-    def __init__(self, inner: Connector) -> None:
-        self.inner = inner
-
-    def find(self, dataset: Dataset, match: Mapping[str, Sequence[str]]) -> list[Record]:
-        return self.inner.find(dataset, match)
-
-    def erase(
-        self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str
-    ) -> EraseOutcome:
-        return self.inner.erase(dataset, keys, hash_key=hash_key, idempotency_key=idempotency_key)
-
-    def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
-        return self.inner.correct(dataset, key, name, value)
 
     @property
     def groups(self) -> bool:
@@ -58,9 +53,6 @@ class KeysOnly(Connector):
     def session(self) -> Iterator[None]:
         with self.inner.session():
             yield
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 class CrashAfterCommit(KeysOnly):

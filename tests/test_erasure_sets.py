@@ -7,16 +7,16 @@ database is a SQLite file per copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from erasure_sets_fixtures import SUBJECTS, app_database, approved, cells, fill, open_copy
+from erasure_sets_fixtures import SUBJECTS, Delegate, app_database, approved, cells, fill, open_copy
 from yinsi.declaration.datamap import Dataset
 from yinsi.rights.plan import Action, StepStatus
-from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, Record
+from yinsi.rights.ports import ConnectorError, EraseOutcome
 from yinsi.rights.requests import Status
 from yinsi.services.rights_batch import run_many
 
@@ -27,27 +27,6 @@ BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 class Crash(Exception):
     """Stands for the process dying (not a store error: nothing catches it)."""
-
-
-class Delegate(Connector):
-    """A connector passing every call to ``inner``."""
-
-    def __init__(self, inner: Connector) -> None:
-        self.inner = inner
-
-    def find(self, dataset: Dataset, match: Mapping[str, Sequence[str]]) -> list[Record]:
-        return self.inner.find(dataset, match)
-
-    def erase(
-        self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str
-    ) -> EraseOutcome:
-        return self.inner.erase(dataset, keys, hash_key=hash_key, idempotency_key=idempotency_key)
-
-    def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
-        return self.inner.correct(dataset, key, name, value)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 class Ungrouped(Delegate):

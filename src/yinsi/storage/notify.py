@@ -78,6 +78,32 @@ def announce(session: Session, app_id: str, subject_id: str) -> None:
     session.execute(select(func.pg_notify(CHANNEL, f"{app_id}|{subject_id}")))
 
 
+class _Retry:
+    """When the listener tries its connection again, in either mode: waits doubling up to
+    :data:`MAX_RETRY_S`, back to the first after a connection that worked, and one warning
+    per outage (not one per attempt)."""
+
+    def __init__(self, first_s: float) -> None:
+        self._first_s = first_s
+        self._wait_s = first_s
+        self._logged = False
+
+    def after_loss(self, reason: str, *, connected: bool) -> float:
+        """The seconds to wait before the next attempt; ``connected``: the attempt that
+        just ended had connected (so this is a new outage)."""
+        if connected:
+            self._wait_s, self._logged = self._first_s, False
+        if not self._logged:
+            self._logged = True
+            log.warning(
+                "consent change listener lost its connection (%s); decisions read "
+                "the database until it reconnects",
+                reason,
+            )
+        wait_s, self._wait_s = self._wait_s, min(self._wait_s * 2, MAX_RETRY_S)
+        return wait_s
+
+
 class FeedDown(RuntimeError):
     """The change listener is not connected: cached states cannot be vouched for."""
 
@@ -245,7 +271,7 @@ class ChangeFeed:
             self._loop_task = loop.create_task(self._run_on_loop(loop))
 
     async def _run_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        wait_s, logged = self._retry_s, False
+        retry = _Retry(self._retry_s)
         while self._loop is loop and not self._stop.is_set():
             listened = self.listened
             self._lost = lost = loop.create_future()
@@ -260,17 +286,7 @@ class ChangeFeed:
             self._lose(reason)
             if self._loop is not loop or self._stop.is_set():
                 return
-            if self.listened != listened:  # it had connected: a new outage
-                wait_s, logged = self._retry_s, False
-            if not logged:  # once per outage, not per attempt
-                logged = True
-                log.warning(
-                    "consent change listener lost its connection (%s); decisions read "
-                    "the database until it reconnects",
-                    reason,
-                )
-            await asyncio.sleep(wait_s)
-            wait_s = min(wait_s * 2, MAX_RETRY_S)
+            await asyncio.sleep(retry.after_loss(reason, connected=self.listened != listened))
 
     def _connect_for(self, loop: asyncio.AbstractEventLoop) -> Any:
         """In the executor: a listening connection handed to ``loop``, or None (closed)
@@ -369,24 +385,15 @@ class ChangeFeed:
             os.write(self._wake_w, b"x")
 
     def _run(self) -> None:
-        wait_s, logged = self._retry_s, False
+        retry = _Retry(self._retry_s)
         while not self._stop.is_set():
             listened = self.listened
             try:
                 self._listen()
             except Exception as exc:  # the connection failed: vouch for nothing until back
-                self._down(type(exc).__name__)
-                if self.listened != listened:  # it had connected: a new outage
-                    wait_s, logged = self._retry_s, False
-                if not logged:  # once per outage, not per attempt
-                    logged = True
-                    log.warning(
-                        "consent change listener lost its connection (%s); decisions read "
-                        "the database until it reconnects",
-                        type(exc).__name__,
-                    )
-                self._stop.wait(wait_s)
-                wait_s = min(wait_s * 2, MAX_RETRY_S)
+                reason = type(exc).__name__
+                self._down(reason)
+                self._stop.wait(retry.after_loss(reason, connected=self.listened != listened))
         self._down("closed")
 
     def _connect(self) -> Any:
