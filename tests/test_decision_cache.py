@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from decision_cache_fixtures import pg
 from yinsi.consent import Channel, ConsentState, Evidence
 from yinsi.services.consent import Engine
 from yinsi.services.consent_cache import ConsentStateCache, state_cache
 from yinsi.services.root import Services
-from yinsi.settings import Settings
 from yinsi.settings.cache import CacheSettings
 from yinsi.storage import create_engine
 from yinsi.storage.notify import APPLICATION_NAME, ChangeFeed, FeedDown
 
 pytest_plugins = ["storage_fixtures"]
+__all__ = ["pg"]  # the fixture
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples/declarations/xiaoying-kadai.yaml"
 APP = "xiaoying_kadai"
 EVIDENCE = Evidence(Channel.APP, account="acct", signature_sha256="0" * 64)
 LOCATION = {"element": "precise_location", "purpose": "anti_fraud", "scenario": "location"}
@@ -174,18 +173,6 @@ def test_the_cache_is_only_built_on_postgresql(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- on PostgreSQL
-
-
-@pytest.fixture
-def pg(postgres_url: str) -> Iterator[tuple[str, Services]]:
-    """A published scratch PostgreSQL database and an API-like root with its cache."""
-    with Engine(postgres_url) as engine:
-        engine.publish(EXAMPLE)
-    services = Services.open(postgres_url, actor="api", settings=Settings())
-    try:
-        yield postgres_url, services
-    finally:
-        services.close()
 
 
 def _decide(engine: Engine, subject: str) -> str:

@@ -21,15 +21,14 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
+from decision_cache_fixtures import listeners
 from served import free_port
 from yinsi.consent import Channel, Evidence
 from yinsi.security.api_keys import Scope
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage import upgrade
-from yinsi.storage.notify import APPLICATION_NAME
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples/declarations/xiaoying-kadai.yaml"
 APP = "xiaoying_kadai"
@@ -71,24 +70,6 @@ def serve(url: str, home: Path) -> Iterator[httpx.Client]:
             process.communicate()
 
 
-def _listeners(url: str, *, kill: bool = False) -> list[int]:
-    """The pids of the change listeners' connections (terminated with ``kill``)."""
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    what = "pid, pg_terminate_backend(pid)" if kill else "pid"
-    try:
-        with admin.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    f"SELECT {what} FROM pg_stat_activity "
-                    "WHERE application_name = :name AND datname = current_database()"
-                ),
-                {"name": APPLICATION_NAME},
-            )
-            return sorted(row.pid for row in rows)
-    finally:
-        admin.dispose()
-
-
 def _reason(client: httpx.Client, headers: dict[str, str], subject: str) -> str:
     answer = client.post(
         f"/v1/apps/{APP}/subjects/{subject}/decisions", json=[LOCATION], headers=headers
@@ -119,7 +100,7 @@ def test_x29_w15_a_withdrawal_through_one_process_refuses_the_next_decision_in_t
             for client in (a, b):  # each starts its listener on its first decision
                 assert _reason(client, headers, "u1") == "separate_consent_required"
             deadline = time.monotonic() + 10
-            while len(_listeners(url)) < 2:
+            while len(listeners(url)) < 2:
                 assert time.monotonic() < deadline, "the two listeners did not connect"
                 time.sleep(0.05)
             killed: list[int] = []
@@ -127,7 +108,7 @@ def test_x29_w15_a_withdrawal_through_one_process_refuses_the_next_decision_in_t
             for i in range(ROUNDS):
                 writer, decider = (a, b) if i % 2 == 0 else (b, a)
                 if i == ROUNDS // 2:
-                    killed = _listeners(url, kill=True)
+                    killed = listeners(url, kill=True)
                     assert len(killed) == 2
                 granted = writer.post(f"{consent}:grant", json=EVIDENCE, headers=headers)
                 assert granted.status_code == 200, granted.text
@@ -138,7 +119,7 @@ def test_x29_w15_a_withdrawal_through_one_process_refuses_the_next_decision_in_t
                 assert _reason(decider, headers, "u1") == "consent_withdrawn", f"round {i}"
             deadline = time.monotonic() + 10
             while True:  # both reconnected on new connections
-                listening = _listeners(url)
+                listening = listeners(url)
                 if len(listening) == 2 and not set(listening) & set(killed):
                     break
                 assert time.monotonic() < deadline, f"listeners {listening}, killed {killed}"

@@ -14,36 +14,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
-
+from decision_cache_fixtures import listeners, pg
 from yinsi.consent import Channel, DecisionRequest, Evidence
 from yinsi.services.consent import Engine
 from yinsi.services.consent_cache import ConsentStateCache
 from yinsi.services.root import Services
-from yinsi.settings import Settings
-from yinsi.storage.notify import APPLICATION_NAME, ChangeFeed
+from yinsi.storage.notify import ChangeFeed
 
 pytest_plugins = ["storage_fixtures"]
+__all__ = ["pg"]  # the fixture
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples/declarations/xiaoying-kadai.yaml"
 APP = "xiaoying_kadai"
 EVIDENCE = Evidence(Channel.APP, account="acct", signature_sha256="0" * 64)
 STEP = DecisionRequest("precise_location", "anti_fraud", "location")
-
-
-@pytest.fixture
-def pg(postgres_url: str) -> Iterator[tuple[str, Services]]:
-    with Engine(postgres_url) as engine:
-        engine.publish(EXAMPLE)
-    services = Services.open(postgres_url, actor="api", settings=Settings())
-    try:
-        yield postgres_url, services
-    finally:
-        services.close()
 
 
 def _parts(services: Services) -> tuple[ConsentStateCache, ChangeFeed]:
@@ -75,23 +59,6 @@ async def _decide(services: Services, subject: str) -> str:
     loop = asyncio.get_running_loop()
     batch = await loop.run_in_executor(None, engine.decide_batch, APP, subject, [STEP])
     return batch[0].reason
-
-
-def _listeners(url: str, *, kill: bool = False) -> list[int]:
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    what = "pid, pg_terminate_backend(pid)" if kill else "pid"
-    try:
-        with admin.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    f"SELECT {what} FROM pg_stat_activity "
-                    "WHERE application_name = :name AND datname = current_database()"
-                ),
-                {"name": APPLICATION_NAME},
-            )
-            return sorted(row.pid for row in rows)
-    finally:
-        admin.dispose()
 
 
 def test_x29_on_the_loop_a_decision_never_sees_a_state_older_than_a_committed_change(
@@ -186,7 +153,7 @@ def test_fences_from_the_loop_and_from_threads_and_a_killed_connection(
             listening = feed.backend_pid
             watched = feed._fd
             assert watched is not None and watched in loop._selector.get_map()  # type: ignore[attr-defined]
-            assert _listeners(url, kill=True) == [listening]
+            assert listeners(url, kill=True) == [listening]
             other.grant(APP, "s2", "location", evidence=EVIDENCE)  # announced to nobody
             lost_seen = False
             deadline = time.monotonic() + 10
@@ -205,7 +172,7 @@ def test_fences_from_the_loop_and_from_threads_and_a_killed_connection(
             assert await _decide(services, "s2") == "consent_withdrawn"
             assert await _decide(services, "s2") == "consent_withdrawn"
         await cache.stop_serving_on_loop()
-        assert not feed.ready and _listeners(url) == []  # closed with the loop
+        assert not feed.ready and listeners(url) == []  # closed with the loop
 
     asyncio.run(main())
     # after the loop: the sync path listens in a thread again
