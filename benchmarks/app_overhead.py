@@ -2,10 +2,15 @@
 
 The same request — ``POST /api/credit-line`` of examples/lending_app (X10: identity and
 assessment data, two decisions of yinsi, the application stored encrypted in the app's
-tables and provided to the funding provider through yinsi's sharing gate) — on three
+tables and provided to the funding provider through yinsi's sharing gate) — on four
 builds of the same app (``lending_app.create_app``), each on its own SQLite files:
 
-- **embedded**: yinsi in-process on its SQLite file (the app's default);
+- **embedded**: yinsi in-process, its tables in the app's own SQLite file
+  (``YINSI_DATABASE_URL`` = ``LENDING_DATABASE_URL``): the provision is written in the
+  app's transaction (``Privacy.providing``), one commit and one disk sync for both;
+- **own_file**: yinsi in-process on a SQLite file of its own (the app's default when
+  ``YINSI_DATABASE_URL`` is not set): yinsi commits the provision (one sync), then the app
+  commits its rows (another);
 - **http**: yinsi over HTTP — the app's ``yinsi.client`` backend talking to the real
   service (``yinsi.server.create_app`` as ``yinsi serve`` builds it, under uvicorn in its
   own process on a free port, with a backend API key);
@@ -18,11 +23,12 @@ Before timing, each build registers ``USERS`` users through its own API and gran
 separate consents the application needs; the timed requests cycle over them. Requests are
 sent one at a time to the app's ASGI callable (no server in front of the app, so only the
 app and what it calls are timed), in rounds that alternate the builds (order rotated each
-round) so that drift hits all three alike. Every answer must be 201. Median and p99 per
+round) so that drift hits all four alike. Every answer must be 201. Median and p99 per
 request in ms, requests/s (one at a time: count ÷ time spent in requests).
 
 ``vs_baseline`` = embedded median ÷ baseline median (issue 15's target: ≤ 1.2);
-``vs_baseline_http`` = the same for http. yinsi's SQLite files sync every commit to disk
+``vs_baseline_http`` and ``vs_baseline_own_file``: the same for those builds. Every build's
+SQLite files run in WAL mode with ``synchronous = FULL`` (the app's and yinsi's settings). yinsi's SQLite files sync every commit to disk
 (``PRAGMA synchronous = FULL``) unless ``YINSI_SQLITE_SYNCHRONOUS=NORMAL`` is set (then a
 commit survives a process crash but not a power loss); the JSON names the level used.
 
@@ -143,7 +149,7 @@ async def call(app: FastAPI, method: str, path: str, body: Any, token: str = "")
     return json.loads(answer["body"]) if answer["body"] else None
 
 
-# ---------------------------------------------------------------- the three builds
+# ---------------------------------------------------------------- the four builds
 
 
 @dataclass
@@ -210,10 +216,13 @@ def settings(folder: Path, **yinsi: str) -> AppSettings:
 
 @contextmanager
 def builds(folder: Path) -> Iterator[list[Build]]:
-    """The baseline, embedded and http builds of the app (http's yinsi in its own process)."""
+    """The baseline, embedded, http and own_file builds of the app (http's yinsi in its own
+    process)."""
     with ExitStack() as stack:
-        yinsi_url = f"sqlite:///{folder / 'yinsi-embedded.db'}"
-        embedded = create_app(settings(folder / "embedded", yinsi_database_url=yinsi_url))
+        shared = f"sqlite:///{folder / 'embedded' / 'lending.db'}"  # the app's own file
+        embedded = create_app(settings(folder / "embedded", yinsi_database_url=shared))
+        own = f"sqlite:///{folder / 'yinsi-own_file.db'}"
+        own_file = create_app(settings(folder / "own_file", yinsi_database_url=own))
 
         served = f"sqlite:///{folder / 'yinsi-http.db'}"
         key = seed_service(served)  # migrated, 小赢卡贷 published, a backend key
@@ -221,7 +230,12 @@ def builds(folder: Path) -> Iterator[list[Build]]:
         http = create_app(settings(folder / "http", yinsi_url=base, yinsi_api_key=key))
 
         bare = create_app(settings(folder / "baseline"), privacy_backend=AllowAll())
-        found = [Build("baseline", bare), Build("embedded", embedded), Build("http", http)]
+        found = [
+            Build("baseline", bare),
+            Build("embedded", embedded),
+            Build("http", http),
+            Build("own_file", own_file),
+        ]
         try:
             yield found
         finally:
@@ -232,8 +246,10 @@ def builds(folder: Path) -> Iterator[list[Build]]:
 def check_provisions(folder: Path, found: list[Build]) -> dict[str, int]:
     """Provisions yinsi recorded per build: one per application (the baseline: none asked)."""
     counts = {}
+    files = {"embedded": folder / "embedded" / "lending.db"}
     for build in found[1:]:
-        with Services.open(f"sqlite:///{folder / f'yinsi-{build.name}.db'}") as services:
+        file = files.get(build.name, folder / f"yinsi-{build.name}.db")
+        with Services.open(f"sqlite:///{file}") as services:
             counts[build.name] = sum(
                 len(services.sharing.provisions(APP, user)) for user in build.users
             )
@@ -250,7 +266,7 @@ async def run(found: list[Build], warmup: int, rounds: int, per_round: int) -> N
         await build.register(USERS)
         await build.apply(warmup, timed=False)
     for n in range(rounds):  # interleaved, the order rotated: drift hits all alike
-        for build in found[n % 3 :] + found[: n % 3]:
+        for build in found[n % len(found) :] + found[: n % len(found)]:
             await build.apply(per_round)
 
 
@@ -293,6 +309,7 @@ def main() -> None:
                 "provisions_recorded": recorded,
                 "vs_baseline": round(figures["embedded"]["median_ms"] / base, 3),
                 "vs_baseline_http": round(figures["http"]["median_ms"] / base, 3),
+                "vs_baseline_own_file": round(figures["own_file"]["median_ms"] / base, 3),
                 "yinsi_sqlite_synchronous": sqlite_synchronous(),
                 "load_average_1m": round(load_average, 2),
                 "load_average_1m_end": round(os.getloadavg()[0], 2),

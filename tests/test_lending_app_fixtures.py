@@ -77,10 +77,14 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "shared"])
 def lending(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lending]:
-    if request.param == "sqlite":
-        with _lending(tmp_path, f"sqlite:///{tmp_path / 'lending.db'}") as found:
+    """The app on SQLite or PostgreSQL with yinsi on a SQLite file of its own, or
+    (``shared``) yinsi embedded in the app's own SQLite file, where provisions are written in
+    the app's transactions (``Privacy.writing``)."""
+    if request.param in ("sqlite", "shared"):
+        url = f"sqlite:///{tmp_path / 'lending.db'}"
+        with _lending(tmp_path, url, yinsi_url=url if request.param == "shared" else None) as found:
             yield found
     else:
         from storage_fixtures import postgres_database  # imported late: see pytest_plugins
@@ -90,8 +94,8 @@ def lending(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lending]
 
 
 class _lending:
-    def __init__(self, folder: Path, url: str) -> None:
-        yinsi_url = f"sqlite:///{folder / 'yinsi.db'}"
+    def __init__(self, folder: Path, url: str, *, yinsi_url: str | None = None) -> None:
+        yinsi_url = yinsi_url or f"sqlite:///{folder / 'yinsi.db'}"
         self.settings = AppSettings(
             database_url=url,
             keys_file=folder / "keys.json",

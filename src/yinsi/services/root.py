@@ -38,7 +38,7 @@ from yinsi.storage import SqlUnitOfWork, UnitOfWork, create_engine, database_url
 from yinsi.storage.database import Timeouts
 from yinsi.storage.lifecycle_ports import ProvisionUnit
 from yinsi.storage.migrate import require_up_to_date
-from yinsi.storage.provision_writes import provision_unit
+from yinsi.storage.provision_writes import joined_provision_unit, provision_unit
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine as SqlEngine
@@ -194,6 +194,11 @@ class Services:
         """The sharing gate's transaction (state read under lock, provision stored)."""
         return provision_unit(self.database, self.clock)
 
+    def joined_provision_units(self, connection: object) -> ProvisionUnit:
+        """The sharing gate's transaction inside the caller's, on ``connection`` to yinsi's
+        own SQLite file (``SharingService.provide(within=…)``)."""
+        return joined_provision_unit(self.database, self.clock, connection)
+
     @cached_property
     def erasure_key(self) -> bytes:
         """The ``hash_key`` option, else the environment's or the key file's, checked
@@ -300,6 +305,7 @@ class Services:
             self.consent,
             units=self.units,
             provision_units=self.provision_units,
+            joined_units=self.joined_provision_units,
             clock=self.clock,
             actor=self.actor,
             hash_key=self._hash_key,

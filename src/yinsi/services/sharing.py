@@ -34,7 +34,7 @@ from yinsi.security import JsonValue
 from yinsi.services.clock import Clock, utc_now
 from yinsi.services.consent import Engine
 from yinsi.storage import UnitsOfWork
-from yinsi.storage.lifecycle_ports import ProvisionUnits
+from yinsi.storage.lifecycle_ports import JoinedProvisionUnits, JoinRefused, ProvisionUnits
 
 __all__ = [
     "EntrustmentEndConflict",
@@ -92,16 +92,19 @@ class SharingService:
         *,
         units: UnitsOfWork,
         provision_units: ProvisionUnits,
+        joined_units: JoinedProvisionUnits | None = None,
         clock: Clock = utc_now,
         actor: str = "sharing",
         hash_key: bytes | None = None,
     ) -> None:
         """``provision_units`` open the transaction of :meth:`provide` (the state read,
-        the decision's record); ``hash_key`` keys the ``keyed_hash`` strategy of a
-        de-identification profile."""
+        the decision's record); ``joined_units`` open it inside a caller's transaction
+        (``provide(within=…)``; None: not supported here); ``hash_key`` keys the
+        ``keyed_hash`` strategy of a de-identification profile."""
         self.engine = engine
         self.units = units
         self._provision_units = provision_units
+        self._joined_units = joined_units
         self._clock = clock
         self._actor = actor
         self._hash_key = hash_key
@@ -118,15 +121,30 @@ class SharingService:
         cross_border: bool = False,
         public: bool = False,
         actor: str | None = None,
+        within: object | None = None,
     ) -> ProvisionOutcome:
         """Decide the provision under the version the subject accepted (else the latest);
         when allowed, de-identify ``record`` (element id → value) and store the provision
         in the same call. A refusal is audited and nothing is stored in the ledger; a
         record that does not fit the allowed decision raises :class:`RecordRefused` and
-        nothing is stored either."""
+        nothing is stored either.
+
+        ``within``: the caller's connection (SQLAlchemy or ``sqlite3``) to yinsi's own
+        SQLite file. The decision and its record (the provision, or the refusal's audit
+        entry) are then written in the caller's transaction — begun ``BEGIN IMMEDIATE`` if
+        it was not — and committed or rolled back with the caller's rows: one durable
+        commit for both. Commit it on a refusal too, or the refusal's audit entry is lost.
+        Raises :class:`~yinsi.storage.lifecycle_ports.JoinRefused` for a connection that
+        cannot carry it (another file, a weaker ``PRAGMA synchronous``)."""
         who = actor or self._actor
         self.engine.declaration(app_id)  # an unknown app fails here; the book is loaded
-        with self._provision_units() as unit:
+        if within is None:
+            opened = self._provision_units()
+        elif self._joined_units is None:
+            raise JoinRefused("this sharing service cannot join a caller's transaction")
+        else:
+            opened = self._joined_units(within)
+        with opened as unit:
             state = unit.state(app_id, subject_id)  # locked: a withdrawal waits for us
             declaration = self.engine.declaration(app_id, state.accepted_version)
             decision = provide(

@@ -126,3 +126,13 @@ class ProvisionUnit(abc.ABC):
 
 ProvisionUnits = Callable[[], ProvisionUnit]
 """Opens a :class:`ProvisionUnit` on the shared pool (made by the composition root)."""
+
+JoinedProvisionUnits = Callable[[object], ProvisionUnit]
+"""Opens a :class:`ProvisionUnit` inside the caller's transaction on the connection given
+(made by the composition root; raises :class:`JoinRefused` for one that cannot carry it)."""
+
+
+class JoinRefused(ValueError):
+    """The connection given to join a provision to the caller's transaction cannot carry it:
+    another database or backend, or a weaker sync level than yinsi's own. The message says
+    which and what to change."""

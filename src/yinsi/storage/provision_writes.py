@@ -9,6 +9,13 @@ so a withdrawal cannot slip between the decision and the record:
   pool, without an ORM session: the state read, the app row, the provision row and its
   audit entry are compiled statements (:mod:`.dbapi_writes`), about 0.3 ms a provision
   less than the same statements through a session (issue 15's overhead target).
+- **SQLite, joined** (:func:`joined_provision_unit`): the same statements on the caller's
+  connection to the *same* database file, inside the caller's transaction. An app that keeps
+  yinsi's tables in its own SQLite database stores its row and yinsi's provision in one
+  transaction: one durable commit for both, and neither without the other. The unit never
+  commits or rolls back (the caller's transaction does); it begins the transaction
+  ``BEGIN IMMEDIATE`` when the caller has not begun one yet, and refuses a connection to
+  another file or one that syncs less than yinsi's own (``PRAGMA synchronous``).
 - **PostgreSQL, MariaDB** (:class:`SessionProvisionUnit`): a unit of work that reads the
   subject's state row ``FOR SHARE`` (``LOCK IN SHARE MODE`` on MariaDB). A withdrawal
   locks that row ``FOR UPDATE``, so it waits until the provision is committed; both take
@@ -19,6 +26,8 @@ so a withdrawal cannot slip between the decision and the record:
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Mapping
 
 from sqlalchemy import select, text
@@ -28,8 +37,9 @@ from yinsi.consent import ConsentState
 from yinsi.lifecycle.sharing import Provision
 from yinsi.security import JsonValue
 from yinsi.storage.audit import append_on_cursor
+from yinsi.storage.database import sqlite_synchronous
 from yinsi.storage.dbapi_writes import DbapiStatement
-from yinsi.storage.lifecycle_ports import ProvisionUnit
+from yinsi.storage.lifecycle_ports import JoinRefused, ProvisionUnit
 from yinsi.storage.mapping import state_from_row
 from yinsi.storage.migrate import require_up_to_date
 from yinsi.storage.provisions import record_on_cursor
@@ -38,7 +48,13 @@ from yinsi.storage.statements import Clock
 from yinsi.storage.tables import ConsentStateRow
 from yinsi.storage.uow import SqlUnitOfWork
 
-__all__ = ["SessionProvisionUnit", "SqliteProvisionUnit", "provision_unit"]
+__all__ = [
+    "JoinRefused",
+    "SessionProvisionUnit",
+    "SqliteProvisionUnit",
+    "joined_provision_unit",
+    "provision_unit",
+]
 
 _BEGIN = DbapiStatement(text("BEGIN IMMEDIATE"))
 _COMMIT = DbapiStatement(text("COMMIT"))
@@ -46,18 +62,32 @@ _ROLLBACK = DbapiStatement(text("ROLLBACK"))
 _READ_STATE = DbapiStatement(STATE_BY_SUBJECT)
 
 
-class SqliteProvisionUnit(ProvisionUnit):
-    """:class:`ProvisionUnit` on the driver's connection of a SQLite pool (see module)."""
+_SYNC_LEVELS = {"0": "OFF", "1": "NORMAL", "2": "FULL", "3": "EXTRA"}
+_SYNC_ORDER = ("OFF", "NORMAL", "FULL", "EXTRA")
 
-    def __init__(self, database: Engine, clock: Clock) -> None:
+
+class SqliteProvisionUnit(ProvisionUnit):
+    """:class:`ProvisionUnit` on the driver's connection of a SQLite pool, or joined to the
+    caller's own connection to the same file (``joined``; see module)."""
+
+    def __init__(
+        self, database: Engine, clock: Clock, *, joined: sqlite3.Connection | None = None
+    ) -> None:
         require_up_to_date(database)
         self._clock = clock
         self._database = database
         self._dialect = database.dialect
-        self._connection = database.raw_connection()
+        self._joined = joined is not None
         self._open = False
         self._apps_known: set[str] = set()
         """Apps whose row a state row read here references (the foreign key): no upsert."""
+        if joined is not None:
+            self._connection = None
+            self._cursor = joined.cursor()
+            if not joined.in_transaction:  # take the write lock before the state read
+                _BEGIN.run(self._cursor, self._dialect, {})
+            return
+        self._connection = database.raw_connection()
         try:
             self._cursor = self._connection.driver_connection.cursor()  # type: ignore[union-attr]
             _BEGIN.run(self._cursor, self._dialect, {})  # waits on the busy timeout
@@ -94,6 +124,8 @@ class SqliteProvisionUnit(ProvisionUnit):
         )
 
     def commit(self) -> None:
+        if self._joined:
+            return  # the caller's transaction commits the provision with its own rows
         _COMMIT.run(self._cursor, self._dialect, {})
         self._open = False
 
@@ -106,7 +138,8 @@ class SqliteProvisionUnit(ProvisionUnit):
             try:
                 self._cursor.close()
             finally:
-                self._connection.close()  # back to the pool
+                if self._connection is not None:
+                    self._connection.close()  # back to the pool
 
 
 class SessionProvisionUnit(ProvisionUnit):
@@ -138,6 +171,54 @@ class SessionProvisionUnit(ProvisionUnit):
 
     def close(self) -> None:
         self._uow.__exit__(None, None, None)
+
+
+def joined_provision_unit(database: Engine, clock: Clock, connection: object) -> ProvisionUnit:
+    """A :class:`ProvisionUnit` inside the caller's transaction on ``connection`` (a
+    SQLAlchemy ``Connection`` or a ``sqlite3`` connection) to yinsi's own SQLite file.
+
+    Raises :class:`JoinRefused` when yinsi's database is not SQLite, when ``connection``
+    is to another file, or when it syncs less than yinsi does (the provision would be less
+    durable joined than alone)."""
+    if database.dialect.name != "sqlite":
+        raise JoinRefused(
+            "only a SQLite database can join a provision to the caller's transaction; "
+            f"yinsi's database is {database.dialect.name}"
+        )
+    dbapi = _sqlite_connection(connection)
+    cursor = dbapi.cursor()
+    try:
+        files = {name: file for _, name, file in cursor.execute("PRAGMA database_list")}
+        (level,) = cursor.execute("PRAGMA synchronous").fetchone()
+    finally:
+        cursor.close()
+    ours = os.path.realpath(database.url.database or "")
+    theirs = os.path.realpath(files.get("main") or "")
+    if not database.url.database or ours != theirs:
+        raise JoinRefused(
+            f"the connection is to {theirs or 'an in-memory database'!r}, yinsi's database is "
+            f"{ours!r}: a provision joins only a transaction on yinsi's own file"
+        )
+    wanted = sqlite_synchronous()
+    given = _SYNC_LEVELS.get(str(level), "OFF")
+    if _SYNC_ORDER.index(given) < _SYNC_ORDER.index(wanted):
+        raise JoinRefused(
+            f"the connection syncs at PRAGMA synchronous = {given}, below yinsi's {wanted}: "
+            f"set PRAGMA synchronous = {wanted} on the app's connections"
+        )
+    return SqliteProvisionUnit(database, clock, joined=dbapi)
+
+
+def _sqlite_connection(connection: object) -> sqlite3.Connection:
+    """The ``sqlite3`` connection under a SQLAlchemy ``Connection`` (or given as it is)."""
+    found = connection
+    if hasattr(found, "connection"):  # sqlalchemy.engine.Connection → pool's proxy
+        found = found.connection
+    if hasattr(found, "driver_connection"):  # the pool's proxy → the driver's connection
+        found = found.driver_connection
+    if not isinstance(found, sqlite3.Connection):
+        raise JoinRefused(f"a provision joins a SQLite connection, not {type(connection).__name__}")
+    return found
 
 
 def provision_unit(database: Engine, clock: Clock) -> ProvisionUnit:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from lending_app import (
     pages,
@@ -59,6 +60,7 @@ def create_app(
     db = create_engine(config.database_url)
     if db.url.get_backend_name() == "sqlite" and db.url.database not in (None, "", ":memory:"):
         Path(db.url.database).parent.mkdir(parents=True, exist_ok=True)  # first start
+        event.listen(db, "connect", _sqlite_wal)
     create_all(db)
     privacy = Privacy(config, transport=yinsi_transport, backend=privacy_backend)
     lending = AppState(
@@ -107,3 +109,14 @@ async def _account_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_id(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "身份证号码有误，请核对后重新输入。"}, status_code=400)
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    """The app's SQLite file in WAL mode (readers never wait for the writer), every commit
+    synced to disk (``synchronous = FULL``): the settings yinsi uses for its own file, so
+    the app's database can also hold yinsi's tables (one commit for both, see
+    :meth:`~lending_app.privacy.Privacy.providing`)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()

@@ -7,17 +7,23 @@ raises :class:`Refused` and nothing is read, written or sent. The app keeps no c
 rule of its own: consents are recorded in and withdrawn through yinsi's ledger only.
 
 yinsi runs embedded (``yinsi.Engine`` on yinsi's database) unless ``YINSI_URL`` and
-``YINSI_API_KEY`` are set (``yinsi.client`` over HTTP); the calls are the same.
+``YINSI_API_KEY`` are set (``yinsi.client`` over HTTP); the calls are the same. Embedded
+on the app's own SQLite file (``YINSI_DATABASE_URL`` = ``LENDING_DATABASE_URL``), a
+provision is written in the app's write transaction (:meth:`Privacy.providing`): one
+durable commit stores the app's row and yinsi's record of the provision, neither without
+the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import Connection, Engine
 
 import yinsi
 from lending_app.privacy_backends import (
@@ -45,6 +51,11 @@ __all__ = [
     "Step",
     "Violations",
 ]
+
+
+Provide = Callable[[str, str, "Step"], int]
+"""``provide(subject_id, recipient, step)`` inside :meth:`Privacy.writing`: the provision
+ledger id, or :class:`Refused`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +116,10 @@ class Privacy:
             self._remote = Embedded(settings.yinsi_database_url, settings.declaration)
         self._yinsi: Backend = self._remote.engine
         self.fields = FieldProtection.from_file(settings.keys_file)
+        self._joins = isinstance(self._remote, Embedded) and self._remote.shares(
+            settings.database_url
+        )
+        """Embedded on the app's own SQLite file: provisions join the app's transactions."""
 
     def close(self) -> None:
         self._remote.close()
@@ -156,6 +171,69 @@ class Privacy:
         if provision is None:
             raise Refused(f"provide:{recipient}", reason, consents)
         return provision
+
+    @contextmanager
+    def providing(
+        self, db: Engine, subject_id: str, *provisions: tuple[str, Step]
+    ) -> Iterator[tuple[Connection, list[int]]]:
+        """A write transaction of the app's ``db`` with each (recipient, step) provision
+        recorded: yields the connection and the provision ledger ids, in order. Raises
+        :class:`Refused` when the sharing gate refuses one: nothing is stored then, neither
+        the app's rows nor the other provisions, and the refusal is audited.
+
+        Over HTTP (or embedded on a file of its own) yinsi records the provisions first,
+        and only then does the transaction open: no write transaction of the app stays
+        open across a network call. Embedded on the app's own SQLite file they are
+        recorded inside it (:meth:`writing`): one commit, one disk sync for both."""
+        if not self._joins:
+            ids = [self.provide(subject_id, recipient, step) for recipient, step in provisions]
+            with db.begin() as conn:
+                yield conn, ids
+            return
+        with self.writing(db) as (conn, provide):
+            yield conn, [provide(subject_id, recipient, step) for recipient, step in provisions]
+
+    @contextmanager
+    def writing(self, db: Engine) -> Iterator[tuple[Connection, Provide]]:
+        """A write transaction of the app's ``db`` and the ``provide`` to call inside it
+        (same answer as :meth:`provide`): committed when the block ends, rolled back when
+        it raises.
+
+        Embedded on the app's own SQLite file, ``provide`` records the provision in this
+        transaction (``SharingService.provide(within=…)``), so the app's rows and yinsi's
+        record commit together or not at all. A refusal's audit entry, written in the
+        transaction and rolled back with it, is then written again on its own."""
+        with db.connect() as conn:
+            transaction = conn.begin()
+            refused: list[tuple[str, str, Step]] = []
+
+            def provide(subject_id: str, recipient: str, step: Step) -> int:
+                if not self._joins:
+                    return self.provide(subject_id, recipient, step)
+                found, reason, consents = self._provide_within(conn, subject_id, recipient, step)
+                if found is None:
+                    refused.append((subject_id, recipient, step))
+                    raise Refused(f"provide:{recipient}", reason, consents)
+                return found
+
+            try:
+                yield conn, provide
+            except BaseException:
+                transaction.rollback()
+                for subject_id, recipient, step in refused:
+                    with conn.begin() as alone:  # decided again: refused, it is audited
+                        if self._provide_within(conn, subject_id, recipient, step)[0] is not None:
+                            alone.rollback()  # allowed meanwhile: no refusal to record
+                raise
+            transaction.commit()
+
+    def _provide_within(
+        self, conn: Connection, subject_id: str, recipient: str, step: Step
+    ) -> tuple[int | None, str, tuple[str, ...]]:
+        assert isinstance(self._remote, Embedded)
+        return self._remote.provide(
+            self.app_id, subject_id, recipient, step.elements, step.purpose, within=conn
+        )
 
     def acquire(self, subject_id: str, source: str, step: Step) -> int:
         """X18, before a data provider is queried: yinsi's acquisition id; raises

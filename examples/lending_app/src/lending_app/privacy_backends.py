@@ -54,19 +54,38 @@ class Embedded:
     """yinsi in-process on its database (``url``; None: YINSI_DATABASE_URL or the default)."""
 
     def __init__(self, url: str | None, declaration: Path) -> None:
+        self.file: Path | None = None
+        """yinsi's SQLite file (None: another database)."""
         if url is None or url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///") if url else ".yinsi/yinsi.db")
             path.parent.mkdir(parents=True, exist_ok=True)
             Engine.embedded(path).close()  # creates and migrates the file if needed
-            url = f"sqlite:///{path.resolve()}"
+            self.file = path.resolve()
+            url = f"sqlite:///{self.file}"
         self.services = Services.open(url, actor="lending_app")
         self.engine = self.services.consent
         self.engine.publish(declaration)  # the same content again is a no-op
 
+    def shares(self, database_url: str) -> bool:
+        """Whether the app's database is yinsi's own SQLite file: then a provision is
+        written in the app's transaction (``provide(within=…)``), one commit for both."""
+        if self.file is None or not database_url.startswith("sqlite:///"):
+            return False
+        return Path(database_url.removeprefix("sqlite:///")).resolve() == self.file
+
     def provide(
-        self, app_id: str, subject_id: str, recipient: str, elements: Sequence[str], purpose: str
+        self,
+        app_id: str,
+        subject_id: str,
+        recipient: str,
+        elements: Sequence[str],
+        purpose: str,
+        *,
+        within: object | None = None,
     ) -> tuple[int | None, str, tuple[str, ...]]:
-        outcome = self.services.sharing.provide(app_id, subject_id, recipient, elements, purpose)
+        outcome = self.services.sharing.provide(
+            app_id, subject_id, recipient, elements, purpose, within=within
+        )
         provision = outcome.provision
         decision = outcome.decision
         missing = () if provision is not None or not decision.consent_id else (decision.consent_id,)

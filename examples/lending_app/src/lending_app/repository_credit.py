@@ -1,9 +1,10 @@
 """Credit lines: the application (X10, W05) with the provision to the funding provider,
 and the optional increase (X11). Every public method asks yinsi first: the decisions, then
-the provision (recorded in yinsi's provision ledger), and only then opens the app's own
-write transaction. A refused step or provision stores nothing, and no write transaction
-of the app stays open across a call to yinsi (over HTTP that would hold SQLite's write
-lock, and every other writer of the app, for a network round trip)."""
+the provision (recorded in yinsi's provision ledger) with the app's write
+(:meth:`Privacy.providing`). A refused step or provision stores nothing. Over HTTP the
+provision is recorded before the app's transaction opens (none stays open across a network
+round trip, which would hold SQLite's write lock); embedded on the app's own SQLite file it
+is written in that transaction, one commit for both."""
 
 from __future__ import annotations
 
@@ -99,11 +100,9 @@ class Credit:
             ).scalar_one()
         if fields.id_number_index(form.id_number) != registered:
             raise AccountError("身份证号码与注册时填写的不一致，请核对后重新提交。")
-        provision = self.privacy.provide(
-            user_id, FUNDER, Step(SCENARIO, "credit_assessment", IDENTITY.elements + assessment)
-        )
-        with self._db.begin() as conn:
-            return self._store(conn, user_id, form, provision)
+        provided = Step(SCENARIO, "credit_assessment", IDENTITY.elements + assessment)
+        with self.privacy.providing(self._db, user_id, (FUNDER, provided)) as (conn, ids):
+            return self._store(conn, user_id, form, ids[0])
 
     def increase(self, user_id: str, form: Increase) -> int:
         """X11: the optional supplement; only the elements given are decided and provided."""
@@ -113,10 +112,8 @@ class Credit:
         step = Step(INCREASE, INCREASE, tuple(given))
         self.privacy.require(user_id, step)
         enc = self.privacy.fields.encrypt
-        provision = self.privacy.provide(
-            user_id, FUNDER, Step(INCREASE, "credit_assessment", step.elements)
-        )
-        with self._db.begin() as conn:
+        provided = Step(INCREASE, "credit_assessment", step.elements)
+        with self.privacy.providing(self._db, user_id, (FUNDER, provided)) as (conn, ids):
             row = {k: v for k, v in given.items() if k not in ("income_range", "address")}
             result = conn.execute(
                 insert(credit_increases)
@@ -127,7 +124,7 @@ class Credit:
                     ),
                     address_enc=enc(given.get("address"), "credit_increases.address_enc"),
                     applied_at=datetime.now(UTC),
-                    provision_id=provision,
+                    provision_id=ids[0],
                     **row,
                 )
                 .returning(credit_increases.c.id)

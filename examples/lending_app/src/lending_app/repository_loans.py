@@ -55,7 +55,7 @@ class Loans:
             raise AccountError(
                 f"借款金额须在{AMOUNTS[0]}至{AMOUNTS[1]}元之间，期限为3、6或12个月。"
             )
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             application = conn.execute(
                 select(credit_applications.c.id)
                 .where(
@@ -81,7 +81,7 @@ class Loans:
                     .returning(loans.c.id)
                 ).scalar_one()
             )
-            provision = self.privacy.provide(user_id, FUNDER, TO_FUNDER)
+            provision = provide(user_id, FUNDER, TO_FUNDER)
             conn.execute(update(loans).where(loans.c.id == loan_id).values(provision_id=provision))
         return loan_id
 
@@ -89,7 +89,7 @@ class Loans:
         """Repays the outstanding loan in full (settling it); the repayment id."""
         self.privacy.require(user_id, REPAY)
         now = datetime.now(UTC)
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             loan = conn.execute(
                 select(loans.c.amount, loans.c.status).where(
                     loans.c.id == loan_id, loans.c.user_id == user_id
@@ -109,7 +109,7 @@ class Loans:
             conn.execute(
                 update(loans).where(loans.c.id == loan_id).values(status=SETTLED, settled_at=now)
             )
-            provision = self.privacy.provide(user_id, SETTLEMENT, TO_SETTLEMENT)
+            provision = provide(user_id, SETTLEMENT, TO_SETTLEMENT)
             conn.execute(
                 update(repayments)
                 .where(repayments.c.id == repayment_id)

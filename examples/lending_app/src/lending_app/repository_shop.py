@@ -123,7 +123,7 @@ class Shop:
         stores it — a refused provision stores nothing."""
         self.privacy.require(user_id, ORDER)
         enc = self.privacy.fields.encrypt
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             result = conn.execute(
                 insert(shop_orders)
                 .values(
@@ -141,8 +141,8 @@ class Shop:
                 .returning(shop_orders.c.id)
             )
             order_id = int(result.scalar_one())
-            supplier = self.privacy.provide(user_id, SUPPLIERS, ORDER)
-            merchant = self.privacy.provide(user_id, MERCHANTS, TO_MERCHANT)
+            supplier = provide(user_id, SUPPLIERS, ORDER)
+            merchant = provide(user_id, MERCHANTS, TO_MERCHANT)
             conn.execute(
                 update(shop_orders)
                 .where(shop_orders.c.id == order_id)

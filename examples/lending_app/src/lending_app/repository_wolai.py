@@ -196,7 +196,7 @@ class WolaiAccounts:
         self.privacy.require(user_id, Step(REAL_NAME, "identity_verification", REAL_NAME_ELEMENTS))
         enc = self.privacy.fields.encrypt
         try:
-            with self._db.begin() as conn:
+            with self.privacy.writing(self._db) as (conn, provide):
                 conn.execute(
                     update(users)
                     .where(users.c.id == user_id)
@@ -224,7 +224,7 @@ class WolaiAccounts:
                     .returning(wolai_real_name.c.id)
                 )
                 record = int(result.scalar_one())
-                provision = self.privacy.provide(
+                provision = provide(
                     user_id, PARTNERS, Step(REAL_NAME, "identity_verification", CARD_CHECK)
                 )
                 conn.execute(
@@ -291,7 +291,7 @@ class WolaiCredit:
         self.privacy.require(user_id, step)
         enc = self.privacy.fields.encrypt
         table = "wolai_credit_applications"
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             require_verified(conn, user_id)
             result = conn.execute(
                 insert(wolai_credit_applications)
@@ -314,7 +314,7 @@ class WolaiCredit:
             )
             application = int(result.scalar_one())
             shared = Step(CREDIT, CREDIT, ("name", "id_number", *step.elements))
-            provision = self.privacy.provide(user_id, PARTNERS, shared)
+            provision = provide(user_id, PARTNERS, shared)
             conn.execute(
                 update(wolai_credit_applications)
                 .where(wolai_credit_applications.c.id == application)

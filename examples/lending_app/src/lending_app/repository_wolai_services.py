@@ -94,7 +94,7 @@ class WolaiContacts:
         self.privacy.require(user_id, Step("post_loan_contact", purpose, elements))
         fields = self.privacy.fields
         placed, provision = 0, None
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             rows = conn.execute(
                 select(wolai_contacts.c.id, wolai_contacts.c.contact_phone_enc).where(
                     wolai_contacts.c.user_id == user_id
@@ -102,7 +102,7 @@ class WolaiContacts:
             ).all()
             if rows and purpose == "post_loan_management":
                 step = Step("post_loan_contact", purpose, ("mobile_number", *elements))
-                provision = self.privacy.provide(user_id, COLLECTION_AGENTS, step)
+                provision = provide(user_id, COLLECTION_AGENTS, step)
             for row in rows:
                 phone = fields.decrypt(row.contact_phone_enc, "wolai_contacts.contact_phone_enc")
                 recording = dialer.dial(phone or "", purpose)
@@ -149,7 +149,7 @@ class WolaiProducts:
         (the funder's precondition); a credit service, so after real-name (W04)."""
         self.privacy.require(user_id, MERCHANT)
         enc = self.privacy.fields.encrypt
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             require_verified(conn, user_id)
             result = conn.execute(
                 insert(wolai_merchant_loans)
@@ -164,7 +164,7 @@ class WolaiProducts:
                 .returning(wolai_merchant_loans.c.id)
             )
             made = int(result.scalar_one())
-            provision = self.privacy.provide(user_id, PARTNERS, MERCHANT)
+            provision = provide(user_id, PARTNERS, MERCHANT)
             conn.execute(
                 update(wolai_merchant_loans)
                 .where(wolai_merchant_loans.c.id == made)
@@ -176,7 +176,7 @@ class WolaiProducts:
         """W08: vehicle and policy data, provided to the business partners."""
         self.privacy.require(user_id, CAR)
         enc = self.privacy.fields.encrypt
-        with self._db.begin() as conn:
+        with self.privacy.writing(self._db) as (conn, provide):
             require_verified(conn, user_id)
             result = conn.execute(
                 insert(wolai_car_insurance)
@@ -189,7 +189,7 @@ class WolaiProducts:
                 .returning(wolai_car_insurance.c.id)
             )
             made = int(result.scalar_one())
-            provision = self.privacy.provide(user_id, PARTNERS, CAR)
+            provision = provide(user_id, PARTNERS, CAR)
             conn.execute(
                 update(wolai_car_insurance)
                 .where(wolai_car_insurance.c.id == made)
