@@ -8,7 +8,7 @@ second (see :mod:`yinsi.services.api_keys`), unknown secrets are read every time
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -72,11 +72,22 @@ def cached_key(request: Request, secret: str | None) -> ApiKey | None:
 
 def bearer_secret(request: Request) -> str | None:
     """The secret of an ``Authorization: Bearer <secret>`` header, or None."""
-    header = request.headers.get("authorization")
+    header = _authorization(request.scope.get("headers", ()))
     if not header:
         return None
     scheme, _, secret = header.partition(" ")
     return secret.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _authorization(raw: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The first ``Authorization`` header of an ASGI scope's raw (lower-case) headers, as
+    ``request.headers.get`` gives it, without building the ``Headers`` object: on the
+    decision route nothing else reads a header, and building it was about 1 % of the
+    route's CPU (py-spy, 2026-12-06)."""
+    for name, value in raw:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
 
 
 def requires(*scopes: Scope) -> Callable[..., ApiKey]:

@@ -12,7 +12,8 @@ re-validation cost more per request than the state read and ten decisions togeth
 docs/benchmarks.md). The OpenAPI document still describes the body, the answer and the
 bearer security. :func:`yinsi.api.include` serves the path by :data:`route`, a plain
 Starlette route put before every router (so it is matched first, without FastAPI's
-per-request wrapper); the router's route only describes it in the OpenAPI document.
+per-request wrapper nor Starlette's); the router's route only describes it in the OpenAPI
+document.
 The body is read on the event loop. On PostgreSQL or MariaDB the key check, validation
 and decisions run in one hop to the loop's executor: a locked table or a lost server must
 not stall other requests (``/healthz``). On SQLite they run on the loop: a read-only unit
@@ -29,6 +30,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from starlette.routing import Route
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from yinsi.api.auth import authorize, bearer_secret, cached_key
 from yinsi.api.deps import services_of
@@ -78,6 +81,12 @@ async def decisions(request: Request) -> Response:
     browse-only), never an error; an unknown element, purpose or scenario is a 422
     naming it. Scope: backend.
     """
+    return Response(await answer(request), media_type="application/json")
+
+
+async def answer(request: Request) -> bytes:
+    """The JSON answer to a decision request (the work of :func:`decisions`); raises
+    the ``HTTPException`` or ``RequestValidationError`` its error answers are made of."""
     raw = request.scope.get(BODY)  # read and checked by InputLimits
     if not isinstance(raw, bytes):
         raw = await request.body()
@@ -95,7 +104,7 @@ async def decisions(request: Request) -> Response:
             authorize(request, secret, _BACKEND, key=key)
             decided = engine.decide_cached(params["app_id"], params["subject_id"], _body(raw))
             if decided is not None:
-                return Response(decisions_json(decided), media_type="application/json")
+                return decisions_json(decided)
     # A network database may wait (a lock, a lost server): the key check and the state
     # read run in the loop's executor, one hop for both, so the event loop never stalls
     # (issue 16). asyncio's executor, not anyio's to_thread: a third of the hop's cost.
@@ -104,21 +113,43 @@ async def decisions(request: Request) -> Response:
     return await loop.run_in_executor(None, context.run, _decide, request, raw)
 
 
-route = Route(PATH, decisions, methods=["POST"], name="decisions")
+class DecisionsApp:
+    """The ASGI app :data:`route` serves the path with: :func:`answer`, then the two
+    messages of a 200 with ``application/json`` (the headers ``Response`` would give).
+
+    A plain ASGI app, not a request function: Starlette would wrap a function in
+    ``request_response``, a second exception-handler layer (one more wrapper of every
+    message sent) and a ``Response`` object per request, about 4 % of a worker's CPU on
+    the route (py-spy, 2026-12-06). Errors still reach the app's exception handlers:
+    what :func:`answer` raises goes up to Starlette's ``ExceptionMiddleware``, which
+    answers it with the same handlers that inner layer would have used.
+    """
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        body = await answer(Request(scope, receive, send))
+        length = (b"content-length", str(len(body)).encode("latin-1"))
+        headers = [length, _JSON_TYPE]  # a new list: middlewares add to it
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+route = Route(PATH, DecisionsApp(), methods=["POST"], name="decisions")
 """What serves the path (:func:`yinsi.api.include` puts it before every router): a plain
-Starlette route calling :func:`decisions` with the request, without FastAPI's request
-wrapper (two exit stacks, the telemetry hook, dependency solving for a ``Request``
-parameter: about 0.03 ms of CPU a request, a quarter of the whole app's on the route,
-measured 2026-12-06). The router's route stays for the OpenAPI document; errors still go
-through the app's exception handlers."""
+Starlette route calling :class:`DecisionsApp`, without FastAPI's request wrapper (two
+exit stacks, the telemetry hook, dependency solving for a ``Request`` parameter: about
+0.03 ms of CPU a request, a quarter of the whole app's on the route, measured
+2026-12-06) nor Starlette's (see :class:`DecisionsApp`). The router's route stays for
+the OpenAPI document; errors still go through the app's exception handlers."""
 
 
-def _decide(request: Request, raw: bytes) -> Response:
+def _decide(request: Request, raw: bytes) -> bytes:
     authorize(request, bearer_secret(request), _BACKEND)
     params = request.path_params
     engine = services_of(request).consent
     decided = engine.decide_batch(params["app_id"], params["subject_id"], _body(raw))
-    return Response(decisions_json(decided), media_type="application/json")
+    return decisions_json(decided)
 
 
 def _body(raw: bytes) -> list[DecisionRequest]:

@@ -145,7 +145,8 @@ def _body_refusal(body: bytes, content_type: str) -> JSONResponse | None:
     if not _JSON.match(content_type):
         return None
     try:
-        body.decode("utf-8")
+        if not body.isascii():  # ASCII is UTF-8; the check allocates nothing
+            body.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"the JSON body is not UTF-8 text (byte {exc.start:,}: {exc.reason})"
         return _validation_error(["body"], message, "unicode_error")
@@ -174,7 +175,7 @@ class InputLimits:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope.get("headers", ()) if k.lower() in _HEADERS}
+        headers = {n: v for k, v in scope.get("headers", ()) if (n := k.lower()) in _HEADERS}
         length = headers.get(b"content-length")
         if length is None and b"transfer-encoding" not in headers:
             await self.app(scope, receive, send)  # no body

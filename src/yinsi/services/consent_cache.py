@@ -28,8 +28,9 @@ How it holds:
 (:meth:`ConsentStateCache.serve_on_loop`; ``yinsi serve`` does, through
 :func:`yinsi.server.create_app`): the listening connection is then read by the loop and
 a fence is a ``SELECT 1`` the loop sends itself. A decision on the loop asks for its fence
-(:meth:`fence_for`) after it has found the entry; the fence's ``SELECT 1`` goes out then,
-or — when one is in flight, sent before the decision asked — as the next one, right after
+(:meth:`fence_for`) after it has found the entry; the fence's ``SELECT 1`` goes out at
+the end of the loop's pass (shared with every decision that pass starts), or — when one
+is in flight, sent before the decision asked — as the next one, right after
 that answer. Either way the decision is answered only after the answer to a ``SELECT 1``
 sent after it asked, so every change committed before it asked has evicted its subject:
 no staleness window, as with the thread. Decisions waiting at the same moment share one
@@ -102,42 +103,63 @@ def state_cache(database: SqlEngine, settings: CacheSettings) -> ConsentStateCac
 
 
 class LoopFences:
-    """Fences awaited on one event loop: every request waiting for the same fence shares
-    one asyncio future (one wake-up of the loop per fence, not one per request), which
-    fails after ``wait_s`` if the fence has not completed by then."""
+    """Fences awaited on one event loop: every request waiting for the same fence is
+    settled by one callback on the loop (one wake-up of the loop per fence, not one per
+    request), with False if the fence has not completed after ``wait_s``.
+
+    Each request awaits a future of its own, set directly when the fence settles: a
+    request cancelled (its client gone) cancels only that future, and the wake-up costs
+    one step of its task (``asyncio.shield`` around one shared future cost two more
+    callbacks a request). A request that comes when its fence has settled already gets
+    the answer without waiting."""
 
     def __init__(self, wait_s: float) -> None:
         self._wait_s = wait_s
         self._fence: Future[None] | None = None
-        self._waiter: asyncio.Future[bool] | None = None
+        self._waiters: _Waiters | None = None
 
     async def passed(self, fence: Future[None]) -> bool:
         """Whether ``fence`` completed (False: it failed or took longer than ``wait_s``)."""
-        waiter = self._waiter
-        if fence is not self._fence or waiter is None:
-            loop = asyncio.get_running_loop()
-            waiter = loop.create_future()
-            timer = loop.call_later(self._wait_s, _settle, waiter, False)
-
-            def done(finished: Future[None]) -> None:
-                ok = finished.exception() is None
-                if asyncio._get_running_loop() is loop:  # a feed driven by this loop
-                    _settle(waiter, ok, timer)
-                else:  # the listener thread: wake the loop
-                    loop.call_soon_threadsafe(_settle, waiter, ok, timer)
-
-            fence.add_done_callback(done)
-            self._fence, self._waiter = fence, waiter
-        return await asyncio.shield(waiter)
+        waiters = self._waiters
+        if fence is not self._fence or waiters is None:
+            waiters = self._waiters = _Waiters(asyncio.get_running_loop(), self._wait_s)
+            self._fence = fence
+            fence.add_done_callback(waiters.fence_done)  # at once when already done
+        if waiters.result is not None:
+            return waiters.result
+        mine: asyncio.Future[bool] = waiters.loop.create_future()
+        waiters.futures.append(mine)
+        return await mine
 
 
-def _settle(
-    waiter: asyncio.Future[bool], ok: bool, timer: asyncio.TimerHandle | None = None
-) -> None:
-    if timer is not None:
-        timer.cancel()
-    if not waiter.done():
-        waiter.set_result(ok)
+class _Waiters:
+    """The requests waiting on one fence on one loop, and its outcome once settled."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, wait_s: float) -> None:
+        self.loop = loop
+        self.futures: list[asyncio.Future[bool]] = []
+        self.result: bool | None = None
+        self._timer = loop.call_later(wait_s, self.settle, False)
+
+    def fence_done(self, finished: Future[None]) -> None:
+        """The fence's callback, on the loop that drives the feed or on the thread that
+        completed it (then the loop is woken)."""
+        ok = finished.exception() is None
+        if asyncio._get_running_loop() is self.loop:  # a feed driven by this loop
+            self.settle(ok)
+        else:  # the listener thread: wake the loop
+            self.loop.call_soon_threadsafe(self.settle, ok)
+
+    def settle(self, ok: bool) -> None:
+        """On the loop: the first outcome (the fence's, or the timer's False) is final."""
+        if self.result is not None:
+            return
+        self.result = ok
+        self._timer.cancel()
+        futures, self.futures = self.futures, []
+        for future in futures:
+            if not future.done():  # a cancelled request's
+                future.set_result(ok)
 
 
 class ConsentStateCache:

@@ -26,11 +26,12 @@ fence asked for before it starts. A fence fails (the future raises
 at start-up): the listening connection is then driven by the loop itself, not by a
 thread (connecting and ``LISTEN`` run in the loop's executor, then the connection's
 socket is one more reader of the loop, non-blocking). A fence asked for on the loop sends
-its ``SELECT 1`` at once when none is in flight, else it is the next one, sent as soon as
-the answer of the one in flight is back (its ``ReadyForQuery``, after every notification
-signalled before it); one asked for from another thread is handed to the loop. The bound
-is the same: a fence completes only after the answer of a ``SELECT 1`` sent after it was
-asked for. What it saves, per fence: the wake-up of a thread through a pipe, the thread's
+its ``SELECT 1`` at the end of the loop's current pass (so every request started in that
+pass shares it: 0.35 → 0.2 fences a request with 8 in flight) when none is in flight
+then, else it is the next one, sent as soon as the answer of the one in flight is back
+(its ``ReadyForQuery``, after every notification signalled before it); one asked for
+from another thread is handed to the loop. The bound is the same: a fence completes only
+after the answer of a ``SELECT 1`` sent after it was asked for. What it saves, per fence: the wake-up of a thread through a pipe, the thread's
 taking of the GIL from a busy loop, and the loop's own wake-up through its self-pipe
 (``call_soon_threadsafe``): about 0.03 ms of CPU a decision request on a 2-CPU machine
 (docs/scaling.md).
@@ -235,7 +236,9 @@ class ChangeFeed:
         if loop is None:
             self._wake()
         elif asyncio._get_running_loop() is loop:
-            self._send_next()  # on the loop: sent now, unless one is in flight
+            # on the loop: sent once the requests started in this pass of the loop have
+            # asked too (one fence for them all), unless one is in flight then
+            loop.call_soon(self._send_next)
         else:
             loop.call_soon_threadsafe(self._send_next)
         return fence
