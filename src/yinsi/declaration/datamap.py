@@ -19,7 +19,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from yinsi.declaration.schema import Id, Model, Text
 from yinsi.taxonomy import RightKind
@@ -266,6 +266,9 @@ class DataMap(Model):
         description="Identities of a subject. user_id is yinsi's subject id.",
     )
     preconditions: list[PreconditionDef] = Field(default_factory=list)
+    _walk: tuple[int, tuple[Dataset, ...]] | None = PrivateAttr(default=None)
+    """:func:`walk_order` once computed, with the id of the dataset list it was computed on
+    (a copy with other datasets computes its own)."""
 
     def store(self, store_id: str) -> Store:
         return next(s for s in self.stores if s.id == store_id)
@@ -283,8 +286,16 @@ def walk_order(data_map: DataMap) -> list[Dataset]:
     after every dataset that provides an identity it is found by.
 
     Deletion runs the reverse order (children first), so no foreign key is left dangling.
-    Raises :class:`DataMapCycle` naming the datasets in a cycle.
+    Raises :class:`DataMapCycle` naming the datasets in a cycle. Computed once per data map
+    (every rights run asks for it several times).
     """
+    cached = data_map._walk
+    if cached is None or cached[0] != id(data_map.datasets):
+        cached = data_map._walk = (id(data_map.datasets), tuple(_walk_order(data_map)))
+    return list(cached[1])
+
+
+def _walk_order(data_map: DataMap) -> list[Dataset]:
     providers: dict[str, list[str]] = {}
     for ds in data_map.datasets:
         for identity in ds.provides:

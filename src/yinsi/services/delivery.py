@@ -12,6 +12,7 @@ address, outcome, tries, provider id, reason; never the text) and counted in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -140,6 +141,38 @@ class DeliveryService:
         return self._record(
             app_id, reference, channel, purpose, "—", result, now, subject_id, uow
         )  # fmt: skip
+
+    def no_channel_many(
+        self,
+        app_id: str,
+        purpose: Purpose,
+        untold: Sequence[tuple[str, str | None, str]],
+        uow: UnitOfWork,
+        channel: Channel = Channel.SMS,
+    ) -> None:
+        """:meth:`no_channel` for many ``(reference, subject, reason)`` (a batch run's
+        answers nobody can be told), stored in the caller's unit of work in one insert,
+        not one flush each."""
+        now = self._clock()
+        records = [
+            DeliveryRecord(
+                app_id=app_id,
+                channel=channel.value,
+                purpose=purpose.value,
+                reference=reference,
+                subject_id=subject_id,
+                address="—",
+                outcome=Outcome.NO_CHANNEL.value,
+                attempts=0,
+                error=reason,
+                started_at=now,
+                finished_at=now,
+            )
+            for reference, subject_id, reason in untold
+        ]
+        uow.deliveries.add_many(records)
+        if records:
+            DELIVERIES.labels(channel.value, Outcome.NO_CHANNEL.value).inc(len(records))
 
     def send_code(self, request: RightsRequest, phone: str, text: str, code: str) -> None:
         """Send a verification code by SMS; raises :class:`CodeNotSent` when it failed."""

@@ -304,7 +304,8 @@ class RightsService:
         owner = run_owner()
 
         def begin(uow: UnitOfWork) -> None:
-            """The lease, the move to executing and the plan: in the first commit."""
+            """The lease and the move to executing: in the first commit, with the plan
+            (the journal inserts it, its first steps ``running``)."""
             if not self.leases.claim(uow, request_id, owner):
                 raise self.leases.busy(uow, request_id)
             if resumed:  # no move to guard the read: check nothing changed since
@@ -313,11 +314,15 @@ class RightsService:
                     raise _Moved(request_id)
             else:  # RequestConflict if moved since
                 uow.requests.move(started, actor=actor, read=request)
-            if not stored:
-                uow.plans.insert(steps)  # PlanExists if another run stored one
 
         with self.leases.kept(request_id, owner) as lease:
-            journal = StepJournal(self.units, lease.checked(on_step), before=begin, defer_done=True)
+            journal = StepJournal(
+                self.units,
+                lease.checked(on_step),
+                before=begin,
+                defer_done=True,
+                plan=None if stored else steps,  # PlanExists if another run stored one
+            )
             ctx = self.context(started, actor)
             contacts = self.contacts_before(started, steps)
             try:
@@ -345,11 +350,9 @@ class RightsService:
                     uow.requests.clear_corrections(request_id)
                 read = replace(started, corrections={})
                 uow.requests.move(moved, actor=actor, read=read, release=owner)
-                if isinstance(notice, str):
-                    self.delivery.no_channel(
-                        moved.app_id, moved.id, Purpose.REQUEST_ANSWER, moved.subject_id,
-                        notice, uow=uow,
-                    )  # fmt: skip
+                if isinstance(notice, str):  # one Core INSERT, no ORM flush
+                    untold = [(moved.id, moved.subject_id, notice)]
+                    self.delivery.no_channel_many(moved.app_id, Purpose.REQUEST_ANSWER, untold, uow)
 
             journal.flush(finish)
             lease.released = True

@@ -9,13 +9,14 @@ own journal commits. :func:`run_many` takes the requests in chunks and, per chun
     plan the requests without a plan: erasures by predicate where nothing can hold the
       rows (:func:`~yinsi.rights.walk.by_predicate`: those datasets are not read), the
       rest from one read per dataset for the whole chunk (find_many)
-    per store, the chunk's leading SQL erase steps: stored running with the new plans
-      (one commit), erased per dataset in one statement for the chunk — ``DELETE …
-      WHERE user_id IN (:subjects)`` (or through the parent chain), ``DELETE … WHERE key
-      IN (…)`` for steps planned by keys — in one store transaction, the plans' order
-      kept (children before parents)
-    close the requests whose steps are all done, with those steps stored done and the
-      claims released (one commit); tell their subjects
+    per store, the chunk's leading SQL erase steps: stored running (one commit, which
+      inserts the new plans with them running), erased per dataset in one statement for
+      the chunk — ``DELETE … WHERE user_id IN (:subjects)`` (or through the parent
+      chain), ``… WHERE key IN (…)`` for steps planned by keys — in one store
+      transaction, the plans' order kept (children before parents)
+    close the requests whose steps are all done, steps stored done, claims released (one
+      commit; moves, audit entries, ``no_channel`` records one statement per kind);
+      tell their subjects
 
 Each request's journal stays exact: every step is stored running before its effect and
 done after it, with its own count (the rows the set-based statement returned that are
@@ -103,11 +104,9 @@ class _Chunk:
         self.owner = run_owner()
         self.hash_key = b""
         self.claimed_at = time.monotonic()
-        self.journal = StepJournal(service.units, None, defer_done=True)
-        """The chunk's journal: plans stored with the first steps running, done held until
-        the next write (:class:`StepJournal`)."""
-        self.contacts: dict[str, Contacts] = {}
-        """Per request: where its answer goes, read before its erasure (in memory only)."""
+        self.journal = StepJournal(service.units, None, defer_done=True)  # done held
+        self.contacts: dict[str, Contacts] = {}  # where answers go, read before erasure
+        self.unsaved: list[list[Step]] = []  # new plans not stored yet (_store_running)
 
     def run(self, ids: list[str]) -> None:
         claimed = self._claim(ids)  # claimed and moved to executing: one commit
@@ -224,11 +223,7 @@ class _Chunk:
             made.append(steps)
             plans[request.id] = steps
 
-        def save(uow: UnitOfWork) -> None:
-            uow.plans.insert_many(made)  # the requests were moved to executing, claimed
-
-        if made:
-            self.journal = StepJournal(self.s.units, None, before=save, defer_done=True)
+        self.unsaved = made  # stored with the first steps running, or when closing
         return plans
 
     # -- the set part: leading SQL erase steps, per store and dataset ------------------
@@ -272,7 +267,7 @@ class _Chunk:
         commit). False if the store failed (rolled back: the steps are pending again)."""
         now = self.s.now()
         running = {(r, at): plans[r][at].started(now) for _, r, at in segment}
-        journal.update_many(list(running.values()))
+        self._store_running(list(running.values()))
         first = next(iter(running.values()))
         connector = self.s.connectors[self._store(first)]
         by_set: dict[tuple[str, tuple[str, ...] | None, bool], list[tuple[str, int]]] = {}
@@ -312,6 +307,24 @@ class _Chunk:
             plans[request_id][at] = step
         self.report.set_based += len(done)
         return True
+
+    def _store_running(self, steps: list[Step]) -> None:
+        """Store ``steps`` running before their effect, in one commit: the chunk's new plans
+        inserted with them running (no ``UPDATE`` of rows just inserted), the rest updated."""
+        if not self.unsaved:
+            self.journal.update_many(steps)
+            return
+        started = {(s.request_id, s.n): s for s in steps}
+        new = [[started.pop((s.request_id, s.n), s) for s in plan] for plan in self.unsaved]
+        stored = list(started.values())  # steps of plans stored by an earlier run
+        self.unsaved = []
+
+        def write(uow: UnitOfWork) -> None:
+            uow.plans.insert_many(new)  # the requests were moved to executing, claimed
+            if stored:
+                uow.plans.update_many(stored)
+
+        self.journal.flush(write)
 
     def _where(
         self, connector: Connector, ds: Dataset, members: list[tuple[tuple[str, int], Step]]
@@ -366,15 +379,17 @@ class _Chunk:
         def close(uow: UnitOfWork) -> None:
             """The final moves, the claims released and the ``no_channel`` records of the
             answers nobody can be told (the others are sent once this is committed)."""
+            if self.unsaved:  # no step ran: the plans are stored now
+                uow.plans.insert_many(self.unsaved)
             uow.requests.move_many(closed, actor=self.actor)
             uow.claims.release_many(claimed, self.owner)
+            untold: dict[str, list[tuple[str, str | None, str]]] = {}
             for _, moved in closed:
                 notice = notices[moved.id]
                 if isinstance(notice, str):
-                    self.s.delivery.no_channel(
-                        moved.app_id, moved.id, Purpose.REQUEST_ANSWER, moved.subject_id,
-                        notice, uow=uow,
-                    )  # fmt: skip
+                    untold.setdefault(moved.app_id, []).append((moved.id, moved.subject_id, notice))
+            for app_id, records in untold.items():
+                self.s.delivery.no_channel_many(app_id, Purpose.REQUEST_ANSWER, records, uow)
 
         self.journal.flush(close)
         for _, moved in closed:

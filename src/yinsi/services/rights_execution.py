@@ -9,7 +9,7 @@ files of an access or copy request.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from yinsi.consent import Channel, Evidence
@@ -54,7 +54,9 @@ class StepJournal(Journal):
     :meth:`flush` with the request's final status). The protocol still holds: a step is
     stored ``running`` before its effect, and ``done`` only after it; a crash before a
     held ``done`` is stored leaves the step ``running``, which the next run repeats
-    (every step is idempotent)."""
+    (every step is idempotent). ``plan``: a new plan, inserted in that first commit (after
+    ``before``'s writes) with its first steps already as the runner stores them
+    (``running``): one ``INSERT``, no ``UPDATE`` of the rows just inserted."""
 
     def __init__(
         self,
@@ -63,12 +65,14 @@ class StepJournal(Journal):
         *,
         before: Work | None = None,
         defer_done: bool = False,
+        plan: Sequence[Step] | None = None,
     ) -> None:
         self._units = units
         self._on_step = on_step
         self._before = before
         self._defer = defer_done
         self._held: list[Step] = []
+        self._plan = list(plan) if plan else None
 
     def update(self, step: Step) -> None:
         self.update_many([step])
@@ -88,7 +92,7 @@ class StepJournal(Journal):
     def flush(self, after: Work | None = None) -> None:
         """Store what is held (and ``before`` if not stored yet) with ``after``'s writes,
         in one commit; nothing when there is nothing to store."""
-        if self._held or self._before is not None or after is not None:
+        if self._held or self._before is not None or self._plan or after is not None:
             self._write([], after)
 
     def keep_held(self) -> None:
@@ -102,6 +106,8 @@ class StepJournal(Journal):
             if self._before is not None:
                 self._before(uow)
             progress = self._held + steps
+            if self._plan is not None:
+                progress = self._insert_plan(uow, progress)
             if len(progress) == 1:
                 uow.plans.update(progress[0])
             elif progress:
@@ -110,7 +116,16 @@ class StepJournal(Journal):
                 after(uow)
             uow.commit()
         self._before = None
+        self._plan = None
         self._held = []
+
+    def _insert_plan(self, uow: UnitOfWork, progress: list[Step]) -> list[Step]:
+        """Insert the plan, each step as ``progress`` has it if there; the steps of
+        ``progress`` left to update (of no step of this plan)."""
+        assert self._plan is not None
+        moved = {(s.request_id, s.n): s for s in progress}
+        uow.plans.insert([moved.pop((s.request_id, s.n), s) for s in self._plan])
+        return list(moved.values())
 
 
 class RequestEffects(Effects):

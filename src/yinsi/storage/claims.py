@@ -18,11 +18,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
 from yinsi.storage.errors import RequestNotFound
 from yinsi.storage.rights_tables import RightsRequestRow
 
@@ -69,23 +70,42 @@ class RunClaimStore(abc.ABC):
         """The current claim, lapsed or not; None when nobody ever held it or it was released."""
 
 
+_REQUESTS = cast(Table, RightsRequestRow.__table__)
+_TAKE = (
+    update(_REQUESTS)
+    .where(
+        _REQUESTS.c.id == bindparam("yinsi_id"),
+        or_(
+            _REQUESTS.c.claimed_by.is_(None),
+            _REQUESTS.c.claimed_until.is_(None),
+            _REQUESTS.c.claimed_until < bindparam("yinsi_now"),
+        ),
+    )
+    .values(claimed_by=bindparam("yinsi_owner"), claimed_until=bindparam("yinsi_until"))
+)
+"""The conditional ``UPDATE`` of :meth:`SqlRunClaimStore.take`, built once (a run takes
+its request in its first commit: only the values are bound each time)."""
+_TAKE_DBAPI = dbapi_statement(_TAKE)
+
+
 class SqlRunClaimStore(RunClaimStore):
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def take(self, request_id: str, owner: str, *, now: datetime, until: datetime) -> bool:
-        row = RightsRequestRow
-        taken = self._session.connection().execute(
-            update(row)
-            .where(
-                row.id == request_id,
-                or_(row.claimed_by.is_(None), row.claimed_until.is_(None), row.claimed_until < now),
-            )
-            .values(claimed_by=owner, claimed_until=until)
-        )
-        if taken.rowcount == 1:
+        values = {
+            "yinsi_id": request_id,
+            "yinsi_owner": owner,
+            "yinsi_now": now,
+            "yinsi_until": until,
+        }
+        if on_sqlite(self._session):  # a run's first write: on the cursor
+            taken = run_each(self._session, _TAKE_DBAPI, [values])
+        else:
+            taken = self._session.connection().execute(_TAKE, values).rowcount
+        if taken == 1:
             return True
-        if self._session.scalar(select(row.id).where(row.id == request_id)) is None:
+        if self._session.scalar(select(_REQUESTS.c.id).where(_REQUESTS.c.id == request_id)) is None:
             raise RequestNotFound(request_id)
         return False
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import builtins
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,19 @@ from yinsi.storage.rights_mapping import hold_from_row, hold_row
 from yinsi.storage.rights_ports import LegalHoldStore
 from yinsi.storage.rights_tables import LegalHoldRow
 from yinsi.storage.statements import Clock, ensure_app
+
+_HOLDS = cast(Table, LegalHoldRow.__table__)
+_ACTIVE = (
+    select(_HOLDS)
+    .where(
+        _HOLDS.c.app_id == bindparam("app"),
+        _HOLDS.c.subject_id == bindparam("subject"),
+        _HOLDS.c.released_at.is_(None),
+        or_(_HOLDS.c.until.is_(None), _HOLDS.c.until >= bindparam("today")),
+    )
+    .order_by(_HOLDS.c.created_at, _HOLDS.c.id)
+)
+"""The holds in force today on one subject, oldest first (:meth:`SqlLegalHoldStore.active`)."""
 
 
 class SqlLegalHoldStore(LegalHoldStore):
@@ -54,7 +68,11 @@ class SqlLegalHoldStore(LegalHoldStore):
         )
 
     def active(self, app_id: str, subject_id: str, today: date) -> builtins.list[LegalHold]:
-        return self._in_force(app_id, today, LegalHoldRow.subject_id == subject_id)
+        """One Core statement built once (a run reads its subject's holds before planning:
+        no ORM objects to build)."""
+        values = {"app": app_id, "subject": subject_id, "today": today}
+        rows = self._session.connection().execute(_ACTIVE, values)
+        return [hold_from_row(r) for r in rows]
 
     def in_force(self, app_id: str, today: date) -> builtins.list[LegalHold]:
         return self._in_force(app_id, today)

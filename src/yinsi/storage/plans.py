@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yinsi.rights.plan import Step
+from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
 from yinsi.storage.errors import PlanExists, RequestNotFound, StepNotFound
 from yinsi.storage.rights_mapping import step_from_row, step_progress_values, step_row
 from yinsi.storage.rights_ports import PlanStore
@@ -30,6 +31,12 @@ _UPDATE_BY_KEY = (
     .values({c: bindparam(f"new_{c}", type_=_STEPS.c[c].type) for c in _PROGRESS})
 )
 """A step's progress by its key, bound per row (run with a list of rows: executemany)."""
+_INSERT_STEP = insert(_STEPS).values({c.key: bindparam(c.key, type_=c.type) for c in _STEPS.c})
+"""One step's row, every column bound (run per row on SQLite's cursor)."""
+_INSERT_STEP_DBAPI = dbapi_statement(_INSERT_STEP)
+_UPDATE_BY_KEY_DBAPI = dbapi_statement(_UPDATE_BY_KEY)
+_READ_STEPS = select(_STEPS).where(_STEPS.c.request_id == bindparam("request")).order_by(_STEPS.c.n)
+"""A request's plan, for :meth:`SqlPlanStore.steps`."""
 
 
 class SqlPlanStore(PlanStore):
@@ -83,17 +90,16 @@ class SqlPlanStore(PlanStore):
             for s in steps
         ]
         try:
-            self._session.connection().execute(insert(_STEPS), rows)
+            if on_sqlite(self._session):  # a run's plan: its few rows on the cursor
+                run_each(self._session, _INSERT_STEP_DBAPI, rows)
+            else:
+                self._session.connection().execute(insert(_STEPS), rows)
         except IntegrityError as exc:
             raise PlanExists(request_id) from exc
 
     def steps(self, request_id: str) -> builtins.list[Step]:
-        rows = self._session.scalars(
-            select(RightsStepRow)
-            .where(RightsStepRow.request_id == request_id)
-            .order_by(RightsStepRow.n)
-            .execution_options(populate_existing=True)
-        )
+        """One Core statement (a run reads its plan first: no ORM objects to build)."""
+        rows = self._session.connection().execute(_READ_STEPS, {"request": request_id})
         return [step_from_row(r) for r in rows]
 
     def steps_many(self, request_ids: Sequence[str]) -> dict[str, builtins.list[Step]]:
@@ -122,14 +128,18 @@ class SqlPlanStore(PlanStore):
             raise StepNotFound(step.request_id, step.n)
 
     def update_many(self, steps: Sequence[Step]) -> None:
-        """One ``UPDATE`` run for every step (the driver's ``executemany``): a batch run
-        journals thousands of steps at once."""
+        """One ``UPDATE`` run for every step (the driver's ``executemany``; on SQLite row
+        by row on the cursor, :mod:`.dbapi_rows`, as fast for thousands of steps and
+        faster for a run's few): a batch run journals thousands of steps at once."""
         if len(steps) < 2:
             super().update_many(steps)
             return
         rows = [_progress_row(s) for s in steps]
-        result = self._session.connection().execute(_UPDATE_BY_KEY, rows)
-        if result.rowcount != len(rows):  # a driver reporting -1 gives no count: check
+        if on_sqlite(self._session):  # a run's steps: their few rows on the cursor
+            updated = run_each(self._session, _UPDATE_BY_KEY_DBAPI, rows)
+        else:
+            updated = self._session.connection().execute(_UPDATE_BY_KEY, rows).rowcount
+        if updated != len(rows):  # a driver reporting -1 gives no count: check
             known = self._known(steps)
             missing = next((s for s in steps if (s.request_id, s.n) not in known), None)
             if missing is not None:

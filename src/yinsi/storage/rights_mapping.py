@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.requests import Due, Refusal, Requester, RightsRequest, Status, Transition
@@ -73,26 +75,35 @@ def transition_rows(
     request_id: str, history: Iterable[Transition], first: int
 ) -> list[RightsTransitionRow]:
     """Rows of ``history``, numbered from ``first``."""
+    return [RightsTransitionRow(**v) for v in transition_values(request_id, history, first)]
+
+
+def transition_values(
+    request_id: str, history: Iterable[Transition], first: int
+) -> list[dict[str, Any]]:
+    """The ``rights_transitions`` columns of ``history``, numbered from ``first`` (for a
+    Core ``INSERT``: no ORM object per transition)."""
     return [
-        RightsTransitionRow(
-            request_id=request_id,
-            n=n,
-            at=utc(t.at, f"the time of transition {n} of {request_id}"),
-            status=t.status.value,
-            actor=t.actor,
-            note=t.note,
-        )
+        {
+            "request_id": request_id,
+            "n": n,
+            "at": utc(t.at, f"the time of transition {n} of {request_id}"),
+            "status": t.status.value,
+            "actor": t.actor,
+            "note": t.note,
+        }
         for n, t in enumerate(history, start=first)
     ]
 
 
-def transition_from_row(row: RightsTransitionRow) -> Transition:
+def transition_from_row(row: RightsTransitionRow | Row[Any]) -> Transition:
     return Transition(at=row.at, status=Status(row.status), actor=row.actor, note=row.note)
 
 
 def request_from_row(
-    row: RightsRequestRow, history: Iterable[RightsTransitionRow]
+    row: RightsRequestRow | Row[Any], history: Iterable[RightsTransitionRow | Row[Any]]
 ) -> RightsRequest:
+    """The request of an ORM row or a Core row of ``rights_requests`` (same names)."""
     return RightsRequest(
         id=row.id,
         app_id=row.app_id,
@@ -114,7 +125,7 @@ def request_from_row(
     )
 
 
-def _due(row: RightsRequestRow) -> Due | None:
+def _due(row: RightsRequestRow | Row[Any]) -> Due | None:
     if row.due_date is None:
         return None
     assert row.due_working_days is not None and row.due_counted_from is not None
@@ -128,7 +139,7 @@ def _due(row: RightsRequestRow) -> Due | None:
     )
 
 
-def _refusal(row: RightsRequestRow) -> Refusal | None:
+def _refusal(row: RightsRequestRow | Row[Any]) -> Refusal | None:
     if row.refusal_ground is None:
         return None
     return Refusal(
@@ -160,7 +171,7 @@ def step_row(step: Step) -> RightsStepRow:
     )
 
 
-def step_from_row(row: RightsStepRow) -> Step:
+def step_from_row(row: RightsStepRow | Row[Any]) -> Step:
     return Step(
         request_id=row.request_id,
         n=row.n,
@@ -217,7 +228,7 @@ def hold_row(hold: LegalHold) -> LegalHoldRow:
     )
 
 
-def hold_from_row(row: LegalHoldRow) -> LegalHold:
+def hold_from_row(row: LegalHoldRow | Row[Any]) -> LegalHold:
     return LegalHold(
         id=row.id,
         app_id=row.app_id,

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, case, insert, null, select, update
+from sqlalchemy import Row, Table, Update, bindparam, case, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yinsi.rights.requests import RightsRequest, Status, Transition
 from yinsi.security import JsonValue
+from yinsi.storage.audit import append_all
+from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
 from yinsi.storage.errors import RequestConflict, RequestExists, RequestNotFound
 from yinsi.storage.ports import AuditLog
 from yinsi.storage.rights_mapping import (
@@ -38,6 +40,7 @@ from yinsi.storage.rights_mapping import (
     request_row,
     transition_from_row,
     transition_rows,
+    transition_values,
 )
 from yinsi.storage.rights_ports import RightsRequestStore
 from yinsi.storage.rights_tables import RightsRequestRow, RightsTransitionRow
@@ -47,6 +50,18 @@ BATCH = 500
 _TRANSITIONS = cast(Table, RightsTransitionRow.__table__)
 _REQUESTS = cast(Table, RightsRequestRow.__table__)
 """Requests whose histories are read in one query by :meth:`SqlRightsRequestStore.list`."""
+_READ_REQUEST = select(_REQUESTS).where(_REQUESTS.c.id == bindparam("id"))
+_READ_HISTORY = (
+    select(_TRANSITIONS)
+    .where(_TRANSITIONS.c.request_id == bindparam("id"))
+    .order_by(_TRANSITIONS.c.n)
+)
+"""A request's row and its transitions, for :meth:`SqlRightsRequestStore.get`."""
+_INSERT_TRANSITIONS = insert(_TRANSITIONS)
+_INSERT_TRANSITION_DBAPI = dbapi_statement(
+    insert(_TRANSITIONS).values({c.key: bindparam(c.key, type_=c.type) for c in _TRANSITIONS.c})
+)
+"""One transition's row, every column bound (run per row on SQLite's cursor)."""
 
 
 class SqlRightsRequestStore(RightsRequestStore):
@@ -87,12 +102,16 @@ class SqlRightsRequestStore(RightsRequestStore):
         )
 
     def get(self, request_id: str) -> RightsRequest:
-        row = self._row(request_id)
+        """Two Core statements (no ORM objects: a run reads its request first, and an
+        ORM read costs several times what SQLite spends on it)."""
+        connection = self._session.connection()
+        row = connection.execute(_READ_REQUEST, {"id": request_id}).one_or_none()
         if row is None:
             raise RequestNotFound(request_id)
         # the history is read after the row: a move committed in between adds transitions
         # the row's status does not reflect yet; the row's count says which belong to it
-        return request_from_row(row, self._stored_history(request_id)[: row.transitions])
+        history = connection.execute(_READ_HISTORY, {"id": request_id}).all()
+        return request_from_row(row, history[: row.transitions])
 
     def save(self, request: RightsRequest, *, actor: str) -> None:
         row = self._row(request.id)
@@ -179,7 +198,10 @@ class SqlRightsRequestStore(RightsRequestStore):
         if release is not None:
             for row in rows:
                 row["yinsi_owner"] = release
-        done = self._session.connection().execute(statement, rows).rowcount
+        if on_sqlite(self._session):  # a run's move: one row on the cursor
+            done = run_each(self._session, dbapi_statement(statement), rows)
+        else:
+            done = self._session.connection().execute(statement, rows).rowcount
         if done != len(rows):  # a driver may give no count (-1): tell which, if any, moved
             for request, *_ in news:
                 now = self._row(request.id)
@@ -187,31 +209,39 @@ class SqlRightsRequestStore(RightsRequestStore):
                     raise RequestNotFound(request.id)
                 if now.transitions != len(request.history):
                     raise RequestConflict(request.id, now.status, now.transitions)
-        transitions = [
-            {c: getattr(t, c) for c in ("request_id", "n", "at", "status", "actor", "note")}
+        transitions = [  # plain values, no ORM object per transition
+            values
             for request, new, n, _ in news
-            for t in transition_rows(request.id, new, n + 1)
+            for values in transition_values(request.id, new, n + 1)
         ]
-        if transitions:
-            self._session.connection().execute(insert(_TRANSITIONS), transitions)
-        for request, new, n, changed in news:
-            self._audit_save(request, actor, new, n, changed)
+        if transitions and on_sqlite(self._session):
+            run_each(self._session, _INSERT_TRANSITION_DBAPI, transitions)
+        elif transitions:
+            self._session.connection().execute(_INSERT_TRANSITIONS, transitions)
+        audited = [  # one insert for every request's entries, chained as one by one
+            (action, request.app_id, request.subject_id, details)
+            for request, new, n, changed in news
+            for action, details in _audit_entries(request, new, n, changed)
+        ]
+        append_all(self._audit, actor, audited)
 
     def get_many(self, request_ids: Sequence[str]) -> dict[str, RightsRequest]:
-        """The requests of these ids that exist, read in two statements per
-        :data:`BATCH` ids (a batch run's chunk)."""
+        """The requests of these ids that exist, read in two Core statements per
+        :data:`BATCH` ids (a batch run's chunk: no ORM object per row)."""
         found: dict[str, RightsRequest] = {}
         ids = builtins.list(dict.fromkeys(request_ids))
+        connection = self._session.connection()
         for start in range(0, len(ids), BATCH):
             part = ids[start : start + BATCH]
-            rows = builtins.list(
-                self._session.scalars(
-                    select(RightsRequestRow)
-                    .where(RightsRequestRow.id.in_(part))
-                    .execution_options(populate_existing=True)
-                )
+            rows = connection.execute(select(_REQUESTS).where(_REQUESTS.c.id.in_(part))).all()
+            histories: dict[str, builtins.list[Row[Any]]] = {}
+            read = (
+                select(_TRANSITIONS)
+                .where(_TRANSITIONS.c.request_id.in_([r.id for r in rows]))
+                .order_by(_TRANSITIONS.c.request_id, _TRANSITIONS.c.n)
             )
-            histories = self._histories([r.id for r in rows])
+            for t in connection.execute(read):
+                histories.setdefault(t.request_id, []).append(t)
             for r in rows:
                 found[r.id] = request_from_row(r, histories.get(r.id, [])[: r.transitions])
         return found
@@ -267,18 +297,7 @@ class SqlRightsRequestStore(RightsRequestStore):
         changed: Sequence[str],
     ) -> None:
         """One entry per new transition; the fields changed ride on the last one."""
-        base: dict[str, JsonValue] = {"request_id": request.id, "kind": request.kind.value}
-        entries: list[tuple[str, dict[str, JsonValue]]] = []
-        for i, transition in enumerate(new, start=n + 1):
-            details = {**base, "n": i}
-            if transition.status is Status.REFUSED and request.refusal is not None:
-                details["ground"] = request.refusal.ground
-            entries.append((f"rights.request.{transition.status.value}", details))
-        if not entries:
-            entries.append(("rights.request.updated", dict(base)))
-        if changed:
-            entries[-1][1]["fields"] = builtins.list(changed)
-        for action, details in entries:
+        for action, details in _audit_entries(request, new, n, changed):
             self._audit.append(actor, action, request.app_id, request.subject_id, details)
 
     def _row(self, request_id: str) -> RightsRequestRow | None:
@@ -305,6 +324,25 @@ class SqlRightsRequestStore(RightsRequestStore):
             for row in rows:
                 found.setdefault(row.request_id, []).append(row)
         return found
+
+
+def _audit_entries(
+    request: RightsRequest, new: Sequence[Transition], n: int, changed: Sequence[str]
+) -> builtins.list[tuple[str, dict[str, JsonValue]]]:
+    """The audit entries of a save, ``(action, details)``: one per new transition (the
+    ``n``-th stored before them), the fields changed on the last one."""
+    base: dict[str, JsonValue] = {"request_id": request.id, "kind": request.kind.value}
+    entries: builtins.list[tuple[str, dict[str, JsonValue]]] = []
+    for i, transition in enumerate(new, start=n + 1):
+        details = {**base, "n": i}
+        if transition.status is Status.REFUSED and request.refusal is not None:
+            details["ground"] = request.refusal.ground
+        entries.append((f"rights.request.{transition.status.value}", details))
+    if not entries:
+        entries.append(("rights.request.updated", dict(base)))
+    if changed:
+        entries[-1][1]["fields"] = builtins.list(changed)
+    return entries
 
 
 def _require_consistent(request: RightsRequest) -> None:
