@@ -26,6 +26,7 @@ so a withdrawal cannot slip between the decision and the record:
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Mapping
@@ -185,20 +186,23 @@ def joined_provision_unit(database: Engine, clock: Clock, connection: object) ->
             "only a SQLite database can join a provision to the caller's transaction; "
             f"yinsi's database is {database.dialect.name}"
         )
-    dbapi = _sqlite_connection(connection)
+    dbapi, info = _sqlite_connection(connection)
+    ours = _real_path(database.url.database or "")
     cursor = dbapi.cursor()
     try:
-        files = {name: file for _, name, file in cursor.execute("PRAGMA database_list")}
+        if not ours or info.get(_JOINS) != ours:  # a connection's file never changes
+            files = {name: file for _, name, file in cursor.execute("PRAGMA database_list")}
+            theirs = _real_path(files.get("main") or "")
+            if not ours or ours != theirs:
+                raise JoinRefused(
+                    f"the connection is to {theirs or 'an in-memory database'!r}, yinsi's "
+                    f"database is {ours!r}: a provision joins only a transaction on yinsi's "
+                    "own file"
+                )
+            info[_JOINS] = ours
         (level,) = cursor.execute("PRAGMA synchronous").fetchone()
     finally:
         cursor.close()
-    ours = os.path.realpath(database.url.database or "")
-    theirs = os.path.realpath(files.get("main") or "")
-    if not database.url.database or ours != theirs:
-        raise JoinRefused(
-            f"the connection is to {theirs or 'an in-memory database'!r}, yinsi's database is "
-            f"{ours!r}: a provision joins only a transaction on yinsi's own file"
-        )
     wanted = sqlite_synchronous()
     given = _SYNC_LEVELS.get(str(level), "OFF")
     if _SYNC_ORDER.index(given) < _SYNC_ORDER.index(wanted):
@@ -209,16 +213,31 @@ def joined_provision_unit(database: Engine, clock: Clock, connection: object) ->
     return SqliteProvisionUnit(database, clock, joined=dbapi)
 
 
-def _sqlite_connection(connection: object) -> sqlite3.Connection:
-    """The ``sqlite3`` connection under a SQLAlchemy ``Connection`` (or given as it is)."""
+@functools.lru_cache(maxsize=64)
+def _real_path(path: str) -> str:
+    """``os.path.realpath``, once per path (it asks the file system for every part of the
+    path, ≈ 40 µs: a provision joined on every request would pay it twice)."""
+    return os.path.realpath(path) if path else ""
+
+
+_JOINS = "yinsi.joins_file"
+"""Key of the pool's per-connection ``info``: the yinsi file the connection was checked to
+be on (the check reads ``PRAGMA database_list``; a connection's file never changes)."""
+
+
+def _sqlite_connection(connection: object) -> tuple[sqlite3.Connection, dict[str, object]]:
+    """The ``sqlite3`` connection under a SQLAlchemy ``Connection`` (or given as it is),
+    and the pool's ``info`` dict that lives as long as it (a new dict for a bare one)."""
     found = connection
+    info: dict[str, object] = {}
     if hasattr(found, "connection"):  # sqlalchemy.engine.Connection → pool's proxy
         found = found.connection
     if hasattr(found, "driver_connection"):  # the pool's proxy → the driver's connection
+        info = getattr(found, "info", info)
         found = found.driver_connection
     if not isinstance(found, sqlite3.Connection):
         raise JoinRefused(f"a provision joins a SQLite connection, not {type(connection).__name__}")
-    return found
+    return found, info
 
 
 def provision_unit(database: Engine, clock: Clock) -> ProvisionUnit:
