@@ -210,3 +210,41 @@ class Delegate(Connector):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class Crash(Exception):
+    """Stands for the process dying (not a store error: nothing catches it)."""
+
+
+class CrashAfterCommit(Delegate):
+    """Erases like the store (by predicate where it can, else by keys) and dies right after
+    the store committed (before the journal's commit of the steps ``done``)."""
+
+    erased = False
+
+    @property
+    def erases_where(self) -> bool:
+        return self.inner.erases_where
+
+    @property
+    def groups(self) -> bool:
+        return True
+
+    def erase(
+        self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str
+    ) -> EraseOutcome:
+        self.erased = True
+        return super().erase(dataset, keys, hash_key=hash_key, idempotency_key=idempotency_key)
+
+    def erase_where(
+        self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str], *, hash_key: bytes
+    ) -> EraseOutcome:
+        self.erased = True
+        return self.inner.erase_where(dataset, via, subjects, hash_key=hash_key)
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        with self.inner.session():
+            yield
+        if self.erased:
+            raise Crash("killed after the store committed")

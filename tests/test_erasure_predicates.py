@@ -8,15 +8,17 @@ before. Both must leave the same cells, on SQLite, PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+import erasure_sets_fixtures
 from erasure_sets_fixtures import (
     SUBJECTS,
+    Crash,
     Delegate,
     app_database,
     approved,
@@ -25,10 +27,10 @@ from erasure_sets_fixtures import (
     fill,
     open_copy,
 )
-from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.declaration.datamap import DataMap
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.planner import MATCH
-from yinsi.rights.ports import Connector, EraseOutcome
+from yinsi.rights.ports import Connector
 from yinsi.rights.requests import Status
 from yinsi.rights.walk import by_predicate
 from yinsi.services.rights_batch import run_many
@@ -36,10 +38,6 @@ from yinsi.services.rights_batch import run_many
 pytest_plugins = ["storage_fixtures"]
 
 BACKENDS = ["sqlite", "postgresql", "mariadb"]
-
-
-class Crash(Exception):
-    """Stands for the process dying (nothing catches it)."""
 
 
 class KeysOnly(Delegate):
@@ -55,28 +53,13 @@ class KeysOnly(Delegate):
             yield
 
 
-class CrashAfterCommit(KeysOnly):
-    """Erases by predicate, then dies right after the store committed (before the
-    journal stored the steps ``done``)."""
-
-    erased = False
+class CrashAfterCommit(erasure_sets_fixtures.CrashAfterCommit):
+    """Erases by predicate (whatever the store it wraps says), then dies right after the
+    store committed."""
 
     @property
     def erases_where(self) -> bool:
         return True
-
-    def erase_where(
-        self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str], *, hash_key: bytes
-    ) -> EraseOutcome:
-        self.erased = True
-        return self.inner.erase_where(dataset, via, subjects, hash_key=hash_key)
-
-    @contextmanager
-    def session(self) -> Iterator[None]:
-        with self.inner.session():
-            yield
-        if self.erased:
-            raise Crash("killed after the store committed")
 
 
 @pytest.fixture(params=BACKENDS)

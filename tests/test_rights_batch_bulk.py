@@ -12,8 +12,7 @@ statements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,17 +24,16 @@ from audit_tamper import fill as fill_audit
 from audit_tamper import stored_breaks
 from erasure_sets_fixtures import (
     SUBJECTS,
-    Delegate,
+    Crash,
+    CrashAfterCommit,
     app_database,
     approved,
     cells,
     fill,
     open_copy,
 )
-from yinsi.declaration.datamap import Dataset
 from yinsi.delivery import Channel, Purpose, Senders
 from yinsi.rights.plan import Action, StepStatus
-from yinsi.rights.ports import EraseOutcome
 from yinsi.rights.requests import Status
 from yinsi.security import AuditRecordRejected
 from yinsi.services.delivery import DeliveryService
@@ -175,45 +173,6 @@ def test_no_channel_many_records_each_and_counts_them(engine: Engine) -> None:
 
 
 # -- a batch's plans, stored with their first steps running ----------------------------
-
-
-class Crash(Exception):
-    """Stands for the process dying (not a store error: nothing catches it)."""
-
-
-class CrashAfterCommit(Delegate):
-    """Erases like the store (by predicate, or by keys where rows may be held) and dies
-    right after the store committed the chunk's erasures (before the journal's commit of
-    their ``done``)."""
-
-    erased = False
-
-    @property
-    def erases_where(self) -> bool:
-        return self.inner.erases_where
-
-    @property
-    def groups(self) -> bool:
-        return True
-
-    def erase(
-        self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str
-    ) -> EraseOutcome:
-        self.erased = True
-        return super().erase(dataset, keys, hash_key=hash_key, idempotency_key=idempotency_key)
-
-    def erase_where(
-        self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str], *, hash_key: bytes
-    ) -> EraseOutcome:
-        self.erased = True
-        return self.inner.erase_where(dataset, via, subjects, hash_key=hash_key)
-
-    @contextmanager
-    def session(self) -> Iterator[None]:
-        with self.inner.session():
-            yield
-        if self.erased:
-            raise Crash("killed after the store committed")
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])

@@ -14,18 +14,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from yinsi.consent import Channel, Evidence
+from test_sharing_provision_writes import APP, DECLARATION, EVIDENCE, FUNDER, consented
 from yinsi.services.consent import Engine
 from yinsi.services.root import Services
 from yinsi.storage.lifecycle_ports import JoinRefused
 
 pytest_plugins = ["storage_fixtures"]
-
-ROOT = Path(__file__).resolve().parent.parent
-DECLARATION = ROOT / "examples" / "declarations" / "xiaoying-kadai.yaml"
-APP = "xiaoying_kadai"
-EVIDENCE = Evidence(Channel.APP)
-FUNDER = ("funders", ["name", "id_number"], "loan_service")
 
 
 @pytest.fixture
@@ -42,11 +36,6 @@ def shared(tmp_path: Path) -> Iterator[tuple[Services, sa.Engine]]:
     yield services, app
     app.dispose()
     services.close()
-
-
-def consented(services: Services, subject: str) -> None:
-    services.consent.accept_policy(APP, subject, evidence=EVIDENCE)
-    services.consent.grant(APP, subject, "funder_sharing", evidence=EVIDENCE)
 
 
 def actions(services: Services) -> list[str]:
