@@ -101,23 +101,15 @@ class SqlAuditLog(AuditLog):
     ) -> AuditEntry:
         if self._session.get_bind().dialect.name == "sqlite":  # the write lock is held
             return self._append_on_sqlite(actor, action, app_id, subject_id, details)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                with self._session.begin_nested():
-                    return self._append_once(actor, action, app_id, subject_id, details)
-            except DBAPIError as exc:
-                if not is_transient(exc):
-                    raise
-                if attempt == MAX_ATTEMPTS:
-                    raise AuditLogBusy(action, attempt) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.append_many(actor, [(action, app_id, subject_id, details)])[0]
 
     def append_many(self, actor: str, entries: Sequence[Appended]) -> list[AuditEntry]:
         """:meth:`append` of each ``(action, app_id, subject_id, details)``, in order:
         the same entries, chained one to the next as appends one by one would chain
         them, with one read of the head, one ``INSERT`` run for them all (the driver's
         executemany) and one move of the head (a batch run's moves: thousands of
-        entries). On PostgreSQL in one savepoint, tried again as :meth:`append` is."""
+        entries). Elsewhere than SQLite in one savepoint, tried again after a transient
+        error (a deadlock, a serialization failure) up to ``MAX_ATTEMPTS`` times."""
         if not entries:
             return []
         if self._session.get_bind().dialect.name == "sqlite":  # the write lock is held
@@ -160,31 +152,6 @@ class SqlAuditLog(AuditLog):
         row = self._session.scalars(query).first()
         return None if row is None else entry_from_row(row)
 
-    def _append_once(
-        self,
-        actor: str,
-        action: str,
-        app_id: str,
-        subject_id: str | None,
-        details: Mapping[str, JsonValue] | None,
-    ) -> AuditEntry:
-        self._session.flush()  # rows the caller added go first, in the same transaction
-        head_id, head = self._head(lock=True)
-        entry = chain(
-            head,
-            at=self._clock(),
-            actor=actor,
-            action=action,
-            app_id=app_id,
-            subject_id=subject_id,
-            details=details,
-        )
-        connection = self._session.connection()
-        connection.execute(_INSERT_ENTRY, entry_values(entry))
-        moved = {"head_id": head_id, "new_seq": entry.seq, "new_hash": entry.hash}
-        connection.execute(_MOVE_HEAD, moved)
-        return entry
-
     def _append_many_once(
         self, actor: str, entries: Sequence[Appended], *, lock: bool
     ) -> list[AuditEntry]:
@@ -221,8 +188,8 @@ class SqlAuditLog(AuditLog):
         subject_id: str | None,
         details: Mapping[str, JsonValue] | None,
     ) -> AuditEntry:
-        """:meth:`_append_once` on the DBAPI cursor of the unit of work's connection (the
-        same three statements, without the ORM session's cost per statement)."""
+        """One entry on the DBAPI cursor of the unit of work's connection: read the head,
+        insert the entry, move the head (no ORM session's cost per statement)."""
         self._session.flush()  # rows the caller added go first, in the same transaction
         cursor, dialect = dbapi_cursor(self._session)
         try:
