@@ -19,20 +19,12 @@ from yinsi.consent import Channel, Evidence
 pytest_plugins = ["test_lending_app_fixtures"]
 
 
-def _borrower(lending: Lending, *consents: str) -> dict[str, str]:
-    user = lending.register()
-    for consent in consents:
-        answer = lending.client.post(f"/api/consents/{consent}", headers=auth(user["token"]))
-        assert answer.status_code == 204, answer.text
-    return user
-
-
 def _apply(lending: Lending, user: dict[str, str]) -> Any:
     return lending.client.post("/api/credit-line", json=FORM, headers=auth(user["token"]))
 
 
 def test_x10_each_sensitive_item_needs_its_own_separate_consent(lending: Lending) -> None:
-    user = _borrower(lending, "funder_sharing")
+    user = lending.consenting("funder_sharing")
     for n, consent in enumerate(CREDIT_CONSENTS):
         refused = _apply(lending, user)
         assert refused.status_code == 403
@@ -43,7 +35,7 @@ def test_x10_each_sensitive_item_needs_its_own_separate_consent(lending: Lending
 
 
 def test_x10_application_stored_encrypted_and_provided_to_the_funder(lending: Lending) -> None:
-    user = _borrower(lending, *CREDIT_CONSENTS, "funder_sharing")
+    user = lending.consenting(*CREDIT_CONSENTS, "funder_sharing")
     answer = _apply(lending, user)
     assert answer.status_code == 201, answer.text
     [application] = lending.rows("credit_applications")
@@ -62,7 +54,7 @@ def test_x10_application_stored_encrypted_and_provided_to_the_funder(lending: Le
 
 
 def test_w05_without_the_funder_consent_nothing_is_stored_or_provided(lending: Lending) -> None:
-    user = _borrower(lending, *CREDIT_CONSENTS)
+    user = lending.consenting(*CREDIT_CONSENTS)
     refused = _apply(lending, user)
     assert refused.status_code == 403
     assert refused.json()["step"] == "provide:funders"
@@ -71,7 +63,7 @@ def test_w05_without_the_funder_consent_nothing_is_stored_or_provided(lending: L
 
 
 def test_x11_increase_asks_only_about_what_the_user_chose_to_give(lending: Lending) -> None:
-    user = _borrower(lending, "funder_sharing")
+    user = lending.consenting("funder_sharing")
     extra = {"employer": "某某科技有限公司", "occupation": "工程师", "marital_status": "已婚"}
     answer = lending.client.post(
         "/api/credit-line/increase", json=extra, headers=auth(user["token"])
@@ -92,7 +84,7 @@ def test_x11_increase_asks_only_about_what_the_user_chose_to_give(lending: Lendi
 def test_x10_withdrawn_face_consent_stops_the_application_and_nothing_else(
     lending: Lending,
 ) -> None:
-    user = _borrower(lending, *CREDIT_CONSENTS, "funder_sharing")
+    user = lending.consenting(*CREDIT_CONSENTS, "funder_sharing")
     assert _apply(lending, user).status_code == 201
     # withdrawn in yinsi (the privacy center records it there), not in the app
     evidence = Evidence(Channel.WEB, account=user["user_id"])

@@ -37,14 +37,6 @@ from yinsi.services.root import Services
 pytest_plugins = ["test_lending_app_fixtures"]
 
 
-def _user(lending: Lending, *consents: str) -> dict[str, str]:
-    user = lending.register()
-    for consent in consents:
-        answer = lending.client.post(f"/api/consents/{consent}", headers=auth(user["token"]))
-        assert answer.status_code == 204, answer.text
-    return user
-
-
 def _report(
     lending: Lending,
     user: dict[str, str],
@@ -69,7 +61,7 @@ def _withdraw(lending: Lending, user: dict[str, str], consent: str) -> None:
 
 
 def test_x17_logs_device_info_search_and_browsing_kept_encrypted(lending: Lending) -> None:
-    user = _user(lending)
+    user = lending.consenting()
     reports = {
         "log_info": {"operation_logs": "zh-CN 2026-12-06 v5.2", "ip_address": "10.1.2.3"},
         "device_info": {"device_model": "HUAWEI P60", "imei": "861234567890123"},
@@ -87,7 +79,7 @@ def test_x17_logs_device_info_search_and_browsing_kept_encrypted(lending: Lendin
 
 
 def test_x17_location_needs_its_separate_consent(lending: Lending) -> None:
-    user = _user(lending)
+    user = lending.consenting()
     gps = {"precise_location": "31.2304,121.4737"}
     refused = _report(lending, user, "location", gps, "location")
     assert refused.status_code == 403
@@ -122,7 +114,7 @@ def test_x17_location_needs_its_separate_consent(lending: Lending) -> None:
 def test_x17_sms_call_logs_app_list_and_address_book_only_with_consent(
     lending: Lending, scenario: str, consent: str, values: dict[str, str], permission: str
 ) -> None:
-    user = _user(lending)
+    user = lending.consenting()
     refused = _report(lending, user, scenario, values, permission)
     assert refused.status_code == 403 and refused.json()["consents"] == [consent]
     assert [v["kind"] for v in refused.json()["violations"]] == ["before_consent"]
@@ -141,7 +133,7 @@ def test_x17_sms_call_logs_app_list_and_address_book_only_with_consent(
 
 
 def test_x17_undeclared_elements_and_permissions_are_refused(lending: Lending) -> None:
-    user = _user(lending)
+    user = lending.consenting()
     # SMS records under the log scenario: not what the declaration collects there
     stray = _report(lending, user, "log_info", {"sms_records": "短信"}, "sms")
     assert stray.status_code == 403 and stray.json()["reason"] == "not_declared"
@@ -154,7 +146,7 @@ def test_x17_undeclared_elements_and_permissions_are_refused(lending: Lending) -
 def test_x17_w10_page_telemetry_is_checked_by_yinsi_for_the_signed_in_user(
     lending: Lending,
 ) -> None:
-    user = _user(lending)
+    user = lending.consenting()
     event = {
         "permission": "camera",
         "scenario": "camera_photos",
@@ -221,7 +213,7 @@ def _use(lending: Lending, user: dict[str, str], element: str, scenario: str, pu
 def test_x18_provider_is_never_called_without_yinsis_consent(
     lending: Lending, provider: CountingProvider
 ) -> None:
-    user = _user(lending)
+    user = lending.consenting()
     refused = _fetch(lending, user, "third_party_query_results")
     assert refused.status_code == 403 and refused.json()["consents"] == ["third_party_data"]
     lending.client.post("/api/consents/third_party_data", headers=auth(user["token"]))
@@ -236,7 +228,7 @@ def test_x18_provider_is_never_called_without_yinsis_consent(
 def test_x18_fetched_data_stored_encrypted_with_the_querys_provision(
     lending: Lending, provider: CountingProvider
 ) -> None:
-    user = _user(lending, "third_party_data", "credit_verification_sharing")
+    user = lending.consenting("third_party_data", "credit_verification_sharing")
     answer = _fetch(lending, user, "credit_report")
     assert answer.status_code == 201, answer.text
     [query] = provider.queries
@@ -258,7 +250,7 @@ def test_x18_fetched_data_stored_encrypted_with_the_querys_provision(
 def test_x18_use_beyond_the_obtained_scope_is_refused_and_needs_new_consent(
     lending: Lending, provider: CountingProvider
 ) -> None:
-    user = _user(lending, "third_party_data", "credit_verification_sharing")
+    user = lending.consenting("third_party_data", "credit_verification_sharing")
     assert _fetch(lending, user, "third_party_query_results").status_code == 201
     for scenario, purpose in [
         ("third_party_sources", "marketing"),
@@ -281,7 +273,7 @@ def test_x18_use_beyond_the_obtained_scope_is_refused_and_needs_new_consent(
 def test_x18_transaction_tags_query_the_clearing_institution_with_the_bound_card(
     lending: Lending, provider: CountingProvider
 ) -> None:
-    user = _user(lending, *CREDIT_CONSENTS, "funder_sharing")
+    user = lending.consenting(*CREDIT_CONSENTS, "funder_sharing")
     lending.client.post("/api/credit-line", json=FORM, headers=auth(user["token"]))
     refused = _fetch(lending, user, "transaction_behaviour_tags")
     assert refused.status_code == 403 and refused.json()["consents"] == ["clearing_tags"]
@@ -346,7 +338,7 @@ def _refused_before_the_provider(
 def test_x18_an_unvetted_source_is_refused_and_the_provider_never_called(
     lending: Lending, unvetted_provider: CountingProvider
 ) -> None:
-    user = _user(lending, "third_party_data", "credit_verification_sharing")
+    user = lending.consenting("third_party_data", "credit_verification_sharing")
     answer = _refused_before_the_provider(
         lending, user, unvetted_provider, "third_party_query_results", "source_not_registered"
     )
@@ -361,7 +353,7 @@ def test_x18_an_unvetted_source_is_refused_and_the_provider_never_called(
 def test_x18_a_revoked_or_expired_vetting_is_refused(
     lending: Lending, provider: CountingProvider
 ) -> None:
-    user = _user(lending, "third_party_data", "credit_verification_sharing")
+    user = lending.consenting("third_party_data", "credit_verification_sharing")
     revoke = ["sources", "revoke", APP, "pbc_credit_reference", "--reason", "合作终止"]
     done = CliRunner().invoke(yinsi_cli, [*revoke, "--url", _yinsi_url(lending)])
     assert done.exit_code == 0, done.output
@@ -397,7 +389,7 @@ def test_x18_an_element_outside_what_the_source_was_vetted_for_is_refused(
         vetted_by="合规部",
         valid_until=date(2099, 12, 31),
     )
-    user = _user(lending, "third_party_data", "credit_verification_sharing")
+    user = lending.consenting("third_party_data", "credit_verification_sharing")
     _refused_before_the_provider(
         lending, user, unvetted_provider, "third_party_query_results", "element_out_of_source_scope"
     )
@@ -406,7 +398,7 @@ def test_x18_an_element_outside_what_the_source_was_vetted_for_is_refused(
 def test_x18_consent_withdrawn_refuses_the_next_acquisition(
     lending: Lending, provider: CountingProvider
 ) -> None:
-    user = _user(lending, "third_party_data", "credit_verification_sharing")
+    user = lending.consenting("third_party_data", "credit_verification_sharing")
     assert _fetch(lending, user, "credit_report").status_code == 201
     _withdraw(lending, user, "third_party_data")
     again = _fetch(lending, user, "credit_report")

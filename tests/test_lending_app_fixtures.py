@@ -68,6 +68,14 @@ class Lending:
         data: dict[str, str] = answer.json()
         return data
 
+    def consenting(self, *consents: str) -> dict[str, str]:
+        """A registered user who then granted ``consents`` through the app's API."""
+        user = self.register()
+        for consent in consents:
+            answer = self.client.post(f"/api/consents/{consent}", headers=auth(user["token"]))
+            assert answer.status_code == 204, answer.text
+        return user
+
     def rows(self, table: str) -> list[dict[str, Any]]:
         with self.db.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(f"SELECT * FROM {table}"))]

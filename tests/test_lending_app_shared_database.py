@@ -42,21 +42,13 @@ def privacy(lending: Lending) -> Privacy:
     return found
 
 
-def borrower(lending: Lending, *consents: str) -> dict[str, str]:
-    user = lending.register()
-    for consent in consents:
-        answer = lending.client.post(f"/api/consents/{consent}", headers=auth(user["token"]))
-        assert answer.status_code == 204, answer.text
-    return user
-
-
 def refusals(lending: Lending) -> int:
     with lending.yinsi.units() as uow:
         return sum(1 for e in uow.audit.entries() if e.action == "provision.refused")
 
 
 def test_x10_shared_database_application_and_provision_in_one_file(shared: Lending) -> None:
-    user = borrower(shared, *CREDIT_CONSENTS, SHARE_CONSENT)
+    user = shared.consenting(*CREDIT_CONSENTS, SHARE_CONSENT)
     answer = shared.client.post("/api/credit-line", json=FORM, headers=auth(user["token"]))
     assert answer.status_code == 201, answer.text
     [application] = shared.rows("credit_applications")
@@ -73,7 +65,7 @@ def test_x10_shared_database_application_and_provision_in_one_file(shared: Lendi
 def test_w05_shared_database_refused_provision_stores_nothing_and_is_audited(
     shared: Lending,
 ) -> None:
-    user = borrower(shared, *CREDIT_CONSENTS)  # no consent to share with the funder
+    user = shared.consenting(*CREDIT_CONSENTS)  # no consent to share with the funder
     before = refusals(shared)
     answer = shared.client.post("/api/credit-line", json=FORM, headers=auth(user["token"]))
     assert answer.status_code == 403 and answer.json()["step"] == "provide:funders"
@@ -83,7 +75,7 @@ def test_w05_shared_database_refused_provision_stores_nothing_and_is_audited(
 
 
 def test_w11_shared_database_app_failure_undoes_the_provision(shared: Lending) -> None:
-    user = borrower(shared, SHARE_CONSENT)
+    user = shared.consenting(SHARE_CONSENT)
     with pytest.raises(RuntimeError), privacy(shared).writing(shared.db) as (conn, provide):
         assert provide(user["user_id"], FUNDER, TO_FUNDER) > 0
         conn.execute(sa.text("UPDATE users SET real_name_verified = 1"))
@@ -96,7 +88,7 @@ def test_w11_shared_database_app_failure_undoes_the_provision(shared: Lending) -
 def test_w11_shared_database_second_refusal_undoes_the_first_and_is_audited_once(
     shared: Lending,
 ) -> None:
-    allowed = borrower(shared, SHARE_CONSENT)
+    allowed = shared.consenting(SHARE_CONSENT)
     other = shared.register(phone="13800138001", number=id_number(date(1985, 3, 9)))
     before = refusals(shared)
     with pytest.raises(Refused), privacy(shared).writing(shared.db) as (_, provide):

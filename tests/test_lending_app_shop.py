@@ -35,14 +35,6 @@ ORDER: dict[str, Any] = {
 }
 
 
-def _shopper(lending: Lending, *consents: str) -> dict[str, str]:
-    user = lending.register()
-    for consent in consents:
-        answer = lending.client.post(f"/api/consents/{consent}", headers=auth(user["token"]))
-        assert answer.status_code == 204, answer.text
-    return user
-
-
 def _order(lending: Lending, user: dict[str, str]) -> Any:
     return lending.client.post("/api/shop/orders", json=ORDER, headers=auth(user["token"]))
 
@@ -52,7 +44,7 @@ def _chat(lending: Lending, **proof: Any) -> Any:
 
 
 def test_x12_order_needs_the_separate_delivery_address_consent(lending: Lending) -> None:
-    user = _shopper(lending)
+    user = lending.consenting()
     refused = _order(lending, user)
     assert refused.status_code == 403
     assert refused.json()["reason"] == "separate_consent_required"
@@ -62,7 +54,7 @@ def test_x12_order_needs_the_separate_delivery_address_consent(lending: Lending)
 
 
 def test_x12_without_the_sharing_consent_nothing_is_stored_or_provided(lending: Lending) -> None:
-    user = _shopper(lending, "delivery_address")
+    user = lending.consenting("delivery_address")
     refused = _order(lending, user)
     assert refused.status_code == 403
     assert refused.json()["step"] == "provide:shopping_suppliers"
@@ -73,7 +65,7 @@ def test_x12_without_the_sharing_consent_nothing_is_stored_or_provided(lending: 
 def test_x12_order_stored_encrypted_and_provided_to_logistics_and_merchant(
     lending: Lending,
 ) -> None:
-    user = _shopper(lending, "delivery_address", "shopping_sharing")
+    user = lending.consenting("delivery_address", "shopping_sharing")
     answer = _order(lending, user)
     assert answer.status_code == 201, answer.text
     [order] = lending.rows("shop_orders")
@@ -98,7 +90,7 @@ def test_x12_order_stored_encrypted_and_provided_to_logistics_and_merchant(
 
 
 def test_x12_paper_invoice_is_asked_for_through_customer_service(lending: Lending) -> None:
-    user = _shopper(lending, "delivery_address", "shopping_sharing")
+    user = lending.consenting("delivery_address", "shopping_sharing")
     order_id = _order(lending, user).json()["order_id"]
     chat_id = _chat(lending, order_id=order_id).json()["chat_id"]
     invoice = {"mobile": PHONE, "order_id": order_id, "title": "张伟"}
@@ -172,7 +164,7 @@ def test_x13_chat_logs_are_kept_encrypted_in_the_callers_chat_only(lending: Lend
 
 def test_x13_follow_up_call_only_after_name_id_last4_and_order_match(lending: Lending) -> None:
     consents = ("delivery_address", "shopping_sharing", *CREDIT_CONSENTS, "funder_sharing")
-    user = _shopper(lending, *consents)
+    user = lending.consenting(*consents)
     applied = lending.client.post("/api/credit-line", json=FORM, headers=auth(user["token"]))
     assert applied.status_code == 201, applied.text  # the name is verified here
     order_id = _order(lending, user).json()["order_id"]
