@@ -9,7 +9,17 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from yinsi.security import AuditEntry, AuditHead, JsonValue, canonical, chain, verify
+from yinsi.security import (
+    AuditEntry,
+    AuditHead,
+    JsonValue,
+    canonical,
+    canonical_json,
+    chain,
+    chained,
+    entry_hash,
+    verify,
+)
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -87,3 +97,19 @@ def test_any_single_mutation_breaks_at_or_before_it(
     breaks = verify(mutated, head)
     assert breaks, "the mutation went unnoticed"
     assert min(b.seq for b in breaks) <= entries[i].seq
+
+
+@settings(max_examples=300, deadline=None)
+@given(specs, st.sampled_from([tuple, list]))
+def test_chained_stores_the_canonical_details_text_and_hashes_the_canonical_body(
+    spec: dict[str, Any], sequence: type
+) -> None:
+    """``chained`` encodes the details once and splices them into the hashed body: the text
+    it gives the log is ``canonical_json`` of the entry's details, and the hash is the one
+    :func:`canonical` gives (tuples stored as lists, keys sorted)."""
+    details = {k: sequence(v) if isinstance(v, list) else v for k, v in spec["details"].items()}
+    entry, text = chained(AuditHead(7, "ab" * 32), **{**spec, "details": details})
+    assert text == canonical_json(entry.details)
+    assert entry.hash == entry_hash(entry)
+    assert list(entry.details) == sorted(entry.details)
+    assert entry == chain(AuditHead(7, "ab" * 32), **{**spec, "details": details})

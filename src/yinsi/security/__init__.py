@@ -19,6 +19,7 @@ from yinsi.security.audit import (
     canonical,
     canonical_json,
     chain,
+    chained,
     entry_hash,
 )
 from yinsi.security.errors import AuditRecordRejected, SecurityError
@@ -100,6 +101,7 @@ __all__ = [
     "canonical",
     "canonical_json",
     "chain",
+    "chained",
     "entry_hash",
     "generate_key",
     "mask",

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from yinsi.security import AuditEntry, AuditHead, JsonValue, canonical_json, chain
+from yinsi.security import AuditEntry, AuditHead, JsonValue, canonical_json, chained
 from yinsi.storage.dbapi_writes import DbapiStatement, dbapi_cursor
 from yinsi.storage.errors import AuditLogBusy, StorageError
 from yinsi.storage.ports import AuditLog
@@ -159,10 +159,11 @@ class SqlAuditLog(AuditLog):
         written), then insert them and move the head to the last."""
         self._session.flush()  # rows the caller added go first, in the same transaction
         head_id, head = self._head(lock=lock)
-        chained: list[AuditEntry] = []
+        appended: list[AuditEntry] = []
+        rows: list[dict[str, object]] = []
         previous: AuditEntry | AuditHead = head
         for action, app_id, subject_id, details in entries:
-            previous = chain(
+            previous, text = chained(
                 previous,
                 at=self._clock(),
                 actor=actor,
@@ -171,14 +172,15 @@ class SqlAuditLog(AuditLog):
                 subject_id=subject_id,
                 details=details,
             )
-            chained.append(previous)
+            appended.append(previous)
+            rows.append(entry_values(previous, text))
         connection = self._session.connection()
-        connection.execute(_INSERT_ENTRY, [entry_values(e) for e in chained])
-        last = chained[-1]
+        connection.execute(_INSERT_ENTRY, rows)
+        last = appended[-1]
         connection.execute(
             _MOVE_HEAD, {"head_id": head_id, "new_seq": last.seq, "new_hash": last.hash}
         )
-        return chained
+        return appended
 
     def _append_on_sqlite(
         self,
@@ -232,7 +234,7 @@ def append_on_cursor(
     if row is None:
         raise AuditHeadMissing
     head_id, seq, hash_ = row
-    entry = chain(
+    entry, text = chained(
         AuditHead(seq, hash_),
         at=clock(),
         actor=actor,
@@ -241,14 +243,15 @@ def append_on_cursor(
         subject_id=subject_id,
         details=details,
     )
-    _INSERT_ENTRY_DBAPI.run(cursor, dialect, entry_values(entry))
+    _INSERT_ENTRY_DBAPI.run(cursor, dialect, entry_values(entry, text))
     moved = {"head_id": head_id, "new_seq": entry.seq, "new_hash": entry.hash}
     _MOVE_HEAD_DBAPI.run(cursor, dialect, moved)
     return entry
 
 
-def entry_values(entry: AuditEntry) -> dict[str, object]:
-    """The ``audit_entries`` columns of ``entry`` (``details`` as its canonical JSON)."""
+def entry_values(entry: AuditEntry, details_text: str | None = None) -> dict[str, object]:
+    """The ``audit_entries`` columns of ``entry`` (``details`` as its canonical JSON:
+    ``details_text`` when the caller has it, from :func:`~yinsi.security.audit.chained`)."""
     return {
         "seq": entry.seq,
         "at": entry.at,
@@ -256,7 +259,7 @@ def entry_values(entry: AuditEntry) -> dict[str, object]:
         "action": entry.action,
         "app_id": entry.app_id,
         "subject_id": entry.subject_id,
-        "details": canonical_json(entry.details),
+        "details": canonical_json(entry.details) if details_text is None else details_text,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
