@@ -236,8 +236,11 @@ def test_a_save_waiting_on_a_concurrent_move_conflicts(postgres_url: str) -> Non
 
 
 def _wait_for_a_lock_wait(engine: Engine) -> None:
+    """Until a session of this database waits on a lock, for up to 30 s (was 5 s: on a
+    loaded machine the second thread may take seconds to reach its UPDATE)."""
+    deadline = time.monotonic() + 30
     with engine.connect() as conn:
-        for _ in range(500):
+        while time.monotonic() < deadline:
             waiting = conn.execute(
                 sa.text(
                     "SELECT count(*) FROM pg_stat_activity"
