@@ -46,7 +46,7 @@ from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from yinsi.connectors.sql_erase import Cache, erase_where, in_values
+from yinsi.connectors.sql_erase import Cache, erase_where, in_values, untouched
 from yinsi.connectors.sql_errors import connect_error, statement_error
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
@@ -297,7 +297,11 @@ class SqlConnector(Connector):
         return table
 
     def _reflect(self, dataset: Dataset, name: str) -> Table:
+        shared: Connection | None = getattr(self._local, "conn", None)
         try:
+            if shared is not None and untouched(shared):  # keep the session's first statement
+                with self._engine.connect() as conn:  # for its isolation level (sql_erase)
+                    return Table(name, MetaData(), autoload_with=conn)
             with self._transaction(f"reading the structure of table {name!r}") as conn:
                 return Table(name, MetaData(), autoload_with=conn)
         except NoSuchTableError:
@@ -306,6 +310,8 @@ class SqlConnector(Connector):
                 f"table {name!r} of dataset {dataset.id!r} does not exist in {self._shown}; "
                 "check `table` in the data map and that the app's schema is migrated",
             ) from None
+        except SQLAlchemyError as exc:  # the separate connection's (the others' are wrapped)
+            raise statement_error(self.store, self._shown, exc, f"reading table {name!r}") from None
 
     def _pk(self, table: Table, dataset: Dataset) -> Column[Any]:
         return table.c[dataset.primary_key or ""]

@@ -20,9 +20,22 @@ predicate and apply each field's strategy (the connector's key-based path).
 A statement is built once per connector, dataset and form (the subjects one parameter:
 ``= ANY(:array)`` on PostgreSQL, an expanding ``IN`` elsewhere), not per call. For many
 subjects each gets its own count without every erased row crossing the network:
-PostgreSQL ``WITH gone AS (DELETE … RETURNING subject) SELECT subject, count(*) … GROUP
-BY``; MariaDB a ``SELECT subject, count(*) … GROUP BY … FOR UPDATE`` first (no ``UPDATE …
-RETURNING`` there); SQLite ``RETURNING``, in process.
+
+* PostgreSQL, :data:`REPEATABLE_FROM` subjects or more, in a transaction this module opened
+  ``REPEATABLE READ`` (when such a set is its first statement, whatever the form, see
+  :func:`_repeatable`; the rest of the transaction then runs so too): ``WITH gone AS
+  (DELETE … WHERE p) SELECT subject, count(*) FROM t WHERE p GROUP BY subject``. Exact:
+  every part of one statement reads the same snapshot, and in ``REPEATABLE READ`` the
+  ``DELETE`` removes exactly the snapshot's rows matching ``p`` — a row another
+  transaction deleted or changed after the snapshot makes it fail (``could not serialize
+  access``: nothing is erased, the caller runs again), never skips the row as ``READ
+  COMMITTED`` would; rows inserted after the snapshot are seen by neither part. About
+  half the cost of counting the rows the ``DELETE`` returns (measured in
+  docs/benchmarks.md).
+* PostgreSQL otherwise (a transaction already begun ``READ COMMITTED``, few subjects):
+  ``WITH gone AS (DELETE … RETURNING subject) SELECT subject, count(*) … GROUP BY``.
+* MariaDB: a ``SELECT subject, count(*) … GROUP BY … FOR UPDATE`` first (no ``UPDATE …
+  RETURNING`` there); SQLite ``RETURNING``, in process.
 """
 
 from __future__ import annotations
@@ -52,7 +65,7 @@ from yinsi.connectors.sql_values import coerce_all
 from yinsi.declaration.datamap import Dataset, Strategy
 from yinsi.rights.ports import EraseOutcome
 
-__all__ = ["Cache", "erase_where", "in_values", "subject_filter"]
+__all__ = ["Cache", "erase_where", "in_values", "subject_filter", "untouched"]
 
 NULLING = frozenset({Strategy.DELETE, Strategy.NULL})
 """Field strategies that only empty the value: one ``UPDATE … SET c = NULL`` does them."""
@@ -69,6 +82,15 @@ def in_values(conn: Connection, column: Column[Any], values: list[object]) -> Co
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
 
+
+REPEATABLE_FROM = 32
+"""Subjects from which PostgreSQL counts on the ``DELETE``'s snapshot in ``REPEATABLE
+READ`` (the transaction's first statement sets it): a batch's sets. Fewer (one request's
+identities) keep ``READ COMMITTED``, where a concurrent write never fails the run."""
+_REPEATABLE = "yinsi.repeatable_read"
+"""Key in the connection's ``info``: the transaction :func:`_repeatable` made so."""
+_IDLE = 0
+"""psycopg's ``TransactionStatus.IDLE``: no transaction begun on the connection yet."""
 
 SUBJECTS = "yinsi_subjects"
 """The one parameter of a cached statement: the subjects' values, as the matched column
@@ -153,6 +175,12 @@ def erase_where(
         if cache is not None:
             cache[key] = built
     statement, typed, own = built
+    repeatable = (  # a batch's set: its transaction made REPEATABLE READ when it can be
+        single is None
+        and len(unique) >= REPEATABLE_FROM
+        and conn.dialect.name == "postgresql"
+        and _repeatable(conn)
+    )
     if single is None and (own is None or form == "fields"):
         # rows that do not tell their subject: one statement per subject, same transaction
         by = {
@@ -169,6 +197,11 @@ def erase_where(
     assert own is not None
     # many subjects: each one's count, not each row's subject (a batch erases 1000s of rows)
     dialect = conn.dialect
+    if repeatable:
+        where = statement.whereclause  # counted on the DELETE's own snapshot (docstring)
+        counted = sql_select(own, func.count()).where(where).group_by(own)
+        both = counted.add_cte(statement.cte("gone"))
+        return _grouped(conn.execute(both, values).all(), unique)
     if dialect.name == "postgresql":  # one statement: WITH gone AS (… RETURNING) GROUP BY
         gone = statement.returning(own).cte("gone")
         subject = gone.c[own.name]
@@ -183,6 +216,32 @@ def erase_where(
     counts = conn.execute(locked, values).all()
     conn.execute(statement, values)
     return _grouped(counts, unique)
+
+
+def untouched(conn: Connection) -> bool:
+    """Whether nothing has run yet in ``conn``'s transaction on PostgreSQL (psycopg begins
+    it with the first statement): its isolation level can still be chosen."""
+    if conn.dialect.name != "postgresql":
+        return False
+    driver = conn.connection.driver_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return status is not None and status == _IDLE
+
+
+def _repeatable(conn: Connection) -> bool:
+    """Whether ``conn``'s transaction is ``REPEATABLE READ``: made so here when nothing has
+    run in it yet (``SET TRANSACTION`` as its first statement), or made so earlier here;
+    False for a transaction already begun otherwise (``READ COMMITTED``)."""
+    transaction = conn.get_transaction()
+    if transaction is None:
+        return False
+    if conn.info.get(_REPEATABLE) is transaction:
+        return True
+    if not untouched(conn):
+        return False
+    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    conn.info[_REPEATABLE] = transaction
+    return True
 
 
 def _build(

@@ -25,7 +25,12 @@ the step's subject's, or its keys). A crash leaves steps ``running`` and the req
 and keys again, which match nothing more. What a request has besides leading SQL erase
 steps (a withdrawal first, a processor to notify, a Redis key, a restriction) runs
 through :meth:`RightsService.run` after the set part, in the plan's order; so does a
-request whose set part failed (its own run says which step failed).
+request whose set part failed (its own run says which step failed). On PostgreSQL a
+chunk's store transaction is ``REPEATABLE READ`` (the counts are read on the
+``DELETE``'s snapshot, :mod:`yinsi.connectors.sql_erase`): a concurrent write to a row
+being erased fails it (nothing kept), and it runs again (:data:`RETRIES`), then those
+requests run alone. While a batch runs, the cyclic GC is held back
+(:func:`.rights_batch_sets.collecting_less`).
 """
 
 from __future__ import annotations
@@ -35,17 +40,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from yinsi.declaration.datamap import Dataset, walk_order
+from yinsi.declaration.datamap import walk_order
 from yinsi.delivery import Purpose
 from yinsi.rights.executor import Journal, store_of
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus
-from yinsi.rights.planner import MATCH, plan, subset
-from yinsi.rights.ports import Connector, ConnectorError
+from yinsi.rights.planner import MATCH, plan
+from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.walk import Found, find_many
 from yinsi.services.delivery_notices import Contacts
 from yinsi.services.rights import PREDICATE_KINDS, RightsService
+from yinsi.services.rights_batch_sets import SetKey, collecting_less, erase_sets
 from yinsi.services.rights_execution import StepJournal, read_many
 from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
 from yinsi.storage import UnitOfWork
@@ -55,6 +61,10 @@ __all__ = ["BatchReport", "run_many"]
 CHUNK = 250
 """Requests per chunk: their claims last the chunk; their sets fill a few IN lists."""
 RUNNABLE = (Status.APPROVED, Status.EXECUTING, Status.PARTIALLY_COMPLETED)
+RETRIES = 2
+"""Store transactions of a segment run again after a serialization failure."""
+SERIALIZATION = "SQLSTATE 40001"
+"""In a store's error: a concurrent write met ``REPEATABLE READ`` (nothing was kept)."""
 
 
 @dataclass(slots=True)
@@ -91,8 +101,9 @@ def run_many(
         raise ValueError("a chunk holds at least one request")
     report = BatchReport()
     ids = list(dict.fromkeys(request_ids))
-    for start in range(0, len(ids), chunk):
-        _Chunk(service, actor or "rights", report).run(ids[start : start + chunk])
+    with collecting_less():  # thousands of short-lived objects a chunk, no cycles
+        for start in range(0, len(ids), chunk):
+            _Chunk(service, actor or "rights", report).run(ids[start : start + chunk])
     return report
 
 
@@ -107,6 +118,7 @@ class _Chunk:
         self.journal = StepJournal(service.units, None, defer_done=True)  # done held
         self.contacts: dict[str, Contacts] = {}  # where answers go, read before erasure
         self.unsaved: list[list[Step]] = []  # new plans not stored yet (_store_running)
+        self.stores: dict[str, str] = {}  # dataset: its store
 
     def run(self, ids: list[str]) -> None:
         claimed = self._claim(ids)  # claimed and moved to executing: one commit
@@ -258,7 +270,10 @@ class _Chunk:
 
     def _store(self, step: Step) -> str:
         assert step.dataset is not None
-        return self.s.data_map.dataset(step.dataset).store
+        store = self.stores.get(step.dataset)
+        if store is None:
+            store = self.stores[step.dataset] = self.s.data_map.dataset(step.dataset).store
+        return store
 
     def _segment(
         self, segment: list[tuple[int, str, int]], plans: dict[str, list[Step]], journal: Journal
@@ -270,36 +285,27 @@ class _Chunk:
         self._store_running(list(running.values()))
         first = next(iter(running.values()))
         connector = self.s.connectors[self._store(first)]
-        by_set: dict[tuple[str, tuple[str, ...] | None, bool], list[tuple[str, int]]] = {}
+        by_set: dict[SetKey, list[tuple[str, int]]] = {}
         for (request_id, at), step in running.items():
             assert step.dataset is not None
             elements = step.params.get("elements")
             wanted = None if elements is None else tuple(sorted(str(e) for e in elements))
             key = (step.dataset, wanted, MATCH in step.params)
             by_set.setdefault(key, []).append((request_id, at))
-        counts: dict[tuple[str, int], int] = {}
-        try:
-            with connector.session():
-                for (dataset, wanted, matched), members in by_set.items():
-                    full = self.s.data_map.dataset(dataset)
-                    ds = subset(full, wanted) or full
-                    if matched:
-                        counts |= self._where(connector, ds, [(m, running[m]) for m in members])
-                        continue
-                    keys = list(dict.fromkeys(k for m in members for k in running[m].keys))
-                    outcome = connector.erase(
-                        ds, keys, hash_key=self.hash_key, idempotency_key=f"batch:{dataset}"
-                    )
-                    left = set(outcome.keys) if outcome.keys is not None else set(keys)
-                    for member in members:
-                        mine = left.intersection(running[member].keys)
-                        left -= mine
-                        counts[member] = len(mine)
-        except (ConnectorError, ValueError):
-            journal.update_many(
-                [replace(s, status=StepStatus.PENDING, started_at=None) for s in running.values()]
-            )
-            return False
+        for attempt in range(1 + RETRIES):
+            try:
+                counts = erase_sets(connector, self.s.data_map, by_set, running, self.hash_key)
+                break
+            except (ConnectorError, ValueError) as exc:
+                if attempt < RETRIES and SERIALIZATION in str(exc):
+                    continue  # rolled back: the same statements again, on a new snapshot
+                journal.update_many(
+                    [
+                        replace(s, status=StepStatus.PENDING, started_at=None)
+                        for s in running.values()
+                    ]
+                )
+                return False
         now = self.s.now()
         done = {m: s.finished(now, {"affected": counts[m]}) for m, s in running.items()}
         journal.update_many(list(done.values()))
@@ -325,30 +331,6 @@ class _Chunk:
                 uow.plans.update_many(stored)
 
         self.journal.flush(write)
-
-    def _where(
-        self, connector: Connector, ds: Dataset, members: list[tuple[tuple[str, int], Step]]
-    ) -> dict[tuple[str, int], int]:
-        """Predicate steps of one dataset: one ``DELETE``/``UPDATE … WHERE … IN (:subjects)``
-        per parent chain for all their subjects; each step gets its own subject's count
-        (:attr:`EraseOutcome.by_subject`)."""
-        counts: dict[tuple[str, int], int] = {}
-        by_via: dict[tuple[str, ...], list[tuple[tuple[str, int], Step]]] = {}
-        for member, step in members:
-            via = tuple(str(d) for d in step.params[MATCH].get("via", []))
-            by_via.setdefault(via, []).append((member, step))
-        for via, group in by_via.items():
-            chain = [self.s.data_map.dataset(d) for d in via]
-            subjects = {m: [str(x) for x in step.params[MATCH]["user_id"]] for m, step in group}
-            every = list(dict.fromkeys(x for xs in subjects.values() for x in xs))
-            outcome = connector.erase_where(ds, chain, every, hash_key=self.hash_key)
-            by = outcome.by_subject or {}
-            given: set[str] = set()
-            for member, _ in group:
-                mine = [x for x in subjects[member] if x not in given]
-                given.update(mine)
-                counts[member] = sum(by.get(x, 0) for x in mine)
-        return counts
 
     # -- closing: one commit for the requests whose steps are all done -----------------
 

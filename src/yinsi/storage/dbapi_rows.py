@@ -40,10 +40,12 @@ def dbapi_statement(statement: ClauseElement) -> DbapiStatement:
 
 
 def run_each(session: Session, statement: DbapiStatement, rows: Sequence[Mapping[str, Any]]) -> int:
-    """``statement`` once per row on the cursor of the session's (SQLite) transaction;
-    the number of rows it changed, as ``executemany``'s ``rowcount`` would say."""
+    """``statement`` once per row on the cursor of the session's (SQLite) transaction, in
+    one ``executemany`` (its loop in C); the number of rows it changed."""
     cursor, dialect = dbapi_cursor(session)
     try:
-        return sum(statement.run(cursor, dialect, row).rowcount for row in rows)
+        if len(rows) == 1:
+            return int(statement.run(cursor, dialect, rows[0]).rowcount)
+        return statement.run_many(cursor, dialect, rows)
     finally:
         cursor.close()

@@ -15,7 +15,9 @@ built with the parameters hidden, as every yinsi pool does (``hide_parameters``)
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import exc
@@ -32,7 +34,7 @@ Processor = Callable[[Any], Any]
 class _Compiled:
     """One statement's SQL for one dialect, its parameter order and bind processors."""
 
-    __slots__ = ("names", "processors", "sql")
+    __slots__ = ("converted", "names", "pick", "processors", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
@@ -45,12 +47,73 @@ class _Compiled:
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self.names
         )
+        self.converted = tuple((i, p) for i, p in enumerate(self.processors) if p is not None)
+        """(position, processor) of the parameters a bind processor converts."""
+        getter = itemgetter(*self.names) if self.names else None
+        self.pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            (lambda _: ())
+            if getter is None
+            else (lambda values: (getter(values),))
+            if len(self.names) == 1
+            else cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], getter)
+        )
+        """The values in parameter order (one C call)."""
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            values[name] if process is None else process(values[name])
-            for name, process in zip(self.names, self.processors, strict=True)
-        )
+        picked = self.pick(values)
+        if not self.converted:
+            return picked
+        out = list(picked)
+        for at, process in self.converted:
+            out[at] = process(out[at])
+        return tuple(out)
+
+    def parameters_many(self, rows: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
+        """:meth:`parameters` of each row; a value met again (the same timestamp in
+        thousands of rows) converted once: the processors are pure functions of it."""
+        pick, converted = self.pick, self.converted
+        memo: list[dict[Any, Any]] = [{} for _ in converted]
+        for values in rows:
+            out = list(pick(values))
+            for (at, process), seen in zip(converted, memo, strict=True):
+                value = out[at]
+                key = _key(value)
+                if key is None:
+                    out[at] = process(value)
+                    continue
+                done = seen.get(key, _MISSING)
+                if done is _MISSING:
+                    done = seen[key] = process(value)
+                out[at] = done
+            yield tuple(out)
+
+
+_MISSING = object()
+_SCALARS = frozenset({str, int, bool, type(None)})
+"""Values a JSON document is memoized by (``1`` and ``True`` told apart by their class;
+no float: ``0.0`` and ``-0.0`` are equal keys but not the same JSON)."""
+
+
+def _key(value: Any) -> Any:
+    """What a converted value is memoized by: the value itself (a timestamp, a string…);
+    for a flat JSON document of a few scalars (a step's ``{"affected": 3}``, ``[]``) its
+    class and items; None when not memoized (None itself, nested or larger documents)."""
+    kind = value.__class__
+    if kind is dict:
+        if len(value) > 2 or any(v.__class__ not in _SCALARS for v in value.values()):
+            return None
+        return (dict, *((k.__class__, k, v.__class__, v) for k, v in value.items()))
+    if kind is list:
+        if len(value) > 2 or any(v.__class__ not in _SCALARS for v in value):
+            return None
+        return (list, *((v.__class__, v) for v in value))
+    if kind is datetime:  # equal instants in two zones are not the same wall time
+        return (value, value.tzinfo, value.fold)
+    return (kind, value) if kind in _MEMOIZED else None  # True and 1 told apart
+
+
+_MEMOIZED = frozenset({str, int, bool, date})
+"""Classes of values memoized by their class and value (hashable, equal only when alike)."""
 
 
 class DbapiStatement:
@@ -78,6 +141,25 @@ class DbapiStatement:
                 dialect=dialect,
             ) from error
         return cursor
+
+    def run_many(self, cursor: Any, dialect: Dialect, rows: Iterable[Mapping[str, Any]]) -> int:
+        """The statement once per row in one ``executemany`` on ``cursor`` (a DML statement
+        returning no rows); the number of rows it changed."""
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            compiled = self._compiled[dialect] = _Compiled(self._statement, dialect)
+        try:
+            cursor.executemany(compiled.sql, compiled.parameters_many(rows))
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(
+                compiled.sql,
+                None,
+                error,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=dialect,
+            ) from error
+        return int(cursor.rowcount)
 
 
 def dbapi_cursor(session: Session) -> tuple[Any, Dialect]:
