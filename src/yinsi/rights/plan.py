@@ -11,7 +11,7 @@ the process died is harmless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -60,11 +60,37 @@ class Step:
     started_at: datetime | None = None
     finished_at: datetime | None = None
 
+    # Built field by field, not with dataclasses.replace (which looks the fields up on every
+    # call): a batch of 1,000 requests moves 14,000 steps twice.
     def started(self, at: datetime) -> Step:
-        return replace(self, status=StepStatus.RUNNING, attempts=self.attempts + 1, started_at=at)
+        return self._moved(
+            StepStatus.RUNNING, self.attempts + 1, self.outcome, at, self.finished_at
+        )
 
     def finished(self, at: datetime, outcome: dict[str, Any]) -> Step:
-        return replace(self, status=StepStatus.DONE, outcome=outcome, finished_at=at)
+        return self._moved(StepStatus.DONE, self.attempts, outcome, self.started_at, at)
 
     def failed(self, at: datetime, error: str) -> Step:
-        return replace(self, status=StepStatus.FAILED, outcome={"error": error}, finished_at=at)
+        return self._moved(StepStatus.FAILED, self.attempts, {"error": error}, self.started_at, at)
+
+    def _moved(
+        self,
+        status: StepStatus,
+        attempts: int,
+        outcome: dict[str, Any],
+        started_at: datetime | None,
+        finished_at: datetime | None,
+    ) -> Step:
+        return Step(
+            self.request_id,
+            self.n,
+            self.action,
+            self.dataset,
+            self.keys,
+            self.params,
+            status,
+            attempts,
+            outcome,
+            started_at,
+            finished_at,
+        )
