@@ -49,7 +49,7 @@ def _logins(url: str) -> dict[str, int]:
         db.dispose()
 
 
-def test_x16_many_subjects_counted_on_the_deletes_snapshot(app: str, tmp_path: Path) -> None:
+def test_many_subjects_counted_on_the_deletes_snapshot(app: str, tmp_path: Path) -> None:
     with open_copy(app, "a", tmp_path) as services:
         users = services.data_map.dataset("users")
         phone = users.model_copy(update={"fields": users.fields[:1]})
@@ -67,7 +67,7 @@ def test_x16_many_subjects_counted_on_the_deletes_snapshot(app: str, tmp_path: P
     assert _logins(app) == {}
 
 
-def test_x16_a_row_deleted_after_the_snapshot_fails_the_erasure(app: str, tmp_path: Path) -> None:
+def test_a_row_deleted_after_the_snapshot_fails_the_erasure(app: str, tmp_path: Path) -> None:
     """The snapshot is taken by the first statement; another transaction then deletes one
     of a subject's rows: the ``DELETE`` refuses (serialization failure), nothing of the
     session is kept, and a new run counts what is really there."""
@@ -127,7 +127,7 @@ class WriteBetween(Delegate):
         return outcome
 
 
-def test_x16_a_batch_runs_its_store_transaction_again_after_a_concurrent_write(
+def test_a_batch_runs_its_store_transaction_again_after_a_concurrent_write(
     app: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The concurrent delete fails the chunk's ``REPEATABLE READ`` transaction; the batch

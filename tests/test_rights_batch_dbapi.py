@@ -23,7 +23,7 @@ _T = sa.Table(
 _INSERT = sa.insert(_T).values({c.key: sa.bindparam(c.key, type_=c.type) for c in _T.c})
 
 
-def test_x16_many_rows_convert_alike_values_apart() -> None:
+def test_many_rows_convert_alike_values_apart() -> None:
     """Values equal as dict keys but not as stored (``True``/``1``, one instant in two
     zones, ``{"a": 1}``/``{"a": True}``) are each converted for themselves."""
     instant = datetime(2026, 12, 6, 12, tzinfo=UTC)

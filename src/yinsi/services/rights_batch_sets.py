@@ -29,16 +29,21 @@ def collecting_less() -> Iterator[None]:
     collection scans them again) and the young generation is collected every
     :data:`GC_YOUNG` allocations, not 700 — a batch makes hundreds of thousands of
     short-lived, acyclic objects (steps, rows, parameters) that reference counting frees.
-    Both are restored after (the process may be a long-lived worker). Process-wide: a
-    thread running beside the batch collects less often meanwhile too."""
+    Both are restored after (the process may be a long-lived worker), except that a
+    process which had frozen objects itself (``yinsi serve`` freezes its start-up) keeps
+    everything frozen: :func:`gc.unfreeze` cannot tell its objects from ours, and undoing
+    its freeze would cost it more than the batch's survivors do. Process-wide: a thread
+    running beside the batch collects less often meanwhile too."""
     young, *older = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     gc.set_threshold(max(young, GC_YOUNG), *older)
     try:
         yield
     finally:
         gc.set_threshold(young, *older)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def erase_where_many(

@@ -1,0 +1,39 @@
+"""The erasure batch holds the cyclic GC back while it runs and gives it back after."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from yinsi.services.rights_batch_sets import GC_YOUNG, collecting_less
+
+
+@pytest.fixture
+def gc_state() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("gc_state")
+def test_the_batch_restores_the_threshold_and_unfreezes_what_it_froze() -> None:
+    gc.set_threshold(700, 10, 10)
+    with collecting_less():
+        assert gc.get_threshold()[0] == GC_YOUNG
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("gc_state")
+def test_a_process_that_froze_its_start_up_stays_frozen_after_a_batch() -> None:
+    """``yinsi serve`` freezes its start-up objects; a batch run in it must not undo that."""
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    with collecting_less():
+        pass
+    assert gc.get_freeze_count() >= frozen
