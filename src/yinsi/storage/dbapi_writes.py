@@ -125,41 +125,43 @@ class DbapiStatement:
 
     def run(self, cursor: Any, dialect: Dialect, values: Mapping[str, Any]) -> Any:
         """Execute on ``cursor`` (from :func:`dbapi_cursor`); the cursor, to fetch from."""
-        compiled = self._compiled.get(dialect)
-        if compiled is None:
-            compiled = self._compiled[dialect] = _Compiled(self._statement, dialect)
+        compiled = self._compiled_for(dialect)
         parameters = compiled.parameters(values)
         try:
             cursor.execute(compiled.sql, parameters)
         except dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.sql,
-                parameters,
-                error,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=dialect,
-            ) from error
+            raise _driver_error(compiled, parameters, error, dialect) from error
         return cursor
 
     def run_many(self, cursor: Any, dialect: Dialect, rows: Iterable[Mapping[str, Any]]) -> int:
         """The statement once per row in one ``executemany`` on ``cursor`` (a DML statement
         returning no rows); the number of rows it changed."""
-        compiled = self._compiled.get(dialect)
-        if compiled is None:
-            compiled = self._compiled[dialect] = _Compiled(self._statement, dialect)
+        compiled = self._compiled_for(dialect)
         try:
             cursor.executemany(compiled.sql, compiled.parameters_many(rows))
         except dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.sql,
-                None,
-                error,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=dialect,
-            ) from error
+            raise _driver_error(compiled, None, error, dialect) from error
         return int(cursor.rowcount)
+
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            compiled = self._compiled[dialect] = _Compiled(self._statement, dialect)
+        return compiled
+
+
+def _driver_error(
+    compiled: _Compiled, parameters: Any, error: Exception, dialect: Dialect
+) -> exc.StatementError:
+    """The driver's error as SQLAlchemy's own type, its parameters hidden (as every pool)."""
+    return exc.DBAPIError.instance(
+        compiled.sql,
+        parameters,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=dialect,
+    )
 
 
 def dbapi_cursor(session: Session) -> tuple[Any, Dialect]:
