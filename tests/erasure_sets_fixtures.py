@@ -212,11 +212,25 @@ class Delegate(Connector):
         self.inner.close()
 
 
+class Grouped(Delegate):
+    """The same store, its sessions passed through: a group of calls is one store
+    transaction (as SQL stores make it)."""
+
+    @property
+    def groups(self) -> bool:
+        return True
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        with self.inner.session():
+            yield
+
+
 class Crash(Exception):
     """Stands for the process dying (not a store error: nothing catches it)."""
 
 
-class CrashAfterCommit(Delegate):
+class CrashAfterCommit(Grouped):
     """Erases like the store (by predicate where it can, else by keys) and dies right after
     the store committed (before the journal's commit of the steps ``done``)."""
 
@@ -225,10 +239,6 @@ class CrashAfterCommit(Delegate):
     @property
     def erases_where(self) -> bool:
         return self.inner.erases_where
-
-    @property
-    def groups(self) -> bool:
-        return True
 
     def erase(
         self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str

@@ -9,7 +9,6 @@ before. Both must leave the same cells, on SQLite, PostgreSQL and MariaDB.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import erasure_sets_fixtures
 from erasure_sets_fixtures import (
     SUBJECTS,
     Crash,
-    Delegate,
+    Grouped,
     app_database,
     approved,
     cells,
@@ -40,17 +39,9 @@ pytest_plugins = ["storage_fixtures"]
 BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 
-class KeysOnly(Delegate):
-    """The same store, unable to erase by predicate: plans list keys, as before."""
-
-    @property
-    def groups(self) -> bool:
-        return True
-
-    @contextmanager
-    def session(self) -> Iterator[None]:
-        with self.inner.session():
-            yield
+class KeysOnly(Grouped):
+    """The same store, unable to erase by predicate (the default): plans list keys, as
+    before."""
 
 
 class CrashAfterCommit(erasure_sets_fixtures.CrashAfterCommit):

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from erasure_sets_fixtures import SUBJECTS, Delegate, app_database, approved, cells, fill, open_copy
+import erasure_sets_fixtures
+from erasure_sets_fixtures import (
+    SUBJECTS,
+    Crash,
+    Delegate,
+    app_database,
+    approved,
+    cells,
+    fill,
+    open_copy,
+)
 from yinsi.declaration.datamap import Dataset
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.ports import ConnectorError, EraseOutcome
@@ -23,10 +33,6 @@ from yinsi.services.rights_batch import run_many
 pytest_plugins = ["storage_fixtures"]
 
 BACKENDS = ["sqlite", "postgresql", "mariadb"]
-
-
-class Crash(Exception):
-    """Stands for the process dying (not a store error: nothing catches it)."""
 
 
 class Ungrouped(Delegate):
@@ -43,28 +49,13 @@ class Ungrouped(Delegate):
         return self.inner.erase_where(dataset, via, subjects, hash_key=hash_key)
 
 
-class CrashAfterCommit(Delegate):
-    """Groups like SQL, but dies right after the store commits a group of erasures
-    (before the journal's commit)."""
-
-    erased = False
+class CrashAfterCommit(erasure_sets_fixtures.CrashAfterCommit):
+    """Groups like SQL, erases by keys only, and dies right after the store commits a group
+    of erasures (before the journal's commit)."""
 
     @property
-    def groups(self) -> bool:
-        return True
-
-    def erase(
-        self, dataset: Dataset, keys: Sequence[str], *, hash_key: bytes, idempotency_key: str
-    ) -> EraseOutcome:
-        self.erased = True
-        return super().erase(dataset, keys, hash_key=hash_key, idempotency_key=idempotency_key)
-
-    @contextmanager
-    def session(self) -> Iterator[None]:
-        with self.inner.session():
-            yield
-        if self.erased:
-            raise Crash("killed after the store committed")
+    def erases_where(self) -> bool:
+        return False
 
 
 class CrashBeforeCommit(CrashAfterCommit):

@@ -11,24 +11,25 @@ would skip it and the count would be one too many.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from erasure_sets_fixtures import SUBJECTS, Delegate, app_database, approved, fill, open_copy
+from erasure_sets_fixtures import SUBJECTS, Grouped, app_database, approved, fill, open_copy
 from yinsi.connectors import sql_erase
 from yinsi.connectors.sql_erase import REPEATABLE_FROM
 from yinsi.declaration.datamap import Dataset
-from yinsi.rights.ports import ConnectorError, EraseOutcome
+from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome
 from yinsi.rights.requests import Status
 from yinsi.services.rights_batch import run_many
+from yinsi.services.root import Services
 
 pytest_plugins = ["storage_fixtures"]
 
 GHOSTS = [f"g{n:03d}" for n in range(REPEATABLE_FROM)]
 """Subjects with no rows: the set is large enough for the ``REPEATABLE READ`` form."""
+SUBJECTS_AND_GHOSTS = [*SUBJECTS, *GHOSTS]
 KEY = b"k" * 32
 
 
@@ -49,21 +50,24 @@ def _logins(url: str) -> dict[str, int]:
         db.dispose()
 
 
+def _erasing(services: Services) -> tuple[Connector, Dataset, Dataset, Dataset]:
+    """The app's connector; ``users``, its phone column alone, and ``logins`` (a child)."""
+    users = services.data_map.dataset("users")
+    phone = users.model_copy(update={"fields": users.fields[:1]})
+    return services.connectors["app"], users, phone, services.data_map.dataset("logins")
+
+
 def test_many_subjects_counted_on_the_deletes_snapshot(app: str, tmp_path: Path) -> None:
     with open_copy(app, "a", tmp_path) as services:
-        users = services.data_map.dataset("users")
-        phone = users.model_copy(update={"fields": users.fields[:1]})
-        logins = services.data_map.dataset("logins")
-        connector = services.connectors["app"]
-        subjects = [*SUBJECTS, *GHOSTS]
+        connector, users, phone, logins = _erasing(services)
         with connector.session():
-            emptied = connector.erase_where(phone, [], subjects, hash_key=KEY)
-            erased = connector.erase_where(logins, [users], subjects, hash_key=KEY)
-        again = connector.erase_where(logins, [users], subjects, hash_key=KEY)
+            emptied = connector.erase_where(phone, [], SUBJECTS_AND_GHOSTS, hash_key=KEY)
+            erased = connector.erase_where(logins, [users], SUBJECTS_AND_GHOSTS, hash_key=KEY)
+        again = connector.erase_where(logins, [users], SUBJECTS_AND_GHOSTS, hash_key=KEY)
     assert emptied.by_subject == dict.fromkeys(SUBJECTS, 1) | dict.fromkeys(GHOSTS, 0)
     assert erased.by_subject == dict.fromkeys(SUBJECTS, 3) | dict.fromkeys(GHOSTS, 0)
     assert erased.affected == 3 * len(SUBJECTS)
-    assert again.affected == 0 and set(again.by_subject or {}) == set(subjects)
+    assert again.affected == 0 and set(again.by_subject or {}) == set(SUBJECTS_AND_GHOSTS)
     assert _logins(app) == {}
 
 
@@ -73,20 +77,16 @@ def test_a_row_deleted_after_the_snapshot_fails_the_erasure(app: str, tmp_path: 
     session is kept, and a new run counts what is really there."""
     other = sa.create_engine(app)
     with open_copy(app, "a", tmp_path) as services:
-        users = services.data_map.dataset("users")
-        phone = users.model_copy(update={"fields": users.fields[:1]})
-        logins = services.data_map.dataset("logins")
-        connector = services.connectors["app"]
-        subjects = [*SUBJECTS, *GHOSTS]
+        connector, users, phone, logins = _erasing(services)
         with pytest.raises(ConnectorError, match="serializ"), connector.session():
-            connector.erase_where(phone, [], subjects, hash_key=KEY)  # the snapshot
+            connector.erase_where(phone, [], SUBJECTS_AND_GHOSTS, hash_key=KEY)  # the snapshot
             with other.begin() as conn:
                 conn.execute(sa.text("DELETE FROM logins_a WHERE id = 100"))  # u001's first
-            connector.erase_where(logins, [users], subjects, hash_key=KEY)
+            connector.erase_where(logins, [users], SUBJECTS_AND_GHOSTS, hash_key=KEY)
         assert _logins(app)[SUBJECTS[0]] == 2  # rolled back: only the other's delete
         with connector.session():
-            emptied = connector.erase_where(phone, [], subjects, hash_key=KEY)
-            erased = connector.erase_where(logins, [users], subjects, hash_key=KEY)
+            emptied = connector.erase_where(phone, [], SUBJECTS_AND_GHOSTS, hash_key=KEY)
+            erased = connector.erase_where(logins, [users], SUBJECTS_AND_GHOSTS, hash_key=KEY)
     other.dispose()
     assert emptied.by_subject == dict.fromkeys(SUBJECTS, 1) | dict.fromkeys(GHOSTS, 0)
     assert erased.by_subject == {SUBJECTS[0]: 2} | dict.fromkeys(SUBJECTS[1:], 3) | dict.fromkeys(
@@ -94,7 +94,7 @@ def test_a_row_deleted_after_the_snapshot_fails_the_erasure(app: str, tmp_path: 
     )
 
 
-class WriteBetween(Delegate):
+class WriteBetween(Grouped):
     """Erases by predicate; after the first erasure of a session (its snapshot taken), once,
     another transaction deletes one of ``u001``'s logins and commits."""
 
@@ -104,15 +104,6 @@ class WriteBetween(Delegate):
     @property
     def erases_where(self) -> bool:
         return True
-
-    @property
-    def groups(self) -> bool:
-        return True
-
-    @contextmanager
-    def session(self) -> Iterator[None]:
-        with self.inner.session():
-            yield
 
     def erase_where(
         self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str], *, hash_key: bytes
