@@ -36,6 +36,19 @@ def _orig(exc: SQLAlchemyError) -> BaseException:
     return exc
 
 
+CONFLICT_STATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: the transaction was rolled back over a
+concurrent one (nothing of it kept); running it again may succeed."""
+CONFLICT_NUMBERS = frozenset({1213})
+"""MariaDB's deadlock (the transaction rolled back), by error number."""
+
+
+def _retryable(orig: BaseException) -> bool:
+    if getattr(orig, "sqlstate", None) in CONFLICT_STATES:
+        return True
+    return bool(orig.args) and orig.args[0] in CONFLICT_NUMBERS
+
+
 def _code(orig: BaseException) -> str:
     sqlstate = getattr(orig, "sqlstate", None)
     if isinstance(sqlstate, str):
@@ -74,12 +87,15 @@ def connect_error(store: str, shown_url: str, exc: SQLAlchemyError) -> Connector
 def statement_error(store: str, shown_url: str, exc: SQLAlchemyError, doing: str) -> ConnectorError:
     """A statement failed; ``doing`` says what yinsi was doing, on which table and columns."""
     orig = _orig(exc)
+    retryable = _retryable(orig)
     for kind, hint in _HINTS:
         if isinstance(exc, kind):
-            return ConnectorError(store, f"{doing} in {shown_url} failed{_code(orig)}: {hint}")
+            message = f"{doing} in {shown_url} failed{_code(orig)}: {hint}"
+            return ConnectorError(store, message, retryable=retryable)
     return ConnectorError(
         store,
         f"{doing} in {shown_url} failed: {_first_line(orig)}{_code(orig)}; check the data "
         "map against the table (names of table and columns, the `while` conditions of its "
         "holds) and that the database user may read and change it",
+        retryable=retryable,
     )

@@ -159,6 +159,9 @@ class Connector(ABC):
 class ConnectorError(Exception):
     """A store could not be reached or refused an operation; says which store and why."""
 
-    def __init__(self, store: str, message: str) -> None:
+    def __init__(self, store: str, message: str, *, retryable: bool = False) -> None:
         super().__init__(f"store {store!r}: {message}")
         self.store = store
+        self.retryable = retryable
+        """The store rolled the transaction back over a concurrent one (a serialization
+        failure, a deadlock): nothing of it was kept, and running it again may succeed."""
