@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from yinsi.services.rights_batch_sets import GC_YOUNG, collecting_less
+from yinsi.services.rights_batch_sets import GC_YOUNG, batch_runtime
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def gc_state() -> Iterator[None]:
 @pytest.mark.usefixtures("gc_state")
 def test_the_batch_restores_the_threshold_and_unfreezes_what_it_froze() -> None:
     gc.set_threshold(700, 10, 10)
-    with collecting_less():
+    with batch_runtime():
         assert gc.get_threshold()[0] == GC_YOUNG
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == (700, 10, 10)
@@ -40,7 +40,7 @@ def test_a_process_that_froze_its_start_up_stays_frozen_after_a_batch(
     real_unfreeze = gc.unfreeze
     monkeypatch.setattr(gc, "unfreeze", lambda: unfrozen.append(real_unfreeze()))
     gc.freeze()
-    with collecting_less():
+    with batch_runtime():
         pass
     assert unfrozen == []
     assert gc.get_freeze_count() > 0

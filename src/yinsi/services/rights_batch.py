@@ -9,49 +9,64 @@ own journal commits. :func:`run_many` takes the requests in chunks and, per chun
     plan the requests without a plan: erasures by predicate where nothing can hold the
       rows (:func:`~yinsi.rights.walk.by_predicate`: those datasets are not read), the
       rest from one read per dataset for the whole chunk (find_many)
-    per store, the chunk's leading SQL erase steps: stored running (one commit, which
-      inserts the new plans with them running), erased per dataset in one statement for
-      the chunk — ``DELETE … WHERE user_id IN (:subjects)`` (or through the parent
-      chain), ``… WHERE key IN (…)`` for steps planned by keys — in one store
-      transaction, the plans' order kept (children before parents)
+    store the chunk's leading SQL erase steps running (one commit, which inserts the new
+      plans with them running)
+    the store part, per store: those steps erased per dataset in one statement for the
+      chunk — ``DELETE … WHERE user_id IN (:subjects)`` (or through the parent chain),
+      ``… WHERE key IN (…)`` for steps planned by keys — in one store transaction, the
+      plans' order kept (children before parents)
     close the requests whose steps are all done, steps stored done, claims released (one
       commit; moves, audit entries, ``no_channel`` records one statement per kind);
       tell their subjects
 
+The chunks overlap. A chunk's store part runs on the batch's store thread while the
+main thread prepares the next chunk and closes the previous one, as two runs of
+different requests may at any time. Only the main thread writes yinsi's own database;
+the store thread runs the store parts one after another in the chunks' order, and
+starts none once a third of its chunk's lease has passed since the claims were taken
+(they may lapse): those requests run alone.
+
 Each request's journal stays exact: every step is stored running before its effect and
-done after it, with its own count (the rows the set-based statement returned that are
-the step's subject's, or its keys). A crash leaves steps ``running`` and the request
-``executing``; running it again (alone or in the next batch) runs the same predicates
-and keys again, which match nothing more. What a request has besides leading SQL erase
-steps (a withdrawal first, a processor to notify, a Redis key, a restriction) runs
-through :meth:`RightsService.run` after the set part, in the plan's order; so does a
-request whose set part failed (its own run says which step failed). On PostgreSQL a
-chunk's store transaction is ``REPEATABLE READ`` (the counts are read on the
-``DELETE``'s snapshot, :mod:`yinsi.connectors.sql_erase`): a concurrent write to a row
-being erased fails it (nothing kept), and it runs again (:data:`RETRIES`), then those
-requests run alone. While a batch runs, the cyclic GC is held back
-(:func:`.rights_batch_sets.collecting_less`).
+done after it, with its own count (the rows of the step's subject, or its keys). A crash
+leaves steps ``running`` and the request ``executing``; running it again (alone or in
+the next batch) runs the same predicates and keys again, which match nothing more.
+What a request has besides leading SQL erase steps (a withdrawal first, a processor to
+notify, a Redis key, a restriction) runs through :meth:`RightsService.run` after the set
+part, in the plan's order; so does a request whose set part failed. On PostgreSQL a
+chunk's store transaction is ``REPEATABLE READ`` (:mod:`yinsi.connectors.sql_erase`): a
+concurrent write to a row being erased fails it (nothing kept); it runs again
+(:data:`~.rights_batch_sets.RETRIES`), then those requests run alone. While a batch runs,
+the GC collects less and threads switch sooner (:func:`.rights_batch_sets.batch_runtime`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from itertools import accumulate, pairwise
 
 from yinsi.declaration.datamap import walk_order
 from yinsi.delivery import Purpose
-from yinsi.rights.executor import Journal, store_of
-from yinsi.rights.holds import LegalHold
+from yinsi.rights.executor import store_of
 from yinsi.rights.plan import Action, Step, StepStatus
-from yinsi.rights.planner import MATCH, plan
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
-from yinsi.rights.walk import Found, find_many
 from yinsi.services.delivery_notices import Contacts
-from yinsi.services.rights import PREDICATE_KINDS, RightsService
-from yinsi.services.rights_batch_sets import SetKey, collecting_less, erase_sets
+from yinsi.services.rights import RightsService
+from yinsi.services.rights_batch_plans import chunk_plans
+from yinsi.services.rights_batch_sets import (
+    Segment,
+    StorePart,
+    batch_runtime,
+    chunk_sizes,
+    erase_segments,
+    in_segments,
+    settled,
+)
 from yinsi.services.rights_execution import StepJournal, read_many
 from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
 from yinsi.storage import UnitOfWork
@@ -59,12 +74,9 @@ from yinsi.storage import UnitOfWork
 __all__ = ["BatchReport", "run_many"]
 
 CHUNK = 250
-"""Requests per chunk: their claims last the chunk; their sets fill a few IN lists."""
+"""Requests per chunk at most (:func:`~.rights_batch_sets.chunk_sizes`): their claims
+last the chunk; their sets fill a few IN lists."""
 RUNNABLE = (Status.APPROVED, Status.EXECUTING, Status.PARTIALLY_COMPLETED)
-RETRIES = 2
-"""Store transactions of a segment run again after a serialization failure."""
-SERIALIZATION = "SQLSTATE 40001"
-"""In a store's error: a concurrent write met ``REPEATABLE READ`` (nothing was kept)."""
 
 
 @dataclass(slots=True)
@@ -96,15 +108,46 @@ def run_many(
     actor: str | None = None,
     chunk: int = CHUNK,
 ) -> BatchReport:
-    """Run these requests, chunk by chunk, set-based where their plans allow."""
+    """Run these requests, chunk by chunk, set-based where their plans allow; a chunk's
+    store part runs beside the next chunk's preparation and the previous one's close."""
     if chunk < 1:
         raise ValueError("a chunk holds at least one request")
     report = BatchReport()
     ids = list(dict.fromkeys(request_ids))
-    with collecting_less():  # thousands of short-lived objects a chunk, no cycles
-        for start in range(0, len(ids), chunk):
-            _Chunk(service, actor or "rights", report).run(ids[start : start + chunk])
+    started: list[_Chunk] = []  # store part queued or running, not finished yet
+    stop = threading.Event()  # set: the queued store parts start nothing
+    with (
+        batch_runtime(),  # collecting less, switching threads more often
+        ThreadPoolExecutor(1, thread_name_prefix="yinsi-batch-store") as stores,
+    ):
+        try:
+            bounds = accumulate(chunk_sizes(len(ids), chunk), initial=0)
+            for low, high in pairwise(bounds):
+                current = _Chunk(service, actor or "rights", report)
+                current.prepare(ids[low:high])
+                current.start(stores, stop)  # queued behind the previous chunk's store part
+                started.append(current)
+                if len(started) > 1:
+                    started.pop(0).finish()
+        except BaseException:
+            stop.set()
+            _finish_all(started)  # what ran journaled, claims released; nothing run alone
+            raise
+        _finish_all(started, alone=True)
     return report
+
+
+def _finish_all(chunks: list[_Chunk], *, alone: bool = False) -> None:
+    """Finishes every chunk (a store part that ran is journaled whatever happened to
+    another chunk), then raises the first error met."""
+    errors: list[BaseException] = []
+    while chunks:
+        try:
+            chunks.pop(0).finish(alone=alone)
+        except BaseException as exc:  # raised below, once the others are finished
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 class _Chunk:
@@ -119,29 +162,76 @@ class _Chunk:
         self.contacts: dict[str, Contacts] = {}  # where answers go, read before erasure
         self.unsaved: list[list[Step]] = []  # new plans not stored yet (_store_running)
         self.stores: dict[str, str] = {}  # dataset: its store
+        self.claimed: dict[str, RightsRequest] = {}
+        self.requests: dict[str, RightsRequest] = {}  # claimed and still held
+        self.plans: dict[str, list[Step]] = {}
+        self.segments: list[Segment] = []  # the store part, its steps stored running
+        self.store_part: Future[StorePart] | None = None
+        self.broken = False  # a store failed before the store part: all run alone
+        self.finished = False
 
-    def run(self, ids: list[str]) -> None:
-        claimed = self._claim(ids)  # claimed and moved to executing: one commit
+    # -- the chunk's phases, in order: prepare, start, finish -------------------------
+
+    def prepare(self, ids: list[str]) -> None:
+        """Everything before the first effect (runs beside the previous chunk's store
+        part): the claims, the plans, the contacts, the store part's steps stored
+        running."""
+        self.claimed = self._claim(ids)  # claimed and moved to executing: one commit
         self.claimed_at = time.monotonic()
-        rest = list(claimed)
+        try:
+            self.plans, self.unsaved = chunk_plans(self.s, self.claimed)
+            self.requests = self._renew(self.claimed)  # still ours before the first effect
+            self.contacts = {
+                i: self.s.contacts_before(r, self.plans.get(i, []))
+                for i, r in self.requests.items()
+            }
+            self.segments = self._segments(self.requests, self.plans)
+            steps = [s for segment in self.segments for s in segment.running.values()]
+            if steps:
+                self._store_running(steps)
+        except ConnectorError:
+            self.broken = True  # a store failed: each request's own run says where
+        except BaseException:
+            self.finished = True
+            self.journal.keep_held()
+            self._release(list(self.claimed))
+            raise
+
+    def start(self, stores: Executor, stop: threading.Event) -> None:
+        """The store part queued on the store thread (nothing to do: none)."""
+        if self.broken or not self.segments:
+            return
+        self.store_part = stores.submit(
+            erase_segments,
+            self.s.connectors,
+            self.s.data_map,
+            self.segments,
+            self.hash_key,
+            start_by=self.claimed_at + self.s.leases.length.total_seconds() / 3,
+            stop=stop,
+        )
+
+    def finish(self, *, alone: bool = True) -> None:
+        """Waits for the store part, journals it, closes the requests whose steps are all
+        done (one commit, claims released) and runs the others alone (``alone``)."""
+        if self.finished:
+            return
+        self.finished = True
+        rest = list(self.claimed)
         released = False
         try:
-            requests = claimed
-            plans = self._plans(requests)
-            requests = self._renew(requests)  # still ours before the first effect
-            self.contacts = {
-                i: self.s.contacts_before(r, plans.get(i, [])) for i, r in requests.items()
-            }
-            self._erase(requests, plans)
-            rest = self._close(requests, plans, list(claimed))
-            released = True
+            if not self.broken:
+                if self.store_part is not None:
+                    self._journal(self.store_part.result())
+                rest = self._close(self.requests, self.plans, list(self.claimed))
+                released = True
         except ConnectorError:
-            pass  # a store failed in the set part: each request's own run says where
+            pass  # a store failed: each request's own run says where
         finally:
             if not released:
                 self.journal.keep_held()
-                self._release(list(claimed))
-        for request_id in rest:  # alone, in its plan's order: the rest of its steps
+                self._release(list(self.claimed))
+        for request_id in rest if alone else []:  # alone, in its plan's order
             try:
                 self.report.status[request_id] = self.s.run(request_id, actor=self.actor).status
             except (RunBusy, LeaseLost, InvalidRequest, ConnectorError) as exc:
@@ -198,58 +288,21 @@ class _Chunk:
             uow.claims.release_many(ids, self.owner)
             uow.commit()
 
-    # -- plans: one set-based walk for the requests without one -----------------------
+    # -- the store part: leading SQL erase steps, per store and dataset ----------------
 
-    def _plans(self, requests: dict[str, RightsRequest]) -> dict[str, list[Step]]:
-        with self.s.units(read_only=True) as uow:
-            plans = uow.plans.steps_many(list(requests))
-            today = self.s.today()
-            holds = uow.holds.in_force(self.s.data_map.app, today)
-        new = [r for i, r in requests.items() if not plans[i]]
-        if not new:
-            return plans
-        by_subject: dict[str, list[LegalHold]] = {}
-        for hold in holds:
-            by_subject.setdefault(hold.subject_id, []).append(hold)
-        founds: dict[bool, dict[str, Found]] = {}
-        for predicates in (True, False):  # erasures by predicate; the others read whole
-            subjects = [r.subject_id for r in new if (r.kind in PREDICATE_KINDS) is predicates]
-            if subjects:
-                founds[predicates] = find_many(
-                    self.s.data_map,
-                    self.s.connectors,
-                    subjects,
-                    rules={r.id: r for r in self.s.declaration.retention},
-                    legal_holds=by_subject,
-                    today=today,
-                    predicates=predicates,
-                )
-        declaration = self.s.declaration
-        made: list[list[Step]] = []
-        for request in new:
-            found = founds[request.kind in PREDICATE_KINDS][request.subject_id]
-            try:
-                steps = plan(request, self.s.data_map, declaration, found)
-            except InvalidRequest:
-                continue  # its own run below says why, as a single run would
-            made.append(steps)
-            plans[request.id] = steps
-
-        self.unsaved = made  # stored with the first steps running, or when closing
-        return plans
-
-    # -- the set part: leading SQL erase steps, per store and dataset ------------------
-
-    def _erase(self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]]) -> None:
-        journal = self.journal
+    def _segments(
+        self, requests: dict[str, RightsRequest], plans: dict[str, list[Step]]
+    ) -> list[Segment]:
+        """The plans' leading SQL erase steps (not done), started, in segments of one
+        store each: by dataset, children before parents."""
         contexts = {i: self.s.context(r, self.actor) for i, r in requests.items()}
         if not contexts:
-            return
+            return []
         self.hash_key = next(iter(contexts.values())).hash_key
         rank = {ds.id: n for n, ds in enumerate(reversed(walk_order(self.s.data_map)))}
         lead: list[tuple[int, str, int]] = []  # (dataset rank, request, index in its plan)
-        for request_id, steps in plans.items():
-            for at, step in enumerate(steps):
+        for request_id in requests:
+            for at, step in enumerate(plans.get(request_id, [])):
                 if step.status is StepStatus.DONE:
                     continue
                 if step.action is not Action.ERASE or store_of(step, contexts[request_id]) is None:
@@ -257,16 +310,9 @@ class _Chunk:
                 assert step.dataset is not None
                 lead.append((rank[step.dataset], request_id, at))
         lead.sort()
-        segments: list[list[tuple[int, str, int]]] = []
-        for item in lead:
-            store = self._store(plans[item[1]][item[2]])
-            if segments and self._store(plans[segments[-1][0][1]][segments[-1][0][2]]) == store:
-                segments[-1].append(item)
-            else:
-                segments.append([item])
-        for segment in segments:
-            if not self._segment(segment, plans, journal):
-                return  # the rest run alone, which says which step fails
+        now = self.s.now()
+        started = [(r, at, plans[r][at].started(now)) for _, r, at in lead]
+        return in_segments(started, self._store)
 
     def _store(self, step: Step) -> str:
         assert step.dataset is not None
@@ -275,44 +321,15 @@ class _Chunk:
             store = self.stores[step.dataset] = self.s.data_map.dataset(step.dataset).store
         return store
 
-    def _segment(
-        self, segment: list[tuple[int, str, int]], plans: dict[str, list[Step]], journal: Journal
-    ) -> bool:
-        """One store's steps: running (one commit), erased in one transaction, done (one
-        commit). False if the store failed (rolled back: the steps are pending again)."""
-        now = self.s.now()
-        running = {(r, at): plans[r][at].started(now) for _, r, at in segment}
-        self._store_running(list(running.values()))
-        first = next(iter(running.values()))
-        connector = self.s.connectors[self._store(first)]
-        by_set: dict[SetKey, list[tuple[str, int]]] = {}
-        for (request_id, at), step in running.items():
-            assert step.dataset is not None
-            elements = step.params.get("elements")
-            wanted = None if elements is None else tuple(sorted(str(e) for e in elements))
-            key = (step.dataset, wanted, MATCH in step.params)
-            by_set.setdefault(key, []).append((request_id, at))
-        for attempt in range(1 + RETRIES):
-            try:
-                counts = erase_sets(connector, self.s.data_map, by_set, running, self.hash_key)
-                break
-            except (ConnectorError, ValueError) as exc:
-                if attempt < RETRIES and SERIALIZATION in str(exc):
-                    continue  # rolled back: the same statements again, on a new snapshot
-                journal.update_many(
-                    [
-                        replace(s, status=StepStatus.PENDING, started_at=None)
-                        for s in running.values()
-                    ]
-                )
-                return False
-        now = self.s.now()
-        done = {m: s.finished(now, {"affected": counts[m]}) for m, s in running.items()}
-        journal.update_many(list(done.values()))
+    def _journal(self, part: StorePart) -> None:
+        """The store part's outcome journaled: the steps of the segments done held done
+        (stored when closing), those of the rest pending again (stored now)."""
+        done, again = settled(self.segments, part, self.s.now())
+        self.journal.update_many(list(done.values()))
         for (request_id, at), step in done.items():
-            plans[request_id][at] = step
+            self.plans[request_id][at] = step
         self.report.set_based += len(done)
-        return True
+        self.journal.update_many(again)  # the rest run alone, which says which step fails
 
     def _store_running(self, steps: list[Step]) -> None:
         """Store ``steps`` running before their effect, in one commit: the chunk's new plans
