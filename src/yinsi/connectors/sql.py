@@ -46,7 +46,7 @@ from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from yinsi.connectors.sql_erase import Cache, erase_where, in_values, untouched
+from yinsi.connectors.sql_erase import Cache, CountsChanged, erase_where, in_values, untouched
 from yinsi.connectors.sql_errors import connect_error, statement_error
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
@@ -189,7 +189,11 @@ class SqlConnector(Connector):
         what = "deleting rows" if dataset.erase == "row" else "erasing columns"
         doing = f"{what} of table {dataset.table!r} (dataset {dataset.id!r}) by predicate"
         with self._transaction(doing) as conn:
-            return erase_where(conn, dataset, table, chain, subjects, fields, self._erasing)
+            try:
+                return erase_where(conn, dataset, table, chain, subjects, fields, self._erasing)
+            except CountsChanged as exc:  # rolled back: the batch runs it again
+                message = f"{doing} in {self._shown} failed: {exc}; nothing was kept, run it again"
+                raise ConnectorError(self.store, message, retryable=True) from None
 
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         table = self._table(dataset)
