@@ -115,7 +115,7 @@ class SqlAuditLog(AuditLog):
         if self._session.get_bind().dialect.name == "sqlite":  # the write lock is held
             if len(entries) == 1:  # a single run's move: the DBAPI cursor's three statements
                 return [self._append_on_sqlite(actor, *entries[0])]
-            return self._append_many_once(actor, entries, lock=False)
+            return self._append_many_on_sqlite(actor, entries)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self._session.begin_nested():
@@ -159,6 +159,40 @@ class SqlAuditLog(AuditLog):
         written), then insert them and move the head to the last."""
         self._session.flush()  # rows the caller added go first, in the same transaction
         head_id, head = self._head(lock=lock)
+        appended, rows = self._chain(head, actor, entries)
+        connection = self._session.connection()
+        connection.execute(_INSERT_ENTRY, rows)
+        last = appended[-1]
+        connection.execute(
+            _MOVE_HEAD, {"head_id": head_id, "new_seq": last.seq, "new_hash": last.hash}
+        )
+        return appended
+
+    def _append_many_on_sqlite(self, actor: str, entries: Sequence[Appended]) -> list[AuditEntry]:
+        """:meth:`_append_many_once` on the DBAPI cursor of the unit of work's connection
+        (the write lock is held): one read of the head, the entries chained in memory (a
+        rejected one raises before anything is written), one ``executemany`` of their
+        rows, one move of the head."""
+        self._session.flush()  # rows the caller added go first, in the same transaction
+        cursor, dialect = dbapi_cursor(self._session)
+        try:
+            row = _READ_HEAD_DBAPI.run(cursor, dialect, {}).fetchone()
+            if row is None:
+                raise AuditHeadMissing
+            head_id, seq, hash_ = row
+            appended, rows = self._chain(AuditHead(seq, hash_), actor, entries)
+            _INSERT_ENTRY_DBAPI.run_many(cursor, dialect, rows)
+            last = appended[-1]
+            moved = {"head_id": head_id, "new_seq": last.seq, "new_hash": last.hash}
+            _MOVE_HEAD_DBAPI.run(cursor, dialect, moved)
+        finally:
+            cursor.close()
+        return appended
+
+    def _chain(
+        self, head: AuditHead, actor: str, entries: Sequence[Appended]
+    ) -> tuple[list[AuditEntry], list[dict[str, object]]]:
+        """The entries chained from ``head`` one to the next, and their rows."""
         appended: list[AuditEntry] = []
         rows: list[dict[str, object]] = []
         previous: AuditEntry | AuditHead = head
@@ -174,13 +208,7 @@ class SqlAuditLog(AuditLog):
             )
             appended.append(previous)
             rows.append(entry_values(previous, text))
-        connection = self._session.connection()
-        connection.execute(_INSERT_ENTRY, rows)
-        last = appended[-1]
-        connection.execute(
-            _MOVE_HEAD, {"head_id": head_id, "new_seq": last.seq, "new_hash": last.hash}
-        )
-        return appended
+        return appended, rows
 
     def _append_on_sqlite(
         self,

@@ -16,14 +16,16 @@ over once ``claimed_until`` has passed. Each call commits in its caller's unit o
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
+from yinsi.storage.dbapi_writes import DbapiStatement, dbapi_cursor
 from yinsi.storage.errors import RequestNotFound
 from yinsi.storage.rights_tables import RightsRequestRow
 
@@ -88,6 +90,45 @@ its request in its first commit: only the values are bound each time)."""
 _TAKE_DBAPI = dbapi_statement(_TAKE)
 
 
+PART = 500
+"""Ids bound in one statement of :meth:`SqlRunClaimStore.take_many` on SQLite."""
+_TAKE_MANY, _HELD, _RELEASE = "take", "held", "release"
+
+
+def _parts(ids: list[str]) -> list[list[str]]:
+    return [ids[start : start + PART] for start in range(0, len(ids), PART)]
+
+
+def _id_values(ids: list[str]) -> dict[str, object]:
+    return {f"yinsi_id_{n}": request_id for n, request_id in enumerate(ids)}
+
+
+@functools.lru_cache(maxsize=32)
+def _in_list(kind: str, count: int) -> DbapiStatement:
+    """A claim statement on ``count`` ids (``yinsi_id_0`` …), built and compiled once per
+    count (a batch's chunks have one or two sizes): take them where free, read which
+    ``yinsi_owner`` holds, or release ``yinsi_owner``'s."""
+    c = _REQUESTS.c
+    among = c.id.in_([bindparam(f"yinsi_id_{n}", type_=c.id.type) for n in range(count)])
+    mine = c.claimed_by == bindparam("yinsi_owner")
+    if kind == _HELD:
+        return DbapiStatement(select(c.id).where(among, mine))
+    if kind == _RELEASE:
+        return DbapiStatement(
+            update(_REQUESTS).where(among, mine).values(claimed_by=null(), claimed_until=null())
+        )
+    free = or_(
+        c.claimed_by.is_(None),
+        c.claimed_until.is_(None),
+        c.claimed_until < bindparam("yinsi_now"),
+    )
+    return DbapiStatement(
+        update(_REQUESTS)
+        .where(among, free)
+        .values(claimed_by=bindparam("yinsi_owner"), claimed_until=bindparam("yinsi_until"))
+    )
+
+
 class SqlRunClaimStore(RunClaimStore):
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -118,6 +159,8 @@ class SqlRunClaimStore(RunClaimStore):
         ids = list(dict.fromkeys(request_ids))
         if not ids:
             return set()
+        if on_sqlite(self._session):  # a chunk's claims on the cursor
+            return self._take_on_cursor(ids, owner, now=now, until=until)
         free = or_(row.claimed_by.is_(None), row.claimed_until.is_(None), row.claimed_until < now)
         self._session.connection().execute(
             update(row).where(row.id.in_(ids), free).values(claimed_by=owner, claimed_until=until)
@@ -129,12 +172,38 @@ class SqlRunClaimStore(RunClaimStore):
         """:meth:`release` for many requests, in one statement."""
         row = RightsRequestRow
         ids = list(dict.fromkeys(request_ids))
-        if ids:
+        if ids and on_sqlite(self._session):  # a chunk's claims on the cursor
+            cursor, dialect = dbapi_cursor(self._session)
+            try:
+                for part in _parts(ids):
+                    values = _id_values(part) | {"yinsi_owner": owner}
+                    _in_list(_RELEASE, len(part)).run(cursor, dialect, values)
+            finally:
+                cursor.close()
+        elif ids:
             self._session.connection().execute(
                 update(row)
                 .where(row.id.in_(ids), row.claimed_by == owner)
                 .values(claimed_by=None, claimed_until=None)
             )
+
+    def _take_on_cursor(
+        self, ids: list[str], owner: str, *, now: datetime, until: datetime
+    ) -> set[str]:
+        """:meth:`take_many`'s two statements per part of ids on SQLite's DBAPI cursor
+        (compiled once per number of ids: no SQLAlchemy statement built per chunk)."""
+        cursor, dialect = dbapi_cursor(self._session)
+        held: set[str] = set()
+        try:
+            for part in _parts(ids):
+                named = _id_values(part)
+                taken = named | {"yinsi_owner": owner, "yinsi_now": now, "yinsi_until": until}
+                _in_list(_TAKE_MANY, len(part)).run(cursor, dialect, taken)
+                mine = named | {"yinsi_owner": owner}
+                held.update(r[0] for r in _in_list(_HELD, len(part)).run(cursor, dialect, mine))
+        finally:
+            cursor.close()
+        return held  # ``owner`` is this run's alone
 
     def renew(self, request_id: str, owner: str, *, until: datetime) -> bool:
         row = RightsRequestRow

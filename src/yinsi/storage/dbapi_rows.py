@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import ClauseElement
 
 from yinsi.storage.dbapi_writes import DbapiStatement, dbapi_cursor
 
-__all__ = ["dbapi_statement", "on_sqlite", "run_each"]
+__all__ = ["dbapi_statement", "on_sqlite", "run_columns", "run_each"]
 
 _BUILT: dict[int, tuple[ClauseElement, DbapiStatement]] = {}
 """DBAPI forms of statements built once at import or cached by their module (by id; the
@@ -47,5 +47,18 @@ def run_each(session: Session, statement: DbapiStatement, rows: Sequence[Mapping
         if len(rows) == 1:
             return int(statement.run(cursor, dialect, rows[0]).rowcount)
         return statement.run_many(cursor, dialect, rows)
+    finally:
+        cursor.close()
+
+
+def run_columns(
+    session: Session, statement: DbapiStatement, columns: Mapping[str, Sequence[Any]]
+) -> int:
+    """``statement`` once per row given column by column
+    (:meth:`~.dbapi_writes.DbapiStatement.run_columns`) on the cursor of the session's
+    (SQLite) transaction; the number of rows it changed."""
+    cursor, dialect = dbapi_cursor(session)
+    try:
+        return statement.run_columns(cursor, dialect, columns)
     finally:
         cursor.close()

@@ -15,7 +15,7 @@ built with the parameters hidden, as every yinsi pool does (``hide_parameters``)
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -68,24 +68,25 @@ class _Compiled:
             out[at] = process(out[at])
         return tuple(out)
 
-    def parameters_many(self, rows: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
-        """:meth:`parameters` of each row; a value met again (the same timestamp in
-        thousands of rows) converted once: the processors are pure functions of it."""
-        pick, converted = self.pick, self.converted
-        memo: list[dict[Any, Any]] = [{} for _ in converted]
-        for values in rows:
-            out = list(pick(values))
-            for (at, process), seen in zip(converted, memo, strict=True):
-                value = out[at]
-                key = _key(value)
-                if key is None:
-                    out[at] = process(value)
-                    continue
-                done = seen.get(key, _MISSING)
-                if done is _MISSING:
-                    done = seen[key] = process(value)
-                out[at] = done
-            yield tuple(out)
+
+def _converted(process: Processor, values: Sequence[Any]) -> list[Any]:
+    """``process`` of each value; a value met again converted once: the same object
+    (``values`` keeps each alive, so an id is its own; most of a chunk's column is one
+    timestamp, one status, ``None``) once, and equal ones by :func:`_key` once. The
+    loops over every value are C's (``map``) but one comprehension."""
+    distinct = {id(v): v for v in values}
+    alike: dict[Any, Any] = {}
+    done: dict[int, Any] = {}
+    for at, value in distinct.items():
+        key = _key(value)
+        if key is None:
+            done[at] = process(value)
+            continue
+        converted = alike.get(key, _MISSING)
+        if converted is _MISSING:
+            converted = alike[key] = process(value)
+        done[at] = converted
+    return list(map(done.__getitem__, map(id, values)))
 
 
 _MISSING = object()
@@ -99,20 +100,25 @@ def _key(value: Any) -> Any:
     for a flat JSON document of a few scalars (a step's ``{"affected": 3}``, ``[]``) its
     class and items; None when not memoized (None itself, nested or larger documents)."""
     kind = value.__class__
+    if kind is str:  # the commonest; a str is never equal to the tuples below
+        return value
     if kind is dict:
+        if len(value) == 1:  # a step's outcome: its one item, without a generator
+            ((k, v),) = value.items()
+            return (dict, k.__class__, k, v.__class__, v) if v.__class__ in _SCALARS else None
         if len(value) > 2 or any(v.__class__ not in _SCALARS for v in value.values()):
             return None
         return (dict, *((k.__class__, k, v.__class__, v) for k, v in value.items()))
-    if kind is list:
+    if kind is list or kind is tuple:  # a tuple is the same JSON array as a list
         if len(value) > 2 or any(v.__class__ not in _SCALARS for v in value):
             return None
-        return (list, *((v.__class__, v) for v in value))
+        return (kind, *((v.__class__, v) for v in value))
     if kind is datetime:  # equal instants in two zones are not the same wall time
         return (value, value.tzinfo, value.fold)
     return (kind, value) if kind in _MEMOIZED else None  # True and 1 told apart
 
 
-_MEMOIZED = frozenset({str, int, bool, date})
+_MEMOIZED = frozenset({int, bool, date})
 """Classes of values memoized by their class and value (hashable, equal only when alike)."""
 
 
@@ -135,10 +141,40 @@ class DbapiStatement:
 
     def run_many(self, cursor: Any, dialect: Dialect, rows: Iterable[Mapping[str, Any]]) -> int:
         """The statement once per row in one ``executemany`` on ``cursor`` (a DML statement
-        returning no rows); the number of rows it changed."""
+        returning no rows), converted column by column (:meth:`run_columns`); the number
+        of rows it changed."""
+        every = rows if isinstance(rows, list) else list(rows)
         compiled = self._compiled_for(dialect)
+        if not compiled.names:  # nothing bound: the statement once per row all the same
+            return self._execute_many(cursor, dialect, compiled, [()] * len(every))
+        columns = {n: [r[n] for r in every] for n in compiled.names}
+        return self.run_columns(cursor, dialect, columns)
+
+    def run_columns(
+        self, cursor: Any, dialect: Dialect, columns: Mapping[str, Sequence[Any]]
+    ) -> int:
+        """:meth:`run_many` for rows given column by column (each parameter's values, one
+        per row, all of one length): a batch's thousands of rows are built with one list
+        comprehension per column, and each column converted in one pass in which a value
+        met again (the chunk's one timestamp, status, empty document) is converted once;
+        the number of rows changed."""
+        compiled = self._compiled_for(dialect)
+        if not compiled.names:
+            raise ValueError("a statement binding nothing has no columns: use run_many")
+        ordered = [
+            values if process is None else _converted(process, values)
+            for values, process in zip(
+                (columns[name] for name in compiled.names), compiled.processors, strict=True
+            )
+        ]
+        return self._execute_many(cursor, dialect, compiled, zip(*ordered, strict=True))
+
+    @staticmethod
+    def _execute_many(
+        cursor: Any, dialect: Dialect, compiled: _Compiled, parameters: Iterable[tuple[Any, ...]]
+    ) -> int:
         try:
-            cursor.executemany(compiled.sql, compiled.parameters_many(rows))
+            cursor.executemany(compiled.sql, parameters)
         except dialect.loaded_dbapi.Error as error:
             raise _driver_error(compiled, None, error, dialect) from error
         return int(cursor.rowcount)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Index, Integer, String, Table, Text, insert, select
+from sqlalchemy import Index, Integer, String, Table, Text, bindparam, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from yinsi.storage.columns import UtcDateTime
+from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_columns
 from yinsi.storage.tables import Base, BigId, Id
 
 __all__ = ["DeliveryRecord", "DeliveryRow", "DeliveryStore", "SqlDeliveryStore"]
@@ -117,9 +118,14 @@ class SqlDeliveryStore(DeliveryStore):
     def add_many(self, records: Sequence[DeliveryRecord]) -> None:
         """One ``INSERT`` run for every record (the driver's executemany), no ORM object
         or flush per record: a batch of 1,000 requests records 1,000 answers at once."""
-        if records:
-            rows = [{c: getattr(r, c) for c in _COLUMNS} for r in records]
-            self._session.connection().execute(insert(_DELIVERIES), rows)
+        if not records:
+            return
+        if on_sqlite(self._session):  # on the cursor, column by column: no dict per row
+            columns = {c: [getattr(r, c) for r in records] for c in _COLUMNS}
+            run_columns(self._session, _INSERT_DBAPI, columns)
+            return
+        rows = [{c: getattr(r, c) for c in _COLUMNS} for r in records]
+        self._session.connection().execute(insert(_DELIVERIES), rows)
 
     def of(self, reference: str) -> builtins.list[DeliveryRecord]:
         query = (
@@ -131,6 +137,10 @@ class SqlDeliveryStore(DeliveryStore):
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
 _COLUMNS = tuple(f.name for f in fields(DeliveryRecord) if f.name != "id")
 """A record's columns but its id, which the database gives."""
+_INSERT_DBAPI = dbapi_statement(
+    insert(_DELIVERIES).values({c: bindparam(c, type_=_DELIVERIES.c[c].type) for c in _COLUMNS})
+)
+"""A record's row but its id, every column bound (run on SQLite's cursor)."""
 
 
 def _record(row: DeliveryRow) -> DeliveryRecord:

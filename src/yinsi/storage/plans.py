@@ -17,9 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yinsi.rights.plan import Step
-from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
+from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_columns
 from yinsi.storage.errors import PlanExists, RequestNotFound, StepNotFound
-from yinsi.storage.rights_mapping import step_from_row, step_progress_values, step_row
+from yinsi.storage.rights_mapping import (
+    step_columns,
+    step_from_row,
+    step_progress_columns,
+    step_progress_values,
+    step_row,
+    step_values,
+)
 from yinsi.storage.rights_ports import PlanStore
 from yinsi.storage.rights_tables import RightsRequestRow, RightsStepRow
 
@@ -77,22 +84,11 @@ class SqlPlanStore(PlanStore):
     def _insert_rows(self, steps: Sequence[Step], request_id: str) -> None:
         """One ``INSERT`` of ``steps``; :class:`PlanExists` naming ``request_id`` (the
         request, or requests, whose plan it stores) if one of them has a plan."""
-        rows = [
-            {
-                "request_id": s.request_id,
-                "n": s.n,
-                "action": s.action.value,
-                "dataset": s.dataset,
-                "keys": list(s.keys),
-                "params": dict(s.params),
-                **step_progress_values(s),
-            }
-            for s in steps
-        ]
         try:
-            if on_sqlite(self._session):  # a run's plan: its few rows on the cursor
-                run_each(self._session, _INSERT_STEP_DBAPI, rows)
+            if on_sqlite(self._session):  # the rows on the cursor, built column by column
+                run_columns(self._session, _INSERT_STEP_DBAPI, step_columns(steps))
             else:
+                rows = [step_values(s) for s in steps]
                 self._session.connection().execute(insert(_STEPS), rows)
         except IntegrityError as exc:
             raise PlanExists(request_id) from exc
@@ -134,12 +130,15 @@ class SqlPlanStore(PlanStore):
         if len(steps) < 2:
             super().update_many(steps)
             return
-        rows = [_progress_row(s) for s in steps]
-        if on_sqlite(self._session):  # a run's steps: their few rows on the cursor
-            updated = run_each(self._session, _UPDATE_BY_KEY_DBAPI, rows)
+        if on_sqlite(self._session):  # the rows on the cursor, built column by column
+            columns = step_progress_columns(steps, "new_")
+            columns["request"] = [s.request_id for s in steps]
+            columns["number"] = [s.n for s in steps]
+            updated = run_columns(self._session, _UPDATE_BY_KEY_DBAPI, columns)
         else:
+            rows = [_progress_row(s) for s in steps]
             updated = self._session.connection().execute(_UPDATE_BY_KEY, rows).rowcount
-        if updated != len(rows):  # a driver reporting -1 gives no count: check
+        if updated != len(steps):  # a driver reporting -1 gives no count: check
             known = self._known(steps)
             missing = next((s for s in steps if (s.request_id, s.n) not in known), None)
             if missing is not None:
@@ -162,8 +161,14 @@ class SqlPlanStore(PlanStore):
 def _progress_row(step: Step) -> dict[str, object]:
     """The parameters of :data:`_UPDATE_BY_KEY` for ``step``."""
     values = step_progress_values(step)
-    return {"request": step.request_id, "number": step.n} | {
-        f"new_{column}": value for column, value in values.items()
+    return {
+        "request": step.request_id,
+        "number": step.n,
+        "new_status": values["status"],
+        "new_attempts": values["attempts"],
+        "new_outcome": values["outcome"],
+        "new_started_at": values["started_at"],
+        "new_finished_at": values["finished_at"],
     }
 
 

@@ -24,7 +24,7 @@ import builtins
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, Update, bindparam, case, insert, null, select, update
+from sqlalchemy import Table, Update, bindparam, case, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,10 @@ from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
 from yinsi.storage.errors import RequestConflict, RequestExists, RequestNotFound
 from yinsi.storage.ports import AuditLog
 from yinsi.storage.rights_mapping import (
+    changed_columns,
+    new_name,
     progress_values,
+    records,
     request_from_row,
     request_row,
     transition_from_row,
@@ -164,6 +167,7 @@ class SqlRightsRequestStore(RightsRequestStore):
         where ``release`` holds it."""
         rows: list[dict[str, object]] = []
         unchanged: list[str] = []
+        updated_at = self._clock()  # one statement: one time for every row it updates
         news: list[tuple[RightsRequest, tuple[Transition, ...], int, list[str]]] = []
         for read, request in moves:
             _require_consistent(request)
@@ -175,17 +179,20 @@ class SqlRightsRequestStore(RightsRequestStore):
                 )
             new = request.history[n:]
             values = progress_values(request)
-            before = progress_values(read)
-            changed = sorted(k for k, v in values.items() if k != "status" and before.get(k) != v)
+            changed = changed_columns(read, request, values)
             if not new and not changed:
                 unchanged.append(request.id)
                 continue
             news.append((request, new, n, changed))
-            rows.append(
-                {"yinsi_id": request.id, "yinsi_status": read.status.value, "yinsi_n": n}
-                | {f"new_{k}": v for k, v in values.items()}
-                | {"new_transitions": len(request.history), "new_updated_at": self._clock()}
-            )
+            row: dict[str, object] = {
+                "yinsi_id": request.id,
+                "yinsi_status": read.status.value,
+                "yinsi_n": n,
+            }
+            row.update(zip(map(new_name, values), values.values(), strict=True))
+            row["new_transitions"] = len(request.history)
+            row["new_updated_at"] = updated_at
+            rows.append(row)
         if release is not None and unchanged:  # nothing to move: the claim alone
             self._session.connection().execute(
                 update(_REQUESTS)
@@ -233,14 +240,14 @@ class SqlRightsRequestStore(RightsRequestStore):
         connection = self._session.connection()
         for start in range(0, len(ids), BATCH):
             part = ids[start : start + BATCH]
-            rows = connection.execute(select(_REQUESTS).where(_REQUESTS.c.id.in_(part))).all()
-            histories: dict[str, builtins.list[Row[Any]]] = {}
+            rows = records(connection.execute(select(_REQUESTS).where(_REQUESTS.c.id.in_(part))))
+            histories: dict[str, builtins.list[Any]] = {}
             read = (
                 select(_TRANSITIONS)
                 .where(_TRANSITIONS.c.request_id.in_([r.id for r in rows]))
                 .order_by(_TRANSITIONS.c.request_id, _TRANSITIONS.c.n)
             )
-            for t in connection.execute(read):
+            for t in records(connection.execute(read)):
                 histories.setdefault(t.request_id, []).append(t)
             for r in rows:
                 found[r.id] = request_from_row(r, histories.get(r.id, [])[: r.transitions])
