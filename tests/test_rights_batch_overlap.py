@@ -35,7 +35,13 @@ from yinsi.rights.ports import ConnectorError, EraseOutcome
 from yinsi.rights.requests import Status
 from yinsi.services import rights_batch
 from yinsi.services.rights_batch import run_many
-from yinsi.services.rights_batch_sets import Segment, chunk_sizes, erase_segments
+from yinsi.services.rights_batch_sets import (
+    CHUNK,
+    Segment,
+    chunk_sizes,
+    erase_segments,
+    preferred_chunk,
+)
 
 pytest_plugins = ["storage_fixtures"]
 
@@ -217,3 +223,14 @@ def test_chunk_sizes_are_small_at_both_ends_and_cover_every_request() -> None:
         for chunk in (1, 2, 3, 4, 250):
             sizes = chunk_sizes(count, chunk)
             assert sum(sizes) == count and max(sizes) <= chunk and min(sizes) >= 1
+
+
+@pytest.mark.parametrize(("backend", "chunk"), [("mariadb", 1000), ("postgresql", CHUNK)])
+def test_a_batch_runs_in_the_chunks_its_stores_prefer(
+    backend: str, chunk: int, tmp_path: Path
+) -> None:
+    """MariaDB pays a fixed cost per statement: a batch erases there in sets of up to
+    1,000 subjects; PostgreSQL keeps :data:`CHUNK` (its statements overlap the journal)."""
+    with app_database(backend, tmp_path) as url, open_copy(url, "a", tmp_path) as services:
+        assert services.connectors["app"].set_size == (None if chunk == CHUNK else chunk)
+        assert preferred_chunk(services.data_map, services.connectors) == chunk

@@ -103,6 +103,12 @@ class Connector(ABC):
         erasure as a predicate instead of the keys the walk read."""
         return False
 
+    @property
+    def set_size(self) -> int | None:
+        """How many subjects a batch best erases here in one set-based statement (the
+        batch's chunk, :mod:`yinsi.services.rights_batch`); None: no preference."""
+        return None
+
     def erase_where(
         self,
         dataset: Dataset,

@@ -65,6 +65,7 @@ from yinsi.services.rights_batch_sets import (
     chunk_sizes,
     erase_segments,
     in_segments,
+    preferred_chunk,
     settled,
 )
 from yinsi.services.rights_execution import StepJournal, read_many
@@ -73,9 +74,6 @@ from yinsi.storage import UnitOfWork
 
 __all__ = ["BatchReport", "run_many"]
 
-CHUNK = 250
-"""Requests per chunk at most (:func:`~.rights_batch_sets.chunk_sizes`): their claims
-last the chunk; their sets fill a few IN lists."""
 RUNNABLE = (Status.APPROVED, Status.EXECUTING, Status.PARTIALLY_COMPLETED)
 
 
@@ -106,10 +104,13 @@ def run_many(
     request_ids: Sequence[str],
     *,
     actor: str | None = None,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
 ) -> BatchReport:
-    """Run these requests, chunk by chunk, set-based where their plans allow; a chunk's
-    store part runs beside the next chunk's preparation and the previous one's close."""
+    """Run these requests, chunk by chunk (at most ``chunk`` requests, by default as the
+    stores prefer, :func:`~.rights_batch_sets.preferred_chunk`), set-based where their
+    plans allow; a chunk's store part runs beside the next chunk's preparation and the
+    previous one's close."""
+    chunk = preferred_chunk(service.data_map, service.connectors) if chunk is None else chunk
     if chunk < 1:
         raise ValueError("a chunk holds at least one request")
     report = BatchReport()

@@ -19,6 +19,7 @@ from yinsi.rights.planner import MATCH, subset
 from yinsi.rights.ports import Connector, ConnectorError
 
 __all__ = [
+    "CHUNK",
     "GC_YOUNG",
     "RETRIES",
     "Segment",
@@ -30,6 +31,7 @@ __all__ = [
     "erase_sets",
     "erase_where_many",
     "in_segments",
+    "preferred_chunk",
     "settled",
 ]
 
@@ -150,6 +152,9 @@ def _erase_segments(
     return part
 
 
+CHUNK = 250
+"""Requests per chunk at most (:func:`chunk_sizes`) unless a store prefers larger sets
+(:func:`preferred_chunk`): their claims last the chunk; their sets fill a few IN lists."""
 SMALL_ENDS_FROM = 32
 """Requests from which a batch's first and last chunks are small (:func:`chunk_sizes`):
 fewer gain less from the overlap than the extra commits cost."""
@@ -159,6 +164,13 @@ SWITCH_S = 0.0005
 
 GC_YOUNG = 50_000
 """Allocations between two young collections during a batch (CPython's default: 700)."""
+
+
+def preferred_chunk(data_map: DataMap, connectors: Mapping[str, Connector]) -> int:
+    """The chunk a batch runs in: the largest :attr:`~Connector.set_size` of the app's SQL
+    stores (their connectors are made, not connected), else :data:`CHUNK`."""
+    sizes = [connectors[s.id].set_size for s in data_map.stores if s.kind == "sql"]
+    return max([n for n in sizes if n is not None], default=CHUNK)
 
 
 def chunk_sizes(count: int, chunk: int) -> list[int]:
