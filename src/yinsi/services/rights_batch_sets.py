@@ -59,11 +59,11 @@ class Segment:
 @dataclass(slots=True)
 class StorePart:
     """What :func:`erase_segments` did: each segment's counts, in order, up to the one
-    that failed (``failed`` its index, its error) or was not started (``stale``)."""
+    that failed (``failed``: its index; its requests' own runs say why) or was not
+    started (``stale``)."""
 
     counts: list[dict[Member, int]] = field(default_factory=list)
     failed: int | None = None
-    error: str = ""
     stale: bool = False
 
 
@@ -146,7 +146,7 @@ def _erase_segments(
             except (ConnectorError, ValueError) as exc:
                 if attempt < RETRIES and isinstance(exc, ConnectorError) and exc.retryable:
                     continue  # rolled back: the same statements again, on a new snapshot
-                part.failed, part.error = at, str(exc)
+                part.failed = at
                 return part
         part.counts.append(counts)
     return part
