@@ -161,14 +161,8 @@ class SqlPlanStore(PlanStore):
 def _progress_row(step: Step) -> dict[str, object]:
     """The parameters of :data:`_UPDATE_BY_KEY` for ``step``."""
     values = step_progress_values(step)
-    return {
-        "request": step.request_id,
-        "number": step.n,
-        "new_status": values["status"],
-        "new_attempts": values["attempts"],
-        "new_outcome": values["outcome"],
-        "new_started_at": values["started_at"],
-        "new_finished_at": values["finished_at"],
+    return {"request": step.request_id, "number": step.n} | {
+        f"new_{column}": value for column, value in values.items()
     }
 
 

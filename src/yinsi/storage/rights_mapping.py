@@ -148,8 +148,12 @@ an enum call each)."""
 
 
 def transition_from_row(row: RightsTransitionRow | Row[Any]) -> Transition:
-    status = _STATUSES.get(row.status) or Status(row.status)  # unknown: Status's own error
-    return Transition(at=row.at, status=status, actor=row.actor, note=row.note)
+    return Transition(at=row.at, status=_status(row.status), actor=row.actor, note=row.note)
+
+
+def _status(value: str) -> Status:
+    """The status stored as ``value`` (unknown: :class:`Status`'s own error)."""
+    return _STATUSES.get(value) or Status(value)
 
 
 def request_from_row(
@@ -161,7 +165,7 @@ def request_from_row(
         app_id=row.app_id,
         subject_id=row.subject_id,
         kind=_RIGHT_KINDS[row.kind],
-        status=_STATUSES.get(row.status) or Status(row.status),
+        status=_status(row.status),
         received_at=row.received_at,
         requester=Requester(relation=row.requester_relation, name=row.requester_name),
         channel=row.channel,
@@ -202,18 +206,22 @@ def _refusal(row: RightsRequestRow | Row[Any]) -> Refusal | None:
 def step_progress_values(step: Step) -> dict[str, Any]:
     """The columns a run of the step changes (a batch journals thousands of steps: the
     error text of a naive time is built only when one is met; UTC times kept as they are)."""
-    started, finished, outcome = step.started_at, step.finished_at, step.outcome
+    outcome = step.outcome
     return {
         "status": step.status.value,
         "attempts": step.attempts,
         "outcome": outcome if outcome.__class__ is dict else dict(outcome),
-        "started_at": started
-        if started is None or started.tzinfo is UTC
-        else utc(started, f"started_at of step {step.n} of {step.request_id}"),
-        "finished_at": finished
-        if finished is None or finished.tzinfo is UTC
-        else utc(finished, f"finished_at of step {step.n} of {step.request_id}"),
+        "started_at": _step_time(step, step.started_at, "started_at"),
+        "finished_at": _step_time(step, step.finished_at, "finished_at"),
     }
+
+
+def _step_time(step: Step, at: datetime | None, what: str) -> datetime | None:
+    """``at`` (the step's ``what``) in UTC: itself when it is, or None; a naive time
+    refused naming the step (the text built only then)."""
+    if at is None or at.tzinfo is UTC:
+        return at
+    return utc(at, f"{what} of step {step.n} of {step.request_id}")
 
 
 def step_values(step: Step) -> dict[str, Any]:
@@ -265,10 +273,7 @@ def _utc_column(
     """``times`` (one per step) in UTC: the list itself when they all are (or None)."""
     if all(t is None or t.tzinfo is UTC for t in times):
         return times
-    return [
-        t if t is None else utc(t, f"{what} of step {s.n} of {s.request_id}")
-        for s, t in zip(steps, times, strict=True)
-    ]
+    return [_step_time(s, t, what) for s, t in zip(steps, times, strict=True)]
 
 
 def step_row(step: Step) -> RightsStepRow:
