@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, null, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from yinsi.storage.dbapi_rows import dbapi_statement, on_sqlite, run_each
@@ -73,16 +73,17 @@ class RunClaimStore(abc.ABC):
 
 
 _REQUESTS = cast(Table, RightsRequestRow.__table__)
+
+
+def _free(now: object) -> ColumnElement[bool]:
+    """A request nobody holds a live claim on at ``now`` (a value or a bound parameter)."""
+    c = _REQUESTS.c
+    return or_(c.claimed_by.is_(None), c.claimed_until.is_(None), c.claimed_until < now)
+
+
 _TAKE = (
     update(_REQUESTS)
-    .where(
-        _REQUESTS.c.id == bindparam("yinsi_id"),
-        or_(
-            _REQUESTS.c.claimed_by.is_(None),
-            _REQUESTS.c.claimed_until.is_(None),
-            _REQUESTS.c.claimed_until < bindparam("yinsi_now"),
-        ),
-    )
+    .where(_REQUESTS.c.id == bindparam("yinsi_id"), _free(bindparam("yinsi_now")))
     .values(claimed_by=bindparam("yinsi_owner"), claimed_until=bindparam("yinsi_until"))
 )
 """The conditional ``UPDATE`` of :meth:`SqlRunClaimStore.take`, built once (a run takes
@@ -117,14 +118,9 @@ def _in_list(kind: str, count: int) -> DbapiStatement:
         return DbapiStatement(
             update(_REQUESTS).where(among, mine).values(claimed_by=null(), claimed_until=null())
         )
-    free = or_(
-        c.claimed_by.is_(None),
-        c.claimed_until.is_(None),
-        c.claimed_until < bindparam("yinsi_now"),
-    )
     return DbapiStatement(
         update(_REQUESTS)
-        .where(among, free)
+        .where(among, _free(bindparam("yinsi_now")))
         .values(claimed_by=bindparam("yinsi_owner"), claimed_until=bindparam("yinsi_until"))
     )
 
@@ -161,9 +157,10 @@ class SqlRunClaimStore(RunClaimStore):
             return set()
         if on_sqlite(self._session):  # a chunk's claims on the cursor
             return self._take_on_cursor(ids, owner, now=now, until=until)
-        free = or_(row.claimed_by.is_(None), row.claimed_until.is_(None), row.claimed_until < now)
         self._session.connection().execute(
-            update(row).where(row.id.in_(ids), free).values(claimed_by=owner, claimed_until=until)
+            update(row)
+            .where(row.id.in_(ids), _free(now))
+            .values(claimed_by=owner, claimed_until=until)
         )
         held = select(row.id).where(row.id.in_(ids), row.claimed_by == owner)
         return set(self._session.scalars(held))  # ``owner`` is this run's alone
