@@ -191,6 +191,17 @@ def cells(url: str, copy: str) -> Mapping[str, list[tuple[object, ...]]]:
         db.dispose()
 
 
+def logins_by_subject(url: str, copy: str = "a") -> dict[str, int]:
+    """The rows of ``logins_<copy>`` per subject (a subject with none is absent)."""
+    db = sa.create_engine(url)
+    try:
+        with db.connect() as conn:
+            query = f"SELECT user_id, count(*) FROM logins_{copy} GROUP BY user_id"
+            return {str(u): int(n) for u, n in conn.execute(sa.text(query))}
+    finally:
+        db.dispose()
+
+
 class Delegate(Connector):
     """A connector passing every call to ``inner``."""
 

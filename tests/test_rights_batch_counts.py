@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from erasure_sets_fixtures import SUBJECTS, Grouped, app_database, approved, fill, open_copy
+from erasure_sets_fixtures import (
+    SUBJECTS,
+    Grouped,
+    app_database,
+    approved,
+    fill,
+    logins_by_subject,
+    open_copy,
+)
 from yinsi.connectors import sql_erase
 from yinsi.connectors.sql_erase import REPEATABLE_FROM
 from yinsi.declaration.datamap import Dataset
@@ -40,16 +48,6 @@ def app(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _logins(url: str) -> dict[str, int]:
-    db = sa.create_engine(url)
-    try:
-        with db.connect() as conn:
-            query = "SELECT user_id, count(*) FROM logins_a GROUP BY user_id"
-            return {str(u): int(n) for u, n in conn.execute(sa.text(query))}
-    finally:
-        db.dispose()
-
-
 def _erasing(services: Services) -> tuple[Connector, Dataset, Dataset, Dataset]:
     """The app's connector; ``users``, its phone column alone, and ``logins`` (a child)."""
     users = services.data_map.dataset("users")
@@ -68,7 +66,7 @@ def test_many_subjects_counted_on_the_deletes_snapshot(app: str, tmp_path: Path)
     assert erased.by_subject == dict.fromkeys(SUBJECTS, 3) | dict.fromkeys(GHOSTS, 0)
     assert erased.affected == 3 * len(SUBJECTS)
     assert again.affected == 0 and set(again.by_subject or {}) == set(SUBJECTS_AND_GHOSTS)
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}
 
 
 def test_a_row_deleted_after_the_snapshot_fails_the_erasure(app: str, tmp_path: Path) -> None:
@@ -83,7 +81,7 @@ def test_a_row_deleted_after_the_snapshot_fails_the_erasure(app: str, tmp_path: 
             with other.begin() as conn:
                 conn.execute(sa.text("DELETE FROM logins_a WHERE id = 100"))  # u001's first
             connector.erase_where(logins, [users], SUBJECTS_AND_GHOSTS, hash_key=KEY)
-        assert _logins(app)[SUBJECTS[0]] == 2  # rolled back: only the other's delete
+        assert logins_by_subject(app)[SUBJECTS[0]] == 2  # rolled back: only the other's delete
         with connector.session():
             emptied = connector.erase_where(phone, [], SUBJECTS_AND_GHOSTS, hash_key=KEY)
             erased = connector.erase_where(logins, [users], SUBJECTS_AND_GHOSTS, hash_key=KEY)
@@ -138,4 +136,4 @@ def test_a_batch_runs_its_store_transaction_again_after_a_concurrent_write(
     assert report.set_based == sum(len(s) for s in steps.values())  # none ran alone
     logins = [next(s for s in steps[i] if s.dataset == "logins") for i in ids]
     assert [s.outcome["affected"] for s in logins] == [2] + [3] * (len(SUBJECTS) - 1)
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}

@@ -19,7 +19,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from erasure_sets_fixtures import SUBJECTS, Grouped, app_database, approved, fill, open_copy
+from erasure_sets_fixtures import (
+    SUBJECTS,
+    Grouped,
+    app_database,
+    approved,
+    fill,
+    logins_by_subject,
+    open_copy,
+)
 from yinsi.connectors.sql import SqlConnector
 from yinsi.connectors.sql_erase import REPEATABLE_FROM
 from yinsi.declaration.datamap import Dataset
@@ -98,16 +106,6 @@ class ByPredicate(Grouped):
         return self.inner.erase_where(dataset, via, subjects, hash_key=hash_key)
 
 
-def _logins(url: str) -> dict[str, int]:
-    db = sa.create_engine(url)
-    try:
-        with db.connect() as conn:
-            query = "SELECT user_id, count(*) FROM logins_a GROUP BY user_id"
-            return {str(u): int(n) for u, n in conn.execute(sa.text(query))}
-    finally:
-        db.dispose()
-
-
 def test_many_subjects_counted_under_shared_locks(
     app: str, tmp_path: Path, datasets: tuple[Dataset, Dataset, Dataset]
 ) -> None:
@@ -128,7 +126,7 @@ def test_many_subjects_counted_under_shared_locks(
     counting = [s for s in seen.statements if s.startswith("SELECT")]
     assert len(counting) == 3 and all(s.endswith("LOCK IN SHARE MODE") for s in counting)
     assert not any("FOR UPDATE" in s for s in seen.statements)
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}
 
 
 def test_repeatable_read_keeps_a_new_row_of_a_counted_subject_out(
@@ -146,7 +144,7 @@ def test_repeatable_read_keeps_a_new_row_of_a_counted_subject_out(
         connector.close()
     assert insert.failed is not None and "Lock wait timeout" in insert.failed
     assert erased.by_subject == COUNTED
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}
 
 
 def test_a_counted_row_cannot_be_deleted_before_the_erasure(
@@ -164,7 +162,7 @@ def test_a_counted_row_cannot_be_deleted_before_the_erasure(
         connector.close()
     assert delete.failed is not None and "Lock wait timeout" in delete.failed
     assert erased.by_subject == COUNTED
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}
 
 
 def test_read_committed_a_row_inserted_meanwhile_fails_the_erasure(
@@ -181,13 +179,15 @@ def test_read_committed_a_row_inserted_meanwhile_fails_the_erasure(
             connector.erase_where(logins, [users], MANY, hash_key=KEY)
         assert e.value.retryable
         assert insert.failed is None
-        assert _logins(app) == {s: 4 if s == "u001" else 3 for s in SUBJECTS}  # rolled back
+        assert logins_by_subject(app) == {
+            s: 4 if s == "u001" else 3 for s in SUBJECTS
+        }  # rolled back
         erased = connector.erase_where(logins, [users], MANY, hash_key=KEY)
     finally:
         insert.close()
         connector.close()
     assert erased.by_subject == COUNTED | {"u001": 4}
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}
 
 
 def test_a_batch_runs_its_store_transaction_again_when_the_counts_changed(
@@ -217,4 +217,4 @@ def test_a_batch_runs_its_store_transaction_again_when_the_counts_changed(
     assert report.set_based == sum(len(s) for s in steps.values())  # none ran alone
     logins = [next(s for s in steps[i] if s.dataset == "logins") for i in ids]
     assert [s.outcome["affected"] for s in logins] == [4] + [3] * (len(SUBJECTS) - 1)
-    assert _logins(app) == {}
+    assert logins_by_subject(app) == {}
