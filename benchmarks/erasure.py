@@ -10,8 +10,10 @@ a data map yinsi erases, ``*_base`` is erased by hand.
 ``purpose_done``): plan, find, erase, journal, audit — yinsi's own database a SQLite file,
 as embedded. Baseline: the hand-written statements for the same effect in one
 transaction (six ``DELETE … WHERE user_id = :s`` and one ``UPDATE users SET … = NULL``).
-Timed over ``--subjects`` subjects (default 10) one after another; ``vs_baseline`` = ours
-÷ hand SQL (issue 16's target: ≤ 3).
+Timed over ``--subjects`` subjects (default 30; ``--quick``: 20) one after another;
+``vs_baseline`` = ours ÷ hand SQL (issue 16's target: ≤ 3). A subject takes a few ms on
+either side, so a handful of them is at the mercy of one slow ``fsync``: 5 subjects gave
+2.27–3.04 on one machine within minutes, where 30 stayed within 2.39–2.99.
 
 **Batch.** ``--batch N`` subjects (default 1,000; ``--quick``: 50) erased: ours runs their
 N approved requests with :func:`yinsi.services.rights_batch.run_many` (what ``yinsi rights
@@ -336,7 +338,7 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=None, help="subjects timed one by one")
     parser.add_argument("--batch", type=int, default=None, help="subjects in the batch")
     args = parser.parse_args()
-    subjects = args.subjects or (5 if args.quick else 10)
+    subjects = args.subjects or (20 if args.quick else 30)
     batch_size = args.batch or (50 if args.quick else 1000)
     figures: dict[str, object] = {
         "benchmark": "erasure",
