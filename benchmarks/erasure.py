@@ -309,9 +309,17 @@ def batch(bench: Bench, count: int, rows: int) -> tuple[float, float]:
     made = bench.subjects(count, rows)
     requests = [_approved(bench.services, s, n) for s, n in made]
     ours = bench.many(requests)
-    ids = [s for s, _ in made]
     start = time.perf_counter()
-    with bench.db.begin() as conn:
+    hand_batch(bench.db, [s for s, _ in made])
+    hand = time.perf_counter() - start
+    _same(bench.db)
+    return ours, hand
+
+
+def hand_batch(db: sa.Engine, ids: list[str]) -> None:
+    """The batch's baseline: the subjects' rows erased by set-based hand SQL, one
+    transaction (also ``scripts/profile_erasure_batch.py``'s)."""
+    with db.begin() as conn:
         for t in CHILDREN:
             conn.execute(
                 sa.text(f"DELETE FROM {t}_base WHERE user_id IN :ids").bindparams(
@@ -325,9 +333,6 @@ def batch(bench: Bench, count: int, rows: int) -> tuple[float, float]:
             ).bindparams(sa.bindparam("ids", expanding=True)),
             {"ids": ids},
         )
-    hand = time.perf_counter() - start
-    _same(bench.db)
-    return ours, hand
 
 
 def main() -> None:

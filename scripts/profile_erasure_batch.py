@@ -34,8 +34,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import erasure as bench  # benchmarks/erasure.py: its database and data map
@@ -79,17 +77,6 @@ class Timers:
         setattr(owner, name, timed)
 
 
-def hand(db: sa.Engine, subjects: list[str]) -> None:
-    """The benchmark's set-based hand SQL for these subjects."""
-    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
-    with db.begin() as conn:
-        for table in bench.CHILDREN:
-            statement = sa.text(f"DELETE FROM {table}_base WHERE user_id IN :ids")
-            conn.execute(statement.bindparams(ids), {"ids": subjects})
-        emptied = "UPDATE users_base SET phone = NULL, id_number = NULL, name = NULL"
-        conn.execute(sa.text(f"{emptied} WHERE id IN :ids").bindparams(ids), {"ids": subjects})
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=sorted(bench.ADMIN_URLS), default="postgresql")
@@ -123,7 +110,7 @@ def main() -> None:
                 ours, cpu = time.perf_counter() - start, time.process_time() - cpu
                 after = machine_cpu()
                 start = time.perf_counter()
-                hand(b.db, [s for s, _ in made])
+                bench.hand_batch(b.db, [s for s, _ in made])
                 baseline = time.perf_counter() - start
                 done = machine_cpu()
                 rows.append((ours, baseline, cpu, timers.seconds.get("run_many (thread CPU)", 0)))
