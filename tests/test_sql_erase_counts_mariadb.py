@@ -179,9 +179,8 @@ def test_read_committed_a_row_inserted_meanwhile_fails_the_erasure(
             connector.erase_where(logins, [users], MANY, hash_key=KEY)
         assert e.value.retryable
         assert insert.failed is None
-        assert logins_by_subject(app) == {
-            s: 4 if s == "u001" else 3 for s in SUBJECTS
-        }  # rolled back
+        rolled_back = {s: 4 if s == "u001" else 3 for s in SUBJECTS}
+        assert logins_by_subject(app) == rolled_back
         erased = connector.erase_where(logins, [users], MANY, hash_key=KEY)
     finally:
         insert.close()
