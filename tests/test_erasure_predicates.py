@@ -159,6 +159,9 @@ def test_x21_crash_after_the_store_commit_then_rerun_completes_once(
         assert {s.attempts for s in steps if s.action is Action.ERASE} == {2}
         # the re-run's predicates matched nothing: the first run had erased it all
         assert {s.outcome["affected"] for s in steps if s.action is Action.ERASE} == {0}
+        answer = services.rights.get(a[1]).answer or ""
+        # so the answer states no count: "0 records" would be untrue (X28)
+        assert "已删除或匿名化处理您的个人信息。" in answer and "条记录" not in answer
 
 
 def test_x28_batch_erases_by_predicate_with_each_requests_own_count(

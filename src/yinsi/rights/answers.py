@@ -20,7 +20,7 @@ from yinsi.taxonomy import RightKind
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 from yinsi.taxonomy.timezone import CHINA
 
-__all__ = ["check_corrections", "due_of", "kept_lines", "remedy", "summary"]
+__all__ = ["check_corrections", "due_of", "erased_count", "kept_lines", "remedy", "summary"]
 
 
 def due_of(
@@ -84,10 +84,22 @@ def summary(
     elif kind in (RightKind.WITHDRAW_CONSENT, RightKind.OPT_OUT_PERSONALISATION):
         parts.append("已撤回您的同意并停止相关处理；撤回前基于同意已进行的处理活动效力不受影响。")
     else:
-        erased = sum(int(s.outcome.get("affected", 0)) for s in steps if s.action is Action.ERASE)
-        parts.append(f"已删除或匿名化处理您的个人信息（{erased}条记录）。")
+        parts.append(f"已删除或匿名化处理您的个人信息{erased_count(steps)}。")
     parts += kept_lines(kept, labels)
     return "".join(parts)
+
+
+def erased_count(steps: list[Step]) -> str:
+    """How many records the answer says were erased: the erase steps' counts, as
+    ``（N条记录）``. A step run more than once (the run before was interrupted, perhaps
+    after its store committed) counts only what its last run erased, so the sum is then
+    a lower bound: ``（至少N条记录）``, and no figure at all when that is 0 — the answer
+    never states a number the journal cannot prove."""
+    erase = [s for s in steps if s.action is Action.ERASE]
+    erased = sum(int(s.outcome.get("affected", 0)) for s in erase)
+    if not any(s.attempts > 1 for s in erase):
+        return f"（{erased}条记录）"
+    return f"（至少{erased}条记录）" if erased else ""
 
 
 def kept_lines(kept: list[dict[str, Any]], labels: Mapping[str, str]) -> list[str]:
