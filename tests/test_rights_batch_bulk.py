@@ -38,7 +38,7 @@ from yinsi.rights.requests import Status
 from yinsi.security import AuditRecordRejected
 from yinsi.services.delivery import DeliveryService
 from yinsi.services.metrics import DELIVERIES
-from yinsi.services.rights_batch import run_many
+from yinsi.services.rights_batch import run_many, runnable
 from yinsi.storage import SqlUnitOfWork, create_engine, upgrade
 from yinsi.storage.audit import Appended, append_all
 from yinsi.storage.deliveries import DeliveryRecord
@@ -182,7 +182,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_a_crash_after_the_store_committed_leaves_new_plans_running_and_a_rerun_erases_once(
+def test_x28_a_crash_after_the_store_committed_leaves_plans_running_and_the_next_batch_erases_once(
     app: str, tmp_path: Path
 ) -> None:
     subjects = SUBJECTS[:4]
@@ -200,7 +200,9 @@ def test_a_crash_after_the_store_committed_leaves_new_plans_running_and_a_rerun_
             assert services.rights.leases.busy_for(request_id) == 0.0  # claims released
     assert cells(app, "a") == cells(app, "b")  # the store committed the erasures
     with open_copy(app, "a", tmp_path) as services:
-        report = run_many(services.rights, a, actor="test")
+        # the next `yinsi rights run --approved` takes them up: executing, no run holds them
+        assert sorted(runnable(services.rights)) == sorted(a)
+        report = run_many(services.rights, runnable(services.rights), actor="test")
         assert report.status == dict.fromkeys(a, Status.COMPLETED)
         for request_id in a:
             steps = services.rights.steps(request_id)
@@ -209,3 +211,21 @@ def test_a_crash_after_the_store_committed_leaves_new_plans_running_and_a_rerun_
             assert {s.attempts for s in erase} == {2}
             assert {s.outcome["affected"] for s in erase} == {0}  # nothing erased twice
     assert cells(app, "a") == cells(app, "b")
+
+
+def test_x28_the_next_batch_leaves_an_executing_request_a_live_run_holds(
+    app: str, tmp_path: Path
+) -> None:
+    with open_copy(app, "a", tmp_path) as services:
+        first, second = (approved(services, s, n) for n, s in enumerate(SUBJECTS[:2], start=1))
+        rights = services.rights
+        request = rights.get(second)
+        owner = "another-run"
+        with rights.units() as uow:  # another run holds `second`, mid-way
+            moved = request.moved(Status.EXECUTING, rights.now(), "test")
+            uow.requests.move_many([(request, moved)], actor="test")
+            assert rights.leases.claim(uow, second, owner)
+            uow.commit()
+        assert runnable(rights) == [first]
+        rights.leases.release(second, owner)  # it stopped without finishing: ours now
+        assert sorted(runnable(rights)) == sorted([first, second])

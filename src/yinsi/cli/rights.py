@@ -215,7 +215,7 @@ def run(
         bool,
         typer.Option(
             "--approved",
-            help="Run every approved request of the app, set-based where plans allow.",
+            help="Run the approved requests, and those a failed or interrupted run left.",
         ),
     ] = False,
     app: Annotated[
@@ -267,7 +267,7 @@ def run(
 def _run_approved(
     app: str | None, limit: int | None, data_map: Path | None, url: str | None, actor: str
 ) -> None:
-    from yinsi.services.rights_batch import approved, run_many
+    from yinsi.services.rights_batch import run_many, runnable
 
     with _service(data_map, url, actor) as service:
         if app is not None and app != service.data_map.app:
@@ -275,7 +275,7 @@ def _run_approved(
                 f"--app {app}: the data map describes app {service.data_map.app!r}; "
                 "give the data map of that app (--map)"
             )
-        ids = approved(service, limit=limit)
+        ids = runnable(service, limit=limit)
         if not ids:
             out.print("没有待执行的已批准请求", markup=False)
             return

@@ -1,8 +1,8 @@
 """Many approved rights requests at once, in set-based statements (issue 16).
 
-``yinsi rights run --approved`` runs every approved request of an app. One by one, each
-request pays for its own walk (a read per dataset), its own erase transaction and its
-own journal commits. :func:`run_many` takes the requests in chunks and, per chunk:
+``yinsi rights run --approved`` runs an app's approved requests and those an earlier run
+left executing (:func:`runnable`); one by one, each would pay for its own walk (a read per
+dataset), erase transaction and journal commits. :func:`run_many` takes them in chunks:
 
     claim every request and move it to ``executing`` (one commit; a request another
       run holds is skipped)
@@ -72,7 +72,7 @@ from yinsi.services.rights_execution import StepJournal, read_many
 from yinsi.services.run_leases import LeaseLost, RunBusy, run_owner
 from yinsi.storage import UnitOfWork
 
-__all__ = ["BatchReport", "run_many"]
+__all__ = ["BatchReport", "run_many", "runnable"]
 
 RUNNABLE = (Status.APPROVED, Status.EXECUTING, Status.PARTIALLY_COMPLETED)
 
@@ -93,9 +93,11 @@ class BatchReport:
         return [r for r, s in self.status.items() if s is Status.EXECUTING]
 
 
-def approved(service: RightsService, *, limit: int | None = None) -> list[str]:
-    """The app's approved requests, by due date (then received), at most ``limit``."""
-    ids = [r.id for r in service.requests(statuses=[Status.APPROVED])]
+def runnable(service: RightsService, *, limit: int | None = None) -> list[str]:
+    """``--approved``'s requests, most due first, at most ``limit``: the approved, and the
+    executing no live run holds (interrupted, or a step failed: resumed from the journal)."""
+    found = service.requests(statuses=[Status.APPROVED, Status.EXECUTING])
+    ids = [r.id for r in found if r.status is Status.APPROVED or not service.leases.busy_for(r.id)]
     return ids if limit is None else ids[:limit]
 
 
@@ -246,14 +248,12 @@ class _Chunk:
         claimed: dict[str, RightsRequest] = {}
         with self.s.units() as uow:
             known = read_many(uow, ids)
-            runnable = [i for i in ids if known[i].status in RUNNABLE]
-            for request_id in ids:
-                if request_id not in runnable:
-                    status = known[request_id].status.value
-                    self.report.skipped[request_id] = f"{status}: not runnable"
-            taken = uow.claims.take_many(runnable, self.owner, now=now, until=until)
+            ready = [i for i in ids if known[i].status in RUNNABLE]
+            for request_id in (i for i in ids if i not in ready):
+                self.report.skipped[request_id] = f"{known[request_id].status.value}: not runnable"
+            taken = uow.claims.take_many(ready, self.owner, now=now, until=until)
             moves: list[tuple[RightsRequest, RightsRequest]] = []
-            for request_id in runnable:
+            for request_id in ready:
                 request = known[request_id]
                 if request_id not in taken:
                     self.report.skipped[request_id] = "being executed by another run"
