@@ -277,20 +277,19 @@ def _run_approved(
             )
         ids = runnable(service, limit=limit)
         if not ids:
-            out.print("没有待执行的已批准请求", markup=False)
+            out.print("没有待执行的请求", markup=False)
             return
         with err.status(f"正在执行 {len(ids)} 个已批准请求 …"):
             report = run_many(service, ids, actor=actor)
     for request_id, status in report.status.items():
-        out.print(f"{request_id}：{status.label}", markup=False)
+        waits = "，待人工答复" if request_id in report.waiting else ""
+        out.print(f"{request_id}：{status.label}{waits}", markup=False)
     for request_id, why in report.skipped.items():
         out.print(f"{request_id}：未执行（{why}）", markup=False)
     done = sum(1 for s in report.status.values() if s.closed)
-    out.print(
-        f"共 {len(ids)} 个请求：{done} 个已办结，{len(report.failed)} 个执行失败，"
-        f"{len(report.skipped)} 个未执行",
-        markup=False,
-    )
+    failed = f"{len(report.failed)} 个执行失败，{len(report.waiting)} 个待人工答复"
+    tally = f"共 {len(ids)} 个请求：{done} 个已办结，{failed}，{len(report.skipped)} 个未执行"
+    out.print(tally, markup=False)
     if report.failed:
         fail(
             f"{len(report.failed)} request(s) failed a step: `yinsi rights status ID` shows "

@@ -11,6 +11,7 @@ the process died is harmless.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -94,3 +95,10 @@ class Step:
             started_at,
             finished_at,
         )
+
+
+def awaits_answer(steps: Sequence[Step], answered: bool) -> bool:
+    """Whether a plan waits only for a person: every step not done is a review and the
+    request has no answer yet (running it again does nothing until it is answered)."""
+    left = [s for s in steps if s.status is not StepStatus.DONE]
+    return bool(left) and not answered and all(s.action is Action.REVIEW for s in left)

@@ -52,12 +52,12 @@ from itertools import accumulate, pairwise
 from yinsi.declaration.datamap import walk_order
 from yinsi.delivery import Purpose
 from yinsi.rights.executor import store_of
-from yinsi.rights.plan import Action, Step, StepStatus
+from yinsi.rights.plan import Action, Step, StepStatus, awaits_answer
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.services.delivery_notices import Contacts
 from yinsi.services.rights import RightsService
-from yinsi.services.rights_batch_plans import chunk_plans
+from yinsi.services.rights_batch_plans import chunk_plans, runnable
 from yinsi.services.rights_batch_sets import (
     Segment,
     StorePart,
@@ -87,18 +87,14 @@ class BatchReport:
     """Requests not run, and why (held by another run, not runnable)."""
     set_based: int = 0
     """Steps done by set-based statements."""
+    waiting: list[str] = field(default_factory=list)
+    """Requests left ``executing`` only for a person's answer (``yinsi rights answer``)."""
 
     @property
     def failed(self) -> list[str]:
-        return [r for r, s in self.status.items() if s is Status.EXECUTING]
-
-
-def runnable(service: RightsService, *, limit: int | None = None) -> list[str]:
-    """``--approved``'s requests, most due first, at most ``limit``: the approved, and the
-    executing no live run holds (interrupted, or a step failed: resumed from the journal)."""
-    found = service.requests(statuses=[Status.APPROVED, Status.EXECUTING])
-    ids = [r.id for r in found if r.status is Status.APPROVED or not service.leases.busy_for(r.id)]
-    return ids if limit is None else ids[:limit]
+        """Requests left ``executing`` by a failed step."""
+        left = [r for r, s in self.status.items() if s is Status.EXECUTING]
+        return [r for r in left if r not in self.waiting]
 
 
 def run_many(
@@ -236,7 +232,11 @@ class _Chunk:
                 self._release(list(self.claimed))
         for request_id in rest if alone else []:  # alone, in its plan's order
             try:
-                self.report.status[request_id] = self.s.run(request_id, actor=self.actor).status
+                ran = self.s.run(request_id, actor=self.actor)
+                self.report.status[request_id] = ran.status
+                steps = self.s.steps(request_id) if ran.status is Status.EXECUTING else []
+                if awaits_answer(steps, bool(ran.answer)):
+                    self.report.waiting.append(request_id)
             except (RunBusy, LeaseLost, InvalidRequest, ConnectorError) as exc:
                 self.report.skipped[request_id] = str(exc)
 

@@ -1,16 +1,33 @@
-"""The plans of a batch chunk's requests (:mod:`.rights_batch`): those stored already,
-and the others made from one set-based walk for the whole chunk."""
+"""The requests a batch runs (:mod:`.rights_batch`), and the plans of a chunk's requests:
+those stored already, and the others made from one set-based walk for the whole chunk."""
 
 from __future__ import annotations
 
 from yinsi.rights.holds import LegalHold
-from yinsi.rights.plan import Step
+from yinsi.rights.plan import Step, awaits_answer
 from yinsi.rights.planner import plan
-from yinsi.rights.requests import InvalidRequest, RightsRequest
+from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.walk import Found, find_many
 from yinsi.services.rights import PREDICATE_KINDS, RightsService
 
-__all__ = ["chunk_plans"]
+__all__ = ["chunk_plans", "runnable"]
+
+
+def runnable(service: RightsService, *, limit: int | None = None) -> list[str]:
+    """What ``yinsi rights run --approved`` runs, by due date (then received), at most
+    ``limit``: the app's approved requests, and the executing ones a run left behind — it
+    was interrupted (a crash, a killed worker) or a step failed —, resumed from their
+    journal. Left out: an executing request a live run holds, and one that waits only
+    for a person's answer (a complaint, a contested decision: ``yinsi rights answer``)."""
+    found = service.requests(statuses=[Status.APPROVED, Status.EXECUTING])
+    ids = [r.id for r in found if r.status is Status.APPROVED or _left_behind(service, r)]
+    return ids if limit is None else ids[:limit]
+
+
+def _left_behind(service: RightsService, request: RightsRequest) -> bool:
+    if service.leases.busy_for(request.id):
+        return False
+    return not awaits_answer(service.steps(request.id), bool(request.answer))
 
 
 def chunk_plans(
