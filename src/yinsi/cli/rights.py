@@ -279,7 +279,7 @@ def _run_approved(
         if not ids:
             out.print("没有待执行的请求", markup=False)
             return
-        with err.status(f"正在执行 {len(ids)} 个已批准请求 …"):
+        with err.status(f"正在执行 {len(ids)} 个请求 …"):
             report = run_many(service, ids, actor=actor)
     for request_id, status in report.status.items():
         waits = "，待人工答复" if request_id in report.waiting else ""
