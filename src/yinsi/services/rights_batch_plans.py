@@ -3,6 +3,8 @@ those stored already, and the others made from one set-based walk for the whole 
 
 from __future__ import annotations
 
+from itertools import islice
+
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Step, awaits_answer
 from yinsi.rights.planner import plan
@@ -20,8 +22,8 @@ def runnable(service: RightsService, *, limit: int | None = None) -> list[str]:
     journal. Left out: an executing request a live run holds, and one that waits only
     for a person's answer (a complaint, a contested decision: ``yinsi rights answer``)."""
     found = service.requests(statuses=[Status.APPROVED, Status.EXECUTING])
-    ids = [r.id for r in found if r.status is Status.APPROVED or _left_behind(service, r)]
-    return ids if limit is None else ids[:limit]
+    ids = (r.id for r in found if r.status is Status.APPROVED or _left_behind(service, r))
+    return list(islice(ids, limit))  # an executing request past the limit is not read
 
 
 def _left_behind(service: RightsService, request: RightsRequest) -> bool:
