@@ -335,3 +335,141 @@ def test_yinsi_rights_deferred_runs_them_from_the_command_line(bench: Bench) -> 
     assert "没有暂缓删除的信息" in nothing.output
     bad = runner.invoke(app, [*args, "--today", "明天"], env=env)
     assert bad.exit_code == 1 and "--today '明天': not a date" in bad.output
+
+
+def _second_loan(bench: Bench, person: lender_schema.Person, settled_on: date) -> int:
+    """A settled loan beside the person's live one (its application, loan and plan); the
+    new loan's id."""
+    engine = sa.create_engine(bench.lender.url)
+    try:
+        with engine.begin() as conn:
+            apply_id = 1 + int(
+                conn.execute(sa.select(sa.func.max(lender_schema.apply.c.apply_id))).scalar_one()
+            )
+            loan_id = 1 + int(
+                conn.execute(sa.select(sa.func.max(lender_schema.loan.c.loan_id))).scalar_one()
+            )
+            plan_id = int(
+                conn.execute(
+                    sa.select(sa.func.max(lender_schema.repay_plan.c.plan_id))
+                ).scalar_one()
+            )
+            loan_no = f"LN{loan_id:010d}"
+            conn.execute(
+                sa.insert(lender_schema.apply).values(
+                    apply_id=apply_id,
+                    apply_no=f"AP{apply_id:08d}",
+                    user_id=person.uid,
+                    apply_amt=3000,
+                    apply_time=datetime(2025, 7, 1, 9, 0),
+                    work_unit="深圳市某科技有限公司",
+                    month_income=9000,
+                    home_addr="广东省深圳市南山区某路1号",
+                    status="approved",
+                )
+            )
+            conn.execute(
+                sa.insert(lender_schema.loan).values(
+                    loan_id=loan_id,
+                    loan_no=loan_no,
+                    apply_id=apply_id,
+                    principal=3000,
+                    loan_status="settled",
+                    loan_date=date(2025, 7, 2),
+                    settle_date=settled_on,
+                )
+            )
+            conn.execute(
+                sa.insert(lender_schema.repay_plan).values(
+                    plan_id=plan_id + 1,
+                    loan_no=loan_no,
+                    term_no=1,
+                    due_amt=3000,
+                    due_date=settled_on,
+                    paid_at=datetime.combine(settled_on, datetime.min.time()),
+                )
+            )
+    finally:
+        engine.dispose()
+    return loan_id
+
+
+def _mixed(bench: Bench) -> tuple[str, str, dict[str, set[object]]]:
+    """A borrower with a live loan and a loan settled in January, whose 5-year retention
+    runs, who asked for deletion: the subject, the request, the keys before."""
+    person = bench.lender.person("outstanding")
+    subject = str(person.uid)
+    settled = _second_loan(bench, person, date(2026, 1, 10))
+    evidence = Evidence(Channel.APP, account="acct")
+    bench.rights.engine.accept_policy(APP, subject, evidence=evidence)
+    bench.rights.engine.grant(APP, subject, "loan_info", evidence=evidence)
+    before = lender_schema.snapshot(bench.lender.url)
+    mine = _keys_of(before, person.uid)
+    assert settled in mine["loan"] and len(mine["loan"]) == 2
+    return subject, _deleted(bench, person), mine
+
+
+def test_x28_a_live_loan_beside_a_retained_one_stays_processable_until_it_ends(
+    bench: Bench,
+) -> None:
+    """The settled loan is kept by law (store only) and the live one by its contract: both
+    hold the element ``transaction_records``. Restricting it now would stop servicing and
+    collecting the live loan, so the restriction is postponed until the contract ends, and
+    the answer says so; then it is restricted."""
+    subject, rid, mine = _mixed(bench)
+    done = bench.rights.get(rid)
+    assert done.status is Status.PARTIALLY_COMPLETED
+    after = lender_schema.snapshot(bench.lender.url)
+    assert mine["loan"] <= set(_rows(after, "loan"))  # both kept, untouched
+    assert mine["repay_plan"] <= set(_rows(after, "repay_plan"))
+
+    restrict = next(s for s in bench.rights.steps(rid) if s.action is Action.RESTRICT)
+    assert restrict.params["elements"] == []
+    assert restrict.params["postponed"] == ["transaction_records"]
+    assert {k["kind"] for k in restrict.params["kept"]} == {"contract", "legal_retention"}
+    assert bench.rights.engine.state(APP, subject).restricted == frozenset()
+    for purpose in SERVICING:
+        assert bench.decide(subject, "transaction_records", purpose) == (True, "consent")
+    assert "依法保留：借据" in done.answer and "暂缓删除：借据" in done.answer
+    assert "其中与尚未履行完毕的合同共用的信息，在该合同履行完毕前仍为履行合同所必需而处理" in (
+        done.answer
+    )
+
+    (waiting,) = bench.rights.run_deferred()  # the loan runs: nothing restricted yet
+    assert not waiting.finished and waiting.restricted == []
+    assert bench.rights.engine.state(APP, subject).restricted == frozenset()
+
+    live = [r for r in after["loan"] if r[0] in mine["loan"] and r[4] == "outstanding"]
+    ((_, loan_no, *_),) = live
+    bench.settle(str(loan_no), date(2026, 6, 2))  # settled: its own 5 years now run too
+    (stored,) = bench.rights.run_deferred()
+    assert stored.finished and stored.restricted == ["transaction_records"]
+    for purpose in SERVICING:
+        assert bench.decide(subject, "transaction_records", purpose) == (False, "restricted")
+    assert bench.rights.run_deferred() == []
+
+
+def test_x28_a_postponed_restriction_applies_when_the_live_loan_is_erased_instead(
+    bench: Bench,
+) -> None:
+    """The live loan ends and is erased (its settle date lies more than 5 years back),
+    while the January loan is still kept by law: the postponed element is restricted
+    then, and the subject is told."""
+    subject, rid, mine = _mixed(bench)
+    after = lender_schema.snapshot(bench.lender.url)
+    live = [r for r in after["loan"] if r[0] in mine["loan"] and r[4] == "outstanding"]
+    ((live_id, loan_no, *_),) = live
+    bench.settle(str(loan_no), date(2021, 1, 4))
+    (run,) = bench.rights.run_deferred()
+    assert run.finished and run.erased == {"repayments": 3, "loans": 1}
+    assert run.restricted == ["transaction_records"]
+    kept = lender_schema.snapshot(bench.lender.url)
+    assert live_id not in _rows(kept, "loan") and len(mine["loan"] & set(_rows(kept, "loan"))) == 1
+    for purpose in SERVICING:
+        assert bench.decide(subject, "transaction_records", purpose) == (False, "restricted")
+    answer = bench.rights.get(rid).answer
+    assert "此前暂缓删除的还款计划、借据已删除。" in answer
+    assert (
+        "此前因与该合同共用而未限制处理的依法保留信息，现已停止除存储和采取必要的安全保护措施之外的处理。"
+        in (answer)
+    )

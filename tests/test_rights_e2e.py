@@ -162,17 +162,24 @@ def test_x28_deletion_erases_the_erasable_keeps_held_records_restricted_and_no_o
         if seeded.owner(cell) != subject:
             assert after.get(cell) == value, f"{cell} of someone else was touched"
 
+    # What only the settled loans hold is restricted (store only); what the live loan's
+    # contract also holds (its loan records) is restricted once that contract ends.
     state = desk.service.engine.state(APP, subject)
-    assert "loan_records" in state.restricted
+    restrict = next(s for s in desk.service.steps(rid) if s.action is Action.RESTRICT)
+    assert restrict.params["elements"] and set(restrict.params["elements"]) <= state.restricted
+    assert "loan_records" in restrict.params["postponed"]
+    assert not set(restrict.params["postponed"]) & state.restricted
     rules = compile_rules(desk.service.engine.declaration(APP))
-    triple = next(t for t in rules.triples if t[1] == "loan_records")
-    decision = desk.service.engine.decide(
-        APP, subject, scenario=triple[0], element=triple[1], purpose=triple[2]
-    )
-    assert (decision.allowed, decision.reason) == (False, "restricted")
+    for element, allowed in [("loan_records", True), (restrict.params["elements"][0], False)]:
+        triple = next(t for t in rules.triples if t[1] == element)
+        decision = desk.service.engine.decide(
+            APP, subject, scenario=triple[0], element=triple[1], purpose=triple[2]
+        )
+        assert (decision.reason == "restricted") is not allowed, (element, decision)
     # The requester is told what was kept, why and until when.
     assert "依法保留：借款记录" in done.answer and "保存期限" in done.answer
     assert "除存储和采取必要的安全保护措施外不作其他处理" in done.answer
+    assert "暂缓删除：借款记录" in done.answer and "与尚未履行完毕的合同共用" in done.answer
 
 
 def test_x30_cancellation_is_irreversible_and_stops_all_processing(desk: Desk) -> None:

@@ -6,7 +6,7 @@ Pure functions of the request, the declaration and the data map; the rights serv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from yinsi.declaration import Declaration
@@ -85,7 +85,9 @@ def summary(
         parts.append("已撤回您的同意并停止相关处理；撤回前基于同意已进行的处理活动效力不受影响。")
     else:
         parts.append(f"已删除或匿名化处理您的个人信息{erased_count(steps)}。")
-    parts += kept_lines(kept, labels)
+    postponed = {str(e) for s in steps for e in s.params.get("postponed", [])}
+    shared = {d.id for d in data_map.datasets if any(f.element in postponed for f in d.fields)}
+    parts += kept_lines(kept, labels, shared)
     return "".join(parts)
 
 
@@ -102,9 +104,13 @@ def erased_count(steps: list[Step]) -> str:
     return f"（至少{erased}条记录）" if erased else ""
 
 
-def kept_lines(kept: list[dict[str, Any]], labels: Mapping[str, str]) -> list[str]:
+def kept_lines(
+    kept: list[dict[str, Any]], labels: Mapping[str, str], shared: Collection[str] = ()
+) -> list[str]:
     """What the requester reads about kept data, per dataset: deferred while a contract
-    runs (processing goes on), or kept by law and stored only (X28)."""
+    runs (processing goes on), or kept by law and stored only (X28) — for a dataset in
+    ``shared`` (its elements' restriction postponed: a running contract's rows hold them
+    too), stored only once that contract ends."""
     lines: list[str] = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for item in kept:
@@ -125,8 +131,13 @@ def kept_lines(kept: list[dict[str, Any]], labels: Mapping[str, str]) -> list[st
             if len(dates) < len(items)
             else f"依法保存至{max(dates)}"
         )
+        besides = (
+            "其中与尚未履行完毕的合同共用的信息，在该合同履行完毕前仍为履行合同所必需而处理；此外"
+            if dataset in shared
+            else ""
+        )
         lines.append(
-            f"依法保留：{label}（{reasons}），{until}；"
+            f"依法保留：{label}（{reasons}），{until}；{besides}"
             "保存期间除存储和采取必要的安全保护措施外不作其他处理，期满后删除或匿名化处理。"
         )
     return lines

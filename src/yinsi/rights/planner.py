@@ -116,10 +116,15 @@ def _erasure(
     Rows kept under legal retention have their elements restricted (store only); rows kept
     by a running contract are not restricted (its processing goes on) and are listed in
     ``deferred``, erased once the contract ends (:mod:`yinsi.services.rights_deferred`).
+    A restriction is per element, for every row of the subject: an element that a
+    deferred row also holds (a live loan beside a settled one kept by law) is not
+    restricted now, which would stop the contract's own processing, but ``postponed``
+    until no deferred row holds it any more (:func:`~yinsi.services.rights_deferred.run_deferred`).
     """
     steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
     kept_reasons: list[HoldReason] = []
     restricted: set[str] = set()
+    contract: set[str] = set()  # elements of the rows a running contract keeps
     deferred: list[dict[str, object]] = []
     for ds in reversed(order):  # children before parents: no dangling foreign key
         narrowed = subset(ds, elements)
@@ -147,13 +152,14 @@ def _erasure(
                 waiting.append(key)
         if waiting:
             deferred.append({"dataset": ds.id, "keys": waiting, **params})
+            contract.update(f.element for f in (narrowed or ds).fields)
     if kept_reasons:
         kept = {
             (r.dataset, r.reason, r.until.isoformat() if r.until else None, r.kind.value)
             for r in kept_reasons
         }
         restrict: dict[str, object] = {
-            "elements": sorted(restricted),
+            "elements": sorted(restricted - contract),
             "kept": [
                 {"dataset": d, "reason": why, "until": until, "kind": kind}
                 for d, why, until, kind in sorted(kept, key=lambda t: (t[0], t[1], t[3]))
@@ -161,6 +167,8 @@ def _erasure(
         }
         if deferred:
             restrict["deferred"] = deferred
+        if restricted & contract:
+            restrict["postponed"] = sorted(restricted & contract)
         steps.append((Action.RESTRICT, None, [], restrict))
     return steps
 

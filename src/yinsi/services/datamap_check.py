@@ -181,7 +181,9 @@ def dry_run(
         if step.action is Action.RESTRICT:
             kept = step.params.get("kept", [])
             elements = "、".join(step.params.get("elements", []))
-            steps.append(f"restrict {elements} (kept in {len(kept)} place(s))")
+            later = "、".join(step.params.get("postponed", []))
+            after = f"; once the contracts end: {later}" if later else ""
+            steps.append(f"restrict {elements} (kept in {len(kept)} place(s)){after}")
         else:
             steps.append(f"{step.action.value} {step.dataset}: {len(step.keys)} record(s)")
     return DryRun(subject, tuple(runs), tuple(steps))

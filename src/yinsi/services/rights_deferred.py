@@ -14,7 +14,10 @@ each row whose contract has ended:
   restricted in the consent ledger: store only (X28);
 - the row is gone (the app deleted it) → nothing to do.
 
-Rows whose contract still runs stay deferred. When every deferred row is done the step's
+Rows whose contract still runs stay deferred. The step's ``postponed`` elements (other rows
+of the subject are kept by law, but a deferred row holds the same elements, so restricting
+them would have stopped the contract) are restricted once no deferred row holds them any
+more, if a row of the subject is still kept by law then (``postponed_done`` records them). When every deferred row is done the step's
 outcome records it (``deferred_done``), the request's answer is extended with what was
 done and the subject is told through the answer notice. Every effect is idempotent, so a
 run repeated after a crash changes nothing twice.
@@ -88,6 +91,7 @@ def _one(
     done: dict[str, list[str]] = {k: list(v) for k, v in step.outcome.get("deferred", {}).items()}
     run = DeferredRun(request.id)
     to_restrict: set[str] = set()
+    running: set[str] = set()  # elements of the rows whose contract still runs
     for entry in step.params["deferred"]:
         dataset = str(entry["dataset"])
         full = service.data_map.dataset(dataset)
@@ -102,6 +106,7 @@ def _one(
             reasons = held.get(key, [])
             if any(r.kind is HoldKind.CONTRACT for r in reasons):
                 run.waiting[dataset] = run.waiting.get(dataset, 0) + 1
+                running.update(f.element for f in ds.fields)
                 continue
             if key in present and reasons:  # kept by law now: store only
                 to_restrict.update(f.element for f in ds.fields)
@@ -113,9 +118,12 @@ def _one(
                 ds, erase, hash_key=hash_key, idempotency_key=f"{request.id}:{step.n}:deferred"
             )
             run.erased[dataset] = erased.affected
-    if to_restrict:
+    settled = set(step.outcome.get("postponed_done", []))
+    due = {str(e) for e in step.params.get("postponed", [])} - settled - running
+    now_kept = due & _kept_by_law(service, found)  # kept by law still: stored only now
+    if to_restrict or now_kept:
         effects = RequestEffects(service, actor)
-        run.restricted = effects.restrict(request, sorted(to_restrict))
+        run.restricted = effects.restrict(request, sorted(to_restrict | now_kept))
     run.finished = not run.waiting
     restricted = set(step.outcome.get("deferred_restricted", [])) | to_restrict
     outcome: dict[str, Any] = {
@@ -123,6 +131,10 @@ def _one(
         "deferred": done,
         "deferred_restricted": sorted(restricted),
     }
+    if due:
+        outcome["postponed_done"] = sorted(settled | due)
+        earlier = set(step.outcome.get("postponed_restricted", []))
+        outcome["postponed_restricted"] = sorted(earlier | now_kept)
     if run.finished:
         outcome["deferred_done"] = service.now().isoformat()
     with service.units() as uow:
@@ -131,6 +143,16 @@ def _one(
     if run.finished:
         _tell(service, request, step, outcome, today, actor)
     return run
+
+
+def _kept_by_law(service: RightsService, found: Found) -> set[str]:
+    """The elements of the subject's rows a legal retention keeps now."""
+    return {
+        f.element
+        for dataset, held in found.held.items()
+        if any(r.kind is HoldKind.LEGAL_RETENTION for reasons in held.values() for r in reasons)
+        for f in service.data_map.dataset(dataset).fields
+    }
 
 
 def _walk(service: RightsService, request: RightsRequest, today: date) -> Found:
@@ -170,6 +192,11 @@ def _tell(
         )
     else:
         text = f"{day}更新：相关合同已履行完毕，此前暂缓删除的{names}已删除。"
+    if outcome.get("postponed_restricted"):
+        text += (
+            "此前因与该合同共用而未限制处理的依法保留信息，现已停止除存储和采取必要的安全保护"
+            "措施之外的处理。"
+        )
     current = service.get(request.id)
     answered = replace(current, answer=f"{current.answer or ''}\n{text}".strip())
     with service.units() as uow:
