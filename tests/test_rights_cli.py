@@ -328,3 +328,19 @@ def test_x35_w14_a_request_received_by_phone_is_entered_with_its_true_receipt_ti
     assert garbled.exit_code == 1 and "--received-at" in garbled.output
     unknown = desk("submit", user, "access", "--channel", "pigeon")
     assert unknown.exit_code == 1 and "--channel" in unknown.output
+
+
+def test_x36_a_complaint_run_says_it_waits_for_a_persons_answer(desk: Desk) -> None:
+    """`rights run` of a complaint stops at the person's review and says how to answer it;
+    once answered, a run says nothing of the sort."""
+    uid = desk.user(Profile.NO_LOAN)
+    request_id = desk.submit(uid, "complaint", "--text", "客服态度差")
+    desk.verified(request_id)
+    desk.ok("approve", request_id)
+    waiting = desk.ok("run", request_id).stdout
+    assert f"{request_id}：{Status.EXECUTING.label}" in waiting
+    assert f"待人工答复：yinsi rights answer {request_id} TEXT" in waiting
+    desk.ok("answer", request_id, "已核实并向您致歉，相关客服已接受培训。")
+    assert desk.status(request_id) is Status.COMPLETED
+    shown = desk.ok("status", request_id).stdout
+    assert "已核实并向您致歉" in shown and "待人工答复：" not in shown

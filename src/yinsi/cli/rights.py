@@ -232,7 +232,7 @@ def run(
 ) -> None:
     """Execute an approved request, step by step; run it again to resume after a failure.
     With --approved: every approved request of the app in one batch."""
-    from yinsi.rights.plan import StepStatus
+    from yinsi.rights.plan import StepStatus, awaits_answer
 
     if approved:
         if request_id is not None:
@@ -260,7 +260,7 @@ def run(
     if request.status.closed:
         if request.answer:
             out.print(request.answer, markup=False)
-    elif any(s.status is StepStatus.PENDING for s in steps):
+    elif awaits_answer(steps, bool(request.answer)):
         out.print(f"待人工答复：yinsi rights answer {request.id} TEXT", markup=False)
 
 
