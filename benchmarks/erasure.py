@@ -350,9 +350,12 @@ def main() -> None:
         "--batch-runs", type=int, default=None, help="batches timed (medians; default 3, quick 1)"
     )
     args = parser.parse_args()
+    for name in ("rows", "subjects", "batch", "batch_runs"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     subjects = args.subjects or (20 if args.quick else 30)
     batch_size = args.batch or (50 if args.quick else 1000)
-    batch_runs = max(1, args.batch_runs or (1 if args.quick else 3))
+    batch_runs = args.batch_runs or (1 if args.quick else 3)
     figures: dict[str, object] = {
         "benchmark": "erasure",
         "db": args.db,
