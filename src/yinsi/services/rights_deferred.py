@@ -17,7 +17,8 @@ each row whose contract has ended:
 Rows whose contract still runs stay deferred. The step's ``postponed`` elements (other rows
 of the subject are kept by law, but a deferred row holds the same elements, so restricting
 them would have stopped the contract) are restricted once no deferred row holds them any
-more, if a row of the subject is still kept by law then (``postponed_done`` records them). When every deferred row is done the step's
+more, if a row of the subject is still kept by law then (``postponed_done`` records them,
+``postponed_restricted`` those restricted). When every deferred row is done the step's
 outcome records it (``deferred_done``), the request's answer is extended with what was
 done and the subject is told through the answer notice. Every effect is idempotent, so a
 run repeated after a crash changes nothing twice.
