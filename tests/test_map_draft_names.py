@@ -146,3 +146,35 @@ def test_draft_without_any_database_links_by_name_and_renders_valid_yaml() -> No
     text = render(draft)
     assert "parent: {dataset: customer, column: cust_id}" in text
     assert "core.audit: sjh → mobile_number" in text  # no key, no link: left as a comment
+
+
+def test_a_table_named_with_a_wrapper_word_is_linked_by_its_noun() -> None:
+    """``t_user_info`` is the user table, ``tb_customer_base`` the customer one: a child's
+    ``user_id``, ``uid`` or ``customer_id`` names it, though the key is a bare ``id`` and
+    no foreign key is declared (the usual lender schema)."""
+    assert {"user", "user_info"} <= stems("t_user_info")
+    assert "customer" in stems("tb_customer_base") and "loan" in stems("t_loan_detail")
+    assert stems("info") == {"info"}  # a single word is its own noun
+    users = TableFacts(
+        "core",
+        "t_user_info",
+        (ColumnFacts("id", "integer"), ColumnFacts("real_name"), ColumnFacts("mobile")),
+        ("id",),
+    )
+    children = [
+        TableFacts(
+            "core",
+            table,
+            (ColumnFacts("id", "integer"), ColumnFacts(column, "integer"), ColumnFacts(pi)),
+            ("id",),
+        )
+        for table, column, pi in [
+            ("t_user_bank_card", "user_id", "card_no"),
+            ("t_device_info", "uid", "imei"),
+        ]
+    ]
+    draft = build_draft("demo", [("core", "sql")], [*children, users])
+    assert draft.root is not None and draft.root.table.name == "t_user_info"
+    text = render(draft)
+    assert "parent: {dataset: t_user_info, column: user_id}" in text
+    assert "parent: {dataset: t_user_info, column: uid}" in text

@@ -27,12 +27,26 @@ MIN_SAMPLED = 3
 """Fewer distinct sampled values than this prove nothing by overlap."""
 
 
+TABLE_PREFIXES = frozenset({"t", "tb", "tbl", "tab", "biz", "sys"})
+TABLE_SUFFIXES = frozenset(
+    {"info", "infos", "base", "basic", "detail", "details", "main", "master", "data", "tab", "tbl"}
+)
+"""Words a table name wraps its noun in (``t_user_info``, ``tb_customer_base``): a
+reference names the noun (``user_id``, ``customer_id``)."""
+
+
 def stems(table: str) -> set[str]:
-    """Names a reference to ``table`` may use: ``t_loan_apply`` → loan_apply, apply, …"""
+    """Names a reference to ``table`` may use: ``t_loan_apply`` → loan_apply, apply, …;
+    ``t_user_info`` → user_info, info and user."""
     parts = tokens(table)
-    while len(parts) > 1 and parts[0] in ("t", "tb", "tbl", "tab", "biz", "sys"):
+    while len(parts) > 1 and parts[0] in TABLE_PREFIXES:
         parts = parts[1:]
     found = {"_".join(parts), "".join(parts), parts[-1]} if parts else set()
+    noun = parts
+    while len(noun) > 1 and noun[-1] in TABLE_SUFFIXES:
+        noun = noun[:-1]
+    if noun is not parts:
+        found |= {"_".join(noun), "".join(noun), noun[-1]}
     for stem in list(found):
         if stem.endswith("ies"):
             found.add(stem[:-3] + "y")
