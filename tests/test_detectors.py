@@ -59,6 +59,20 @@ def found(text: str) -> list[tuple[str, str]]:
         ("住址：北京市朝阳区建国路88号1201室，", "address", "北京市朝阳区建国路88号1201室"),
         ("寄到广东省深圳市南山区深南大道9988号A座1203室。", "address", None),
         ("杭州市西湖区文三路90号", "address", "杭州市西湖区文三路90号"),
+        # the complex between the street number and the building is part of it
+        (
+            "住址：北京市朝阳区建国路88号SOHO现代城5号楼1201室，",
+            "address",
+            "北京市朝阳区建国路88号SOHO现代城5号楼1201室",
+        ),
+        ("成都市武侯区桐梓林小区3栋2单元。", "address", "成都市武侯区桐梓林小区3栋2单元"),
+        (
+            "收货地址：广东省深圳市南山区粤海街道科技园南区W1-A栋3楼",
+            "address",
+            "广东省深圳市南山区粤海街道科技园南区W1-A栋3楼",
+        ),
+        # a complex with no building after it is not taken: it may be the next words
+        ("北京市朝阳区建国路88号附近有家中心医院", "address", "北京市朝阳区建国路88号"),
     ],
 )
 def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str | None) -> None:

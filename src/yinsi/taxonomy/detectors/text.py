@@ -2,7 +2,8 @@
 
 Names need a cue (``姓名：``, ``联系人``, ``先生``, ``的手机``…) and a surname from the
 shipped dictionary; addresses start at a province or a prefecture-level city and run to a
-street number (``路…号``), with building, unit and room.
+street number (``路…号``), with the complex, building, unit and room (or, with no street
+number, a district's complex and its building: ``南山区科技园南区W1-A栋3楼``).
 """
 
 from __future__ import annotations
@@ -143,9 +144,16 @@ def _address_pattern() -> re.Pattern[str]:
     district = f"(?:{_CJK}{{1,6}}?(?:新区|区|县|旗|市))"
     town = f"(?:{_CJK}{{1,6}}?(?:街道|镇|乡))"
     road = f"(?:[{_CJK[1:-1]}0-9]{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|村|里))"
-    detail = (
+    unit = (
         f"(?:{_NUM}(?:号楼|号院|栋|幢|座|单元|楼|层|室|号)"
-        r"|[A-Za-z][0-9]*(?:栋|座|区)|[-－][0-9]+)*"
+        r"|[A-Za-z0-9]+(?:[-－][A-Za-z0-9]+)*(?:栋|幢|座|区|楼|层|室)|[-－][0-9]+)"
+    )
+    detail = f"{unit}*"
+    # a residential or office complex between the street number (or the town) and the
+    # building: 现代城5号楼, 科技园南区W1-A栋; taken only when a building, unit or room follows
+    complex_ = (
+        f"(?:[{_CJK[1:-1]}A-Za-z0-9]{{1,12}}?(?:大厦|大楼|广场|中心|花园|小区|公寓|家园|"
+        f"新村|科技园|产业园|园区|苑|园|城|府|庭|阁|公馆|写字楼|南区|北区|东区|西区)(?={unit}))"
     )
     known_city = f"(?:{city_names})市?"
     known_district = "(?:" + "|".join(re.escape(d) for d in districts()) + ")"
@@ -155,7 +163,9 @@ def _address_pattern() -> re.Pattern[str]:
     names = [text for text, _ in PROVINCE_PREFIXES] + list(cities()) + list(districts())
     firsts = {name[0] for name in names}
     first = "(?=[" + "".join(sorted(firsts)) + "])"
-    return re.compile(f"{first}{head}{district}?{town}?{road}{_NUM}号{detail}")
+    street = f"{town}?{road}{_NUM}号{complex_}?{detail}"
+    campus = f"{town}?{complex_}{unit}+"  # no street number: a district's complex, building
+    return re.compile(f"{first}{head}(?:{district}?{street}|{district}{campus})")
 
 
 def addresses(text: str) -> Iterator[Hit]:
