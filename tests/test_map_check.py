@@ -187,6 +187,30 @@ def test_dry_run_shows_exported_erased_and_kept_rows_and_changes_nothing(bench: 
     assert lender_schema.snapshot(bench.lender.url) == before
 
 
+def test_x28_a_dataset_erased_by_fields_that_lists_none_is_a_warning_and_no_step(
+    bench: Bench,
+) -> None:
+    """A drafted table whose PI no column gave away is still the person's through its
+    link; left ``erase: fields`` with no field, a deletion would leave it as it is. The
+    check says so at its line, and the dry run neither counts its rows as erased nor
+    plans a step that would erase nothing."""
+    old = """    erase: row
+    fields:
+      - {column: lxr_xm, element: emergency_contacts}
+      - {column: lxr_dh, element: emergency_contacts}
+      - {column: gx, element: emergency_contacts}
+"""
+    path = bench.map_file(_broken((old, "    erase: fields\n    fields: []\n")))
+    person = bench.lender.person(None)
+    result = bench.check(str(path), "--declaration", str(DECLARATION), "--subject", str(person.uid))
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.output.splitlines() if "lists no field" in x]
+    assert "warning: datasets[" in line and "'contacts'" in line and "PIPL Art. 47" in line
+    (shown,) = [x for x in result.output.splitlines() if x.startswith("  contacts: 导出")]
+    assert shown.endswith("删除请求时不改动（数据地图未列出其个人信息字段）"), shown
+    assert "erase users" in result.output and "erase contacts" not in result.output
+
+
 def test_dry_run_needs_the_declaration(tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(lender_schema.data_map_text(ENV), encoding="utf-8")

@@ -52,6 +52,16 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
             )
         if ds.erase == "row" and store is not None and store.kind == "webhook":
             issues.append(Issue((*at, "erase"), "a webhook dataset is erased by the processor"))
+        if ds.table is not None and ds.erase == "fields" and not ds.fields:
+            issues.append(
+                Issue(
+                    (*at, "erase"),
+                    f"dataset {ds.id!r} is erased field by field but lists no field: a deletion "
+                    "leaves its rows, still linked to the person, as they are — list their PI "
+                    "under `fields`, or set `erase: row` (PIPL Art. 47)",
+                    "warning",
+                )
+            )
         issues.extend(_hold_shape(data_map, i))
         issues.extend(_retention_shape(data_map, i, store.kind if store else None))
         issues.extend(_recipient_shape(data_map, i, store.kind if store else None))

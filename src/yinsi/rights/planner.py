@@ -131,17 +131,19 @@ def _erasure(
         if narrowed is None and not (elements and set(ds.elements) & elements):
             continue
         params: dict[str, object] = {} if elements is None else {"elements": sorted(elements)}
+        erases = ds.erase == "row" or bool(ds.fields)  # `fields` listing none: nothing to do
         via = found.predicates.get(ds.id)
         if via is not None:  # nothing can hold its rows: erased by predicate, no keys
             match = {"user_id": list(found.identities["user_id"]), "via": list(via)}
-            steps.append((Action.ERASE, ds.id, [], {**params, MATCH: match}))
+            if erases:
+                steps.append((Action.ERASE, ds.id, [], {**params, MATCH: match}))
             continue
         keys = found.erasable(ds.id)
         if ds.table is None and ds.key is None:  # a processor's webhook
             if found.records.get(ds.id) or ds.elements:
                 steps.append((Action.NOTIFY, ds.id, keys or found.identities["user_id"], params))
             continue
-        if keys:
+        if keys and erases:
             steps.append((Action.ERASE, ds.id, keys, params))
         waiting: list[str] = []
         for key, reasons in found.held.get(ds.id, {}).items():

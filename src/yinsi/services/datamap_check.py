@@ -167,7 +167,10 @@ def dry_run(
         kept = {
             key: [r.reason for r in reasons] for key, reasons in found.held.get(ds.id, {}).items()
         }
-        runs.append(DatasetRun(ds.id, keys, tuple(found.erasable(ds.id)), how, kept))
+        erased = tuple(found.erasable(ds.id))
+        if ds.erase == "fields" and not ds.fields and ds.table is not None:
+            how, erased = "不改动（数据地图未列出其个人信息字段）", ()
+        runs.append(DatasetRun(ds.id, keys, erased, how, kept))
     request = RightsRequest(
         id="dry-run",
         app_id=data_map.app,
