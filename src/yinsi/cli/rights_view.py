@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from yinsi.rights.plan import Action, Step, StepStatus
+from yinsi.rights.planner import MATCH
 from yinsi.rights.requests import Due, RightsRequest
 from yinsi.taxonomy.timezone import CHINA
 
@@ -100,7 +101,7 @@ def steps_table(steps: Sequence[Step]) -> Table:
             str(step.n),
             ACTION_LABELS.get(step.action, step.action.value),
             step.dataset or "",
-            str(len(step.keys)),
+            "按主体" if MATCH in step.params else str(len(step.keys)),  # by predicate: no keys
             Text(outcome_text(step), style=style if step.status is StepStatus.FAILED else ""),
         )
     return table
