@@ -55,14 +55,14 @@ def test_csv_json_gb18030_and_xlsx(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
     by_file = {Path(f["path"]).name: f for f in report["files"]}
-    assert by_file["a.csv"]["counts"] == {"mobile": 1}
-    assert by_file["a.csv"]["findings"][0]["where"] == "2:4"
+    assert by_file["a.csv"]["counts"] == {"person_name": 1, "mobile": 1}  # 姓名: a header
+    assert [f["where"] for f in by_file["a.csv"]["findings"]] == ["2:1", "2:4"]
     assert by_file["b.json"]["findings"][0]["snippet"].count("z***@qq.com") == 1
     assert by_file["c.txt"]["findings"][0]["kind"] == "person_name"
     assert "欧阳**" in by_file["c.txt"]["findings"][0]["snippet"]
     (cell,) = by_file["d.xlsx"]["findings"]
     assert cell["where"] == "客户!B3" and cell["element"] == "id_number"
-    assert report["found"] == 4
+    assert report["found"] == 5
     assert MOBILE not in result.stdout and ID not in result.stdout and "娜娜" not in result.stdout
 
 
@@ -98,3 +98,42 @@ def test_kinds_filter_and_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", str(broken)])
     assert result.exit_code == 2
     assert "无法作为 XLSX 工作簿打开" in result.stderr
+
+
+def test_a_tables_header_says_which_cells_are_names_and_dates_of_birth(tmp_path: Path) -> None:
+    """Free text needs a cue before a name (``姓名：``); a table's header is that cue for
+    its column. A cell is taken only when its value is one (a known surname; a real past
+    date), and a column the header does not name is read as free text."""
+    rows = [
+        ["编号", "客户姓名", "出生日期", "产品名称", "备注"],
+        ["1", "王小明", "1990-05-06", "张记贷", "李雷来电"],
+        ["2", "欧阳娜娜", "2999-01-01", "", ""],
+        ["3", "VIP客户", "不详", "", ""],
+    ]
+    (tmp_path / "a.csv").write_text("\n".join(",".join(r) for r in rows) + "\n", "utf-8")
+    (tmp_path / "b.tsv").write_text(
+        '"客户姓名"\t"出生日期"\n"王小明"\t"1990/5/6"\n', encoding="utf-8"
+    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(tmp_path / "c.xlsx")
+    result = runner.invoke(app, ["scan", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    by_file = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    a = [(f["where"], f["kind"]) for f in by_file["a.csv"]["findings"]]
+    assert a == [("2:3", "person_name"), ("2:7", "birth_date"), ("3:3", "person_name")]
+    b = [(f["where"], f["kind"]) for f in by_file["b.tsv"]["findings"]]
+    assert b == [("2:2", "person_name"), ("2:8", "birth_date")]
+    c = [(f["where"], f["kind"]) for f in by_file["c.xlsx"]["findings"]]
+    assert c == [
+        ("Sheet!B2", "person_name"),
+        ("Sheet!C2", "birth_date"),
+        ("Sheet!E2", "person_name"),  # a cell is text of its own: 李雷来电 opens with a name
+        ("Sheet!B3", "person_name"),
+    ]
+    assert "小明" not in result.stdout and "1990-05-06" not in result.stdout
+    only = runner.invoke(app, ["scan", "--kinds", "mobile", str(tmp_path / "a.csv")])
+    assert only.exit_code == 0, only.output  # --kinds: the header adds no other kind

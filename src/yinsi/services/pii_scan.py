@@ -5,10 +5,17 @@ leaves this module. Folders are walked in name order, skipping hidden entries an
 files; a file that cannot be read is reported with the reason, and the scan goes on. Text
 is read as UTF-8, else GB18030; JSON with ``\\u`` escapes is read string by string and
 placed by path (``$.users[0].name``), since its raw text hides the Chinese it holds.
+
+A table (CSV, TSV, a workbook's sheet) whose first row is a header says what its columns
+hold: a cell under ``客户姓名`` or ``出生日期`` is read as a name or a date of birth when
+its value is one (a known surname and one or two characters; a real past date), though
+free text would need a cue (``姓名：``) for either.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -28,7 +35,9 @@ from yinsi.security.masking import (
     mask_phone,
     mask_text,
 )
-from yinsi.taxonomy.detectors import Finding, detect
+from yinsi.taxonomy.column_names import classify_column
+from yinsi.taxonomy.detectors import KINDS, Finding, detect
+from yinsi.taxonomy.detectors.text import BARE_DATE, date_valid, is_name
 
 SNIPPET_CONTEXT = 8
 """Characters of (masked) context shown on each side of a value."""
@@ -46,6 +55,9 @@ _ENCODINGS = ("utf-8-sig", "gb18030")
 _WORKBOOKS = (".xlsx", ".xlsm")
 _NEWLINE = re.compile("\n")
 _JSON = (".json", ".jsonl", ".ndjson")
+_TABLES = {".csv": ",", ".tsv": "\t"}
+_BY_HEADER = {"name": "person_name", "birth_date": "birth_date"}
+"""Elements a header names (``classify_column``) → the detector kind its cells are read as."""
 
 
 def mask_value(kind: str, value: str) -> str:
@@ -103,9 +115,12 @@ def _snippet(masked: str, span: tuple[int, int]) -> str:
     return " ".join(masked[left:right].split())
 
 
-def scan_text(text: str, kinds: Collection[str] | None = None) -> list[Hit]:
-    """Every value in ``text`` with its ``LINE:COL`` (both from 1) and a masked snippet."""
-    findings = detect(text, kinds)
+def scan_text(
+    text: str, kinds: Collection[str] | None = None, extra: Sequence[Finding] = ()
+) -> list[Hit]:
+    """Every value in ``text`` with its ``LINE:COL`` (both from 1) and a masked snippet;
+    ``extra``: findings of the caller's (a table's header), kept where no detector's is."""
+    findings = _merged(detect(text, kinds), extra)
     line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
     by_line: dict[int, list[Finding]] = {}
     for f in findings:
@@ -125,6 +140,74 @@ def scan_text(text: str, kinds: Collection[str] | None = None) -> list[Hit]:
     return hits
 
 
+def _merged(findings: Sequence[Finding], extra: Sequence[Finding]) -> list[Finding]:
+    """``findings`` and those of ``extra`` that overlap none of them, in text order."""
+    kept = [e for e in extra if not any(f.start < e.end and e.start < f.end for f in findings)]
+    return sorted([*findings, *kept], key=lambda f: f.start)
+
+
+def _header_kinds(header: Sequence[object], kinds: Collection[str] | None = None) -> dict[int, str]:
+    """The columns (by index) whose header names a person's name or date of birth, and
+    the detector kind their cells are read as."""
+    out: dict[int, str] = {}
+    for i, title in enumerate(header):
+        text = str(title or "").strip()
+        guesses = classify_column(text, text) if 0 < len(text) <= 40 else []
+        kind = _BY_HEADER.get(guesses[0].element) if guesses else None
+        if kind is not None and (kinds is None or kind in kinds):
+            out[i] = kind
+    return out
+
+
+def _cell_finding(kind: str, cell: str, offset: int) -> Finding | None:
+    """A finding for ``cell`` (at ``offset``) under a header of ``kind``, if its value is
+    one: a name with a known surname, or a real date not after today."""
+    value = cell.strip()
+    if kind == "person_name":
+        found = is_name(value)
+    else:
+        m = BARE_DATE.fullmatch(value)
+        found = m is not None and date_valid(m)
+    if not found:
+        return None
+    start = offset + cell.index(value)
+    return Finding(kind, KINDS[kind], start, start + len(value), 0.8)
+
+
+def _table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> list[Finding]:
+    """Findings of the cells under a header that names what they hold (a CSV or TSV whose
+    first row is a header), by their offsets in ``text``."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for text_line in lines:
+        starts.append(starts[-1] + len(text_line))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        columns = _header_kinds(next(reader), kinds)
+    except (StopIteration, csv.Error):
+        return []
+    found: list[Finding] = []
+    if not columns:
+        return found
+    try:
+        for row in reader:
+            line = reader.line_num - 1  # the row's (last) line, from 0
+            raw = lines[line] if line < len(lines) else ""
+            plain = '"' not in raw  # cells at their places: offsets by their lengths
+            at = 0
+            for i, cell in enumerate(row):
+                kind = columns.get(i)
+                offset = at if plain else max(raw.find(cell), 0)
+                at += len(cell) + 1
+                if kind is not None and cell.strip():
+                    finding = _cell_finding(kind, cell, starts[line] + offset)
+                    if finding is not None:
+                        found.append(finding)
+    except csv.Error:
+        pass  # a malformed row ends the table: what was read is kept
+    return found
+
+
 def _column_name(index: int) -> str:
     name = ""
     while index:
@@ -140,12 +223,17 @@ def _scan_workbook(path: Path, kinds: Collection[str] | None) -> list[Hit]:
     hits: list[Hit] = []
     try:
         for sheet in workbook.worksheets:
+            columns: dict[int, str] = {}
             for r, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if r == 1:
+                    columns = _header_kinds(row, kinds)
                 for c, value in enumerate(row, start=1):
                     if value is None:
                         continue
                     cell = str(value)
-                    findings = detect(cell, kinds)
+                    kind = columns.get(c - 1) if r > 1 else None
+                    by_header = _cell_finding(kind, cell, 0) if kind else None
+                    findings = _merged(detect(cell, kinds), [by_header] if by_header else [])
                     masked, spans = _masked(cell, findings)
                     where = f"{sheet.title}!{_column_name(c)}{r}"
                     hits.extend(
@@ -199,7 +287,9 @@ def _scan_text_file(path: Path, kinds: Collection[str] | None) -> list[Hit]:
         hits = _scan_json(text, suffix != ".json", kinds)
         if hits is not None:
             return hits
-    return scan_text(text, kinds)
+    delimiter = _TABLES.get(suffix)
+    extra = _table_findings(text, delimiter, kinds) if delimiter else []
+    return scan_text(text, kinds, extra)
 
 
 def _read_text(path: Path) -> str:
