@@ -27,6 +27,7 @@ from delivery_fixtures import CapturedSms
 from yinsi.cli.app import app as cli
 from yinsi.consent import Channel, Evidence
 from yinsi.declaration import load
+from yinsi.lifecycle.sourcing import SourceReason
 from yinsi.security.passwords import hash_password, needs_rehash, verify_password
 from yinsi.security.staff import Role
 from yinsi.server import create_app
@@ -58,7 +59,7 @@ APP = "xiaoying_kadai"
 PASSWORD = "long enough passphrase 1"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CODE = re.compile(r"验证码(\d{6})")
-PAGES = ("queue", "dashboard", "holds", "policies", "incidents", "audit")
+PAGES = ("queue", "dashboard", "holds", "sources", "policies", "incidents", "audit")
 
 
 @dataclass
@@ -261,6 +262,8 @@ def test_x25_auditor_cannot_decide_hold_publish_or_manage(site: Console) -> None
         "/console/requests/req_x/answer",
         "/console/holds",
         "/console/holds/hold_x/release",
+        "/console/sources",
+        "/console/sources/src_x/revoke",
         "/console/policies/preview",
         "/console/policies/publish",
         "/console/policies/campaign",
@@ -286,6 +289,67 @@ def test_operator_cannot_publish_or_manage_staff(site: Console) -> None:
     assert site.login("operator").status_code == 303
     for path in ("/console/policies/publish", "/console/policies/campaign", "/console/staff"):
         assert site.post(path, {"declaration": "x"}).status_code == 403, path
+    assert site.post("/console/sources", {"source_id": "x"}).status_code == 403
+
+
+BAIHANG = {
+    "source_id": "baihang",
+    "name": "百行征信有限公司",
+    "legal_ground": "个人征信业务经营许可（银征信许字第0002号）",
+    "scenario": "third_party_sources",
+    "element": "third_party_query_results",
+    "authorised_by": "us",
+    "authorisation_ref": "同意事项 third_party_data",
+    "valid_until": "2027-12-31",
+}
+
+
+def test_x18_an_admin_records_and_revokes_a_vetted_source_on_the_console(site: Console) -> None:
+    """The register of vetted third-party sources: everyone reads it; an admin records a
+    vetting (only for the scenarios that declare PI from a third party, and their
+    elements) and revokes it, both audited under their staff id; the gate then refuses
+    the source."""
+    assert site.login("admin").status_code == 303
+    form = site.client.get("/console/sources").text
+    assert "登记来源审查记录" in form and 'value="third_party_sources"' in form
+    assert 'value="third_party_query_results"' in form
+    assert 'value="registration"' not in form  # not a third-party scenario
+    outside = site.post("/console/sources", {**BAIHANG, "element": "face"})
+    assert outside.status_code == 422 and "无法登记该来源" in outside.text
+    assert "third_party_sources" in outside.text  # says which scenario lacks the element
+    missing = site.post("/console/sources", {**BAIHANG, "legal_ground": " "})
+    assert missing.status_code == 422 and "合法性依据" in missing.text
+    added = site.post("/console/sources", BAIHANG)
+    assert added.status_code == 303 and added.headers["location"].endswith("ok=source_added")
+    listed = site.client.get("/console/sources").text
+    assert "百行征信有限公司" in listed and "银征信许字第0002号" in listed and "有效" in listed
+    services = Services(site.db, actor="test")
+
+    def gate() -> str:
+        asked = services.sourcing.acquire(
+            APP, "u1", "baihang", ["third_party_query_results"], "credit_assessment",
+            "third_party_sources",
+        )  # fmt: skip
+        return asked.decision.reason
+
+    assert gate() not in {r.value for r in SourceReason}  # vetted: the consent decides now
+
+    assert site.login("auditor").status_code == 303  # reads it, changes nothing
+    read = site.client.get("/console/sources").text
+    assert "百行征信有限公司" in read and "登记来源审查记录" not in read and "撤销原因" not in read
+
+    assert site.login("admin").status_code == 303
+    no_reason = site.post("/console/sources/baihang/revoke", {"reason": ""})
+    assert no_reason.status_code == 422
+    revoked = site.post("/console/sources/baihang/revoke", {"reason": "许可证被注销"})
+    assert revoked.status_code == 303 and revoked.headers["location"].endswith("ok=source_revoked")
+    assert "已撤销" in site.client.get("/console/sources").text
+    assert gate() == SourceReason.SOURCE_REVOKED
+    assert site.post("/console/sources/nobody/revoke", {"reason": "x"}).status_code == 404
+    admin = site.ids["admin"]
+    actions = [(actor, action) for actor, action, _ in site.audit_actions()]
+    assert (admin, "source.vetted") in actions and (admin, "source.revoked") in actions
+    services.close()
 
 
 def test_console_pages_are_not_cached_or_framed(site: Console) -> None:

@@ -218,3 +218,37 @@ def test_policies_page_starts_a_re_consent_campaign(
     lines = download.value.path().read_text(encoding="utf-8").split()
     assert lines[0] == "subject_id" and len(lines) == 5
     _screens(live_site, (desktop, phone), "/console/policies", "console-policies")
+
+
+def test_x18_an_admin_vets_a_source_and_revokes_it_in_the_browser(
+    live_site: LiveSite, phone: Page, desktop: Page
+) -> None:
+    from web_fixtures import add_staff, console_login
+
+    add_staff(live_site, "wang.admin", "admin", "王管理")
+    for page in (desktop, phone):
+        console_login(page, live_site, "wang.admin")
+    page = desktop
+    page.goto(live_site.url + "/console/sources")
+    nav = page.get_by_role("navigation", name="控制台导航")
+    expect(nav.get_by_role("link", name="第三方来源")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_text("没有来源审查记录")).to_be_visible()
+    page.get_by_label("来源编号").fill("baihang")
+    page.get_by_label("提供方名称").fill("百行征信有限公司")
+    page.get_by_label("合法性依据（许可证名称及编号）").fill(
+        "个人征信业务经营许可（银征信许字第0002号）"
+    )
+    page.locator('input[name="scenario"][value="third_party_sources"]').check()
+    page.locator('input[name="element"][value="third_party_query_results"]').check()
+    page.get_by_label("授权依据").fill("同意事项 third_party_data")
+    page.get_by_label("有效期至").fill("2027-12-31")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="已登记来源审查记录")).to_be_visible()
+    row = page.locator("tbody tr").filter(has_text="百行征信有限公司")
+    expect(row).to_contain_text("有效")
+    _screens(live_site, (desktop, phone), "/console/sources", "console-sources")
+    page.goto(live_site.url + "/console/sources")
+    row.get_by_placeholder("撤销原因").fill("许可证被注销")
+    row.get_by_role("button", name="撤销来源 百行征信有限公司").click()
+    expect(page.get_by_role("status").filter(has_text="已撤销该来源")).to_be_visible()
+    expect(page.locator("tbody tr").filter(has_text="百行征信有限公司")).to_contain_text("已于")

@@ -37,6 +37,7 @@ __all__ = [
     "check_new_source",
     "check_source",
     "message",
+    "third_party_scenarios",
 ]
 
 THIRD_PARTY_METHODS = frozenset(
@@ -163,6 +164,12 @@ class Acquisition:
     at: datetime
     actor: str
     id: int | None = None
+
+
+def third_party_scenarios(declaration: Declaration) -> list[Scenario]:
+    """The scenarios that declare PI obtained from a third party: those a vetted source
+    may supply."""
+    return [s for s in declaration.scenarios if _from_third_party(s)]
 
 
 def _from_third_party(scenario: Scenario) -> bool:

@@ -6,9 +6,9 @@ everything and verify the audit log, and can change nothing. Every route checks 
 on the server (:mod:`yinsi.web.console.auth`); every form carries a CSRF token.
 
 Modules: ``login`` (sign in and out), ``queue``, ``requests`` (one request, its
-decisions and execution log), ``holds``, ``audit``, ``policies`` and ``publish`` (versions,
-re-consent campaign, publishing), ``incidents``, ``dashboard`` (with ``charts``),
-``team`` (staff accounts). Each page module declares its own ``router``; the pages
+decisions and execution log), ``holds``, ``sources`` (vetted third-party sources),
+``audit``, ``policies`` and ``publish`` (versions, re-consent campaign, publishing),
+``incidents``, ``dashboard`` (with ``charts``), ``team`` (staff accounts). Each page module declares its own ``router``; the pages
 call services (``site.services``: :mod:`yinsi.services`) and never the database.
 """
 
@@ -24,13 +24,26 @@ from yinsi.web.console import (
     publish,
     queue,
     requests,
+    sources,
     team,
 )
 from yinsi.web.console.routing import ConsoleRoute
 
 __all__ = ["PAGES", "ConsoleRoute", "router"]
 
-PAGES = (login, queue, requests, holds, audit, policies, publish, incidents, dashboard, team)
+PAGES = (
+    login,
+    queue,
+    requests,
+    holds,
+    sources,
+    audit,
+    policies,
+    publish,
+    incidents,
+    dashboard,
+    team,
+)
 """The page modules, each with its own ``router``, in the order their routes are matched."""
 
 router = APIRouter(include_in_schema=False)

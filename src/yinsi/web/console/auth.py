@@ -35,6 +35,8 @@ class Action(StrEnum):
     HOLDS = "holds"
     INCIDENTS = "incidents"
     PUBLISH = "publish"
+    SOURCES = "sources"
+    """Record and revoke vettings of third-party sources (X18)."""
     CAMPAIGN = "campaign"
     STAFF = "staff"
 
@@ -48,6 +50,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.HOLDS: _OPERATORS,
     Action.INCIDENTS: _OPERATORS,
     Action.PUBLISH: _ADMINS,
+    Action.SOURCES: _ADMINS,
     Action.CAMPAIGN: _ADMINS,
     Action.STAFF: _ADMINS,
 }
@@ -98,6 +101,7 @@ Decider = Annotated[Staff, Depends(require(Action.DECIDE))]
 HoldKeeper = Annotated[Staff, Depends(require(Action.HOLDS))]
 IncidentHandler = Annotated[Staff, Depends(require(Action.INCIDENTS))]
 Publisher = Annotated[Staff, Depends(require(Action.PUBLISH))]
+SourceKeeper = Annotated[Staff, Depends(require(Action.SOURCES))]
 Campaigner = Annotated[Staff, Depends(require(Action.CAMPAIGN))]
 Admin = Annotated[Staff, Depends(require(Action.STAFF))]
 
