@@ -148,7 +148,9 @@ class Summary(TypedDict):
 def summary(counts: list[Counter[str]]) -> Summary:
     tp, fp, fn, otp, ofp, ofn = counts
     per_kind = {}
-    for kind in KINDS:
+    for kind in KINDS:  # a kind neither in the corpus nor found is not scored (no 0/0)
+        if not (tp[kind] or fp[kind] or fn[kind]):
+            continue
         p, r, f = prf(tp[kind], fp[kind], fn[kind])
         per_kind[kind] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
     p, r, f = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
@@ -193,8 +195,9 @@ def main() -> None:
         f"{labelled} labelled values, seed {args.seed}"
     )
     print(f"{'kind':<16} {'ours P/R/F1':>20} {'argus-redact P/R/F1':>24}")
-    for kind in KINDS:
-        a, b = mine["per_kind"][kind], theirs["per_kind"][kind]
+    none = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    for kind in (k for k in KINDS if k in mine["per_kind"] or k in theirs["per_kind"]):
+        a, b = mine["per_kind"].get(kind, none), theirs["per_kind"].get(kind, none)
         print(
             f"{kind:<16} {a['precision']:>6.3f} {a['recall']:>6.3f} {a['f1']:>6.3f}"
             f"   {b['precision']:>6.3f} {b['recall']:>6.3f} {b['f1']:>6.3f}"

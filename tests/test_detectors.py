@@ -47,6 +47,10 @@ def found(text: str) -> list[tuple[str, str]]:
         ("登录IP：203.0.113.7，", "ipv4", "203.0.113.7"),
         ("IPv6地址2409:8a00:1:2::7334，", "ipv6", "2409:8a00:1:2::7334"),
         ("邮箱zhang.san@qq.com，", "email", "zhang.san@qq.com"),
+        ("我的QQ号是123456789，", "qq", "123456789"),
+        ("加我qq:10001。", "qq", "10001"),
+        ("微信号wxid_abc123，", "wechat", "wxid_abc123"),
+        ("微信：Zhang_Wei-88 ", "wechat", "Zhang_Wei-88"),
         ("出生日期：1990-05-17，", "birth_date", "1990-05-17"),
         ("生日是1988年3月7日。", "birth_date", "1988年3月7日"),
         ("DOB 19900517", "birth_date", "19900517"),
@@ -94,6 +98,8 @@ def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str
         "时间戳1701234567890写入",  # 13-digit ms epoch: no 11-digit run inside it
         "流水号138123456789",  # 12 digits: a mobile inside a longer run
         "金额13812345678元",  # an amount
+        "QQ音乐和微信支付都能用",  # a product's name, no account after it
+        "QQ群 12345",  # a group, not a person's account
         "合计¥13812345678",
         "请升级到版本1.2.3.4",  # a version string
         "号码15412345678不存在",  # unallocated segment 154

@@ -38,6 +38,8 @@ KINDS: MappingProxyType[str, str] = MappingProxyType(
         "ipv4": "ip_address",
         "ipv6": "ip_address",
         "email": "email",
+        "qq": "third_party_account_id",
+        "wechat": "third_party_account_id",
         "birth_date": "birth_date",
         "person_name": "name",
         "address": "address",
@@ -48,4 +50,5 @@ KINDS: MappingProxyType[str, str] = MappingProxyType(
 A landline is evidence for ``landline_number`` (固定电话号码), a passport or permit number
 for ``other_id_number`` (其他证件号码: never ``id_number``, whose label says 身份证号码), a
 USCC for ``business_licence`` (the catalogue has no element of its own for it), a plate
-for ``vehicle_info``."""
+for ``vehicle_info``, a QQ number or a WeChat id for ``third_party_account_id``
+(第三方平台账号标识)."""

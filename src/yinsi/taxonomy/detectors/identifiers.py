@@ -1,4 +1,5 @@
-"""Letter-and-digit PI: travel documents, licence plates, MAC and IP addresses, e-mail."""
+"""Letter-and-digit PI: travel documents, licence plates, MAC and IP addresses, e-mail, and
+QQ numbers and WeChat ids after their name (``QQ号：``, ``微信号``)."""
 
 from __future__ import annotations
 
@@ -106,3 +107,23 @@ def emails(text: str) -> Iterator[Hit]:
         local = m.group().split("@", 1)[0]
         if ".." not in local and not local.endswith("."):
             yield ("email", m.start(), m.end(), 0.98)
+
+
+# --- instant-messaging accounts (a cue is required: the bare value is any number or word)
+
+_QQ = re.compile(
+    r"(?:QQ|qq|Qq)\s*(?:号码|号|账号|帐号)?\s*(?:[:：]|是|为)?\s*(?P<id>[1-9][0-9]{4,10})(?![0-9])"
+)
+_WECHAT = re.compile(
+    r"(?:微信|weixin|WeChat|wechat|Wechat)\s*(?:号|账号|帐号|ID|id)?\s*(?:[:：]|是|为)?\s*"
+    r"(?P<id>[A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
+)
+
+
+def messaging_ids(text: str) -> Iterator[Hit]:
+    """A QQ number (5 to 11 digits) or a WeChat id (6 to 20 letters, digits, ``_`` or
+    ``-``, starting with a letter) right after its name."""
+    for m in _QQ.finditer(text):
+        yield ("qq", m.start("id"), m.end("id"), 0.9)
+    for m in _WECHAT.finditer(text):
+        yield ("wechat", m.start("id"), m.end("id"), 0.9)

@@ -24,6 +24,7 @@ _DETECTORS: tuple[tuple[_Detector, frozenset[str]], ...] = (
     (identifiers.ipv4s, frozenset({"ipv4"})),
     (identifiers.ipv6s, frozenset({"ipv6"})),
     (identifiers.emails, frozenset({"email"})),
+    (identifiers.messaging_ids, frozenset({"qq", "wechat"})),
     (text.birth_dates, frozenset({"birth_date"})),
     (text.names, frozenset({"person_name"})),
     (text.addresses, frozenset({"address"})),

@@ -31,6 +31,8 @@ LABELS = {
     "ipv4": "IPv4 地址",
     "ipv6": "IPv6 地址",
     "email": "电子邮箱地址",
+    "qq": "QQ 号码",
+    "wechat": "微信号",
     "birth_date": "可能为出生日期的日期（1900 年至今）",
     "person_name": "以常见姓氏开头的中文姓名",
     "address": "写到门牌号的地址",
