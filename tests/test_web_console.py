@@ -703,3 +703,21 @@ def test_charts_are_svg_images_with_a_title_a_description_and_a_table() -> None:
     assert gaps.rows == (("a", "1.5"), ("b", "—"), ("c", "2"))
     rates = rate_bars("c3", "同意率", ["营销"], [0.25], basis="4 位用户")
     assert "25%" in rates.svg and rates.rows == (("营销", "25.0%"),)
+
+
+def test_a_steps_outcome_reads_in_chinese_with_per_dataset_counts() -> None:
+    """The console's step outcomes: labels, an empty list as 无, a deferred deletion's
+    per-dataset records as counts (never the record keys)."""
+    from yinsi.web.console.requests import outcome_text
+
+    text = outcome_text(
+        {
+            "restricted": [],
+            "deferred": {"loans": ["6"], "repayments": ["1", "2"]},
+            "postponed_restricted": ["transaction_records"],
+        }
+    )
+    assert text == (
+        "限制处理的信息：无；合同结束后已处理的暂缓记录：loans 1 条、repayments 2 条；"
+        "合同结束后限制处理的信息：transaction_records"
+    )

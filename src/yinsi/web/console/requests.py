@@ -59,6 +59,11 @@ OUTCOME_LABELS = {
     "answered": "已答复",
     "archive": "导出文件",
     "error": "错误",
+    "deferred": "合同结束后已处理的暂缓记录",
+    "deferred_restricted": "合同结束后依法保留、限制处理的信息",
+    "deferred_done": "暂缓删除全部处理完毕",
+    "postponed_done": "合同结束后已处理的推迟限制",
+    "postponed_restricted": "合同结束后限制处理的信息",
 }
 METHOD_LABELS = {Method.SMS.value: "短信验证码", Method.ID_SUFFIX.value: "身份证号码后六位"}
 RELATIONS = {
@@ -101,7 +106,14 @@ def outcome_text(outcome: dict[str, Any]) -> str:
             value = "此前已执行"
         if isinstance(value, bool):
             value = "是" if value else "否"
-        shown = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+        if isinstance(value, dict):  # per dataset: its records
+            shown = "、".join(
+                f"{k} {len(v) if isinstance(v, list) else v} 条" for k, v in value.items()
+            )
+        elif isinstance(value, list):
+            shown = "、".join(map(str, value)) or "无"
+        else:
+            shown = str(value)
         parts.append(f"{OUTCOME_LABELS.get(key, key)}：{shown}")
     return "；".join(parts)
 
