@@ -48,6 +48,8 @@ from yinsi.taxonomy.column_words import COMMENT_RULES, NAME_RULES
         ("c6", "登录IP地址", "ip_address"),
         ("c7", "紧急联系人手机号", "emergency_contacts"),
         ("c8", "常用联系人姓名", "common_contacts"),
+        ("c9", "用户名", "account_id"),  # an account's name, though it ends in 户名
+        ("c10", "开户名", "name"),  # an account holder's
     ],
 )
 def test_names_pinyin_and_comments_give_the_element(name: str, comment: str, element: str) -> None:

@@ -111,6 +111,7 @@ def test_a_tables_header_says_which_cells_are_names_and_dates_of_birth(tmp_path:
         ["3", "VIP客户", "不详", "", ""],
     ]
     (tmp_path / "a.csv").write_text("\n".join(",".join(r) for r in rows) + "\n", "utf-8")
+    (tmp_path / "d.csv").write_text("收货人,用户名\n张伟,zhangwei88\n", encoding="utf-8")
     (tmp_path / "b.tsv").write_text(
         '"客户姓名"\t"出生日期"\n"王小明"\t"1990/5/6"\n', encoding="utf-8"
     )
@@ -127,6 +128,8 @@ def test_a_tables_header_says_which_cells_are_names_and_dates_of_birth(tmp_path:
     assert a == [("2:3", "person_name"), ("2:7", "birth_date"), ("3:3", "person_name")]
     b = [(f["where"], f["kind"]) for f in by_file["b.tsv"]["findings"]]
     assert b == [("2:2", "person_name"), ("2:8", "birth_date")]
+    d = [(f["where"], f["kind"]) for f in by_file["d.csv"]["findings"]]
+    assert d == [("2:1", "person_name")]  # a recipient's name; a user name is not a person's
     c = [(f["where"], f["kind"]) for f in by_file["c.xlsx"]["findings"]]
     assert c == [
         ("Sheet!B2", "person_name"),

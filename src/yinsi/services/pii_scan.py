@@ -56,7 +56,13 @@ _WORKBOOKS = (".xlsx", ".xlsm")
 _NEWLINE = re.compile("\n")
 _JSON = (".json", ".jsonl", ".ndjson")
 _TABLES = {".csv": ",", ".tsv": "\t"}
-_BY_HEADER = {"name": "person_name", "birth_date": "birth_date"}
+_BY_HEADER = {
+    "name": "person_name",
+    "recipient_name": "person_name",
+    "emergency_contacts": "person_name",
+    "common_contacts": "person_name",
+    "birth_date": "birth_date",
+}
 """Elements a header names (``classify_column``) → the detector kind its cells are read as."""
 
 

@@ -44,8 +44,9 @@ COMMENT_RULES: tuple[tuple[tuple[str, ...], str, bool], ...] = (
     (("收货人",), "recipient_name", False),
     (("收货地址", "配送地址", "收件地址"), "delivery_address", False),
     (("手机", "电话", "联系方式", "移动号码"), "mobile_number", False),
-    (("真实姓名", "姓名", "客户名称", "户名", "持卡人", "借款人名称"), "name", False),
+    # 用户名 is an account's name, not a person's: before 户名 (an account holder's name)
     (("登录名", "用户名", "登录账号", "用户账号", "账号", "昵称"), "account_id", False),
+    (("真实姓名", "姓名", "客户名称", "户名", "持卡人", "借款人名称"), "name", False),
     (("居住城市", "所在城市", "常住城市"), "residence_city", False),
     (("住址", "地址", "户籍", "居住地"), "address", False),
     (("出生日期", "生日", "出生年月"), "birth_date", True),
