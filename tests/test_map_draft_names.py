@@ -50,6 +50,14 @@ from yinsi.taxonomy.column_words import COMMENT_RULES, NAME_RULES
         ("c8", "常用联系人姓名", "common_contacts"),
         ("c9", "用户名", "account_id"),  # an account's name, though it ends in 户名
         ("c10", "开户名", "name"),  # an account holder's
+        ("c11", "身份证地址", "address"),  # the address on the card, not its number
+        ("c12", "手机号码归属地", "coarse_location"),  # a region, not the number
+        ("c13", "IP归属地", "coarse_location"),
+        ("c14", "手机品牌", "device_brand"),
+        ("c15", "微信号", "third_party_account_id"),
+        ("c16", "芝麻分", "credit_score"),
+        ("c17", "通话详单", "call_records"),
+        ("c18", "APP列表", "installed_apps"),
     ],
 )
 def test_names_pinyin_and_comments_give_the_element(name: str, comment: str, element: str) -> None:
