@@ -58,6 +58,15 @@ from yinsi.taxonomy.column_words import COMMENT_RULES, NAME_RULES
         ("c16", "芝麻分", "credit_score"),
         ("c17", "通话详单", "call_records"),
         ("c18", "APP列表", "installed_apps"),
+        ("id_card_address", "", "address"),
+        ("mobile_area", "", "coarse_location"),
+        ("ip_city", "", "coarse_location"),
+        ("phone_brand", "", "device_brand"),
+        ("face_score", "", "liveness_parameters"),
+        ("wechat_id", "", "third_party_account_id"),
+        ("qq_no", "", "third_party_account_id"),
+        ("call_log", "", "call_records"),
+        ("app_list", "", "installed_apps"),
     ],
 )
 def test_names_pinyin_and_comments_give_the_element(name: str, comment: str, element: str) -> None:
@@ -80,6 +89,7 @@ def test_names_pinyin_and_comments_give_the_element(name: str, comment: str, ele
         ("apply_amt", "申请金额"),
         ("cust_no", "客户号"),
         ("dict_value", "字典值"),
+        ("email_verified", ""),  # a flag about the e-mail, not the e-mail
     ],
 )
 def test_keys_times_and_business_columns_are_not_pi(name: str, comment: str) -> None:

@@ -135,6 +135,23 @@ def _rule(
 
 
 NAME_RULES: tuple[tuple[re.Pattern[str], str, float, bool], ...] = (
+    # columns that name another identifier, then what they say of it: before that identifier
+    _rule(
+        r"id_?card_?addr(?:ess)?|sfz_?dz|(?:census|household)_?(?:reg_?)?addr(?:ess)?",
+        "address",
+        0.8,
+    ),
+    _rule(
+        r"(?:ip|mobile|phone|tel)_?(?:area|city|province|region|location|belong\w*|attribution)|gsd",
+        "coarse_location",
+        0.75,
+    ),
+    _rule(r"(?:device|phone|mobile)_?brand", "device_brand", 0.75),
+    _rule(
+        r"(?:face|liveness|living)_?(?:score|similarity|sim|confidence|result|compare\w*)",
+        "liveness_parameters",
+        0.75,
+    ),
     # dates and ids first: they end in a suffix that otherwise means "not PI"
     _rule(
         r"birth(?:day)?(?:_date|_dt)?|date_of_birth|dob|csrq|birthdate",
@@ -260,11 +277,34 @@ NAME_RULES: tuple[tuple[re.Pattern[str], str, float, bool], ...] = (
     _rule(r"lat(?:itude)?|lng|lon(?:gitude)?|gps\w*|geo\w*|coordinates?", "precise_location", 0.8),
     _rule(r"business_?licen[cs]e\w*|uscc|yyzz|tyshxydm", "business_licence", 0.8),
     _rule(r"(?:license_)?plate(?:_no)?|vin|car_no|cph", "vehicle_info", 0.75),
-    _rule(r"open_?id|union_?id|wx_?id|alipay_user_id", "third_party_account_id", 0.8),
+    _rule(
+        r"open_?id|union_?id|wx_?id|alipay_user_id|wechat(?:_?(?:id|no|account))?|weixin(?:_?id)?|"
+        r"wx_?(?:no|account)|qq(?:_?(?:no|num(?:ber)?|account))?|alipay(?:_?(?:account|id|no))?|"
+        r"weibo_?(?:id|account)",
+        "third_party_account_id",
+        0.8,
+    ),
+    _rule(r"call_?(?:logs?|records?|details?|list)|thxd", "call_records", 0.75),
+    _rule(r"sms_?(?:logs?|records?|list|content)", "sms_records", 0.75),
+    _rule(r"(?:installed_?)?apps?_?list|app_?names|installed_?apps?", "installed_apps", 0.75),
+    _rule(r"contacts?_?list|address_?book|phone_?book|txl", "address_book", 0.75),
 )
 
 NOT_PI_SUFFIXES = frozenset(
-    {"time", "at", "date", "dt", "status", "state", "flag", "type", "count", "cnt", "times"}
+    {
+        "time",
+        "at",
+        "date",
+        "dt",
+        "status",
+        "state",
+        "flag",
+        "type",
+        "count",
+        "cnt",
+        "times",
+        "verified",
+    }
 )
 """A name ending in one of these names a time, a state or a count (``phone_verified_at``)."""
 
