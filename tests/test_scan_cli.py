@@ -140,3 +140,28 @@ def test_a_tables_header_says_which_cells_are_names_and_dates_of_birth(tmp_path:
     assert "小明" not in result.stdout and "1990-05-06" not in result.stdout
     only = runner.invoke(app, ["scan", "--kinds", "mobile", str(tmp_path / "a.csv")])
     assert only.exit_code == 0, only.output  # --kinds: the header adds no other kind
+
+
+def test_a_values_key_in_a_log_or_json_line_says_what_it_is(tmp_path: Path) -> None:
+    """``realName=张三``, ``"customerName":"欧阳娜娜"``, ``"birthday":"1990-05-06"``: the key
+    is the cue a free-text name or date needs; a key that names no PI (productName) or a
+    value that is no name (王府井大街) is not taken."""
+    log = tmp_path / "app.log"
+    log.write_text(
+        "INFO login realName=张三 ip=10.0.0.1\n"
+        'DEBUG {"customerName":"欧阳娜娜","birthday":"1990-05-06","productName":"王府井"}\n'
+        "INFO GET /api/user?name=李雷&age=30\n"
+        "WARN name=王府井大街\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["scan", "--format", "json", str(log)])
+    assert result.exit_code == 1, result.output
+    (report,) = json.loads(result.stdout)["files"]
+    found = [(f["where"], f["kind"]) for f in report["findings"] if f["kind"] != "ipv4"]
+    assert found == [
+        ("1:21", "person_name"),
+        ("2:24", "person_name"),
+        ("2:42", "birth_date"),
+        ("3:25", "person_name"),
+    ]
+    assert "娜娜" not in result.stdout and "1990-05-06" not in result.stdout

@@ -9,7 +9,8 @@ placed by path (``$.users[0].name``), since its raw text hides the Chinese it ho
 A table (CSV, TSV, a workbook's sheet) whose first row is a header says what its columns
 hold: a cell under ``客户姓名`` or ``出生日期`` is read as a name or a date of birth when
 its value is one (a known surname and one or two characters; a real past date), though
-free text would need a cue (``姓名：``) for either.
+free text would need a cue (``姓名：``) for either. So does the key of a value in a log
+line or a JSON text (``realName=张三``, ``"birthday": "1990-05-06"``).
 """
 
 from __future__ import annotations
@@ -147,8 +148,18 @@ def scan_text(
 
 
 def _merged(findings: Sequence[Finding], extra: Sequence[Finding]) -> list[Finding]:
-    """``findings`` and those of ``extra`` that overlap none of them, in text order."""
-    kept = [e for e in extra if not any(f.start < e.end and e.start < f.end for f in findings)]
+    """``findings`` (in text order, never overlapping, as :func:`detect` gives them) and
+    those of ``extra`` that overlap none of them, in text order."""
+    if not extra:
+        return list(findings)
+    starts = [f.start for f in findings]
+    kept: list[Finding] = []
+    for e in sorted(extra, key=lambda f: f.start):
+        i = bisect_right(starts, e.start)  # findings[i - 1] starts at or before e
+        before = i > 0 and findings[i - 1].end > e.start
+        after = i < len(findings) and findings[i].start < e.end
+        if not (before or after or (kept and kept[-1].end > e.start)):
+            kept.append(e)
     return sorted([*findings, *kept], key=lambda f: f.start)
 
 
@@ -178,6 +189,29 @@ def _cell_finding(kind: str, cell: str, offset: int) -> Finding | None:
         return None
     start = offset + cell.index(value)
     return Finding(kind, KINDS[kind], start, start + len(value), 0.8)
+
+
+_LABELLED = re.compile(
+    r"""(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,40})["']?\s*[:=]\s*["']?"""
+    r"""(?P<value>[^\s"',;，；:=&}\]]{2,20})"""
+)
+"""``key=value``, ``key: value`` and ``"key": "value"`` in logs, JSON and query strings."""
+
+
+def _labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
+    """Findings of the values whose key names a person's name or date of birth."""
+    found: list[Finding] = []
+    keys: dict[str, str | None] = {}
+    for m in _LABELLED.finditer(text):
+        key = m.group("key").rsplit(".", 1)[-1]
+        if key not in keys:
+            keys[key] = _header_kinds([key], kinds).get(0)
+        kind = keys[key]
+        if kind is not None:
+            finding = _cell_finding(kind, m.group("value"), m.start("value"))
+            if finding is not None:
+                found.append(finding)
+    return found
 
 
 def _table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> list[Finding]:
@@ -295,6 +329,7 @@ def _scan_text_file(path: Path, kinds: Collection[str] | None) -> list[Hit]:
             return hits
     delimiter = _TABLES.get(suffix)
     extra = _table_findings(text, delimiter, kinds) if delimiter else []
+    extra += _labelled_findings(text, kinds)
     return scan_text(text, kinds, extra)
 
 
