@@ -67,7 +67,7 @@ def test_csv_json_gb18030_and_xlsx(tmp_path: Path) -> None:
 
 
 def test_escaped_json_is_read_as_what_it_says(tmp_path: Path) -> None:
-    document = {"users": [{"contact": "联系人：欧阳娜娜", "phone": MOBILE}]}
+    document = {"users": [{"contact": "联系人：欧阳娜娜", "phone": MOBILE, "realName": "王小明"}]}
     (tmp_path / "a.json").write_text(json.dumps(document), encoding="utf-8")
     lines = "\n".join(json.dumps({"msg": f"身份证{ID}"}) for _ in range(2))
     (tmp_path / "b.jsonl").write_text(lines + "\n", encoding="utf-8")
@@ -77,6 +77,7 @@ def test_escaped_json_is_read_as_what_it_says(tmp_path: Path) -> None:
     assert [(f["where"], f["kind"]) for f in a["findings"]] == [
         ("$.users[0].contact", "person_name"),
         ("$.users[0].phone", "mobile"),
+        ("$.users[0].realName", "person_name"),  # its key is the cue
     ]
     assert [f["where"] for f in b["findings"]] == ["1:$.msg", "2:$.msg"]
     assert "110105********1239" in b["findings"][0]["snippet"]

@@ -309,9 +309,15 @@ def _scan_json(text: str, lines: bool, kinds: Collection[str] | None) -> list[Hi
     except ValueError:
         return None
     hits: list[Hit] = []
+    keys: dict[str, str | None] = {}
     for root, document in documents:
         for where, value in _strings(document, root):
-            findings = detect(value, kinds)
+            key = re.sub(r"\[[0-9]+\]$", "", where).rsplit(".", 1)[-1]  # users[0].realName
+            if key not in keys:
+                keys[key] = _header_kinds([key], kinds).get(0)
+            kind = keys[key]
+            by_key = _cell_finding(kind, value, 0) if kind is not None else None
+            findings = _merged(detect(value, kinds), [by_key] if by_key else [])
             masked, spans = _masked(value, findings)
             hits.extend(
                 Hit(where, f.kind, f.element, f.confidence, _snippet(masked, span))
