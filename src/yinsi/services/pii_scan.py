@@ -57,6 +57,7 @@ _WORKBOOKS = (".xlsx", ".xlsm")
 _NEWLINE = re.compile("\n")
 _JSON = (".json", ".jsonl", ".ndjson")
 _TABLES = {".csv": ",", ".tsv": "\t"}
+_CJK = re.compile("[\u4e00-\u9fa5]")
 _BY_HEADER = {
     "name": "person_name",
     "recipient_name": "person_name",
@@ -215,8 +216,10 @@ def _labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding
 
 
 def _table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> list[Finding]:
-    """Findings of the cells under a header that names what they hold (a CSV or TSV whose
-    first row is a header), by their offsets in ``text``."""
+    """Findings of a CSV or TSV's cells, by their offsets in ``text``: under a header that
+    names what they hold (its first row), and names that open a cell (``李雷来电``: a cell
+    starts as a sentence does, which a comma in running text does not). A row spread over
+    lines (a quoted line break) is left to the scan of the whole text."""
     lines = text.splitlines(keepends=True)
     starts = [0]
     for text_line in lines:
@@ -226,23 +229,30 @@ def _table_findings(text: str, delimiter: str, kinds: Collection[str] | None) ->
         columns = _header_kinds(next(reader), kinds)
     except (StopIteration, csv.Error):
         return []
+    names = kinds is None or "person_name" in kinds
     found: list[Finding] = []
-    if not columns:
-        return found
+    last = reader.line_num
     try:
         for row in reader:
-            line = reader.line_num - 1  # the row's (last) line, from 0
-            raw = lines[line] if line < len(lines) else ""
+            line, last, single = reader.line_num - 1, reader.line_num, reader.line_num == last + 1
+            raw = lines[line] if single and line < len(lines) else ""
             plain = '"' not in raw  # cells at their places: offsets by their lengths
             at = 0
             for i, cell in enumerate(row):
-                kind = columns.get(i)
                 offset = at if plain else max(raw.find(cell), 0)
                 at += len(cell) + 1
-                if kind is not None and cell.strip():
-                    finding = _cell_finding(kind, cell, starts[line] + offset)
-                    if finding is not None:
-                        found.append(finding)
+                if not raw or not cell.strip():
+                    continue
+                base = starts[line] + offset
+                kind = columns.get(i)
+                by_header = _cell_finding(kind, cell, base) if kind is not None else None
+                if by_header is not None:
+                    found.append(by_header)
+                elif names and _CJK.search(cell):
+                    found += [
+                        Finding(f.kind, f.element, base + f.start, base + f.end, f.confidence)
+                        for f in detect(cell, ("person_name",))
+                    ]
     except csv.Error:
         pass  # a malformed row ends the table: what was read is kept
     return found
