@@ -99,6 +99,9 @@ def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str
         "流水号138123456789",  # 12 digits: a mobile inside a longer run
         "金额13812345678元",  # an amount
         "QQ音乐和微信支付都能用",  # a product's name, no account after it
+        "请完善联系人信息和用户信息。",  # 信 is a surname, 信息 a word
+        "借款人信息及本人支付来源信息",
+        "您向我们及第三方服务提供方提供的地址信息",  # 方 + 提供 is no name
         "QQ群 12345",  # a group, not a person's account
         "合计¥13812345678",
         "请升级到版本1.2.3.4",  # a version string
