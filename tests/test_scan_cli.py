@@ -113,6 +113,8 @@ def test_a_tables_header_says_which_cells_are_names_and_dates_of_birth(tmp_path:
     ]
     (tmp_path / "a.csv").write_text("\n".join(",".join(r) for r in rows) + "\n", "utf-8")
     (tmp_path / "d.csv").write_text("收货人,用户名\n张伟,zhangwei88\n", encoding="utf-8")
+    quoted = '备注,姓名\n"联系人王小明","王小明"\n'  # the name also in the cell before it
+    (tmp_path / "e.csv").write_text(quoted, encoding="utf-8")
     (tmp_path / "b.tsv").write_text(
         '"客户姓名"\t"出生日期"\n"王小明"\t"1990/5/6"\n', encoding="utf-8"
     )
@@ -134,6 +136,8 @@ def test_a_tables_header_says_which_cells_are_names_and_dates_of_birth(tmp_path:
     ]
     b = [(f["where"], f["kind"]) for f in by_file["b.tsv"]["findings"]]
     assert b == [("2:2", "person_name"), ("2:8", "birth_date")]
+    e = [(f["where"], f["kind"], f["snippet"]) for f in by_file["e.csv"]["findings"]]
+    assert [w for w, _, _ in e] == ["2:5", "2:11"], e  # each cell's name at its own place
     d = [(f["where"], f["kind"]) for f in by_file["d.csv"]["findings"]]
     assert d == [("2:1", "person_name")]  # a recipient's name; a user name is not a person's
     c = [(f["where"], f["kind"]) for f in by_file["c.xlsx"]["findings"]]

@@ -239,9 +239,14 @@ def _table_findings(text: str, delimiter: str, kinds: Collection[str] | None) ->
             plain = '"' not in raw  # cells at their places: offsets by their lengths
             at = 0
             for i, cell in enumerate(row):
-                offset = at if plain else max(raw.find(cell), 0)
-                at += len(cell) + 1
-                if not raw or not cell.strip():
+                # quoted: the cell's text after the previous cell's (an escaped "" is not
+                # found as read, and such a cell is left to the scan of the whole text)
+                offset = at if plain else raw.find(cell, at)
+                if not plain and offset >= 0:
+                    at = offset + len(cell)
+                elif plain:
+                    at += len(cell) + 1
+                if not raw or offset < 0 or not cell.strip():
                     continue
                 base = starts[line] + offset
                 kind = columns.get(i)
