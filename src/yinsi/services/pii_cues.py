@@ -1,0 +1,149 @@
+"""Cues a file's structure gives the PI detectors (:mod:`.pii_scan`): a table's header
+(``客户姓名``, ``出生日期``) and a value's key (``realName=``, ``"birthday":``) say what a
+cell or a value is, where free text would need a cue (``姓名：``) before a name or a date of
+birth; and a CSV cell starts as a sentence does, so a name that opens it is found.
+
+A cell or value is taken only when it passes the checks a column's sampled values pass
+(:func:`~yinsi.taxonomy.detectors.text.is_name`: a known surname and one or two more, not a
+common word; a real date not after today). Each function gives findings with their offsets
+in the text it was given; :func:`merged` keeps those no detector's finding overlaps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
+
+from yinsi.taxonomy.column_names import classify_column
+from yinsi.taxonomy.detectors import KINDS, Finding, detect
+from yinsi.taxonomy.detectors.text import BARE_DATE, date_valid, is_name
+
+__all__ = ["cell_finding", "header_kinds", "labelled_findings", "merged", "table_findings"]
+
+_CJK = re.compile("[\u4e00-\u9fa5]")
+_BY_HEADER = {
+    "name": "person_name",
+    "recipient_name": "person_name",
+    "emergency_contacts": "person_name",
+    "common_contacts": "person_name",
+    "birth_date": "birth_date",
+}
+"""Elements a header names (``classify_column``) → the detector kind its cells are read as."""
+
+
+def merged(findings: Sequence[Finding], extra: Sequence[Finding]) -> list[Finding]:
+    """``findings`` (in text order, never overlapping, as :func:`detect` gives them) and
+    those of ``extra`` that overlap none of them, in text order."""
+    if not extra:
+        return list(findings)
+    starts = [f.start for f in findings]
+    kept: list[Finding] = []
+    for e in sorted(extra, key=lambda f: f.start):
+        i = bisect_right(starts, e.start)  # findings[i - 1] starts at or before e
+        before = i > 0 and findings[i - 1].end > e.start
+        after = i < len(findings) and findings[i].start < e.end
+        if not (before or after or (kept and kept[-1].end > e.start)):
+            kept.append(e)
+    return sorted([*findings, *kept], key=lambda f: f.start)
+
+
+def header_kinds(header: Sequence[object], kinds: Collection[str] | None = None) -> dict[int, str]:
+    """The columns (by index) whose header names a person's name or date of birth, and
+    the detector kind their cells are read as."""
+    out: dict[int, str] = {}
+    for i, title in enumerate(header):
+        text = str(title or "").strip()
+        guesses = classify_column(text, text) if 0 < len(text) <= 40 else []
+        kind = _BY_HEADER.get(guesses[0].element) if guesses else None
+        if kind is not None and (kinds is None or kind in kinds):
+            out[i] = kind
+    return out
+
+
+def cell_finding(kind: str, cell: str, offset: int) -> Finding | None:
+    """A finding for ``cell`` (at ``offset``) under a header of ``kind``, if its value is
+    one: a name with a known surname, or a real date not after today."""
+    value = cell.strip()
+    if kind == "person_name":
+        found = is_name(value)
+    else:
+        m = BARE_DATE.fullmatch(value)
+        found = m is not None and date_valid(m)
+    if not found:
+        return None
+    start = offset + cell.index(value)
+    return Finding(kind, KINDS[kind], start, start + len(value), 0.8)
+
+
+_LABELLED = re.compile(
+    r"""(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,40})["']?\s*[:=]\s*["']?"""
+    r"""(?P<value>[^\s"',;，；:=&}\]]{2,20})"""
+)
+"""``key=value``, ``key: value`` and ``"key": "value"`` in logs, JSON and query strings."""
+
+
+def labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
+    """Findings of the values whose key names a person's name or date of birth."""
+    found: list[Finding] = []
+    keys: dict[str, str | None] = {}
+    for m in _LABELLED.finditer(text):
+        key = m.group("key").rsplit(".", 1)[-1]
+        if key not in keys:
+            keys[key] = header_kinds([key], kinds).get(0)
+        kind = keys[key]
+        if kind is not None:
+            finding = cell_finding(kind, m.group("value"), m.start("value"))
+            if finding is not None:
+                found.append(finding)
+    return found
+
+
+def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> list[Finding]:
+    """Findings of a CSV or TSV's cells, by their offsets in ``text``: under a header that
+    names what they hold (its first row), and names that open a cell (``李雷来电``: a cell
+    starts as a sentence does, which a comma in running text does not). A row spread over
+    lines (a quoted line break) is left to the scan of the whole text."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for text_line in lines:
+        starts.append(starts[-1] + len(text_line))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        columns = header_kinds(next(reader), kinds)
+    except (StopIteration, csv.Error):
+        return []
+    names = kinds is None or "person_name" in kinds
+    found: list[Finding] = []
+    last = reader.line_num
+    try:
+        for row in reader:
+            line, last, single = reader.line_num - 1, reader.line_num, reader.line_num == last + 1
+            raw = lines[line] if single and line < len(lines) else ""
+            plain = '"' not in raw  # cells at their places: offsets by their lengths
+            at = 0
+            for i, cell in enumerate(row):
+                # quoted: the cell's text after the previous cell's (an escaped "" is not
+                # found as read, and such a cell is left to the scan of the whole text)
+                offset = at if plain else raw.find(cell, at)
+                if not plain and offset >= 0:
+                    at = offset + len(cell)
+                elif plain:
+                    at += len(cell) + 1
+                if not raw or offset < 0 or not cell.strip():
+                    continue
+                base = starts[line] + offset
+                kind = columns.get(i)
+                by_header = cell_finding(kind, cell, base) if kind is not None else None
+                if by_header is not None:
+                    found.append(by_header)
+                elif names and _CJK.search(cell):
+                    found += [
+                        Finding(f.kind, f.element, base + f.start, base + f.end, f.confidence)
+                        for f in detect(cell, ("person_name",))
+                    ]
+    except csv.Error:
+        pass  # a malformed row ends the table: what was read is kept
+    return found
