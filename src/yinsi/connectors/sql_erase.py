@@ -179,7 +179,7 @@ def erase_where(
     unique = list(dict.fromkeys(subjects))
     single = unique[0] if len(unique) == 1 else None
     nulling = dataset.erase == "fields" and all(f.erase in NULLING for f in dataset.fields)
-    if dataset.erase != "row" and not dataset.fields:
+    if dataset.erases_nothing:
         return EraseOutcome(0, by_subject={s: 0 for s in unique})
     form = "row" if dataset.erase == "row" else "null" if nulling else "fields"
     key = (

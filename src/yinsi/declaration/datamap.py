@@ -236,6 +236,11 @@ class Dataset(Model):
         return self
 
     @property
+    def erases_nothing(self) -> bool:
+        """``erase: fields`` listing no field: an erasure leaves its records as they are."""
+        return self.erase == "fields" and not self.fields
+
+    @property
     def placeholders(self) -> tuple[str, ...]:
         return tuple(_PLACEHOLDER.findall(self.key or ""))
 

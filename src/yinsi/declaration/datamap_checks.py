@@ -52,7 +52,7 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
             )
         if ds.erase == "row" and store is not None and store.kind == "webhook":
             issues.append(Issue((*at, "erase"), "a webhook dataset is erased by the processor"))
-        if ds.table is not None and ds.erase == "fields" and not ds.fields:
+        if ds.table is not None and ds.erases_nothing:
             issues.append(
                 Issue(
                     (*at, "erase"),

@@ -131,11 +131,10 @@ def _erasure(
         if narrowed is None and not (elements and set(ds.elements) & elements):
             continue
         params: dict[str, object] = {} if elements is None else {"elements": sorted(elements)}
-        erases = ds.erase == "row" or bool(ds.fields)  # `fields` listing none: nothing to do
         via = found.predicates.get(ds.id)
         if via is not None:  # nothing can hold its rows: erased by predicate, no keys
             match = {"user_id": list(found.identities["user_id"]), "via": list(via)}
-            if erases:
+            if not ds.erases_nothing:
                 steps.append((Action.ERASE, ds.id, [], {**params, MATCH: match}))
             continue
         keys = found.erasable(ds.id)
@@ -143,7 +142,7 @@ def _erasure(
             if found.records.get(ds.id) or ds.elements:
                 steps.append((Action.NOTIFY, ds.id, keys or found.identities["user_id"], params))
             continue
-        if keys and erases:
+        if keys and not ds.erases_nothing:
             steps.append((Action.ERASE, ds.id, keys, params))
         waiting: list[str] = []
         for key, reasons in found.held.get(ds.id, {}).items():
@@ -156,12 +155,13 @@ def _erasure(
             deferred.append({"dataset": ds.id, "keys": waiting, **params})
             contract.update(f.element for f in (narrowed or ds).fields)
     if kept_reasons:
+        postponed = restricted & contract
         kept = {
             (r.dataset, r.reason, r.until.isoformat() if r.until else None, r.kind.value)
             for r in kept_reasons
         }
         restrict: dict[str, object] = {
-            "elements": sorted(restricted - contract),
+            "elements": sorted(restricted - postponed),
             "kept": [
                 {"dataset": d, "reason": why, "until": until, "kind": kind}
                 for d, why, until, kind in sorted(kept, key=lambda t: (t[0], t[1], t[3]))
@@ -169,8 +169,8 @@ def _erasure(
         }
         if deferred:
             restrict["deferred"] = deferred
-        if restricted & contract:
-            restrict["postponed"] = sorted(restricted & contract)
+        if postponed:
+            restrict["postponed"] = sorted(postponed)
         steps.append((Action.RESTRICT, None, [], restrict))
     return steps
 

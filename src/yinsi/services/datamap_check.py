@@ -168,7 +168,7 @@ def dry_run(
             key: [r.reason for r in reasons] for key, reasons in found.held.get(ds.id, {}).items()
         }
         erased = tuple(found.erasable(ds.id))
-        if ds.erase == "fields" and not ds.fields and ds.table is not None:
+        if ds.table is not None and ds.erases_nothing:
             how, erased = "不改动（数据地图未列出其个人信息字段）", ()
         runs.append(DatasetRun(ds.id, keys, erased, how, kept))
     request = RightsRequest(
