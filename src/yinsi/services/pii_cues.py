@@ -21,7 +21,14 @@ from yinsi.taxonomy.column_names import classify_column
 from yinsi.taxonomy.detectors import KINDS, Finding, detect
 from yinsi.taxonomy.detectors.text import BARE_DATE, date_valid, is_name
 
-__all__ = ["cell_finding", "header_kinds", "labelled_findings", "merged", "table_findings"]
+__all__ = [
+    "cell_finding",
+    "header_kinds",
+    "key_finding",
+    "labelled_findings",
+    "merged",
+    "table_findings",
+]
 
 _CJK = re.compile("[\u4e00-\u9fa5]")
 _BY_HEADER = {
@@ -85,19 +92,30 @@ _LABELLED = re.compile(
 """``key=value``, ``key: value`` and ``"key": "value"`` in logs, JSON and query strings."""
 
 
+def key_finding(
+    key: str,
+    value: str,
+    offset: int,
+    kinds: Collection[str] | None,
+    known: dict[str, str | None],
+) -> Finding | None:
+    """A finding for ``value`` (at ``offset``) when its ``key`` names a person's name or
+    date of birth and the value is one; ``known`` remembers what each key named."""
+    if key not in known:
+        known[key] = header_kinds([key], kinds).get(0)
+    kind = known[key]
+    return None if kind is None else cell_finding(kind, value, offset)
+
+
 def labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
     """Findings of the values whose key names a person's name or date of birth."""
+    known: dict[str, str | None] = {}
     found: list[Finding] = []
-    keys: dict[str, str | None] = {}
     for m in _LABELLED.finditer(text):
-        key = m.group("key").rsplit(".", 1)[-1]
-        if key not in keys:
-            keys[key] = header_kinds([key], kinds).get(0)
-        kind = keys[key]
-        if kind is not None:
-            finding = cell_finding(kind, m.group("value"), m.start("value"))
-            if finding is not None:
-                found.append(finding)
+        key = m.group("key").rsplit(".", 1)[-1]  # a.b.realName
+        finding = key_finding(key, m.group("value"), m.start("value"), kinds, known)
+        if finding is not None:
+            found.append(finding)
     return found
 
 
@@ -122,16 +140,13 @@ def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> 
         for row in reader:
             line, last, single = reader.line_num - 1, reader.line_num, reader.line_num == last + 1
             raw = lines[line] if single and line < len(lines) else ""
-            plain = '"' not in raw  # cells at their places: offsets by their lengths
             at = 0
             for i, cell in enumerate(row):
-                # quoted: the cell's text after the previous cell's (an escaped "" is not
-                # found as read, and such a cell is left to the scan of the whole text)
-                offset = at if plain else raw.find(cell, at)
-                if not plain and offset >= 0:
+                # the cell's text after the previous cell's (a quoted cell with an escaped ""
+                # is not found as read: it is left to the scan of the whole text)
+                offset = raw.find(cell, at)
+                if offset >= 0:
                     at = offset + len(cell)
-                elif plain:
-                    at += len(cell) + 1
                 if not raw or offset < 0 or not cell.strip():
                     continue
                 base = starts[line] + offset

@@ -37,6 +37,7 @@ from yinsi.security.masking import (
 from yinsi.services.pii_cues import (
     cell_finding,
     header_kinds,
+    key_finding,
     labelled_findings,
     merged,
     table_findings,
@@ -203,14 +204,11 @@ def _scan_json(text: str, lines: bool, kinds: Collection[str] | None) -> list[Hi
     except ValueError:
         return None
     hits: list[Hit] = []
-    keys: dict[str, str | None] = {}
+    known: dict[str, str | None] = {}
     for root, document in documents:
         for where, value in _strings(document, root):
             key = re.sub(r"\[[0-9]+\]$", "", where).rsplit(".", 1)[-1]  # users[0].realName
-            if key not in keys:
-                keys[key] = header_kinds([key], kinds).get(0)
-            kind = keys[key]
-            by_key = cell_finding(kind, value, 0) if kind is not None else None
+            by_key = key_finding(key, value, 0, kinds, known)
             findings = merged(detect(value, kinds), [by_key] if by_key else [])
             masked, spans = _masked(value, findings)
             hits.extend(
