@@ -36,14 +36,13 @@ def _app(site: Site) -> str:
     return found
 
 
-def _offer(declaration: Declaration) -> list[dict[str, object]]:
+def _offer(declaration: Declaration, labels: dict[str, str]) -> list[dict[str, object]]:
     """What a source may be vetted for: each third-party scenario and its elements."""
-    names = taxonomy_of(declaration).elements
     return [
         {
             "id": s.id,
             "name": s.name,
-            "elements": [(e, names[e].label if e in names else e) for e in s.element_ids],
+            "elements": [(e, labels.get(e, e)) for e in s.element_ids],
         }
         for s in third_party_scenarios(declaration)
     ]
@@ -55,15 +54,17 @@ def sources(request: Request, staff: Reader) -> HTMLResponse:
     app = app_id(site)
     listed = [] if app is None else site.services.sourcing.sources(app)
     declaration = None if app is None else site.services.consent.declaration(app)
-    labels: dict[str, str] = {}
+    elements: dict[str, str] = {}
+    scenarios: dict[str, str] = {}
     if declaration is not None:
-        labels |= {e.id: e.label for e in taxonomy_of(declaration).elements.values()}
-        labels |= {s.id: s.name for s in declaration.scenarios}
+        elements = {e.id: e.label for e in taxonomy_of(declaration).elements.values()}
+        scenarios = {s.id: s.name for s in declaration.scenarios}
     day = today()
     context = {
         "sources": [(s, STANDING.get(s.standing(day), "尚未生效")) for s in listed],
-        "offer": [] if declaration is None else _offer(declaration),
-        "labels": labels,
+        "offer": [] if declaration is None else _offer(declaration, elements),
+        "element_labels": elements,
+        "scenario_names": scenarios,
         "configured": app is not None,
     }
     return page(request, staff, "sources.html", context, active="sources")
