@@ -48,6 +48,12 @@ def surnames() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @cache
+def common_words() -> frozenset[str]:
+    """Two-character words of business text that are never a name (``信息``, ``支付``)."""
+    return frozenset(word for line in _lines("common_words.txt") for word in line.split())
+
+
+@cache
 def cities() -> tuple[str, ...]:
     """Prefecture-level city names without 市, longest first."""
     names = {name for line in _lines("cities.txt") for name in line.split()}

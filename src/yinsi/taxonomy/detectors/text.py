@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 
 from yinsi.taxonomy.detectors.context import Hit
-from yinsi.taxonomy.detectors.resources import cities, districts, surnames
+from yinsi.taxonomy.detectors.resources import cities, common_words, districts, surnames
 from yinsi.taxonomy.regions import PROVINCE_PREFIXES
 
 # --- dates of birth --------------------------------------------------------------------
@@ -95,25 +95,11 @@ def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
     return after_cue, bare, opening
 
 
-# Common two-character words of business text that open a word after a cue or follow a
-# surname-like character (信息, 支付, 方式; 方+提供, 王+服务): what reads as a name there
-# is a word (用户信息, 本人支付来源, 服务提供方提供的地址).
-_WORD_LIST = """
-    信息 信用 信贷 信箱 信号 支付 支持 支出 方式 方面 方法 方案 方便 方向 金额 金融 余额 明细
-    明确 时间 时候 应用 应当 关系 关于 关闭 通知 通讯 通过 通话 费用 单位 单号 包括 包含 全部
-    任何 任务 常用 常见 原因 原则 项目 安全 安装 高级 成功 成为 车辆 房产 程序 邮箱 邮件 计划
-    计算 解除 章程 管理 平台 尚未 查询 查看 汇总 申请 认证 水平 钱包 付款 万元 于是 严格 从而
-    以及 曾经 经营 经过 文件 文字 文本 司法 同意 同时 和解 云端 台账 代码 代理 代表 提供 服务
-    产品 账户 账号 用户 客户 数据 资料 记录 订单 合同 协议 系统 业务 功能 页面 内容 类型 状态
-    地址 电话 号码 姓名 身份 证件 照片 设备 位置 权限 来源 用途 目的 范围 期限 部门 机构 公司
-    银行 人员 中心 处理 使用 收集 存储 删除 更正 查阅 复制 授权 撤回 注销 还款 借款 贷款
-"""
-_WORDS = frozenset(_WORD_LIST.split())
-
-
 def _word_like(candidate: str) -> bool:
-    """Whether a would-be name opens with a common word, or its given part is one."""
-    return candidate[:2] in _WORDS or candidate[1:3] in _WORDS
+    """Whether a would-be name opens with a common word (信息, 支付), or its given part is
+    one (方 + 提供): :func:`~.resources.common_words`."""
+    words = common_words()
+    return candidate[:2] in words or candidate[1:3] in words
 
 
 def is_name(value: str) -> bool:
