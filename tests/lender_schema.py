@@ -186,6 +186,7 @@ PI_COLUMNS: tuple[PiColumn, ...] = (
     PiColumn("user_idcard", "real_name", "name"),
     PiColumn("user_idcard", "id_no", "id_number"),
     PiColumn("user_idcard", "id_valid_to", "id_validity"),
+    PiColumn("apply", "apply_amt", "loan_records"),
     PiColumn("apply", "work_unit", "employer"),
     PiColumn("apply", "month_income", "monthly_income"),
     PiColumn("apply", "home_addr", "address"),
@@ -198,16 +199,15 @@ PI_COLUMNS: tuple[PiColumn, ...] = (
     PiColumn("cust_credit", "zx_score", "credit_score"),
     PiColumn("login_log", "login_ip", "ip_address"),
     PiColumn("login_log", "device_id", "device_id"),
+    PiColumn("loan", "principal", "loan_records"),
+    PiColumn("repay_plan", "due_amt", "bill_info"),
 )
 """Every column holding PI, with the taxonomy element it holds."""
 
-RECORD_COLUMNS: tuple[PiColumn, ...] = (
-    PiColumn("loan", "principal", "transaction_records"),
-    PiColumn("repay_plan", "due_amt", "transaction_records"),
-    PiColumn("repay_plan", "paid_at", "transaction_records"),
-)
-"""Business records that are PI only through their link to a person (amounts, dates):
-a data map holds them, but no name or value pattern gives them away."""
+RECORD_COLUMNS: tuple[PiColumn, ...] = (PiColumn("repay_plan", "paid_at", "transaction_records"),)
+"""Business records that are PI only through their link to a person (a repayment's date):
+a data map holds them, but no name or value pattern gives them away. (A loan's or a
+repayment's amount does: 借款本金, 应还金额 are the borrower's financial information.)"""
 
 LINKS: tuple[Link, ...] = (
     Link("user_idcard", "user_id", "users", "uid"),

@@ -67,6 +67,22 @@ from yinsi.taxonomy.column_words import COMMENT_RULES, NAME_RULES
         ("qq_no", "", "third_party_account_id"),
         ("call_log", "", "call_records"),
         ("app_list", "", "installed_apps"),
+        # a fixed line is not a mobile number
+        ("company_phone", "", "landline_number"),
+        ("home_tel", "家庭电话", "landline_number"),
+        ("c3", "单位电话", "landline_number"),
+        ("gddh", "", "landline_number"),
+        ("tel", "", "mobile_number"),
+        # a borrower's loan and repayments are their financial information (GB/T 35273 A)
+        ("apply_amt", "申请金额", "loan_records"),
+        ("loan_amount", "", "loan_records"),
+        ("credit_limit", "授信额度", "loan_records"),
+        ("c4", "应还金额", "bill_info"),
+        ("repay_amount", "", "bill_info"),
+        ("overdue_amount", "逾期金额", "overdue_info"),
+        ("pay_amount", "", "payment_info"),
+        ("txn_amt", "", "transaction_records"),
+        ("order_amount", "", "order_info"),
     ],
 )
 def test_names_pinyin_and_comments_give_the_element(name: str, comment: str, element: str) -> None:
@@ -86,8 +102,8 @@ def test_names_pinyin_and_comments_give_the_element(name: str, comment: str, ele
         ("reg_time", "注册时间"),
         ("status", "申请状态"),
         ("c9", "手机号更新时间"),
-        ("apply_amt", "申请金额"),
         ("cust_no", "客户号"),
+        ("amount", ""),  # whose, and of what, the name does not say
         ("dict_value", "字典值"),
         ("email_verified", ""),  # a flag about the e-mail, not the e-mail
     ],

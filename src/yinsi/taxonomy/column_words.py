@@ -47,6 +47,12 @@ COMMENT_RULES: tuple[tuple[tuple[str, ...], str, bool], ...] = (
     (("邮箱", "电子邮件", "email", "Email"), "email", False),
     (("收货人",), "recipient_name", False),
     (("收货地址", "配送地址", "收件地址"), "delivery_address", False),
+    # a fixed line (带区号) is not a mobile: before 电话
+    (
+        ("固定电话", "座机", "固话", "家庭电话", "住宅电话", "单位电话", "办公电话", "公司电话"),
+        "landline_number",
+        False,
+    ),
     (("手机", "电话", "联系方式", "移动号码"), "mobile_number", False),
     (
         ("微信号", "微信账号", "QQ号", "QQ账号", "支付宝账号", "微博账号", "抖音号"),
@@ -73,6 +79,30 @@ COMMENT_RULES: tuple[tuple[tuple[str, ...], str, bool], ...] = (
     (("征信报告",), "credit_report", False),
     (("评分", "信用分", "征信分", "芝麻分"), "credit_score", False),
     (("逾期",), "overdue_info", False),
+    # a person's loan, repayments and payments are their financial information (GB/T
+    # 35273-2020 Annex A 个人财产信息: 信贷记录、交易和消费记录; JR/T 0171-2020 C2)
+    (("还款金额", "应还金额", "已还金额", "账单金额", "应还本金", "应还利息"), "bill_info", False),
+    (
+        (
+            "借款金额",
+            "贷款金额",
+            "放款金额",
+            "申请金额",
+            "借款本金",
+            "合同金额",
+            "授信额度",
+            "授信金额",
+            "信用额度",
+            "可用额度",
+            "借款期限",
+            "借款用途",
+        ),
+        "loan_records",
+        False,
+    ),
+    (("支付金额", "付款金额", "实付金额"), "payment_info", False),
+    (("交易金额", "交易流水"), "transaction_records", False),
+    (("订单金额",), "order_info", False),
     (("人脸", "活体"), "face", False),
     (("交易密码", "支付密码"), "transaction_password", False),
     (("密码",), "password", False),
@@ -221,6 +251,12 @@ NAME_RULES: tuple[tuple[re.Pattern[str], str, float, bool], ...] = (
         0.8,
     ),
     _rule(
+        r"(?:home|family|house|work|office|company|unit|corp|fixed)_?(?:tel(?:ephone)?|phone)|"
+        r"landline|gddh|dwdh|jtdh|bgdh",
+        "landline_number",
+        0.75,
+    ),
+    _rule(
         r"mobile(?:_?phone|_?no|_?num(?:ber)?)?|phone(?:_?no|_?num(?:ber)?)?|cellphone|cell|"
         r"tel(?:ephone)?|msisdn|sjh(?:m)?|shouji|sj|dh|lxdh|dhhm|lxfs",
         "mobile_number",
@@ -266,6 +302,20 @@ NAME_RULES: tuple[tuple[re.Pattern[str], str, float, bool], ...] = (
     _rule(r"credit_?report|zxbg|zx_report", "credit_report", 0.8),
     _rule(r"(?:credit|zx|risk|fico|xy)_?score|score", "credit_score", 0.75),
     _rule(r"overdue\w*", "overdue_info", 0.7),
+    _rule(
+        r"(?:repay(?:ment)?|bill|due|paid|should_?pay)_?(?:amount|amt|money|principal|interest)|hkje",
+        "bill_info",
+        0.7,
+    ),
+    _rule(
+        r"(?:loan|apply|application|borrow|lend|contract|credit)_?(?:amount|amt|money|principal)|"
+        r"credit_?(?:limit|line|quota)|loan_?(?:term|purpose|use)|jkje|dkje|sxed",
+        "loan_records",
+        0.7,
+    ),
+    _rule(r"(?:pay|payment)_?(?:amount|amt|money)", "payment_info", 0.7),
+    _rule(r"(?:trade|txn|transaction)_?(?:amount|amt|money)", "transaction_records", 0.7),
+    _rule(r"order_?(?:amount|amt|money)", "order_info", 0.7),
     _rule(r"face\w*|liveness\w*|rlsb", "face", 0.75),
     _rule(
         r"(?:pay|trade|txn|transaction)_?(?:pwd|password|passwd)|jymm|zfmm",
@@ -318,6 +368,14 @@ PINYIN: dict[str, str] = {
     "sjhm": "手机号码",
     "shouji": "手机",
     "dh": "电话",
+    "gddh": "固定电话",
+    "dwdh": "单位电话",
+    "jtdh": "家庭电话",
+    "bgdh": "办公电话",
+    "jkje": "借款金额",
+    "dkje": "贷款金额",
+    "hkje": "还款金额",
+    "sxed": "授信额度",
     "lxdh": "联系电话",
     "yhk": "银行卡",
     "yhkh": "银行卡号",
