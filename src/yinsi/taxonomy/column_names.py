@@ -5,7 +5,7 @@ and the pinyin abbreviations Chinese schemas use: ``xm`` 姓名, ``sfzh`` 身份
 手机号 …) and its comment (``身份证号``, ``紧急联系人电话`` …), with the table's name and
 comment as context (a phone number in a contacts table is an emergency contact's). Every
 guess carries a confidence and the evidence it rests on; nothing here sees a value.
-The dictionaries are :mod:`yinsi.taxonomy.column_words`.
+The dictionaries are :mod:`yinsi.taxonomy.column_words` and :mod:`~yinsi.taxonomy.column_pinyin`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from yinsi.taxonomy.column_pinyin import PINYIN
 from yinsi.taxonomy.column_words import (
     COMMENT_RULES,
     CONTACT_COLUMN,
@@ -23,7 +24,6 @@ from yinsi.taxonomy.column_words import (
     NAME_RULES,
     NOT_PI_COMMENT,
     NOT_PI_SUFFIXES,
-    PINYIN,
 )
 
 COMMENT_CONFIDENCE = 0.9

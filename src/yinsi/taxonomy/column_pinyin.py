@@ -1,0 +1,47 @@
+"""The pinyin abbreviations Chinese schemas name columns by (``xm`` 姓名, ``sfzh`` 身份证号):
+:mod:`yinsi.taxonomy.column_names` quotes their meaning in a guess's evidence."""
+
+from __future__ import annotations
+
+PINYIN: dict[str, str] = {
+    "xm": "姓名",
+    "sfzh": "身份证号",
+    "sfzhm": "身份证号码",
+    "sfz": "身份证",
+    "zjhm": "证件号码",
+    "sjh": "手机号",
+    "sjhm": "手机号码",
+    "shouji": "手机",
+    "dh": "电话",
+    "gddh": "固定电话",
+    "dwdh": "单位电话",
+    "jtdh": "家庭电话",
+    "bgdh": "办公电话",
+    "jkje": "借款金额",
+    "dkje": "贷款金额",
+    "hkje": "还款金额",
+    "sxed": "授信额度",
+    "lxdh": "联系电话",
+    "yhk": "银行卡",
+    "yhkh": "银行卡号",
+    "khh": "开户行",
+    "ylsjh": "预留手机号",
+    "dz": "地址",
+    "jtdz": "家庭地址",
+    "jzdz": "居住地址",
+    "csrq": "出生日期",
+    "xb": "性别",
+    "gzdw": "工作单位",
+    "lxr": "联系人",
+    "gx": "关系",
+    "yx": "邮箱",
+    "mz": "民族",
+    "hyzk": "婚姻状况",
+    "xl": "学历",
+    "ysr": "月收入",
+    "gjj": "公积金",
+    "zx": "征信",
+    "yzm": "验证码",
+    "mm": "密码",
+}
+"""Pinyin abbreviations and what they stand for, quoted in the evidence."""
