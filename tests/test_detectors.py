@@ -61,6 +61,12 @@ def found(text: str) -> list[tuple[str, str]]:
         ("已处理。张伟于昨日来电咨询。", "person_name", "张伟"),
         ("有事请找王小明（手机号见附件）", "person_name", "王小明"),
         ("这是欧阳娜娜的护照。", "person_name", "欧阳娜娜"),
+        # staff, relatives and payees named by their role in a ticket or a collection note
+        ("处理人：客服专员刘洋（工号 KF0231）", "person_name", "刘洋"),
+        ("客户经理刘洋负责跟进", "person_name", "刘洋"),
+        ("催收员张伟致电", "person_name", "张伟"),
+        ("配偶：李娜，", "person_name", "李娜"),
+        ("收款人：王芳。", "person_name", "王芳"),
         ("收货地址朝阳区建国路88号。", "address", "朝阳区建国路88号"),
         ("住址：北京市朝阳区建国路88号1201室，", "address", "北京市朝阳区建国路88号1201室"),
         ("寄到广东省深圳市南山区深南大道9988号A座1203室。", "address", None),
@@ -120,6 +126,11 @@ def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str
         "高兴在这里",
         "今天，高度于是下降",
         "版本v2.0.1.3",
+        # a role with no name after it
+        "客服已回复，专员已处理",
+        "配偶信息及父亲职业",
+        "坐席工号 1234，操作员编号 56",
+        "还款人未还款，负责人员已通知",
     ],
 )
 def test_look_alikes_are_rejected(text: str) -> None:

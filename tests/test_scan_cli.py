@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from yinsi.cli.app import app
+from yinsi.taxonomy.detectors.finding import KIND_NAMES, KINDS
 from yinsi.taxonomy.formats import check_character
 
 runner = CliRunner()
@@ -27,6 +28,18 @@ def test_text_output_counts_places_and_masks(tmp_path: Path) -> None:
     assert lines[2].startswith("  2:20  身份证号码  ") and "110105********1239" in lines[2]
     assert MOBILE not in result.output and ID not in result.output
     assert "发现 2 处个人信息" in result.stderr
+
+
+def test_every_kind_has_a_name_in_the_text_output(tmp_path: Path) -> None:
+    """A QQ number or a WeChat id in the text output (it raised KeyError: the kinds had no
+    name where ``yinsi scan`` printed them)."""
+    assert set(KIND_NAMES) == set(KINDS)
+    log = tmp_path / "ticket.txt"
+    log.write_text("客户微信号 wxm_1990；QQ：123456789。\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(log)])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0] == f"{log}: 2 处个人信息（微信号 1，QQ号码 1）"
+    assert "wxm_1990" not in result.output and "123456789" not in result.output
 
 
 def test_a_clean_folder_exits_0_and_binary_files_are_skipped(tmp_path: Path) -> None:

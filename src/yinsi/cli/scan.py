@@ -15,31 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from yinsi.cli.common import err, out
+from yinsi.taxonomy.detectors.finding import KIND_NAMES
 
 if TYPE_CHECKING:
     from yinsi.services.pii_scan import FileReport
 
 scan_app = typer.Typer()
-
-KIND_LABELS = {
-    "id_number": "身份证号码",
-    "mobile": "手机号码",
-    "landline": "固定电话",
-    "bank_card": "银行卡号",
-    "uscc": "统一社会信用代码",
-    "passport": "护照号码",
-    "hk_macau_permit": "港澳通行证",
-    "taiwan_permit": "台湾通行证",
-    "plate": "车牌号码",
-    "imei": "IMEI",
-    "mac": "MAC地址",
-    "ipv4": "IPv4地址",
-    "ipv6": "IPv6地址",
-    "email": "电子邮箱",
-    "birth_date": "出生日期",
-    "person_name": "姓名",
-    "address": "地址",
-}
 
 
 class ScanFormat(StrEnum):
@@ -60,10 +41,10 @@ def _print_text(report: FileReport) -> None:
     if not report.hits:
         out.print(f"{report.path}: 未发现个人信息", markup=False)
         return
-    summary = "，".join(f"{KIND_LABELS[k]} {n}" for k, n in report.counts.items())
+    summary = "，".join(f"{KIND_NAMES[k]} {n}" for k, n in report.counts.items())
     out.print(f"{report.path}: {len(report.hits)} 处个人信息（{summary}）", markup=False)
     for hit in report.hits:
-        out.print(f"  {hit.where}  {KIND_LABELS[hit.kind]}  {hit.snippet}", markup=False)
+        out.print(f"  {hit.where}  {KIND_NAMES[hit.kind]}  {hit.snippet}", markup=False)
 
 
 def _as_json(report: FileReport) -> dict[str, object]:

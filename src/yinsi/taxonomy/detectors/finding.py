@@ -52,3 +52,29 @@ for ``other_id_number`` (其他证件号码: never ``id_number``, whose label sa
 USCC for ``business_licence`` (the catalogue has no element of its own for it), a plate
 for ``vehicle_info``, a QQ number or a WeChat id for ``third_party_account_id``
 (第三方平台账号标识)."""
+
+KIND_NAMES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "id_number": "身份证号码",
+        "mobile": "手机号码",
+        "landline": "固定电话",
+        "bank_card": "银行卡号",
+        "uscc": "统一社会信用代码",
+        "passport": "护照号码",
+        "hk_macau_permit": "港澳通行证",
+        "taiwan_permit": "台湾通行证",
+        "plate": "车牌号码",
+        "imei": "IMEI",
+        "mac": "MAC地址",
+        "ipv4": "IPv4地址",
+        "ipv6": "IPv6地址",
+        "email": "电子邮箱",
+        "qq": "QQ号码",
+        "wechat": "微信号",
+        "birth_date": "出生日期",
+        "person_name": "姓名",
+        "address": "地址",
+    }
+)
+"""Every detector kind's short Chinese name, as ``yinsi scan`` prints it (one for each of
+:data:`KINDS`: a test holds them to the same keys)."""
