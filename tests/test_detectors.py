@@ -61,6 +61,12 @@ def found(text: str) -> list[tuple[str, str]]:
         ("已处理。张伟于昨日来电咨询。", "person_name", "张伟"),
         ("有事请找王小明（手机号见附件）", "person_name", "王小明"),
         ("这是欧阳娜娜的护照。", "person_name", "欧阳娜娜"),
+        # an ID number as forms and transcripts group it: 6-8-4
+        (f"身份证 {ID[:6]} {ID[6:14]} {ID[14:]}，", "id_number", f"{ID[:6]} {ID[6:14]} {ID[14:]}"),
+        (f"证件号：{ID[:6]}-{ID[6:14]}-{ID[14:]}", "id_number", f"{ID[:6]}-{ID[6:14]}-{ID[14:]}"),
+        # a name before the person's sex, a date before 出生
+        ("申请人信息：李四（女）", "person_name", "李四"),
+        ("其子于2020年5月6日出生。", "birth_date", "2020年5月6日"),
         # staff, relatives and payees named by their role in a ticket or a collection note
         ("处理人：客服专员刘洋（工号 KF0231）", "person_name", "刘洋"),
         ("客户经理刘洋负责跟进", "person_name", "刘洋"),
@@ -126,6 +132,9 @@ def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str
         "高兴在这里",
         "今天，高度于是下降",
         "版本v2.0.1.3",
+        # a role or a word before the sex is no name; 6-8-4 with mixed separators no ID
+        "患者，男，45岁；其中，男性占比更高",
+        f"编号 {ID[:6]} {ID[6:14]}-{ID[14:]}",
         # a role with no name after it
         "客服已回复，专员已处理",
         "配偶信息及父亲职业",

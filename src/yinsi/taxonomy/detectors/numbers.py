@@ -25,7 +25,10 @@ from yinsi.taxonomy.formats import InvalidValue, luhn_valid, read_id_number
 from yinsi.taxonomy.regions import PROVINCES
 
 _DIGIT_RUN = re.compile(
-    OPEN + r"(?:\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{17}[Xx]|\d{15,19})" + CLOSE
+    OPEN
+    + r"(?:\d{6}(?P<sep>[ -])\d{8}(?P=sep)\d{3}[0-9Xx]"  # an ID number as written: 6-8-4
+    + r"|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{17}[Xx]|\d{15,19})"
+    + CLOSE
 )
 _ID_CUE = cue(r"身份证|证件|公民身份|ID\s*(?:card|no)|sfz")
 _CARD_CUE = cue(r"卡号|银行卡|借记卡|信用卡|储蓄卡|card")
@@ -73,7 +76,7 @@ def _digit_run(text: str, m: re.Match[str]) -> Hit | None:
     if not named and looks_like_other_number(text, start, end):
         return None
     grouped = len(digits) != len(raw)
-    if len(digits) == 18 and not grouped and id18_valid(digits):
+    if len(digits) == 18 and (not grouped or m.group("sep")) and id18_valid(digits):
         if has_cue(text, start, _CARD_CUE) and card_valid(digits):
             return ("bank_card", start, end, 0.9)
         return ("id_number", start, end, 0.99)

@@ -29,6 +29,8 @@ _BIRTH = re.compile(
     r"|birth\s*(?:day|date))[^0-9\n]{0,6}?" + f"(?P<date>{_DATE})",
     re.IGNORECASE,
 )
+_BORN_ON = re.compile(f"(?P<date>{_DATE})" + r"\s?(?:出生|生人)")
+"""A date the words after say is a birth: 1990年5月6日出生."""
 BARE_DATE = re.compile(_DATE)
 
 
@@ -48,6 +50,9 @@ def birth_dates(text: str) -> Iterator[Hit]:
     for m in _BIRTH.finditer(text):
         if date_valid(m):
             yield ("birth_date", m.start("date"), m.end("date"), 0.9)
+    for m in _BORN_ON.finditer(text):
+        if date_valid(m):
+            yield ("birth_date", m.start("date"), m.end("date"), 0.85)
 
 
 # --- person names ----------------------------------------------------------------------
@@ -80,7 +85,8 @@ _OPENING_VERBS = (
 _POST_CUES = re.compile(
     r"先生|女士|小姐|同学|老师|经理|"
     r"的(?:手机|电话|身份证|银行卡|地址|住址|邮箱|账户|账号|护照|微信|QQ)|"
-    r"[（(](?:手机|电话|联系电话|身份证)"  # 王小明（手机：…）
+    r"[（(](?:手机|电话|联系电话|身份证)|"  # 王小明（手机：…）
+    r"(?:[，,、]\s?|\s|[（(])[男女]性?(?=[，,、。；;）)\s]|$)"  # 张三，男，1990年…
 )
 
 
