@@ -1,4 +1,4 @@
-"""``yinsi scan``: find PI in files and folders (text, CSV, JSON, logs, XLSX).
+"""``yinsi scan``: find PI in files and folders (text, CSV, JSON, logs, XLSX, DOCX).
 
 Prints, per file, the count per kind and every place (``LINE:COL``, ``Sheet!B3`` in a
 workbook, ``$.users[0].name`` in escaped JSON) with a masked snippet; never a full value. Exit codes, for CI: 0 nothing
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from yinsi.services.pii_scan import FileReport
 
 scan_app = typer.Typer()
+
+SHOWN_SKIPPED = 5
+"""Skipped files named in the text summary (``--format json`` lists them all)."""
 
 
 class ScanFormat(StrEnum):
@@ -78,24 +81,21 @@ def scan(
         ),
     ] = None,
 ) -> None:
-    """Find PI in files and folders (text, CSV, JSON, logs, XLSX); exit 1 if any is found."""
+    """Find PI in files and folders (text, CSV, JSON, logs, XLSX, DOCX); exit 1 if any is found."""
     from yinsi.services.pii_scan import scan_paths
 
     try:
-        reports = list(scan_paths(paths, _kinds(kinds)))
+        every = list(scan_paths(paths, _kinds(kinds)))
     except ValueError as exc:
         err.print(f"yinsi scan: --kinds: {exc}", markup=False)
         raise typer.Exit(2) from None
+    reports = [r for r in every if not r.skipped]
+    skipped = [str(r.path) for r in every if r.skipped]
     found = sum(len(r.hits) for r in reports)
     failed = sum(r.error is not None for r in reports)
     if fmt is ScanFormat.json:
-        print(
-            json.dumps(
-                {"files": [_as_json(r) for r in reports], "found": found},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        document = {"files": [_as_json(r) for r in reports], "skipped": skipped, "found": found}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         for report in reports:
             _print_text(report)
@@ -104,6 +104,13 @@ def scan(
         + (f"，{failed} 个文件无法读取" if failed else ""),
         markup=False,
     )
+    if skipped:  # a PDF, an image or an archive may hold PI too: say which were not read
+        shown = "、".join(skipped[:SHOWN_SKIPPED]) + ("等" if len(skipped) > SHOWN_SKIPPED else "")
+        err.print(
+            f"跳过 {len(skipped)} 个二进制文件（如 PDF、图片、压缩包），其中的个人信息未检查："
+            + shown,
+            markup=False,
+        )
     if found:
         raise typer.Exit(1)
     if failed:

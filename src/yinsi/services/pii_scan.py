@@ -1,8 +1,11 @@
-"""Find PI in files: text, CSV, JSON, logs and XLSX workbooks (``yinsi scan``).
+"""Find PI in files: text, CSV, JSON, logs, XLSX workbooks and Word documents (``yinsi
+scan``).
 
 Every value found is reported by kind and place with a masked snippet; no full value
-leaves this module. Folders are walked in name order, skipping hidden entries and binary
-files; a file that cannot be read is reported with the reason, and the scan goes on. Text
+leaves this module. Folders are walked in name order, skipping hidden entries; a binary
+file met in a folder (an image, a PDF, an archive: by a NUL byte or its format's magic
+number) is reported as skipped, since PI in it is not looked for; a file that cannot be
+read is reported with the reason, and the scan goes on. Text
 is read as UTF-8, else GB18030; JSON with ``\\u`` escapes is read string by string and
 placed by path (``$.users[0].name``), since its raw text hides the Chinese it holds.
 
@@ -21,7 +24,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from yinsi.security.masking import (
@@ -42,6 +45,7 @@ from yinsi.services.pii_cues import (
     merged,
     table_findings,
 )
+from yinsi.services.pii_documents import DocumentError, docx_parts
 from yinsi.taxonomy.detectors import Finding, detect
 
 SNIPPET_CONTEXT = 8
@@ -61,6 +65,10 @@ _WORKBOOKS = (".xlsx", ".xlsm")
 _NEWLINE = re.compile("\n")
 _JSON = (".json", ".jsonl", ".ndjson")
 _TABLES = {".csv": ",", ".tsv": "\t"}
+_DOCUMENTS = (".docx", ".docm")
+_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+"""How binary formats a text could not be read from begin: PDF, ZIP (and the Office
+formats in it), OLE (.doc, .xls), PNG, JPEG, GIF: binary even with no NUL byte early on."""
 
 
 def mask_value(kind: str, value: str) -> str:
@@ -88,6 +96,8 @@ class FileReport:
     hits: list[Hit] = field(default_factory=list)
     error: str | None = None
     binary: bool = False
+    skipped: bool = False
+    """A binary file met in a folder: not read, not an error (its PI is not looked for)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -180,6 +190,17 @@ def _scan_workbook(path: Path, kinds: Collection[str] | None) -> list[Hit]:
     return hits
 
 
+def _scan_document(path: Path, kinds: Collection[str] | None) -> list[Hit]:
+    """A Word document's hits, placed by part and paragraph (``正文第12段:5``)."""
+    hits: list[Hit] = []
+    for label, paragraphs in docx_parts(path):
+        text = "\n".join(p.replace("\n", " ") for p in paragraphs)
+        for hit in scan_text(text, kinds):
+            paragraph, column = hit.where.split(":")
+            hits.append(replace(hit, where=f"{label}第{paragraph}段:{column}"))
+    return hits
+
+
 def _strings(value: object, where: str) -> Iterator[tuple[str, str]]:
     """Every string in a parsed JSON value with its path (``$.users[0].name``)."""
     if isinstance(value, str):
@@ -233,7 +254,7 @@ def _scan_text_file(path: Path, kinds: Collection[str] | None) -> list[Hit]:
 
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] or data.startswith(_MAGIC):
         raise UnicodeError("binary")
     for encoding in _ENCODINGS:
         try:
@@ -249,15 +270,19 @@ def scan_file(path: Path, kinds: Collection[str] | None = None) -> FileReport:
     try:
         if path.suffix.lower() in _WORKBOOKS:
             report.hits = _scan_workbook(path, kinds)
+        elif path.suffix.lower() in _DOCUMENTS:
+            report.hits = _scan_document(path, kinds)
         else:
             report.hits = _scan_text_file(path, kinds)
     except UnicodeError as exc:
         report.binary = str(exc) == "binary"
         report.error = (
-            "是二进制文件，无法按文本扫描（支持文本、CSV、JSON、日志和 XLSX）"
+            "是二进制文件，无法按文本扫描（支持文本、CSV、JSON、日志、XLSX 和 DOCX）"
             if report.binary
             else "不是 UTF-8 或 GB18030 编码的文本，无法读取"
         )
+    except DocumentError as exc:
+        report.error = str(exc)
     except PermissionError:
         report.error = "没有读取权限"
     except OSError as exc:
@@ -288,8 +313,9 @@ def scan_paths(paths: Sequence[Path], kinds: Collection[str] | None = None) -> I
         if path.is_dir():
             for file in _files(path):
                 report = scan_file(file, kinds)
-                if not report.binary:  # images and archives in a folder are not errors
-                    yield report
+                if report.binary:  # images and archives in a folder are not errors
+                    report.error, report.skipped = None, True
+                yield report
         elif path.exists():
             yield scan_file(path, kinds)
         else:
