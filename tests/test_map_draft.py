@@ -180,3 +180,34 @@ def test_a_small_sample_of_a_large_table_is_drawn_without_sorting_it(drafted: Dr
     found = {(d.table, f.column): f.element for d in data_map.datasets for f in d.fields}
     right = [p for p in lender_schema.PI_COLUMNS if found.get((p.table, p.column)) == p.element]
     assert len(right) / len(lender_schema.PI_COLUMNS) >= 0.9
+
+
+def test_a_table_tied_to_the_subject_without_a_single_column_key_is_named_with_why(
+    tmp_path: Path,
+) -> None:
+    """A login log with no primary key and a tag table keyed by (user, tag) hold the
+    person's rows, but a data map names each row by one column: the draft names them as
+    left out, with the link it found and the reason, not as unlinked or as holding no PI."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for statement in (
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, real_name TEXT, mobile TEXT)",
+            "CREATE TABLE login_log (user_id INTEGER, login_ip TEXT, login_time TEXT)",
+            "CREATE TABLE user_tag (user_id INTEGER, tag TEXT, v TEXT, PRIMARY KEY (user_id, tag))",
+            "INSERT INTO users VALUES (1, '张伟', '13812345678'), (2, '李娜', '13912345678')",
+            "INSERT INTO login_log VALUES (1, '1.2.3.4', 'x'), (2, '1.2.3.5', 'y')",
+            "INSERT INTO user_tag VALUES (1, 'vip', '1'), (2, 'vip', '0')",
+        ):
+            conn.execute(sa.text(statement))
+    engine.dispose()
+    path = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(app, ["map", "draft", "--store", f"core={url}", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "关联到主体但没有单列主键、未纳入的表 2 张" in result.output
+    text = path.read_text(encoding="utf-8")
+    left_out = text.split("# Tables tied to the subject but left out", 1)[1]
+    assert "core.login_log (user_id → core.users.id): login_ip → ip_address" in left_out
+    assert "core.user_tag (user_id → core.users.id): no PI column found" in left_out
+    assert "No PI found in" not in text and "no link ties" not in text
+    assert [d.table for d in load_data_map(path).datasets] == ["users"]

@@ -132,7 +132,9 @@ def _summary(report: DraftReport, output: Path | None) -> None:
     err.print(
         f"数据地图草稿{where}：{len(d.datasets)} 张表、{len([k for k in d.keys if k.identity])} "
         f"类 Redis 键，{columns} 个个人信息列，{links} 条上级关联，主体根表 {root}；"
-        f"未关联到主体的含个人信息表 {len(d.unlinked)} 张。",
+        f"未关联到主体的含个人信息表 {len(d.unlinked)} 张"
+        + (f"；关联到主体但没有单列主键、未纳入的表 {len(d.keyless)} 张" if d.keyless else "")
+        + "。",
         markup=False,
     )
     if not report.values_checked:

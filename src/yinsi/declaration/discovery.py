@@ -69,6 +69,9 @@ class Draft:
     """The root first, then parents before their children."""
     unlinked: tuple[TableDraft, ...] = ()
     """Tables with PI that no link ties to the root."""
+    keyless: tuple[TableDraft, ...] = ()
+    """Tables a link ties to the root's tree, PI or not, left out: no single-column
+    primary or unique key names their rows (a composite key, a log table with none)."""
     keys: tuple[KeyDraft, ...] = ()
     no_pi: tuple[str, ...] = ()
     provides: Mapping[str, str] = field(default_factory=dict)
@@ -81,7 +84,7 @@ class Draft:
         """``(store, table or key pattern, guess)`` of every PI column found."""
         out = [
             (t.table.store, t.table.name, g)
-            for t in (*self.datasets, *self.unlinked)
+            for t in (*self.datasets, *self.keyless, *self.unlinked)
             for g in t.guesses
         ]
         out += [(k.keys.store, k.keys.pattern, g) for k in self.keys for g in k.guesses]
@@ -174,15 +177,36 @@ def build_draft(
     needed = _needed(root, tables, parents)
     ordered = _parents_first(root, tables, parents, needed)
     datasets = tuple(TableDraft(t, ids[t.ref], guesses[t.ref], parents.get(t.ref)) for t in ordered)
+    keyless = tuple(
+        TableDraft(t, ids[t.ref], guesses[t.ref], parents[t.ref])
+        for t in tables
+        if t.ref not in needed and t.row_key is None and _tied(t.ref, parents, needed)
+    )
+    left = needed | {t.table.ref for t in keyless}
     unlinked = tuple(
         TableDraft(t, ids[t.ref], guesses[t.ref])
         for t in tables
-        if t.ref not in needed and guesses[t.ref]
+        if t.ref not in left and guesses[t.ref]
     )
-    no_pi = tuple(t.ref for t in tables if t.ref not in needed and not guesses[t.ref])
+    no_pi = tuple(t.ref for t in tables if t.ref not in left and not guesses[t.ref])
     root_guesses = guesses[root.ref] if root is not None else ()
     keys, provides = _key_drafts(patterns, root, root_guesses, values, overlap, set(ids.values()))
-    return Draft(app, tuple(stores), datasets, unlinked, keys, no_pi, provides)
+    return Draft(
+        app,
+        tuple(stores),
+        datasets,
+        unlinked,
+        keyless=keyless,
+        keys=keys,
+        no_pi=no_pi,
+        provides=provides,
+    )
+
+
+def _tied(ref: str, parents: Mapping[str, LinkGuess], needed: set[str]) -> bool:
+    """Whether ``ref``'s parent link leads to a table of the draft."""
+    link = parents.get(ref)
+    return link is not None and link.parent in needed
 
 
 def _dataset_ids(tables: Sequence[TableFacts]) -> dict[str, str]:

@@ -119,6 +119,20 @@ def _fields(guesses: tuple[ColumnGuess, ...], kind: str) -> list[str]:
 
 def _unlinked(draft: Draft) -> list[str]:
     out: list[str] = []
+    if draft.keyless:
+        out += [
+            "",
+            "# Tables tied to the subject but left out: a data map names each row by one",
+            "# column, and these have no single-column primary or unique key (add one, e.g. an",
+            "# auto-increment id, then add them by hand; their rows are the person's, PI or not):",
+        ]
+        for t in draft.keyless:
+            assert t.parent is not None
+            link = f"{t.parent.column} → {t.parent.parent}.{t.parent.parent_column}"
+            cols = ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in t.guesses)
+            out.append(
+                f"#   {_comment(t.table.ref)} ({_comment(link)}): {_comment(cols or 'no PI column found')}"
+            )
     if draft.unlinked:
         out += ["", "# Tables with PI that no link ties to the subject (add them by hand):"]
         for t in draft.unlinked:
