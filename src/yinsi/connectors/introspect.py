@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -223,7 +223,10 @@ class RedisIntrospector:
         sample_size: int = SAMPLE_ROWS,
         per_pattern: int = 20,
     ) -> list[KeyPatternFacts]:
-        """Key patterns with one variable part, most keys first."""
+        """Key patterns, most keys first: each variable part of a key (digits, a hex id)
+        is ``{}``. A pattern with one gives the values it takes (``ids``) to tie it to the
+        subject; a fixed key (none: ``blacklist:idcard``) or one with several has none,
+        and is drafted only to say what PI it holds."""
         literal = _GLOB.split(match, maxsplit=1)[0]
         groups: dict[str, list[tuple[str, str]]] = {}
         try:
@@ -251,32 +254,50 @@ class RedisIntrospector:
         kind = max(set(types), key=types.count) if types else "none"
         fields: dict[str, dict[str, None]] = {}
         chosen = [k for k, t in zip(some, types, strict=True) if t == kind]
-        if kind in ("hash", "string"):
+        if kind in _READ:
             pipe = self._client.pipeline(transaction=False)
             for key in chosen:
-                pipe.hgetall(key) if kind == "hash" else pipe.get(key)
+                _READ[kind](pipe, key)
             for got in pipe.execute():
-                items = got.items() if isinstance(got, dict) else [("value", got)]
+                items = (
+                    got.items()
+                    if isinstance(got, dict)
+                    else [("value", v) for v in got]
+                    if isinstance(got, list | set)
+                    else [("value", got)]
+                )
                 for name, value in items:
                     if value is not None:
                         fields.setdefault(str(name), {})[_text(value)] = None
         facts = tuple(ColumnFacts(name, "text", "", tuple(v)) for name, v in sorted(fields.items()))
-        ids = tuple(dict.fromkeys(v for _, v in keys))[:sample_size]
+        ids = tuple(dict.fromkeys(v for _, v in keys if v))[:sample_size]
         return KeyPatternFacts(self.store, pattern, kind, len(keys), ids, facts)
 
 
+_SAMPLED = 20
+"""Members or items read from each sampled set, sorted set or list."""
+_READ: dict[str, Callable[[Any, str], Any]] = {
+    "hash": lambda pipe, key: pipe.hgetall(key),
+    "string": lambda pipe, key: pipe.get(key),
+    "set": lambda pipe, key: pipe.srandmember(key, _SAMPLED),
+    "zset": lambda pipe, key: pipe.zrange(key, 0, _SAMPLED - 1),
+    "list": lambda pipe, key: pipe.lrange(key, 0, _SAMPLED - 1),
+}
+"""How a sampled key's values are read, by its type (a stream's are not)."""
+
+
 def _shape(key: str, literal: str) -> tuple[str, str] | None:
-    """``user:123:profile`` → ``("user:{}:profile", "123")``; ``None`` unless exactly one
-    part varies. The literal prefix of the SCAN match never varies."""
+    """``user:123:profile`` → ``("user:{}:profile", "123")``; a key with no variable part
+    is its own pattern, one with several has each as ``{}``, and the value ``""`` (it
+    cannot be tied by it). The literal prefix of the SCAN match never varies."""
     if not key.startswith(literal):
         return None
     head, rest = key[: len(literal)], key[len(literal) :]
     parts = rest.split(":")
     variable = [i for i, p in enumerate(parts) if p and _VARIABLE.search(p)]
-    if len(variable) != 1:
-        return None
-    value = parts[variable[0]]
-    parts[variable[0]] = "{}"
+    for i in variable:
+        parts[i] = "{}"
+    value = rest.split(":")[variable[0]] if len(variable) == 1 else ""
     return head + ":".join(parts), value
 
 

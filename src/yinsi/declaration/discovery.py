@@ -290,8 +290,8 @@ def _key_drafts(
             guess = classify(facts, word, "", values)
             if guess is not None:
                 what = f"key {keys.pattern}" if f.name == "value" else f"field name {f.name}"
-                evidence = guess.evidence.replace(f"column name {name}", what)
-                guesses.append(ColumnGuess(f.name, guess.element, guess.confidence, evidence))
+                because = guess.evidence.replace(f"column name {name}", what)
+                guesses.append(ColumnGuess(f.name, guess.element, guess.confidence, because))
         dataset = _identifier(word or "keys")
         while dataset in taken:
             dataset += "_keys"
@@ -308,12 +308,18 @@ def _key_identity(
 ) -> tuple[str | None, str]:
     """Which root column the variable part of the keys holds, by value overlap: its keys
     first, then its identity columns (phone, ID number), then any text column."""
+    varying = keys.pattern.count("{}")
+    if varying == 0:
+        return None, "one key for many people: yinsi cannot erase one person's part of it"
+    if varying > 1:
+        return None, "more than one part of the keys varies: tie them to the subject by hand"
     if root is None or overlap is None or not keys.ids:
         return None, "no subject root to compare the keys with"
     probe = TableFacts(keys.store, keys.pattern, (ColumnFacts("{}", "text", "", keys.ids),))
     identities = [g.column for g in root_guesses if g.element in IDENTITIES]
     texts = [c.name for c in root.columns if c.family == "text"]
     options = list(dict.fromkeys([*root.keys, *identities, *texts]))
+    best: tuple[int, int, str] = (0, 1, "")  # the largest share found below FOUND
     for column in options:
         measured = overlap(probe, "{}", root, column)
         if measured is None or measured[1] == 0:
@@ -323,4 +329,12 @@ def _key_identity(
             identity = "user_id" if column == root.row_key else _identifier(column)
             where = f"{hits}/{sampled} sampled key parts found in {root.name}.{column}"
             return identity, where
-    return None, "the variable part of the keys matches no key of the subject root"
+        if hits / sampled > best[0] / best[1]:
+            best = (hits, sampled, column)
+    hits, sampled, column = best
+    if hits:
+        return None, (
+            f"only {hits}/{sampled} sampled key parts found in {root.name}.{column} "
+            f"(a link needs {FOUND:.0%})"
+        )
+    return None, "the variable part of the keys matches no column of the subject root"

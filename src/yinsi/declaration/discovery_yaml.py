@@ -138,10 +138,18 @@ def _unlinked(draft: Draft) -> list[str]:
         for t in draft.unlinked:
             cols = ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in t.guesses)
             out.append(f"#   {_comment(t.table.ref)}: {_comment(cols)}")
-    loose = [k for k in draft.keys if k.identity is None]
+    # a key of no one subject is named only for the PI it holds (not every config key)
+    loose = [
+        k
+        for k in draft.keys
+        if k.identity is None and (k.guesses or k.keys.pattern.count("{}") == 1)
+    ]
     if loose:
         out += ["", "# Redis keys not tied to the subject:"]
-        out += [f"#   {_comment(k.keys.pattern)}: {_comment(k.evidence)}" for k in loose]
+        for k in loose:
+            held = ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in k.guesses)
+            holds = f"; holds {held}" if held else ""
+            out.append(f"#   {_comment(k.keys.pattern)}: {_comment(k.evidence + holds)}")
     if draft.no_pi:
         out += ["", f"# No PI found in: {_comment(', '.join(draft.no_pi))}"]
     return out
