@@ -211,3 +211,35 @@ def test_a_table_tied_to_the_subject_without_a_single_column_key_is_named_with_w
     assert "core.user_tag (user_id → core.users.id): no PI column found" in left_out
     assert "No PI found in" not in text and "no link ties" not in text
     assert [d.table for d in load_data_map(path).datasets] == ["users"]
+
+
+def test_postgresql_tables_outside_the_default_schema_are_named_with_how_to_read_them() -> None:
+    """A lender's tables in schema ``crm``: the draft read only ``public`` and found
+    nothing, without a word; it now names the schema and the search_path that reads it,
+    and with that URL drafts its tables."""
+    from storage_fixtures import postgres_database  # loaded as a plugin by services
+
+    with postgres_database() as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE SCHEMA crm"))
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE crm.customer (id BIGINT PRIMARY KEY, real_name TEXT, mobile TEXT)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE crm.contact (id BIGINT PRIMARY KEY,"
+                    " customer_id BIGINT REFERENCES crm.customer (id), contact_name TEXT)"
+                )
+            )
+        engine.dispose()
+        plain = CliRunner().invoke(app, ["map", "draft", "--store", f"core={url}"])
+        assert "未读取 PostgreSQL schema crm（2 张表）" in plain.output, plain.output
+        assert "?options=-csearch_path%3Dcrm" in plain.output
+        scoped = f"{url}?options=-csearch_path%3Dcrm"
+        drafted = CliRunner().invoke(app, ["map", "draft", "--store", f"core={scoped}"])
+        assert drafted.exit_code == 0, drafted.output
+        assert "table: customer" in drafted.stdout and "table: contact" in drafted.stdout
+        assert "未读取" not in drafted.output

@@ -139,5 +139,15 @@ def _summary(report: DraftReport, output: Path | None) -> None:
     )
     if not report.values_checked:
         err.print("值检测器不可用：仅按列名和注释判断。", markup=False, style="yellow")
+    for store, schemas in report.unread.items():
+        listed = "、".join(f"{name}（{n} 张表）" for name, n in sorted(schemas.items()))
+        first = sorted(schemas)[0]
+        err.print(
+            f"{store}：只读取了默认 schema，未读取 PostgreSQL schema {listed}。"
+            f"如需纳入，请在该库的 URL 中设置 search_path，例如 ?options=-csearch_path%3D{first}"
+            "（运行时的数据地图 URL 也需相同设置）。",
+            markup=False,
+            style="yellow",
+        )
     for p in report.problems:
         err.print(str(p), markup=False, style="yellow")

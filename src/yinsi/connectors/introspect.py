@@ -95,6 +95,26 @@ class SqlIntrospector:
                 self.store, f"cannot read the schema: {driver_message(exc)}"
             ) from None
 
+    def other_schemas(self) -> dict[str, int]:
+        """PostgreSQL: the schemas besides the default one (``search_path``'s first) that
+        hold tables, with how many — :meth:`tables` does not read them. Empty elsewhere
+        (a MariaDB schema is another database)."""
+        if self._engine.dialect.name != "postgresql":
+            return {}
+        try:
+            inspector = sa.inspect(self._engine)
+            default = inspector.default_schema_name
+            found = {
+                name: len(inspector.get_table_names(schema=name))
+                for name in inspector.get_schema_names()
+                if name != default and name != "information_schema" and not name.startswith("pg_")
+            }
+        except SQLAlchemyError as exc:
+            raise ConnectorError(
+                self.store, f"cannot list the schemas: {driver_message(exc)}"
+            ) from None
+        return {name: n for name, n in found.items() if n}
+
     def _table(self, inspector: Any, name: str, sample_size: int) -> TableFacts:
         columns = inspector.get_columns(name)
         pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())

@@ -14,7 +14,7 @@ hold names, counts and confidences only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -49,6 +49,9 @@ class DraftReport:
     """With ``against``: PI columns the existing map does not cover."""
     values_checked: bool = True
     """Whether sampled values were classified (else names and comments only)."""
+    unread: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per SQL store, the PostgreSQL schemas besides the default one that hold tables
+    (with how many): not read; a ``search_path`` in the store's URL reads them."""
 
 
 def value_classifier() -> ValueClassifier:
@@ -83,9 +86,12 @@ def draft_map(
     scanners: list[RedisIntrospector] = []
     try:
         tables: list[TableFacts] = []
+        unread: dict[str, dict[str, int]] = {}
         for store, url in sql.items():
             opened[store] = SqlIntrospector(store, expand(store, url, environ))
             tables += opened[store].tables(sample_size)
+            if others := opened[store].other_schemas():
+                unread[store] = others
         patterns: list[KeyPatternFacts] = []
         for store, url in (redis or {}).items():
             scanners.append(RedisIntrospector(store, expand(store, url, environ)))
@@ -116,6 +122,7 @@ def draft_map(
         problems,
         drift(draft, existing) if existing is not None else None,
         classifier is not None,
+        unread,
     )
 
 
