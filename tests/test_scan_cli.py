@@ -188,3 +188,13 @@ def test_a_values_key_in_a_log_or_json_line_says_what_it_is(tmp_path: Path) -> N
         ("3:25", "person_name"),
     ]
     assert "娜娜" not in result.stdout and "1990-05-06" not in result.stdout
+
+
+def test_a_utf16_text_as_excel_saves_unicode_text_is_read(tmp_path: Path) -> None:
+    """Excel's 'Unicode text' export is UTF-16 with a byte-order mark: its NUL bytes made it
+    a skipped binary file."""
+    export = tmp_path / "customers.txt"
+    export.write_text(f"姓名\t手机\n张伟\t{MOBILE}\n", encoding="utf-16")
+    result = runner.invoke(app, ["scan", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "手机号码 1" in result.stdout and "跳过" not in result.output

@@ -6,7 +6,8 @@ leaves this module. Folders are walked in name order, skipping hidden entries; a
 file met in a folder (an image, a PDF, an archive: by a NUL byte or its format's magic
 number) is reported as skipped, since PI in it is not looked for; a file that cannot be
 read is reported with the reason, and the scan goes on. Text
-is read as UTF-8, else GB18030; JSON with ``\\u`` escapes is read string by string and
+is read as UTF-8, else GB18030 (UTF-16 when it opens with its byte-order mark, as Excel
+saves 'Unicode text'); JSON with ``\\u`` escapes is read string by string and
 placed by path (``$.users[0].name``), since its raw text hides the Chinese it holds.
 
 A table (CSV, TSV, a workbook's sheet) whose first row is a header says what its columns
@@ -18,6 +19,7 @@ line or a JSON text (``realName=张三``, ``"birthday": "1990-05-06"``) (:mod:`.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -254,6 +256,11 @@ def _scan_text_file(path: Path, kinds: Collection[str] | None) -> list[Hit]:
 
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's 'Unicode text'
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnicodeError("encoding") from None
     if b"\x00" in data[:8192] or data.startswith(_MAGIC):
         raise UnicodeError("binary")
     for encoding in _ENCODINGS:
