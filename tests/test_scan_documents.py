@@ -101,3 +101,21 @@ def test_binary_files_in_a_folder_are_named_as_not_checked(tmp_path: Path) -> No
     assert [Path(f["path"]).name for f in document["files"]] == ["note.txt"]
     alone = runner.invoke(app, ["scan", str(tmp_path / "scan.pdf")])  # named: an error
     assert alone.exit_code == 2 and "二进制文件" in alone.stderr
+
+
+def test_an_excel_97_workbook_is_read_with_its_header_and_numbers_as_typed(
+    tmp_path: Path,
+) -> None:
+    """``tests/data/customers.xls`` (written by xlwt): a 客户姓名 header makes its cells
+    names; a phone typed as a number (13812345678.0 in the file) is a phone."""
+    source = Path(__file__).parent / "data" / "customers.xls"
+    result = runner.invoke(app, ["scan", "--format", "json", str(source)])
+    assert result.exit_code == 1, result.output
+    (report,) = json.loads(result.stdout)["files"]
+    places = {(f["kind"], f["where"]) for f in report["findings"]}
+    assert {("person_name", "客户!A2"), ("mobile", "客户!B2"), ("id_number", "客户!C2")} <= places
+    assert ("mobile", "客户!B3") in places and ("mobile", "客户!D3") in places
+    broken = tmp_path / "broken.xls"
+    broken.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x01" * 600)
+    damaged = runner.invoke(app, ["scan", str(broken)])
+    assert damaged.exit_code == 2 and "无法作为 XLS 工作簿打开" in damaged.stderr

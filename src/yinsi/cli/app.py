@@ -121,7 +121,7 @@ class Yinsi(LazyGroup):
         LazyCommand(
             "scan",
             "yinsi.cli.scan:scan_app",
-            "Find PI in files and folders (text, CSV, JSON, logs, XLSX, DOCX); exit 1 if any is found.",
+            "Find PI in files and folders (text, CSV, JSON, logs, XLSX, XLS, DOCX); exit 1 if any is found.",
             group=False,
         ),
         LazyCommand(

@@ -1,4 +1,4 @@
-"""``yinsi scan``: find PI in files and folders (text, CSV, JSON, logs, XLSX, DOCX).
+"""``yinsi scan``: find PI in files and folders (text, CSV, JSON, logs, XLSX, XLS, DOCX).
 
 Prints, per file, the count per kind and every place (``LINE:COL``, ``Sheet!B3`` in a
 workbook, ``$.users[0].name`` in escaped JSON) with a masked snippet; never a full value. Exit codes, for CI: 0 nothing
@@ -81,7 +81,7 @@ def scan(
         ),
     ] = None,
 ) -> None:
-    """Find PI in files and folders (text, CSV, JSON, logs, XLSX, DOCX); exit 1 if any is found."""
+    """Find PI in files and folders (text, CSV, JSON, logs, XLSX, XLS, DOCX); exit 1 if any is found."""
     from yinsi.services.pii_scan import scan_paths
 
     try:

@@ -1,5 +1,5 @@
-"""Find PI in files: text, CSV, JSON, logs, XLSX workbooks and Word documents (``yinsi
-scan``).
+"""Find PI in files: text, CSV, JSON, logs, Excel workbooks (XLSX, and XLS 97-2003) and
+Word documents (``yinsi scan``).
 
 Every value found is reported by kind and place with a masked snippet; no full value
 leaves this module. Folders are walked in name order, skipping hidden entries; a binary
@@ -25,7 +25,7 @@ import os
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -167,28 +167,60 @@ def _scan_workbook(path: Path, kinds: Collection[str] | None) -> list[Hit]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
-    hits: list[Hit] = []
     try:
-        for sheet in workbook.worksheets:
-            columns: dict[int, str] = {}
-            for r, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if r == 1:
-                    columns = header_kinds(row, kinds)
-                for c, value in enumerate(row, start=1):
-                    if value is None:
-                        continue
-                    cell = str(value)
-                    kind = columns.get(c - 1) if r > 1 else None
-                    by_header = cell_finding(kind, cell, 0) if kind else None
-                    findings = merged(detect(cell, kinds), [by_header] if by_header else [])
-                    masked, spans = _masked(cell, findings)
-                    where = f"{sheet.title}!{_column_name(c)}{r}"
-                    hits.extend(
-                        Hit(where, f.kind, f.element, f.confidence, _snippet(masked, span))
-                        for f, span in zip(findings, spans, strict=True)
-                    )
+        sheets = ((s.title, s.iter_rows(values_only=True)) for s in workbook.worksheets)
+        return _scan_sheets(sheets, kinds)
     finally:
         workbook.close()
+
+
+def _scan_legacy_workbook(path: Path, kinds: Collection[str] | None) -> list[Hit]:
+    """An Excel 97-2003 workbook (``.xls``), read with xlrd."""
+    import xlrd  # type: ignore[import-untyped]  # no stubs
+
+    book = xlrd.open_workbook(path, on_demand=True)
+    try:
+        sheets = (
+            (sheet.name, (sheet.row_values(r) for r in range(sheet.nrows)))
+            for sheet in (book.sheet_by_index(i) for i in range(book.nsheets))
+        )
+        return _scan_sheets(sheets, kinds)
+    finally:
+        book.release_resources()
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text; a whole number stored as a float (a phone typed as a number in an
+    .xls: ``13812345678.0``) without its ``.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e19:
+        return str(int(value))
+    return str(value)
+
+
+def _scan_sheets(
+    sheets: Iterable[tuple[str, Iterable[Sequence[object]]]], kinds: Collection[str] | None
+) -> list[Hit]:
+    """Every sheet's cells, placed ``Sheet1!B3``; a first row that is a header says what
+    its columns hold (:func:`~.pii_cues.header_kinds`)."""
+    hits: list[Hit] = []
+    for title, rows in sheets:
+        columns: dict[int, str] = {}
+        for r, row in enumerate(rows, start=1):
+            if r == 1:
+                columns = header_kinds(row, kinds)
+            for c, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                cell = _cell_text(value)
+                kind = columns.get(c - 1) if r > 1 else None
+                by_header = cell_finding(kind, cell, 0) if kind else None
+                findings = merged(detect(cell, kinds), [by_header] if by_header else [])
+                masked, spans = _masked(cell, findings)
+                where = f"{title}!{_column_name(c)}{r}"
+                hits.extend(
+                    Hit(where, f.kind, f.element, f.confidence, _snippet(masked, span))
+                    for f, span in zip(findings, spans, strict=True)
+                )
     return hits
 
 
@@ -277,6 +309,8 @@ def scan_file(path: Path, kinds: Collection[str] | None = None) -> FileReport:
     try:
         if path.suffix.lower() in _WORKBOOKS:
             report.hits = _scan_workbook(path, kinds)
+        elif path.suffix.lower() == ".xls":
+            report.hits = _scan_legacy_workbook(path, kinds)
         elif path.suffix.lower() in _DOCUMENTS:
             report.hits = _scan_document(path, kinds)
         else:
@@ -284,7 +318,7 @@ def scan_file(path: Path, kinds: Collection[str] | None = None) -> FileReport:
     except UnicodeError as exc:
         report.binary = str(exc) == "binary"
         report.error = (
-            "是二进制文件，无法按文本扫描（支持文本、CSV、JSON、日志、XLSX 和 DOCX）"
+            "是二进制文件，无法按文本扫描（支持文本、CSV、JSON、日志、XLSX、XLS 和 DOCX）"
             if report.binary
             else "不是 UTF-8 或 GB18030 编码的文本，无法读取"
         )
@@ -294,10 +328,11 @@ def scan_file(path: Path, kinds: Collection[str] | None = None) -> FileReport:
         report.error = "没有读取权限"
     except OSError as exc:
         report.error = f"无法读取（{exc.strerror or type(exc).__name__}）"
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        if path.suffix.lower() not in _WORKBOOKS:
+    except Exception as exc:  # openpyxl and xlrd raise many types for a damaged workbook
+        suffix = path.suffix.lower()
+        if suffix not in (*_WORKBOOKS, ".xls"):
             raise
-        report.error = f"无法作为 XLSX 工作簿打开（{type(exc).__name__}）"
+        report.error = f"无法作为 {suffix[1:].upper()} 工作簿打开（{type(exc).__name__}）"
     return report
 
 
