@@ -19,6 +19,10 @@ def _run(*parts: str) -> str:
     return "".join(f"<w:r><w:t xml:space='preserve'>{p}</w:t></w:r>" for p in parts)
 
 
+def _row(*cells: str) -> str:
+    return "<w:tr>" + "".join(f"<w:tc><w:p>{_run(c)}</w:p></w:tc>" for c in cells) + "</w:tr>"
+
+
 def _docx(path: Path, body: str, **parts: str) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -38,6 +42,8 @@ def test_a_word_documents_body_header_tables_text_boxes_and_deletions_are_read(
         # Word splits a run wherever formatting or spell-checking changes: 张 | 伟
         + "<w:p>" + _run("借款人：张", "伟，手机", "13812345678") + "</w:p>"
         + "<w:tbl><w:tr><w:tc><w:p>" + _run("邮箱 wz@example.com") + "</w:p></w:tc></w:tr></w:tbl>"
+        # a table whose header row says its first column holds names: 王芳 needs no cue
+        + "<w:tbl><w:tblPr/>" + _row("客户姓名", "备注") + _row("王芳", "已结清") + "</w:tbl>"
         # a text box: a paragraph inside a run of another
         + "<w:p>" + _run("见附注") + "<w:r><w:txbxContent><w:p>"
         + _run("紧急联系人李娜")
@@ -47,9 +53,9 @@ def test_a_word_documents_body_header_tables_text_boxes_and_deletions_are_read(
     )  # fmt: skip
     header = f"<w:hdr xmlns:w='{W}'><w:p>{_run('客服热线', '：0755-83765432')}</w:p></w:hdr>"
     doc = _docx(tmp_path / "合同.docx", body, header1=header)
-    parts = dict(docx_parts(doc))
+    parts = {part.label: part.lines for part in docx_parts(doc)}
     assert parts["正文"][1] == "借款人：张伟，手机13812345678"
-    assert parts["正文"][3:5] == ["见附注", "紧急联系人李娜"]
+    assert parts["正文"][3:7] == ["客户姓名\t备注", "王芳\t已结清", "见附注", "紧急联系人李娜"]
     result = runner.invoke(app, ["scan", "--format", "json", str(doc)])
     assert result.exit_code == 1, result.output
     (report,) = json.loads(result.stdout)["files"]
@@ -58,8 +64,9 @@ def test_a_word_documents_body_header_tables_text_boxes_and_deletions_are_read(
         ("person_name", "正文第2段:5"),
         ("mobile", "正文第2段:10"),
         ("email", "正文第3段:4"),
-        ("person_name", "正文第5段:6"),
-        ("id_number", "正文第6段:6"),
+        ("person_name", "正文第5段:1"),
+        ("person_name", "正文第7段:6"),
+        ("id_number", "正文第8段:6"),
         ("landline", "页眉1第1段:6"),
     }
     assert "13812345678" not in result.output and "张伟" not in result.output

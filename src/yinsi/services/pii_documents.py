@@ -2,8 +2,9 @@
 reports that hold PI as prose.
 
 A ``.docx`` is a ZIP of XML parts. The body, headers, footers, footnotes, endnotes and
-comments are read paragraph by paragraph (a paragraph in a text box or a table cell is a
-paragraph of its own), with the text of tracked deletions too: the file still holds it.
+comments are read as lines: a paragraph (one in a text box is a line of its own), or a
+table's row with its cells joined by tabs, so that a header row says what its columns
+hold as a TSV's does; with the text of tracked deletions too: the file still holds it.
 Each part is read with the standard library's XML parser (expat 2.4 and later refuses
 entity expansion attacks), after refusing any part that declares a DTD, and none larger
 than :data:`MAX_PART` once unpacked (a ZIP bomb).
@@ -14,10 +15,11 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-__all__ = ["MAX_PART", "DocumentError", "docx_parts"]
+__all__ = ["MAX_PART", "DocumentError", "Part", "docx_parts"]
 
 MAX_PART = 64 * 1024 * 1024
 """Bytes of one unpacked XML part at most."""
@@ -42,9 +44,20 @@ class DocumentError(Exception):
     """The document cannot be read; the message (Chinese) says why."""
 
 
-def docx_parts(path: Path) -> Iterator[tuple[str, list[str]]]:
-    """Each text part of the document, in the ZIP's order: its Chinese label (``正文``,
-    ``页眉2``) and its paragraphs' text. Raises :class:`DocumentError`."""
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One text part of a document: its paragraphs and table rows as lines, in order."""
+
+    label: str
+    """``正文``, ``页眉2``, ``批注`` …"""
+    lines: list[str]
+    """A paragraph's text, or a table row's cells joined by tabs."""
+    tables: list[tuple[int, int]]
+    """Each table's rows: ``lines[first:end]``, its header first."""
+
+
+def docx_parts(path: Path) -> Iterator[Part]:
+    """Each text part of the document, in the ZIP's order. Raises :class:`DocumentError`."""
     with path.open("rb") as file:
         if file.read(4) == _OLE:
             raise DocumentError(
@@ -56,7 +69,8 @@ def docx_parts(path: Path) -> Iterator[tuple[str, list[str]]]:
             if not any(i.filename == "word/document.xml" for i in names):
                 raise DocumentError("不是 Word 文档（缺少 word/document.xml）")
             for info in names:
-                yield _label(info.filename), _paragraphs(_read_part(archive, info))
+                part = _lines(_read_part(archive, info))
+                yield Part(_label(info.filename), part.lines, part.tables)
     except (zipfile.BadZipFile, EOFError) as exc:
         raise DocumentError(f"无法作为 DOCX 文档打开（{type(exc).__name__}）") from None
     except RuntimeError as exc:  # zipfile: an encrypted member
@@ -79,29 +93,50 @@ def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def _paragraphs(data: bytes) -> list[str]:
+def _lines(data: bytes) -> Part:
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise DocumentError(f"XML 无法解析（{exc}）") from None
-    found: list[str] = []
-    _walk(root, found)
-    return found
+    part = Part("", [], [])
+    _walk(root, part)
+    return part
 
 
-def _walk(element: ElementTree.Element, found: list[str]) -> None:
-    """Appends the text of every paragraph under ``element``, in document order; a
-    paragraph nested in another (a text box) comes after it, on its own."""
+def _walk(element: ElementTree.Element, part: Part) -> None:
+    """Appends the lines of every paragraph and table under ``element``, in document
+    order; a paragraph nested in another (a text box) comes after it, on its own."""
     for child in element:
         if child.tag == f"{_W}p":
-            _walk_paragraph(child, found)
+            _walk_paragraph(child, part.lines)
+        elif child.tag == f"{_W}tbl":
+            first = len(part.lines)
+            for row in _rows(child):
+                cells = [" ".join(_cell_lines(cell)) for cell in row.iter(f"{_W}tc")]
+                part.lines.append("\t".join(c.replace("\t", " ") for c in cells))
+            part.tables.append((first, len(part.lines)))
         else:
-            _walk(child, found)
+            _walk(child, part)
+
+
+def _rows(table: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """A table's rows, also inside content controls (``w:sdt``), not its cells' tables."""
+    for child in table:
+        if child.tag == f"{_W}tr":
+            yield child
+        elif child.tag not in (f"{_W}tblPr", f"{_W}tblGrid"):
+            yield from _rows(child)
+
+
+def _cell_lines(cell: ElementTree.Element) -> list[str]:
+    inner = Part("", [], [])
+    _walk(cell, inner)
+    return [line for line in inner.lines if line.strip()]
 
 
 def _walk_paragraph(paragraph: ElementTree.Element, found: list[str]) -> None:
     nested: list[ElementTree.Element] = []
-    found.append("".join(_text(paragraph, nested)))
+    found.append("".join(_text(paragraph, nested)).replace("\n", " "))
     for inner in nested:
         _walk_paragraph(inner, found)
 

@@ -27,6 +27,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
 
 from yinsi.security.masking import (
@@ -225,13 +226,22 @@ def _scan_sheets(
 
 
 def _scan_document(path: Path, kinds: Collection[str] | None) -> list[Hit]:
-    """A Word document's hits, placed by part and paragraph (``正文第12段:5``)."""
+    """A Word document's hits, placed by part and line (``正文第12段:5``); a table's header
+    row says what its columns hold, as a TSV's (:func:`~.pii_cues.table_findings`)."""
     hits: list[Hit] = []
-    for label, paragraphs in docx_parts(path):
-        text = "\n".join(p.replace("\n", " ") for p in paragraphs)
-        for hit in scan_text(text, kinds):
-            paragraph, column = hit.where.split(":")
-            hits.append(replace(hit, where=f"{label}第{paragraph}段:{column}"))
+    for part in docx_parts(path):
+        text = "\n".join(part.lines)
+        starts = list(accumulate((len(line) + 1 for line in part.lines), initial=0))
+        extra: list[Finding] = []
+        for first, end in part.tables:
+            rows = "\n".join(part.lines[first:end])
+            extra += [
+                replace(f, start=f.start + starts[first], end=f.end + starts[first])
+                for f in table_findings(rows, "\t", kinds)
+            ]
+        for hit in scan_text(text, kinds, extra):
+            line, column = hit.where.split(":")
+            hits.append(replace(hit, where=f"{part.label}第{line}段:{column}"))
     return hits
 
 
