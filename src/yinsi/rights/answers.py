@@ -83,6 +83,8 @@ def summary(
         )
     elif kind in (RightKind.WITHDRAW_CONSENT, RightKind.OPT_OUT_PERSONALISATION):
         parts.append("已撤回您的同意并停止相关处理；撤回前基于同意已进行的处理活动效力不受影响。")
+    elif _erased(steps) == (0, True):  # nothing was there to erase: say so, not "erased"
+        parts.append("经核查，没有可删除或匿名化处理的您的个人信息（0条记录）。")
     else:
         parts.append(f"已删除或匿名化处理您的个人信息{erased_count(steps)}。")
     postponed = {str(e) for s in steps for e in s.params.get("postponed", [])}
@@ -97,11 +99,18 @@ def erased_count(steps: list[Step]) -> str:
     after its store committed) counts only what its last run erased, so the sum is then
     a lower bound: ``（至少N条记录）``, and no figure at all when that is 0 — the answer
     never states a number the journal cannot prove."""
-    erase = [s for s in steps if s.action is Action.ERASE]
-    erased = sum(int(s.outcome.get("affected", 0)) for s in erase)
-    if not any(s.attempts > 1 for s in erase):
+    erased, exact = _erased(steps)
+    if exact:
         return f"（{erased}条记录）"
     return f"（至少{erased}条记录）" if erased else ""
+
+
+def _erased(steps: list[Step]) -> tuple[int, bool]:
+    """The records the erase steps' last runs erased, and whether that is exact (no step
+    ran more than once)."""
+    erase = [s for s in steps if s.action is Action.ERASE]
+    erased = sum(int(s.outcome.get("affected", 0)) for s in erase)
+    return erased, not any(s.attempts > 1 for s in erase)
 
 
 def kept_lines(
