@@ -198,3 +198,28 @@ def test_a_utf16_text_as_excel_saves_unicode_text_is_read(tmp_path: Path) -> Non
     result = runner.invoke(app, ["scan", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "手机号码 1" in result.stdout and "跳过" not in result.output
+
+
+def test_percent_encoded_pi_in_an_access_log_is_decoded_found_and_masked(tmp_path: Path) -> None:
+    """``realName=%E5%BC%A0%E4%B8%89`` is 张三 in a URL: decoded, read by the detectors and
+    by its key, and placed on the encoded characters, which the snippet masks. Hex of
+    another encoding (GBK) is left alone."""
+    from urllib.parse import quote
+
+    name, address = quote("张三"), quote("北京市朝阳区建国路88号")
+    log = tmp_path / "access.log"
+    log.write_text(
+        f'1.2.3.4 "GET /u?realName={name}&mobile={MOBILE}&addr={address} HTTP/1.1" 200\n'
+        '1.2.3.4 "GET /u?realName=%D5%C5%C8%FD HTTP/1.1" 200\n'  # 张三 in GBK
+        + "x" * 200_000
+        + "%E5\n",  # a long run before a lone byte: read once, not once per character
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["scan", "--format", "json", str(log)])
+    assert result.exit_code == 1, result.output
+    (report,) = json.loads(result.stdout)["files"]
+    kinds = {(f["where"].split(":")[0], f["kind"]) for f in report["findings"]}
+    assert {("1", "person_name"), ("1", "mobile"), ("1", "address")} <= kinds
+    assert not [k for k in kinds if k[0] != "1" and k[1] != "ipv4"]
+    snippets = " ".join(f["snippet"] for f in report["findings"])
+    assert name not in snippets and address not in snippets

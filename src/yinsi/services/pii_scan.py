@@ -15,6 +15,8 @@ hold: a cell under ``客户姓名`` or ``出生日期`` is read as a name or a d
 its value is one (a known surname and one or two characters; a real past date), though
 free text would need a cue (``姓名：``) for either. So does the key of a value in a log
 line or a JSON text (``realName=张三``, ``"birthday": "1990-05-06"``) (:mod:`.pii_cues`).
+Percent-encoded text (``realName=%E5%BC%A0%E4%B8%89`` in an access log) is decoded and
+read too (:mod:`.pii_encoded`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from yinsi.services.pii_cues import (
     table_findings,
 )
 from yinsi.services.pii_documents import DocumentError, docx_parts
+from yinsi.services.pii_encoded import encoded_findings
 from yinsi.taxonomy.detectors import Finding, detect
 
 SNIPPET_CONTEXT = 8
@@ -293,6 +296,8 @@ def _scan_text_file(path: Path, kinds: Collection[str] | None) -> list[Hit]:
     delimiter = _TABLES.get(suffix)
     extra = table_findings(text, delimiter, kinds) if delimiter else []
     extra += labelled_findings(text, kinds)
+    if "%" in text:
+        extra += encoded_findings(text, kinds)
     return scan_text(text, kinds, extra)
 
 

@@ -1,0 +1,87 @@
+"""PI written percent-encoded, as access logs and URLs carry it (``yinsi scan``).
+
+``?realName=%E5%BC%A0%E4%B8%89&address=%E5%8C%97…`` hides a name and an address from
+every detector, which reads characters, not UTF-8 bytes spelled in hex. Each run of
+percent-encoded text that holds a non-ASCII character is decoded (UTF-8, ``+`` a space),
+read by the detectors and by the key before it (``realName=``: :func:`.pii_cues.key_finding`),
+and each finding is placed back on the encoded characters it came from, so the masked
+snippet hides them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from yinsi.services.pii_cues import key_finding
+from yinsi.taxonomy.detectors import Finding, detect
+
+__all__ = ["encoded_findings"]
+
+_ANCHOR = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
+"""An encoded byte of a non-ASCII character (UTF-8: 0x80 and above)."""
+_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~+-])+")
+"""Percent-encoded text read forward from its start: escapes and unreserved characters."""
+_IN_RUN = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._~+-%")
+_KEY = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,40})=$")
+_PIECE = re.compile(r"(?P<bytes>(?:%[0-9A-Fa-f]{2})+)|(?P<plain>[^%])")
+
+
+def encoded_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
+    """Findings in the percent-encoded runs of ``text``, by their offsets in ``text``.
+    Linear in the text: a run is found from each encoded byte not already in one, by
+    walking back to where it starts."""
+    known: dict[str, str | None] = {}
+    found: list[Finding] = []
+    done = 0
+    for anchor in _ANCHOR.finditer(text):
+        if anchor.start() < done:
+            continue
+        start = anchor.start()
+        while start > done and text[start - 1] in _IN_RUN:
+            start -= 1
+        run = _RUN.match(text, start)
+        if run is None or run.end() <= anchor.start():  # cannot happen: the anchor matches
+            continue
+        done = run.end()
+        decoded = _decoded(run.group(), start)
+        if decoded is None:
+            continue
+        value, starts, ends = decoded
+        findings = detect(value, kinds)
+        key = _KEY.search(text, max(0, start - 42), start)
+        if key is not None and not findings:
+            name = key.group("key").rsplit(".", 1)[-1]  # a.b.realName
+            by_key = key_finding(name, value, 0, kinds, known)
+            findings = [by_key] if by_key is not None else []
+        found += [
+            Finding(f.kind, f.element, starts[f.start], ends[f.end - 1], f.confidence)
+            for f in findings
+        ]
+    return found
+
+
+def _decoded(run: str, offset: int) -> tuple[str, list[int], list[int]] | None:
+    """``run`` decoded, with each decoded character's start and end in the text; None if
+    its bytes are not UTF-8 (another encoding: GBK in hex is left alone)."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for piece in _PIECE.finditer(run):
+        at = offset + piece.start()
+        if piece.group("plain") is not None:
+            chars.append(" " if piece.group("plain") == "+" else piece.group("plain"))
+            starts.append(at)
+            ends.append(at + 1)
+            continue
+        try:
+            block = bytes.fromhex(piece.group("bytes").replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        for char in block:
+            width = 3 * len(char.encode("utf-8"))  # %XX per byte
+            chars.append(char)
+            starts.append(at)
+            ends.append(at + width)
+            at += width
+    return "".join(chars), starts, ends
