@@ -72,6 +72,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    cast,
     func,
     or_,
 )
@@ -81,6 +82,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import NullType
 
+from yinsi.connectors.sql_types import SqlKind, sql_kind
 from yinsi.connectors.sql_values import coerce_all
 from yinsi.declaration.datamap import Dataset, Strategy
 from yinsi.rights.ports import EraseOutcome
@@ -161,7 +163,28 @@ def subject_filter(
     if len(chain) == 1 and direct:
         return _subjects_in(conn, link, subjects), link, link
     inner, typed, _ = subject_filter(conn, parent, parent_table, chain[1:], subjects)
-    return link.in_(sql_select(parent_table.c[referenced]).where(inner)), typed, None
+    near, far = _comparable(conn, link, parent_table.c[referenced])
+    return near.in_(sql_select(far).where(inner)), typed, None
+
+
+def _comparable(
+    conn: Connection, link: Column[Any], referenced: Column[Any]
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """``link`` and the parent column it references, as PostgreSQL compares them. A
+    schema without foreign keys may keep a key as text in one table and as a number in
+    the other (``repay.loan_id VARCHAR`` → ``loan.loan_id INTEGER``), which PostgreSQL
+    refuses to compare (``character varying = integer``); MariaDB and SQLite convert on
+    their own. The parent's number is then compared as text (a cast that cannot fail,
+    and the child's index on its link still serves); a text key referenced by a number
+    column casts the number column to text."""
+    if conn.dialect.name != "postgresql":
+        return link, referenced
+    near, far = sql_kind(link.type), sql_kind(referenced.type)
+    if near == far or SqlKind.TEXT not in (near, far):
+        return link, referenced
+    if near is SqlKind.TEXT:
+        return link, cast(referenced, link.type)
+    return cast(link, referenced.type), referenced
 
 
 def erase_where(
