@@ -211,6 +211,19 @@ def test_x28_a_dataset_erased_by_fields_that_lists_none_is_a_warning_and_no_step
     assert "erase users" in result.output and "erase contacts" not in result.output
 
 
+def test_x28_a_label_without_chinese_is_a_warning_naming_where_the_person_reads_it(
+    bench: Bench,
+) -> None:
+    """A draft labels a table with no comment by its own name; the answer to a deletion
+    then tells the person "依法保留：repay_plan（…）". The check says so, at the label."""
+    path = bench.map_file(_broken(("    label: 紧急联系人\n", "    label: user_contact\n")))
+    result = bench.check(str(path))
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.output.splitlines() if "is labelled" in x]
+    assert "warning: datasets[" in line and ".label:" in line and "'user_contact'" in line
+    assert "PIPL Art. 17" in line
+
+
 def test_dry_run_needs_the_declaration(tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(lender_schema.data_map_text(ENV), encoding="utf-8")

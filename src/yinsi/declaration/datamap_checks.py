@@ -11,6 +11,7 @@ the declaration does not declare for that recipient (PIPL Arts. 21, 23).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path as FsPath
 
 from yinsi.declaration.datamap import DataMap, DataMapCycle, Dataset, Store, walk_order
@@ -21,6 +22,7 @@ from yinsi.declaration.view import collected_elements, taxonomy_of
 from yinsi.declaration.yaml_limits import DEFAULT_LIMITS, YamlLimits
 
 _SHAPE = {"sql": "table", "redis": "key", "webhook": "elements"}
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def check_data_map(data_map: DataMap, declaration: Declaration | None = None) -> list[Issue]:
@@ -62,6 +64,7 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
                     "warning",
                 )
             )
+        issues.extend(_label_shape(ds, at))
         issues.extend(_hold_shape(data_map, i))
         issues.extend(_retention_shape(data_map, i, store.kind if store else None))
         issues.extend(_recipient_shape(data_map, i, store.kind if store else None))
@@ -181,6 +184,22 @@ def _against_declaration(data_map: DataMap, declaration: Declaration) -> list[Is
             )
         )
     return issues
+
+
+def _label_shape(ds: Dataset, at: tuple[str | int, ...]) -> list[Issue]:
+    """A label with no Chinese (a table's own name, as a draft gives it when the table has
+    no comment): the person reads it in the answer."""
+    if _CJK.search(ds.label):
+        return []
+    return [
+        Issue(
+            (*at, "label"),
+            f"dataset {ds.id!r} is labelled {ds.label!r}: the answers a person reads "
+            "name kept data by its label (依法保留：…) — give it a Chinese name such as 借款合同 "
+            "(PIPL Art. 17: clear and understandable language)",
+            "warning",
+        )
+    ]
 
 
 def _retention_shape(data_map: DataMap, index: int, kind: str | None) -> list[Issue]:
