@@ -126,3 +126,18 @@ def test_an_excel_97_workbook_is_read_with_its_header_and_numbers_as_typed(
     broken.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x01" * 600)
     damaged = runner.invoke(app, ["scan", str(broken)])
     assert damaged.exit_code == 2 and "无法作为 XLS 工作簿打开" in damaged.stderr
+
+
+def test_a_corrupt_stream_or_a_nesting_bomb_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    deep = "<w:p>" * 50_000 + "</w:p>" * 50_000
+    _docx(tmp_path / "deep.docx", deep)
+    good = _docx(tmp_path / "corrupt.docx", "<w:p>" + _run("x" * 5000) + "</w:p>")
+    data = bytearray(good.read_bytes())
+    start = data.index(b"word/document.xml") + len("word/document.xml")  # its local header
+    data[start + 20 : start + 40] = b"\xff" * 20  # the deflate stream's bytes garbled
+    good.write_bytes(bytes(data))
+    result = runner.invoke(app, ["scan", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    errors = {Path(f["path"]).name: f["error"] for f in json.loads(result.stdout)["files"]}
+    assert "嵌套过深" in errors["deep.docx"]
+    assert "无法作为 DOCX 文档打开" in errors["corrupt.docx"]

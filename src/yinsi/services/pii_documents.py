@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,8 @@ def docx_parts(path: Path) -> Iterator[Part]:
             for info in names:
                 part = _lines(_read_part(archive, info))
                 yield Part(_label(info.filename), part.lines, part.tables)
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        # a damaged archive, a corrupt deflate stream, an unknown compression method
         raise DocumentError(f"无法作为 DOCX 文档打开（{type(exc).__name__}）") from None
     except RuntimeError as exc:  # zipfile: an encrypted member
         raise DocumentError(f"无法打开（{exc}；加密的文档需先解密）") from None
@@ -99,7 +101,10 @@ def _lines(data: bytes) -> Part:
     except ElementTree.ParseError as exc:
         raise DocumentError(f"XML 无法解析（{exc}）") from None
     part = Part("", [], [])
-    _walk(root, part)
+    try:
+        _walk(root, part)
+    except RecursionError:  # elements nested thousands deep: no document Word writes
+        raise DocumentError("XML 嵌套过深，未读取") from None
     return part
 
 
