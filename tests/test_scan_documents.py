@@ -6,10 +6,13 @@ import json
 import zipfile
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from yinsi.cli.app import app
 from yinsi.services.pii_documents import MAX_PART, docx_parts
+from yinsi.services.pii_scan import scan_file
 
 runner = CliRunner()
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -141,3 +144,33 @@ def test_a_corrupt_stream_or_a_nesting_bomb_is_an_error_not_a_crash(tmp_path: Pa
     errors = {Path(f["path"]).name: f["error"] for f in json.loads(result.stdout)["files"]}
     assert "嵌套过深" in errors["deep.docx"]
     assert "无法作为 DOCX 文档打开" in errors["corrupt.docx"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    suffix=st.sampled_from([".docx", ".xls", ".xlsx", ".txt", ".csv", ".json"]),
+    garble=st.lists(st.tuples(st.integers(0, 4000), st.binary(min_size=1, max_size=8)), max_size=6),
+)
+def test_a_garbled_file_of_any_kind_gives_a_report_never_an_exception(
+    tmp_path: Path, suffix: str, garble: list[tuple[int, bytes]]
+) -> None:
+    """Bytes garbled anywhere in a real document, workbook or text: the scan reports the
+    file (found PI, or an error saying why) and goes on."""
+    source = Path(__file__).parent / "data" / "customers.xls"
+    if suffix == ".docx":
+        data = bytearray(
+            _docx(tmp_path / "a.docx", "<w:p>" + _run("张伟 13812345678") + "</w:p>").read_bytes()
+        )
+    elif suffix == ".xls":
+        data = bytearray(source.read_bytes())
+    else:
+        data = bytearray("姓名,手机\n张伟,13812345678\n".encode() * 50)
+    for at, chunk in garble:
+        at %= len(data)
+        data[at : at + len(chunk)] = chunk
+    path = tmp_path / f"garbled{suffix}"
+    path.write_bytes(bytes(data))
+    report = scan_file(path)
+    assert report.error is not None or isinstance(report.hits, list)
