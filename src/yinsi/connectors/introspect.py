@@ -315,9 +315,9 @@ def _shape(key: str, literal: str) -> tuple[str, str] | None:
     head, rest = key[: len(literal)], key[len(literal) :]
     parts = rest.split(":")
     variable = [i for i, p in enumerate(parts) if p and _VARIABLE.search(p)]
+    value = parts[variable[0]] if len(variable) == 1 else ""
     for i in variable:
         parts[i] = "{}"
-    value = rest.split(":")[variable[0]] if len(variable) == 1 else ""
     return head + ":".join(parts), value
 
 

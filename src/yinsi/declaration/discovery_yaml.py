@@ -117,6 +117,12 @@ def _fields(guesses: tuple[ColumnGuess, ...], kind: str) -> list[str]:
     return out
 
 
+def _held(guesses: tuple[ColumnGuess, ...]) -> str:
+    """``mobile → mobile_number (0.99), name → name (0.75)``: what a left-out table or key
+    holds, for the comments after the datasets."""
+    return ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in guesses)
+
+
 def _unlinked(draft: Draft) -> list[str]:
     out: list[str] = []
     if draft.keyless:
@@ -129,15 +135,12 @@ def _unlinked(draft: Draft) -> list[str]:
         for t in draft.keyless:
             assert t.parent is not None
             link = f"{t.parent.column} → {t.parent.parent}.{t.parent.parent_column}"
-            cols = ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in t.guesses)
-            out.append(
-                f"#   {_comment(t.table.ref)} ({_comment(link)}): {_comment(cols or 'no PI column found')}"
-            )
+            cols = _held(t.guesses) or "no PI column found"
+            out.append(f"#   {_comment(t.table.ref)} ({_comment(link)}): {_comment(cols)}")
     if draft.unlinked:
         out += ["", "# Tables with PI that no link ties to the subject (add them by hand):"]
         for t in draft.unlinked:
-            cols = ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in t.guesses)
-            out.append(f"#   {_comment(t.table.ref)}: {_comment(cols)}")
+            out.append(f"#   {_comment(t.table.ref)}: {_comment(_held(t.guesses))}")
     # a key of no one subject is named only for the PI it holds (not every config key)
     loose = [
         k
@@ -147,8 +150,7 @@ def _unlinked(draft: Draft) -> list[str]:
     if loose:
         out += ["", "# Redis keys not tied to the subject:"]
         for k in loose:
-            held = ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in k.guesses)
-            holds = f"; holds {held}" if held else ""
+            holds = f"; holds {_held(k.guesses)}" if k.guesses else ""
             out.append(f"#   {_comment(k.keys.pattern)}: {_comment(k.evidence + holds)}")
     if draft.no_pi:
         out += ["", f"# No PI found in: {_comment(', '.join(draft.no_pi))}"]

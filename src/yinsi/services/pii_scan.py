@@ -218,14 +218,21 @@ def _scan_sheets(
                 cell = _cell_text(value)
                 kind = columns.get(c - 1) if r > 1 else None
                 by_header = cell_finding(kind, cell, 0) if kind else None
-                findings = merged(detect(cell, kinds), [by_header] if by_header else [])
-                masked, spans = _masked(cell, findings)
-                where = f"{title}!{_column_name(c)}{r}"
-                hits.extend(
-                    Hit(where, f.kind, f.element, f.confidence, _snippet(masked, span))
-                    for f, span in zip(findings, spans, strict=True)
-                )
+                hits += _value_hits(cell, f"{title}!{_column_name(c)}{r}", kinds, by_header)
     return hits
+
+
+def _value_hits(
+    value: str, where: str, kinds: Collection[str] | None, cue: Finding | None
+) -> list[Hit]:
+    """The hits of one value read alone (a cell, a JSON string), all placed at ``where``;
+    ``cue``: the finding its header or key gives, kept where no detector's is."""
+    findings = merged(detect(value, kinds), [cue] if cue else [])
+    masked, spans = _masked(value, findings)
+    return [
+        Hit(where, f.kind, f.element, f.confidence, _snippet(masked, span))
+        for f, span in zip(findings, spans, strict=True)
+    ]
 
 
 def _scan_document(path: Path, kinds: Collection[str] | None) -> list[Hit]:
@@ -276,13 +283,7 @@ def _scan_json(text: str, lines: bool, kinds: Collection[str] | None) -> list[Hi
     for root, document in documents:
         for where, value in _strings(document, root):
             key = re.sub(r"\[[0-9]+\]$", "", where).rsplit(".", 1)[-1]  # users[0].realName
-            by_key = key_finding(key, value, 0, kinds, known)
-            findings = merged(detect(value, kinds), [by_key] if by_key else [])
-            masked, spans = _masked(value, findings)
-            hits.extend(
-                Hit(where, f.kind, f.element, f.confidence, _snippet(masked, span))
-                for f, span in zip(findings, spans, strict=True)
-            )
+            hits += _value_hits(value, where, kinds, key_finding(key, value, 0, kinds, known))
     return hits
 
 
