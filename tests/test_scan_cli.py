@@ -200,6 +200,19 @@ def test_a_utf16_text_as_excel_saves_unicode_text_is_read(tmp_path: Path) -> Non
     assert "手机号码 1" in result.stdout and "跳过" not in result.output
 
 
+def test_an_encoded_run_after_a_lone_percent_sign_is_found(tmp_path: Path) -> None:
+    """``50%`` then an encoded address: walking back from the address's first escape took
+    the lone ``%`` as part of it, the run then ended before the address, and it was lost."""
+    from urllib.parse import quote
+
+    log = tmp_path / "access.log"
+    log.write_text(f"GET /u?off=50%{quote('北京市朝阳区建国路88号')} 200\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--format", "json", str(log)])
+    assert result.exit_code == 1, result.output
+    (report,) = json.loads(result.stdout)["files"]
+    assert [f["kind"] for f in report["findings"]] == ["address"]
+
+
 def test_percent_encoded_pi_in_an_access_log_is_decoded_found_and_masked(tmp_path: Path) -> None:
     """``realName=%E5%BC%A0%E4%B8%89`` is 张三 in a URL: decoded, read by the detectors and
     by its key, and placed on the encoded characters, which the snippet masks. Hex of

@@ -22,7 +22,8 @@ _ANCHOR = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 """An encoded byte of a non-ASCII character (UTF-8: 0x80 and above)."""
 _RUN = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~+-])+")
 """Percent-encoded text read forward from its start: escapes and unreserved characters."""
-_IN_RUN = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._~+-%")
+_UNRESERVED = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._~+-")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _KEY = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,40})=$")
 _PIECE = re.compile(r"(?P<bytes>(?:%[0-9A-Fa-f]{2})+)|(?P<plain>[^%])")
 
@@ -30,19 +31,16 @@ _PIECE = re.compile(r"(?P<bytes>(?:%[0-9A-Fa-f]{2})+)|(?P<plain>[^%])")
 def encoded_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
     """Findings in the percent-encoded runs of ``text``, by their offsets in ``text``.
     Linear in the text: a run is found from each encoded byte not already in one, by
-    walking back to where it starts."""
+    walking back to where it starts (:func:`_run_start`)."""
     known: dict[str, str | None] = {}
     found: list[Finding] = []
     done = 0
     for anchor in _ANCHOR.finditer(text):
         if anchor.start() < done:
             continue
-        start = anchor.start()
-        while start > done and text[start - 1] in _IN_RUN:
-            start -= 1
+        start = _run_start(text, anchor.start(), done)
         run = _RUN.match(text, start)
-        if run is None or run.end() <= anchor.start():  # cannot happen: the anchor matches
-            continue
+        assert run is not None  # it starts with a whole escape or unreserved character
         done = run.end()
         decoded = _decoded(run.group(), start)
         if decoded is None:
@@ -59,6 +57,20 @@ def encoded_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
             for f in findings
         ]
     return found
+
+
+def _run_start(text: str, at: int, floor: int) -> int:
+    """Where the run holding the escape at ``at`` starts: walked back a whole escape
+    (``%XX``) or an unreserved character at a time, not below ``floor``. A lone ``%``
+    before it (``50%%E5…``) is no part of it."""
+    while at > floor:
+        if at - 3 >= floor and _ESCAPE.fullmatch(text, at - 3, at):
+            at -= 3
+        elif text[at - 1] in _UNRESERVED:
+            at -= 1
+        else:
+            break
+    return at
 
 
 def _decoded(run: str, offset: int) -> tuple[str, list[int], list[int]] | None:
