@@ -99,10 +99,11 @@ def key_finding(
     kinds: Collection[str] | None,
     known: dict[str, str | None],
 ) -> Finding | None:
-    """A finding for ``value`` (at ``offset``) when its ``key`` names a person's name or
-    date of birth and the value is one; ``known`` remembers what each key named."""
+    """A finding for ``value`` (at ``offset``) when its ``key`` (its last dotted part:
+    ``a.b.realName``) names a person's name or date of birth and the value is one;
+    ``known`` remembers what each key named."""
     if key not in known:
-        known[key] = header_kinds([key], kinds).get(0)
+        known[key] = header_kinds([key.rsplit(".", 1)[-1]], kinds).get(0)
     kind = known[key]
     return None if kind is None else cell_finding(kind, value, offset)
 
@@ -112,8 +113,7 @@ def labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]
     known: dict[str, str | None] = {}
     found: list[Finding] = []
     for m in _LABELLED.finditer(text):
-        key = m.group("key").rsplit(".", 1)[-1]  # a.b.realName
-        finding = key_finding(key, m.group("value"), m.start("value"), kinds, known)
+        finding = key_finding(m.group("key"), m.group("value"), m.start("value"), kinds, known)
         if finding is not None:
             found.append(finding)
     return found

@@ -49,8 +49,7 @@ def encoded_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
         findings = detect(value, kinds)
         key = _KEY.search(text, max(0, start - 42), start)
         if key is not None and not findings:
-            name = key.group("key").rsplit(".", 1)[-1]  # a.b.realName
-            by_key = key_finding(name, value, 0, kinds, known)
+            by_key = key_finding(key.group("key"), value, 0, kinds, known)
             findings = [by_key] if by_key is not None else []
         found += [
             Finding(f.kind, f.element, starts[f.start], ends[f.end - 1], f.confidence)
