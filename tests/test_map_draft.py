@@ -182,12 +182,13 @@ def test_a_small_sample_of_a_large_table_is_drawn_without_sorting_it(drafted: Dr
     assert len(right) / len(lender_schema.PI_COLUMNS) >= 0.9
 
 
-def test_a_table_tied_to_the_subject_without_a_single_column_key_is_named_with_why(
+def test_a_table_tied_to_the_subject_without_a_single_column_key_is_drafted_without_one(
     tmp_path: Path,
 ) -> None:
     """A login log with no primary key and a tag table keyed by (user, tag) hold the
-    person's rows, but a data map names each row by one column: the draft names them as
-    left out, with the link it found and the reason, not as unlinked or as holding no PI."""
+    person's rows: the draft names them as datasets without `primary_key` (read and
+    erased by a predicate on the person), with the link it found, not as unlinked or as
+    holding no PI; the draft checks clean."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -204,13 +205,17 @@ def test_a_table_tied_to_the_subject_without_a_single_column_key_is_named_with_w
     path = tmp_path / "draft.yaml"
     result = CliRunner().invoke(app, ["map", "draft", "--store", f"core={url}", "-o", str(path)])
     assert result.exit_code == 0, result.output
-    assert "关联到主体但没有单列主键、未纳入的表 2 张" in result.output
+    assert "3 张表" in result.output and "其中没有单列主键的表 2 张" in result.output
     text = path.read_text(encoding="utf-8")
-    left_out = text.split("# Tables tied to the subject but left out", 1)[1]
-    assert "core.login_log (user_id → core.users.id): login_ip → ip_address" in left_out
-    assert "core.user_tag (user_id → core.users.id): no PI column found" in left_out
+    assert "(primary key (user_id, tag)): no" in text and "(no primary key): no" in text
     assert "No PI found in" not in text and "no link ties" not in text
-    assert [d.table for d in load_data_map(path).datasets] == ["users"]
+    data_map = load_data_map(path)
+    by_table = {d.table: d for d in data_map.datasets}
+    assert list(by_table) == ["users", "login_log", "user_tag"]
+    log = by_table["login_log"]
+    assert log.keyless and log.parent is not None and log.parent.column == "user_id"
+    assert [(f.column, f.element) for f in log.fields] == [("login_ip", "ip_address")]
+    assert by_table["user_tag"].keyless and by_table["users"].primary_key == "id"
 
 
 def test_postgresql_tables_outside_the_default_schema_are_named_with_how_to_read_them() -> None:

@@ -125,15 +125,20 @@ def _stores(option: str, given: list[str], default: str) -> dict[str, str]:
 
 def _summary(report: DraftReport, output: Path | None) -> None:
     d = report.draft
-    columns = sum(len(t.guesses) for t in d.datasets) + sum(len(k.guesses) for k in d.keys)
-    links = sum(1 for t in d.datasets if t.parent is not None)
+    tables = (*d.datasets, *d.keyless)
+    columns = sum(len(t.guesses) for t in tables) + sum(len(k.guesses) for k in d.keys)
+    links = sum(1 for t in tables if t.parent is not None)
     root = d.root.table.ref if d.root is not None else "未找到"
     where = f"已写入 {output}" if output is not None else "已输出"
     err.print(
-        f"数据地图草稿{where}：{len(d.datasets)} 张表、{len([k for k in d.keys if k.identity])} "
+        f"数据地图草稿{where}：{len(tables)} 张表、{len([k for k in d.keys if k.identity])} "
         f"类 Redis 键，{columns} 个个人信息列，{links} 条上级关联，主体根表 {root}；"
         f"未关联到主体的含个人信息表 {len(d.unlinked)} 张"
-        + (f"；关联到主体但没有单列主键、未纳入的表 {len(d.keyless)} 张" if d.keyless else "")
+        + (
+            f"；其中没有单列主键的表 {len(d.keyless)} 张（按主体条件读取和删除）"
+            if d.keyless
+            else ""
+        )
         + "。",
         markup=False,
     )

@@ -46,7 +46,14 @@ from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from yinsi.connectors.sql_erase import Cache, CountsChanged, erase_where, in_values, untouched
+from yinsi.connectors.sql_erase import (
+    Cache,
+    CountsChanged,
+    erase_where,
+    in_values,
+    subject_filter,
+    untouched,
+)
 from yinsi.connectors.sql_errors import connect_error, statement_error
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
@@ -105,6 +112,15 @@ class SqlConnector(Connector):
 
     def find(self, dataset: Dataset, match: Mapping[str, Sequence[str]]) -> list[Record]:
         table = self._table(dataset)
+        if dataset.keyless:
+            doing = f"reading table {dataset.table!r} (dataset {dataset.id!r})"
+            rows: list[Any] = []
+            with self._transaction(doing) as conn:
+                for column_name, texts in match.items():
+                    column = self._column(table, dataset, column_name)
+                    for chunk in _chunks(coerce_all(column, texts), self._size()):
+                        rows += self._rows(conn, table, dataset, _in(conn, column, chunk))
+            return self._ranked(dataset, rows)
         pk = self._pk(table, dataset)
         names = self._value_columns(dataset)
         holds = [
@@ -205,22 +221,43 @@ class SqlConnector(Connector):
                 message = f"{doing} in {self._shown} failed: {exc}; nothing was kept, run it again"
                 raise ConnectorError(self.store, message, retryable=True) from None
 
+    def find_where(
+        self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str]
+    ) -> list[Record]:
+        """The subjects' rows, matched as :meth:`erase_where` matches them, in the order
+        of their values (keyed by that rank when the dataset names no key)."""
+        table = self._table(dataset)
+        chain = [(d, self._table(d)) for d in via]
+        doing = f"reading table {dataset.table!r} (dataset {dataset.id!r}) by predicate"
+        with self._transaction(doing) as conn:
+            where, _, _ = subject_filter(conn, dataset, table, chain, list(subjects))
+            rows = self._rows(conn, table, dataset, where)
+        return self._ranked(dataset, rows)
+
+    def correct_where(
+        self,
+        dataset: Dataset,
+        via: Sequence[Dataset],
+        subjects: Sequence[str],
+        name: str,
+        value: str,
+    ) -> int:
+        """One ``UPDATE … SET name = value`` of the subjects' rows (:meth:`find_where`)."""
+        table = self._table(dataset)
+        chain = [(d, self._table(d)) for d in via]
+        column = self._declared(table, dataset, name)
+        new = self._typed(column, dataset, value)
+        doing = f"correcting column {name!r} of table {dataset.table!r} by predicate"
+        with self._transaction(doing) as conn:
+            where, _, _ = subject_filter(conn, dataset, table, chain, list(subjects))
+            statement = sql_update(table).where(where).values({column.name: new})
+            return max(conn.execute(statement).rowcount, 0)
+
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         table = self._table(dataset)
-        declared = [f.name for f in dataset.fields]
-        if name not in declared:
-            raise ConnectorError(
-                self.store,
-                f"column {name!r} is not a declared field of dataset {dataset.id!r} "
-                f"(declared: {', '.join(declared) or 'none'}); only declared PI can be "
-                "corrected — add it under `fields` in the data map",
-            )
+        column = self._declared(table, dataset, name)
         pk = self._pk(table, dataset)
-        column = table.c[name]
-        try:
-            new = coerce(column, value)
-        except NotOfType as exc:
-            raise ConnectorError(self.store, f"dataset {dataset.id!r}: {exc}") from None
+        new = self._typed(column, dataset, value)
         keys = coerce_all(pk, [key])
         if not keys:
             return 0
@@ -242,11 +279,16 @@ class SqlConnector(Connector):
                 "give it a `subject` or a `parent` in the data map",
             )
         column = link.column
-        query = sql_select(self._pk(table, dataset), table.c[column])
+        if dataset.keyless:  # no key: a row is known by its rank in this listing
+            query = sql_select(table.c[column])
+        else:
+            query = sql_select(self._pk(table, dataset), table.c[column])
         doing = f"listing the rows of table {dataset.table!r} (dataset {dataset.id!r})"
         with self._transaction(doing) as conn:
-            for key, value in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):
-                yield Record(dataset.id, str(key), {column: value})
+            rows = conn.execute(query.execution_options(yield_per=SCAN_BATCH))
+            for rank, row in enumerate(rows, start=1):
+                key = f"#{rank}" if dataset.keyless else str(row[0])
+                yield Record(dataset.id, key, {column: row[-1]})
 
     @property
     def groups(self) -> bool:
@@ -328,7 +370,49 @@ class SqlConnector(Connector):
             raise statement_error(self.store, self._shown, exc, f"reading table {name!r}") from None
 
     def _pk(self, table: Table, dataset: Dataset) -> Column[Any]:
-        return table.c[dataset.primary_key or ""]
+        if dataset.primary_key is None:
+            raise ConnectorError(
+                self.store,
+                f"dataset {dataset.id!r} has no `primary_key`, so no key names its rows: "
+                "yinsi reads, corrects and erases them by a predicate on the person only "
+                "(`yinsi map check` says what that allows)",
+            )
+        return table.c[dataset.primary_key]
+
+    def _rows(
+        self, conn: Connection, table: Table, dataset: Dataset, where: ColumnElement[bool]
+    ) -> list[Any]:
+        """The value columns (:meth:`_value_columns`) of the rows ``where`` selects, in
+        the order of those values (a table with no key has no other)."""
+        columns = [table.c[n] for n in self._value_columns(dataset)]
+        return list(conn.execute(sql_select(*columns).where(where).order_by(*columns)).all())
+
+    def _ranked(self, dataset: Dataset, rows: list[Any]) -> list[Record]:
+        """Rows of :meth:`_rows` as records, keyed by their rank (``#1``, ``#2`` …)."""
+        names = self._value_columns(dataset)
+        return [
+            Record(dataset.id, f"#{rank}", dict(zip(names, row, strict=True)))
+            for rank, row in enumerate(rows, start=1)
+        ]
+
+    def _declared(self, table: Table, dataset: Dataset, name: str) -> Column[Any]:
+        """The column of a declared field (only declared PI can be corrected)."""
+        declared = [f.name for f in dataset.fields]
+        if name not in declared:
+            raise ConnectorError(
+                self.store,
+                f"column {name!r} is not a declared field of dataset {dataset.id!r} "
+                f"(declared: {', '.join(declared) or 'none'}); only declared PI can be "
+                "corrected — add it under `fields` in the data map",
+            )
+        return table.c[name]
+
+    def _typed(self, column: Column[Any], dataset: Dataset, value: str) -> object:
+        """A corrected value as ``column`` takes it."""
+        try:
+            return coerce(column, value)
+        except NotOfType as exc:
+            raise ConnectorError(self.store, f"dataset {dataset.id!r}: {exc}") from None
 
     def _column(self, table: Table, dataset: Dataset, name: str) -> Column[Any]:
         if name not in table.c:
@@ -456,7 +540,7 @@ class SqlConnector(Connector):
 
 
 def _named_columns(dataset: Dataset, referenced: Mapping[str, Sequence[str]]) -> list[str]:
-    names = [dataset.primary_key or ""]
+    names = [dataset.primary_key] if dataset.primary_key else []
     names += [f.name for f in dataset.fields]
     names += dataset.provides.values()
     names += [link.column for link in (dataset.subject, dataset.parent) if link is not None]

@@ -197,7 +197,12 @@ class Dataset(Model):
     key: str | None = Field(
         None, description="Redis key pattern with {identity} placeholders, e.g. session:{user_id}."
     )
-    primary_key: Column | None = None
+    primary_key: Column | None = Field(
+        None,
+        description="SQL: the column naming each row (the primary key or a unique column). "
+        "Without one (a log table with no key, a composite key) the rows are read, corrected "
+        "and erased by a predicate on the person, never one by one (see `keyless`).",
+    )
     subject: SubjectLink | None = None
     parent: ParentLink | None = None
     provides: dict[Identity, Column] = Field(
@@ -225,8 +230,6 @@ class Dataset(Model):
             raise ValueError("a SQL dataset needs exactly one of `subject` or `parent`")
         if self.table is not None and self.key is not None:
             raise ValueError("give `table` (SQL) or `key` (Redis), not both")
-        if self.table is not None and self.primary_key is None:
-            raise ValueError("a SQL dataset needs `primary_key`")
         if self.key is not None:
             missing = set(_PLACEHOLDER.findall(self.key))
             if not missing:
@@ -234,6 +237,14 @@ class Dataset(Model):
                     "a Redis key pattern must name an identity, e.g. session:{user_id}"
                 )
         return self
+
+    @property
+    def keyless(self) -> bool:
+        """A SQL table without ``primary_key``: yinsi names none of its rows, so it reads,
+        corrects and erases the person's rows by a predicate on the subject (``WHERE
+        user_id = …``, or through the parent chain), and nothing may keep some of its rows
+        while others go (:func:`yinsi.declaration.datamap_shapes.keyless_shape`)."""
+        return self.table is not None and self.primary_key is None
 
     @property
     def erases_nothing(self) -> bool:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path as FsPath
 
 from yinsi.declaration.datamap import DataMap, DataMapCycle, Dataset, Store, walk_order
+from yinsi.declaration.datamap_shapes import hold_shape, keyless_shape, retention_shape
 from yinsi.declaration.errors import DeclarationError, Issue, Problem
 from yinsi.declaration.loader import read_model, read_text
 from yinsi.declaration.schema import Declaration
@@ -65,8 +66,9 @@ def check_data_map(data_map: DataMap, declaration: Declaration | None = None) ->
                 )
             )
         issues.extend(_label_shape(ds, at))
-        issues.extend(_hold_shape(data_map, i))
-        issues.extend(_retention_shape(data_map, i, store.kind if store else None))
+        issues.extend(hold_shape(data_map, i))
+        issues.extend(retention_shape(data_map, i, store.kind if store else None))
+        issues.extend(keyless_shape(data_map, i))
         issues.extend(_recipient_shape(data_map, i, store.kind if store else None))
         issues.extend(_blind_indexes(data_map, i))
     provided = {"user_id"} | {i for d in data_map.datasets for i in d.provides}
@@ -200,71 +202,6 @@ def _label_shape(ds: Dataset, at: tuple[str | int, ...]) -> list[Issue]:
             "warning",
         )
     ]
-
-
-def _retention_shape(data_map: DataMap, index: int, kind: str | None) -> list[Issue]:
-    """A retention reference needs a SQL dataset; a swept-away row must have no children."""
-    ds = data_map.datasets[index]
-    if ds.retention is None:
-        return []
-    at = ("datasets", index, "retention")
-    if kind is not None and kind != "sql":
-        return [
-            Issue(
-                at,
-                f"`retention` is for SQL datasets (a date column to count from); store "
-                f"{ds.store!r} is {kind}: remove it (Redis keys expire by TTL)",
-            )
-        ]
-    children = [d.id for d in data_map.datasets if d.parent and d.parent.dataset == ds.id]
-    if ds.erase == "row" and children:
-        return [
-            Issue(
-                at,
-                f"rows of {ds.id!r} are deleted when they expire, but datasets "
-                f"{', '.join(children)} hang off them by foreign key; give those their own "
-                "`retention` and use `erase: fields` here, or remove `retention`",
-            )
-        ]
-    return []
-
-
-def _hold_shape(data_map: DataMap, index: int) -> list[Issue]:
-    """A hold keeps something, and the parent rows a held row needs are not deleted."""
-    ds = data_map.datasets[index]
-    issues = [
-        Issue(
-            ("datasets", index, "holds", j),
-            f"hold on rule {hold.rule!r} has neither `since` nor `while`, so it never keeps "
-            "a row; add `since: <date column>` (empty = the relationship still runs) or "
-            "`while: <SQL condition>`",
-            "warning",
-        )
-        for j, hold in enumerate(ds.holds)
-        if hold.since is None and hold.while_ is None
-    ]
-    if not ds.holds or ds.parent is None:
-        return issues
-    ids = {d.id: d for d in data_map.datasets}
-    parent = ids.get(ds.parent.dataset)
-    seen = {ds.id}
-    while parent is not None and parent.id not in seen and not parent.holds:
-        if parent.erase == "row":
-            issues.append(
-                Issue(
-                    ("datasets", index, "holds"),
-                    f"rows held here hang off dataset {parent.id!r}, whose rows a deletion "
-                    f"removes (`erase: row`, no hold): a kept {ds.id!r} row needs the "
-                    f"{parent.id!r} row to be understood, so a deletion keeps that row whole "
-                    f"(all its fields) as long; give {parent.id!r} `erase: fields` to erase "
-                    "the fields not needed, or a hold of its own",
-                    "warning",
-                )
-            )
-            break
-        seen.add(parent.id)
-        parent = ids.get(parent.parent.dataset) if parent.parent is not None else None
-    return issues
 
 
 def _recipient_shape(data_map: DataMap, index: int, kind: str | None) -> list[Issue]:

@@ -70,8 +70,9 @@ class Draft:
     unlinked: tuple[TableDraft, ...] = ()
     """Tables with PI that no link ties to the root."""
     keyless: tuple[TableDraft, ...] = ()
-    """Tables a link ties to the root's tree, PI or not, left out: no single-column
-    primary or unique key names their rows (a composite key, a log table with none)."""
+    """Tables a link ties to the root's tree, PI or not, that no single-column primary or
+    unique key names the rows of (a composite key, a log table with none): drafted as
+    datasets without ``primary_key``, read and erased by a predicate on the subject."""
     keys: tuple[KeyDraft, ...] = ()
     no_pi: tuple[str, ...] = ()
     provides: Mapping[str, str] = field(default_factory=dict)
@@ -180,7 +181,10 @@ def build_draft(
     keyless = tuple(
         TableDraft(t, ids[t.ref], guesses[t.ref], parents[t.ref])
         for t in tables
-        if t.ref not in needed and t.row_key is None and _tied(t.ref, parents, needed)
+        if t.ref not in needed
+        and t.row_key is None
+        and _tied(t.ref, parents, needed)
+        and _one_store(t, parents, tables)  # its predicate: one statement in its store
     )
     left = needed | {t.table.ref for t in keyless}
     unlinked = tuple(
@@ -207,6 +211,21 @@ def _tied(ref: str, parents: Mapping[str, LinkGuess], needed: set[str]) -> bool:
     """Whether ``ref``'s parent link leads to a table of the draft."""
     link = parents.get(ref)
     return link is not None and link.parent in needed
+
+
+def _one_store(
+    table: TableFacts, parents: Mapping[str, LinkGuess], tables: Sequence[TableFacts]
+) -> bool:
+    """Whether ``table``'s parent chain up to the root stays in its store."""
+    stores = {t.ref: t.store for t in tables}
+    at = parents.get(table.ref)
+    seen: set[str] = set()
+    while at is not None and at.parent not in seen:
+        if stores.get(at.parent) != table.store:
+            return False
+        seen.add(at.parent)
+        at = parents.get(at.parent)
+    return True
 
 
 def _dataset_ids(tables: Sequence[TableFacts]) -> dict[str, str]:

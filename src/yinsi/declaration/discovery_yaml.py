@@ -44,6 +44,8 @@ def render(draft: Draft, *, today: date | None = None) -> str:
     lines.append("datasets:")
     for i, table in enumerate(draft.datasets):
         lines += _table(table, draft, root=i == 0)
+    for table in draft.keyless:
+        lines += _table(table, draft, root=False)
     for keys in draft.keys:
         lines += _keys(keys)
     if not draft.datasets and not [k for k in draft.keys if k.identity]:
@@ -58,13 +60,20 @@ def _table(t: TableDraft, draft: Draft, *, root: bool) -> list[str]:
     out = [""]
     if root:
         out.append(f"  # subject root: {facts.name} (the table most linked to, holding identities)")
+    if facts.row_key is None:
+        out += [
+            f"  # no single-column primary or unique key ({_keys_of(facts.primary_key)}): no",
+            "  # key names its rows, so yinsi reads, corrects and erases the person's rows by",
+            "  # a predicate on them (strategies null/delete only, no holds, no retention)",
+        ]
     out += [
         f"  - id: {t.dataset}",
         f"    label: {_scalar(label)}",
         f"    store: {_scalar(facts.store)}",
         f"    table: {_scalar(facts.name)}",
-        f"    primary_key: {_scalar(facts.row_key or '')}",
     ]
+    if facts.row_key is not None:
+        out.append(f"    primary_key: {_scalar(facts.row_key)}")
     if root:
         out.append(f"    subject: {{column: {_scalar(facts.row_key or '')}, identity: user_id}}")
         if draft.provides:
@@ -86,6 +95,11 @@ def _table(t: TableDraft, draft: Draft, *, root: bool) -> list[str]:
     out.append("    erase: fields")
     out += _fields(t.guesses, "column")
     return out
+
+
+def _keys_of(columns: tuple[str, ...]) -> str:
+    """``primary key (user_id, tag)``, or ``no primary key``, for a comment."""
+    return f"primary key ({', '.join(columns)})" if columns else "no primary key"
 
 
 def _keys(k: KeyDraft) -> list[str]:
@@ -125,18 +139,6 @@ def _held(guesses: tuple[ColumnGuess, ...]) -> str:
 
 def _unlinked(draft: Draft) -> list[str]:
     out: list[str] = []
-    if draft.keyless:
-        out += [
-            "",
-            "# Tables tied to the subject but left out: a data map names each row by one",
-            "# column, and these have no single-column primary or unique key (add one, e.g. an",
-            "# auto-increment id, then add them by hand; their rows are the person's, PI or not):",
-        ]
-        for t in draft.keyless:
-            assert t.parent is not None
-            link = f"{t.parent.column} → {t.parent.parent}.{t.parent.parent_column}"
-            cols = _held(t.guesses) or "no PI column found"
-            out.append(f"#   {_comment(t.table.ref)} ({_comment(link)}): {_comment(cols)}")
     if draft.unlinked:
         out += ["", "# Tables with PI that no link ties to the subject (add them by hand):"]
         for t in draft.unlinked:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from yinsi.declaration.datamap import DataMap
+from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.planner import MATCH, subset
 from yinsi.rights.ports import Connector, ConnectorError
@@ -183,9 +183,18 @@ def _execute(step: Step, ctx: Context) -> dict[str, Any]:
         case Action.EXPORT:
             assert step.dataset is not None
             ds = ctx.data_map.dataset(step.dataset)
-            records = ctx.connectors[ds.store].find_keys(ds, list(step.keys))
+            connector = ctx.connectors[ds.store]
+            if MATCH in step.params:  # no key names the rows: the person's, by predicate
+                via, subjects = _predicate(step, ctx)
+                records = connector.find_where(ds, via, subjects)
+            else:
+                records = connector.find_keys(ds, list(step.keys))
             rows = [
-                {"key": r.key, **{f.name: r.values.get(f.name) for f in ds.fields}} for r in records
+                {
+                    **({} if ds.keyless else {"key": r.key}),
+                    **{f.name: r.values.get(f.name) for f in ds.fields},
+                }
+                for r in records
             ]
             ctx.effects.export_part(request, ds.id, rows)
             return {"records": len(rows)}
@@ -193,11 +202,8 @@ def _execute(step: Step, ctx: Context) -> dict[str, Any]:
             assert step.dataset is not None
             full = ctx.data_map.dataset(step.dataset)
             ds = subset(full, step.params.get("elements")) or full
-            match = step.params[MATCH]
-            via = [ctx.data_map.dataset(str(d)) for d in match.get("via", [])]
-            result = ctx.connectors[ds.store].erase_where(
-                ds, via, [str(s) for s in match["user_id"]], hash_key=ctx.hash_key
-            )
+            via, subjects = _predicate(step, ctx)
+            result = ctx.connectors[ds.store].erase_where(ds, via, subjects, hash_key=ctx.hash_key)
             return {"affected": result.affected}
         case Action.ERASE | Action.NOTIFY:
             assert step.dataset is not None
@@ -221,9 +227,11 @@ def _execute(step: Step, ctx: Context) -> dict[str, Any]:
             if value is None:  # corrections are cleared once executed: already done
                 return {"changed": 0, "note": "already applied"}
             connector = ctx.connectors[ds.store]
-            changed = sum(
-                connector.correct(ds, key, str(step.params["field"]), value) for key in step.keys
-            )
+            name = str(step.params["field"])
+            if MATCH in step.params:  # every row of the person's, by predicate
+                via, subjects = _predicate(step, ctx)
+                return {"changed": connector.correct_where(ds, via, subjects, name, value)}
+            changed = sum(connector.correct(ds, key, name, value) for key in step.keys)
             return {"changed": changed}
         case Action.WITHDRAW:
             return {"recorded": ctx.effects.withdraw(request, str(step.params["consent_id"]))}
@@ -233,3 +241,11 @@ def _execute(step: Step, ctx: Context) -> dict[str, Any]:
         case Action.REVIEW:
             return {"answered": True}
     raise ValueError(f"unknown action {step.action}")  # pragma: no cover
+
+
+def _predicate(step: Step, ctx: Context) -> tuple[list[Dataset], list[str]]:
+    """A step's predicate on the subject (``params["match"]``): the parent chain, parent
+    first, and the subject ids."""
+    match = step.params[MATCH]
+    via = [ctx.data_map.dataset(str(d)) for d in match.get("via", [])]
+    return via, [str(s) for s in match["user_id"]]

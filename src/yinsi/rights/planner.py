@@ -17,6 +17,7 @@ from yinsi.declaration.datamap import DataMap, Dataset, walk_order
 from yinsi.declaration.schema import Declaration
 from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
+from yinsi.rights.predicates import predicate_chain
 from yinsi.rights.requests import InvalidRequest, RightsRequest
 from yinsi.rights.walk import Found, HoldReason
 from yinsi.taxonomy import RightKind
@@ -61,11 +62,13 @@ def plan(
     if kind in EXPORT_KINDS:
         for ds in order:
             keys = [r.key for r in found.records.get(ds.id, [])]
-            if keys:
+            if keys and ds.keyless:  # no key names its rows: read again by predicate
+                steps.append((Action.EXPORT, ds.id, [], {MATCH: _match(data_map, ds, found)}))
+            elif keys:
                 steps.append((Action.EXPORT, ds.id, keys, {}))
         steps.append((Action.EXPORT, None, [], {"package": True}))
     elif kind in ERASE_KINDS:
-        steps += _erasure(order, found, None)
+        steps += _erasure(data_map, found, None)
         if kind is RightKind.CANCEL_ACCOUNT:
             steps.append((Action.RESTRICT, None, [], {"elements": [ALL], "cancelled": True}))
     elif kind in CONSENT_KINDS:
@@ -77,7 +80,7 @@ def plan(
                 + ", ".join(c.id for c in declaration.consents)
             )
         steps.append((Action.WITHDRAW, None, [], {"consent_id": item.id}))
-        steps += _erasure(order, found, collected_under(declaration, item.id))
+        steps += _erasure(data_map, found, collected_under(declaration, item.id))
     elif kind is RightKind.CORRECTION:
         for element in request.corrections:
             for ds in order:
@@ -85,7 +88,9 @@ def plan(
                 for f in ds.fields:
                     if f.element == element and keys:
                         params: dict[str, object] = {"element": element, "field": f.name}
-                        steps.append((Action.CORRECT, ds.id, keys, params))
+                        if ds.keyless:  # every row of the person's, by predicate
+                            params[MATCH] = _match(data_map, ds, found)
+                        steps.append((Action.CORRECT, ds.id, [] if ds.keyless else keys, params))
         if not steps:
             raise InvalidRequest(
                 "no dataset holds "
@@ -105,13 +110,15 @@ def plan(
 
 
 def _erasure(
-    order: list[Dataset], found: Found, elements: set[str] | None
+    data_map: DataMap, found: Found, elements: set[str] | None
 ) -> list[tuple[Action, str | None, list[str], dict[str, object]]]:
     """Erase steps (children first), then one RESTRICT step for what holds keep.
 
     A dataset in :attr:`Found.predicates` (nothing can hold its rows) gets one erase step
     with its predicate (``params["match"]``) and no keys, whether the subject has rows
-    there or not: the step counts what it erased.
+    there or not: the step counts what it erased. A table no key names the rows of
+    (:attr:`~yinsi.declaration.datamap.Dataset.keyless`) is always there, unless a legal
+    hold keeps all its rows.
 
     Rows kept under legal retention have their elements restricted (store only); rows kept
     by a running contract are not restricted (its processing goes on) and are listed in
@@ -126,7 +133,7 @@ def _erasure(
     restricted: set[str] = set()
     contract: set[str] = set()  # elements of the rows a running contract keeps
     deferred: list[dict[str, object]] = []
-    for ds in reversed(order):  # children before parents: no dangling foreign key
+    for ds in reversed(walk_order(data_map)):  # children before parents: no dangling key
         narrowed = subset(ds, elements)
         if narrowed is None and not (elements and set(ds.elements) & elements):
             continue
@@ -138,6 +145,11 @@ def _erasure(
                 steps.append((Action.ERASE, ds.id, [], {**params, MATCH: match}))
             continue
         keys = found.erasable(ds.id)
+        if ds.keyless and keys:  # the walk gives its predicate unless a hold keeps it all
+            raise InvalidRequest(
+                f"dataset {ds.id!r} has no primary_key and no predicate to erase it by: "
+                "check the data map (`yinsi map check`)"
+            )
         if ds.table is None and ds.key is None:  # a processor's webhook
             if found.records.get(ds.id) or ds.elements:
                 steps.append((Action.NOTIFY, ds.id, keys or found.identities["user_id"], params))
@@ -173,6 +185,12 @@ def _erasure(
             restrict["postponed"] = sorted(postponed)
         steps.append((Action.RESTRICT, None, [], restrict))
     return steps
+
+
+def _match(data_map: DataMap, ds: Dataset, found: Found) -> dict[str, list[str]]:
+    """A step's predicate on the subject (``params["match"]``) for a table no key names
+    the rows of (:attr:`~yinsi.declaration.datamap.Dataset.keyless`)."""
+    return {"user_id": list(found.identities["user_id"]), "via": predicate_chain(data_map, ds)}
 
 
 def collected_under(declaration: Declaration, consent_id: str) -> set[str]:

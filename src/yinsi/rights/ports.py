@@ -132,6 +132,32 @@ class Connector(ABC):
             f"cannot erase dataset {dataset.id!r} by predicate; plan it by keys instead",
         )
 
+    def find_where(
+        self, dataset: Dataset, via: Sequence[Dataset], subjects: Sequence[str]
+    ) -> list[Record]:
+        """Every record of ``subjects`` in ``dataset``, matched by predicate as
+        :meth:`erase_where` matches them (a table no key names the rows of: a log table
+        with no primary key, a composite key). Their :attr:`Record.key` is only their rank
+        in this answer. Stores that cannot match by predicate keep this default, which
+        refuses."""
+        raise ConnectorError(
+            type(self).__name__, f"cannot read dataset {dataset.id!r} by predicate"
+        )
+
+    def correct_where(
+        self,
+        dataset: Dataset,
+        via: Sequence[Dataset],
+        subjects: Sequence[str],
+        name: str,
+        value: str,
+    ) -> int:
+        """Set one field in every record of ``subjects`` in ``dataset`` (matched as
+        :meth:`find_where` matches them); the number of records changed."""
+        raise ConnectorError(
+            type(self).__name__, f"cannot correct dataset {dataset.id!r} by predicate"
+        )
+
     @abstractmethod
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         """Set one field of one record; returns the number of records changed."""

@@ -27,6 +27,7 @@ from yinsi.declaration.schema import RetentionRule
 from yinsi.rights.ancestors import keep_ancestors
 from yinsi.rights.holds import HoldKind, LegalHold, running_reason
 from yinsi.rights.ports import Connector, Record
+from yinsi.rights.predicates import by_predicate, keyless_only
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,73 +120,6 @@ def _match(ds: Dataset, data_map: DataMap, found: Found) -> dict[str, list[str]]
     return {name: found.identities.get(name, []) for name in names}
 
 
-def by_predicate(
-    data_map: DataMap,
-    connectors: Mapping[str, Connector],
-    legal_holds: Sequence[LegalHold],
-    today: date,
-) -> tuple[dict[str, list[str]], set[str]]:
-    """The datasets an erasure may state as a predicate, each with its parent chain
-    (parent first), and those of them the walk need not read.
-
-    A dataset qualifies when its rows cannot be held (:func:`may_hold`) and the subject
-    has no legal hold in force (any: kept simple and safe). It must be a SQL table on a
-    store that erases by predicate, found from ``user_id`` (a root) or through a parent
-    chain that can be matched so (same store, other tables; the parents themselves may
-    be erased by keys). It is not read unless something needs its records: an identity
-    it ``provides``, or a child that is read (matched by this dataset's keys).
-    """
-    if any(h.active(today) for h in legal_holds):
-        return {}, set()
-    order = walk_order(data_map)
-    held = may_hold(data_map)
-    chains: dict[str, list[str]] = {}  # the datasets a predicate can match, with chains
-    for ds in order:
-        if ds.table is None or not connectors[ds.store].erases_where:
-            continue
-        if ds.subject is not None and ds.subject.identity == "user_id":
-            chains[ds.id] = []
-        elif ds.parent is not None and ds.parent.dataset in chains:
-            parent = data_map.dataset(ds.parent.dataset)
-            chain = [parent.id, *chains[parent.id]]
-            tables = {data_map.dataset(d).table for d in chain}
-            stores = {data_map.dataset(d).store for d in chain}
-            if stores == {ds.store} and ds.table not in tables:
-                chains[ds.id] = chain
-    via = {d: chain for d, chain in chains.items() if d not in held}
-    children: dict[str, list[str]] = {}
-    for ds in order:
-        if ds.parent is not None:
-            children.setdefault(ds.parent.dataset, []).append(ds.id)
-    unread: set[str] = set()
-    for ds in reversed(order):  # children first: a read child needs its parent's keys
-        if ds.id in via and not ds.provides and all(c in unread for c in children.get(ds.id, ())):
-            unread.add(ds.id)
-    return via, unread
-
-
-def may_hold(data_map: DataMap) -> set[str]:
-    """The datasets some of whose rows a deletion may keep: those declaring ``holds``,
-    their descendants (a held row holds its children, :func:`_inherited`), and their
-    ``erase: row`` ancestors (kept with the held row, :mod:`yinsi.rights.ancestors`) with
-    the descendants of those in turn."""
-    order = walk_order(data_map)
-    held = {ds.id for ds in order if ds.holds}
-    while True:
-        before = len(held)
-        for ds in order:  # parents first: down
-            if ds.parent is not None and ds.parent.dataset in held:
-                held.add(ds.id)
-        needed = set(held)
-        for ds in reversed(order):  # children first: up, through every ancestor
-            if ds.id in needed and ds.parent is not None:
-                needed.add(ds.parent.dataset)
-                if data_map.dataset(ds.parent.dataset).erase == "row":
-                    held.add(ds.parent.dataset)
-        if len(held) == before:
-            return held
-
-
 def find(
     data_map: DataMap,
     connectors: Mapping[str, Connector],
@@ -204,11 +138,14 @@ def find(
 
     ``predicates``: for an erasure, fill :attr:`Found.predicates` and skip reading the
     datasets :func:`by_predicate` says need no read (their records are then not listed).
+    Without it, only the tables no key names the rows of are given their predicates (the
+    one way to erase them), and every dataset is read.
     """
     found = Found(identities={"user_id": [subject_id]})
-    unread: set[str] = set()
-    if predicates:
-        found.predicates, unread = by_predicate(data_map, connectors, legal_holds, today)
+    via, unread = by_predicate(data_map, connectors, legal_holds, today)
+    found.predicates = via if predicates else keyless_only(data_map, via)
+    if not predicates:
+        unread = set()
     with ExitStack() as sessions:
         opened: set[str] = set()
         for ds in walk_order(data_map):
@@ -296,14 +233,16 @@ def find_many(
     ``predicates`` too (a subject with a legal hold in force gets none and is read whole).
     """
     founds = {s: Found(identities={"user_id": [s]}) for s in dict.fromkeys(subject_ids)}
-    unread: set[str] = set()
     free: set[str] = set()  # subjects whose unread datasets are not read
-    if predicates:
-        via, unread = by_predicate(data_map, connectors, (), today)
-        for subject, found in founds.items():
-            if any(h.active(today) for h in legal_holds.get(subject, ())):
-                continue  # a legal hold: keys, as find() would
-            found.predicates = dict(via)
+    via, unread = by_predicate(data_map, connectors, (), today)
+    for subject, found in founds.items():
+        holds = legal_holds.get(subject, ())
+        if any(h.active(today) for h in holds):  # keys, as find() would, and read whole
+            held, _ = by_predicate(data_map, connectors, holds, today)
+            found.predicates = held if predicates else keyless_only(data_map, held)
+            continue
+        found.predicates = dict(via) if predicates else keyless_only(data_map, via)
+        if predicates:
             free.add(subject)
     with ExitStack() as sessions:
         opened: set[str] = set()

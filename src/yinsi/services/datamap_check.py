@@ -31,7 +31,7 @@ from yinsi.declaration.schema import Declaration
 from yinsi.declaration.yaml_limits import DEFAULT_LIMITS, YamlLimits
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action
-from yinsi.rights.planner import plan
+from yinsi.rights.planner import MATCH, plan
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.verification import ELEMENT_OF, Routes, identity_routes
 from yinsi.rights.walk import find
@@ -187,6 +187,9 @@ def dry_run(
             later = "、".join(step.params.get("postponed", []))
             after = f"; once the contracts end: {later}" if later else ""
             steps.append(f"restrict {elements} (kept in {len(kept)} place(s)){after}")
+        elif MATCH in step.params:  # no key: the person's rows, by predicate
+            now = len(found.records.get(step.dataset or "", []))
+            steps.append(f"{step.action.value} {step.dataset}: {now} record(s), by predicate")
         else:
             steps.append(f"{step.action.value} {step.dataset}: {len(step.keys)} record(s)")
     return DryRun(subject, tuple(runs), tuple(steps))

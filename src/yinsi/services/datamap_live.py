@@ -193,6 +193,17 @@ def _columns(
                 "warning",
             )
         )
+    if ds.keyless and len(table.primary_key) == 1:
+        issues.append(
+            Issue(
+                at,
+                f"table {table.name!r} has a primary key, {table.primary_key[0]!r}, which the "
+                "dataset does not give as `primary_key`: its rows are then handled only by a "
+                "predicate on the person (no holds, no retention sweep); add "
+                f"`primary_key: {table.primary_key[0]}`",
+                "warning",
+            )
+        )
     if ds.parent is not None:
         issues += _parent_link(data_map, at, ds, table, table_of)
     for j, f in enumerate(ds.fields):
