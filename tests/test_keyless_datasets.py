@@ -381,6 +381,8 @@ def test_x28_the_dry_run_plans_tables_without_a_primary_key_by_predicate(
     assert "erase repay_log: 3 record(s), by predicate" in run.steps
     assert any(s.startswith("erase loans: 2 record(s)") for s in run.steps)
     assert _per_user(app, "login_log") == {"u1": 3, "u2": 4, "u3": 5}  # read only
+    shown = {d.dataset for d in run.datasets if d.keyless}
+    assert shown == {"login_log", "user_tag", "device_bind", "repay_log"}
 
 
 def test_the_live_check_warns_at_a_table_given_no_primary_key_though_it_has_one(

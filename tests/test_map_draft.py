@@ -207,7 +207,7 @@ def test_a_table_tied_to_the_subject_without_a_single_column_key_is_drafted_with
     assert result.exit_code == 0, result.output
     assert "3 张表" in result.output and "其中没有单列主键的表 2 张" in result.output
     text = path.read_text(encoding="utf-8")
-    assert "(primary key (user_id, tag)): no" in text and "(no primary key): no" in text
+    assert "(primary key (user_id, tag)):\n" in text and "(no primary key):\n" in text
     assert "No PI found in" not in text and "no link ties" not in text
     data_map = load_data_map(path)
     by_table = {d.table: d for d in data_map.datasets}

@@ -139,9 +139,11 @@ def _print(report: MapReport) -> None:
         for d in run.datasets:
             if not d.found:
                 continue
-            erased = f" {len(d.erased)} 条 [{', '.join(d.erased)}]" if d.erased or d.kept else ""
+            listed = "无主键，按主体条件匹配" if d.keyless else ", ".join(d.found)
+            erased = "无主键，按主体条件匹配" if d.keyless else ", ".join(d.erased)
+            erased = f" {len(d.erased)} 条 [{erased}]" if d.erased or d.kept else ""
             out.print(
-                f"  {d.dataset}: 导出 {len(d.found)} 条 [{', '.join(d.found)}]；删除请求时{d.how}{erased}",
+                f"  {d.dataset}: 导出 {len(d.found)} 条 [{listed}]；删除请求时{d.how}{erased}",
                 markup=False,
             )
             for key, reasons in d.kept.items():

@@ -62,9 +62,9 @@ def _table(t: TableDraft, draft: Draft, *, root: bool) -> list[str]:
         out.append(f"  # subject root: {facts.name} (the table most linked to, holding identities)")
     if facts.row_key is None:
         out += [
-            f"  # no single-column primary or unique key ({_keys_of(facts.primary_key)}): no",
-            "  # key names its rows, so yinsi reads, corrects and erases the person's rows by",
-            "  # a predicate on them (strategies null/delete only, no holds, no retention)",
+            f"  # no single-column primary or unique key ({_keys_of(facts.primary_key)}):",
+            "  # yinsi reads, corrects and erases the person's rows by a predicate on them",
+            "  # (strategies null/delete only, no holds, no retention)",
         ]
     out += [
         f"  - id: {t.dataset}",

@@ -15,12 +15,11 @@ from yinsi.rights.calendar import WorkingCalendar
 from yinsi.rights.deadlines import request_deadline
 from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
-from yinsi.rights.requests import Due, InvalidRequest, RightsRequest
+from yinsi.rights.requests import Due, RightsRequest
 from yinsi.taxonomy import RightKind
-from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 from yinsi.taxonomy.timezone import CHINA
 
-__all__ = ["check_corrections", "due_of", "erased_count", "kept_lines", "remedy", "summary"]
+__all__ = ["due_of", "erased_count", "kept_lines", "remedy", "summary"]
 
 
 def due_of(
@@ -46,23 +45,6 @@ def due_of(
         target=None if deadline.target is None else deadline.target.date,
         warning=limit.warning,
     )
-
-
-def check_corrections(data_map: DataMap, corrections: Mapping[str, str]) -> None:
-    """Each element must be held somewhere and each value fit its format (X27)."""
-    held = {f.element: f for ds in data_map.datasets for f in ds.fields}
-    for element, value in corrections.items():
-        field = held.get(element)
-        if field is None:
-            raise InvalidRequest(
-                f"no dataset holds {element!r}; elements that can be corrected: "
-                + ", ".join(sorted(held))
-            )
-        fmt = Format(field.format) if field.format else format_of(element)
-        try:
-            validate(fmt, value)
-        except InvalidValue as exc:
-            raise InvalidRequest(f"{element}: {exc}") from exc
 
 
 def summary(

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from yinsi.declaration.datamap import DataMap, Dataset, walk_order
 from yinsi.declaration.schema import Declaration
+from yinsi.rights.corrections import columns_for
 from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
 from yinsi.rights.predicates import predicate_chain
@@ -82,15 +83,14 @@ def plan(
         steps.append((Action.WITHDRAW, None, [], {"consent_id": item.id}))
         steps += _erasure(data_map, found, collected_under(declaration, item.id))
     elif kind is RightKind.CORRECTION:
-        for element in request.corrections:
+        for element, value in request.corrections.items():
             for ds in order:
                 keys = [r.key for r in found.records.get(ds.id, [])]
-                for f in ds.fields:
-                    if f.element == element and keys:
-                        params: dict[str, object] = {"element": element, "field": f.name}
-                        if ds.keyless:  # every row of the person's, by predicate
-                            params[MATCH] = _match(data_map, ds, found)
-                        steps.append((Action.CORRECT, ds.id, [] if ds.keyless else keys, params))
+                for f in columns_for(ds, element, value) if keys else []:  # X27
+                    params: dict[str, object] = {"element": element, "field": f.name}
+                    if ds.keyless:  # every row of the person's, by predicate
+                        params[MATCH] = _match(data_map, ds, found)
+                    steps.append((Action.CORRECT, ds.id, [] if ds.keyless else keys, params))
         if not steps:
             raise InvalidRequest(
                 "no dataset holds "

@@ -55,6 +55,9 @@ class DatasetRun:
     how: str
     kept: dict[str, list[str]] = field(default_factory=dict)
     """Held keys → why (a retention rule's hold, a legal hold, a held parent)."""
+    keyless: bool = False
+    """No key names the rows (:attr:`~yinsi.declaration.datamap.Dataset.keyless`): the
+    keys above are only their ranks (``#1``), and a request matches them by predicate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,7 @@ def dry_run(
         erased = tuple(found.erasable(ds.id))
         if ds.table is not None and ds.erases_nothing:
             how, erased = "不改动（数据地图未列出其个人信息字段）", ()
-        runs.append(DatasetRun(ds.id, keys, erased, how, kept))
+        runs.append(DatasetRun(ds.id, keys, erased, how, kept, keyless=ds.keyless))
     request = RightsRequest(
         id="dry-run",
         app_id=data_map.app,

@@ -26,8 +26,9 @@ from pathlib import Path
 from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
 from yinsi.delivery import Channel, Purpose
-from yinsi.rights.answers import check_corrections, due_of, remedy, summary
+from yinsi.rights.answers import due_of, remedy, summary
 from yinsi.rights.calendar import WorkingCalendar
+from yinsi.rights.corrections import check_corrections
 from yinsi.rights.executor import Context, StepFailed, run
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus

@@ -1,0 +1,72 @@
+"""Which columns a correction writes (X27): in each dataset holding the element, the
+column the new value is for.
+
+A dataset may hold one element in several columns: a user's phone and the app's hash of
+it (``phone_hash``), an emergency contact's name and phone. One value is not right for
+all of them — the raw number written into the hash column breaks every lookup by hash
+and keeps the number in clear where the app meant a hash. So a column takes the value
+only when the value fits its format (the field's ``format``, else the element's); when
+several columns of a dataset fit, the one whose ``format`` the data map states takes it
+(the hash column states none); when that does not single one out, the request is
+refused before anything is written, naming the columns, so a person corrects them or the
+data map gives the value's column its ``format``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from yinsi.declaration.datamap import DataMap, Dataset, MappedField
+from yinsi.rights.requests import InvalidRequest
+from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
+
+__all__ = ["check_corrections", "columns_for", "fits"]
+
+
+def fits(field: MappedField, value: str) -> bool:
+    """Whether ``value`` fits the format of ``field`` (its ``format``, else its element's)."""
+    fmt = Format(field.format) if field.format else format_of(field.element)
+    try:
+        validate(fmt, value)
+    except InvalidValue:
+        return False
+    return True
+
+
+def columns_for(dataset: Dataset, element: str, value: str) -> list[MappedField]:
+    """The fields of ``dataset`` a correction of ``element`` to ``value`` writes (maybe
+    none); raises :class:`InvalidRequest` when it cannot tell which (module docstring)."""
+    taking = [f for f in dataset.fields if f.element == element and fits(f, value)]
+    if len(taking) <= 1:
+        return taking
+    stated = [f for f in taking if f.format]
+    if len(stated) == 1:
+        return stated
+    raise InvalidRequest(
+        f"{element}: dataset {dataset.id!r} holds it in columns "
+        f"{', '.join(f.name for f in taking)}, and the new value fits each of them, so which "
+        "one it corrects cannot be told; a person corrects it (customer service), or the "
+        "data map states the `format` of the column the value is for (e.g. phone_cn)"
+    )
+
+
+def check_corrections(data_map: DataMap, corrections: Mapping[str, str]) -> None:
+    """Each element must be held somewhere, each value fit the format of a column holding
+    it, and each dataset holding it tell which column the value is for (X27)."""
+    held = [(ds, f) for ds in data_map.datasets for f in ds.fields]
+    for element, value in corrections.items():
+        columns = [f for _, f in held if f.element == element]
+        if not columns:
+            raise InvalidRequest(
+                f"no dataset holds {element!r}; elements that can be corrected: "
+                + ", ".join(sorted({f.element for _, f in held}))
+            )
+        if not any(fits(f, value) for f in columns):
+            fmt = Format(columns[0].format) if columns[0].format else format_of(element)
+            try:
+                validate(fmt, value)
+            except InvalidValue as exc:
+                raise InvalidRequest(f"{element}: {exc}") from exc
+            raise InvalidRequest(f"{element}: the value fits no column holding it")
+        for ds in data_map.datasets:
+            columns_for(ds, element, value)
