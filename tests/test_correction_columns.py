@@ -15,7 +15,7 @@ import pytest
 from conftest import EXAMPLES
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.loader import load
-from yinsi.rights.corrections import check_corrections
+from yinsi.rights.corrections import AmbiguousColumns, check_corrections
 from yinsi.rights.plan import Action
 from yinsi.rights.planner import plan
 from yinsi.rights.ports import Record
@@ -68,8 +68,9 @@ def _columns(data_map: DataMap, value: str) -> list[object]:
 
 
 def test_x27_a_value_two_columns_of_a_dataset_would_take_is_refused_naming_them() -> None:
-    with pytest.raises(InvalidRequest) as caught:
+    with pytest.raises(AmbiguousColumns) as caught:
         check_corrections(_map(), {"emergency_contacts": "王小五"})
+    assert "客服" in caught.value.person_text  # what the privacy center shows the person
     said = str(caught.value)
     assert "contact_name, contact_mobile" in said and "`format`" in said
     with pytest.raises(InvalidRequest, match="contact_name, contact_mobile"):

@@ -20,7 +20,15 @@ from yinsi.declaration.datamap import DataMap, Dataset, MappedField
 from yinsi.rights.requests import InvalidRequest
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 
-__all__ = ["check_corrections", "columns_for", "fits"]
+__all__ = ["AmbiguousColumns", "check_corrections", "columns_for", "fits"]
+
+
+class AmbiguousColumns(InvalidRequest):
+    """A dataset holds the element in several columns the value fits, and the data map
+    does not say which one it is for: a person corrects it."""
+
+    person_text = "该项个人信息需由工作人员核实后更正，请通过客服渠道办理。"
+    """What the person filing the request reads."""
 
 
 def fits(field: MappedField, value: str) -> bool:
@@ -42,7 +50,7 @@ def columns_for(dataset: Dataset, element: str, value: str) -> list[MappedField]
     stated = [f for f in taking if f.format]
     if len(stated) == 1:
         return stated
-    raise InvalidRequest(
+    raise AmbiguousColumns(
         f"{element}: dataset {dataset.id!r} holds it in columns "
         f"{', '.join(f.name for f in taking)}, and the new value fits each of them, so which "
         "one it corrects cannot be told; a person corrects it (customer service), or the "
