@@ -22,6 +22,7 @@ import lender_schema
 from yinsi.cli.app import app
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import load_data_map
+from yinsi.rights.corrections import columns_for
 
 pytest_plugins = ["services"]
 
@@ -248,3 +249,34 @@ def test_postgresql_tables_outside_the_default_schema_are_named_with_how_to_read
         assert drafted.exit_code == 0, drafted.output
         assert "table: customer" in drafted.stdout and "table: contact" in drafted.stdout
         assert "未读取" not in drafted.output
+
+
+def test_x27_a_contact_table_is_drafted_with_each_column_s_format_so_a_correction_is_placed(
+    tmp_path: Path,
+) -> None:
+    """A contact's name and phone columns both hold emergency_contacts: the draft states
+    each one's format (from its name, else its values), so a correction to a name goes to
+    the name column and a new phone to the phone column, never both."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for statement in (
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, real_name TEXT, mobile TEXT)",
+            "CREATE TABLE user_contact (id INTEGER PRIMARY KEY, user_id INTEGER, "
+            "lxr_xm TEXT, lxr_dh TEXT, gx TEXT, other_info TEXT)",
+            "INSERT INTO users VALUES (1, '张伟', '13812345678'), (2, '李娜', '13912345678')",
+            "INSERT INTO user_contact VALUES (1, 1, '王芳', '13700000001', '配偶', '13600000001'),"
+            " (2, 2, '刘洋', '13700000002', '父母', '13600000002')",
+        ):
+            conn.execute(sa.text(statement))
+    engine.dispose()
+    path = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(app, ["map", "draft", "--store", f"core={url}", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    contacts = next(d for d in load_data_map(path).datasets if d.table == "user_contact")
+    formats = {f.column: f.format for f in contacts.fields}
+    assert formats["lxr_xm"] == "name_cn" and formats["lxr_dh"] == "phone_cn"
+    assert formats["gx"] is None  # a relation has no one format
+    assert [f.column for f in columns_for(contacts, "emergency_contacts", "赵敏")] == ["lxr_xm"]
+    phone = columns_for(contacts, "emergency_contacts", "13500000000")
+    assert [f.column for f in phone] == ["lxr_dh"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from yinsi.declaration.discovery_links import (
     FOUND,
@@ -31,6 +31,7 @@ from yinsi.declaration.discovery_model import (
     ValueClassifier,
 )
 from yinsi.taxonomy.column_names import classify_column, tokens
+from yinsi.taxonomy.formats import Format, format_of
 
 MIN_CONFIDENCE = 0.5
 """Guesses below this are not written into the draft."""
@@ -107,6 +108,33 @@ def classify_table(
 
 
 def classify(
+    column: ColumnFacts,
+    table: str,
+    table_comment: str,
+    values: ValueClassifier | None,
+    *,
+    by_value: bool = True,
+) -> ColumnGuess | None:
+    """The element ``column`` holds, from its name, comment and sampled values; for an
+    element whose values have no one format (a contact), the format of the part it holds
+    (a contact's phone: ``phone_cn``), from its name or comment, else its values."""
+    guess = _classify(column, table, table_comment, values, by_value=by_value)
+    if guess is None or guess.element not in CONTACTS:
+        return guess
+    named = classify_column(column.name, column.comment, table=table, table_comment=table_comment)
+    part = named[0].part if named else None
+    if part is None and values is not None and by_value and column.samples:
+        found = list(values(column.samples)) if column.family == "text" else []
+        part = found[0][0] if found and found[0][1] >= VALUE_SHARE else None
+    fmt = format_of(part) if part is not None else Format.TEXT
+    return guess if fmt is Format.TEXT else replace(guess, format=fmt.value)
+
+
+CONTACTS = frozenset({"emergency_contacts", "common_contacts"})
+"""The elements of a contact's columns (name, phone, relation), which no one format fits."""
+
+
+def _classify(
     column: ColumnFacts,
     table: str,
     table_comment: str,

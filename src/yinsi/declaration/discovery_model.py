@@ -80,6 +80,9 @@ class ColumnGuess:
     element: str
     confidence: float
     evidence: str
+    format: str | None = None
+    """The values' format when the element alone does not tell it (a contact's phone
+    column: ``phone_cn``), so a correction knows which column a value is for."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,7 +127,8 @@ def _fields(guesses: tuple[ColumnGuess, ...], kind: str) -> list[str]:
     for g in usable:
         name = _scalar(g.column) if kind == "column" else json.dumps(g.column, ensure_ascii=False)
         out.append(f"      # confidence {g.confidence:.2f}: {_comment(g.evidence)}")
-        out.append(f"      - {{{kind}: {name}, element: {g.element}}}")
+        fmt = f", format: {g.format}" if g.format else ""
+        out.append(f"      - {{{kind}: {name}, element: {g.element}{fmt}}}")
     return out
 
 

@@ -38,6 +38,9 @@ class Guess:
     element: str
     confidence: float
     evidence: str
+    part: str | None = None
+    """For a contact's column: what of the contact it holds (``name``, ``mobile_number``…),
+    when its name or comment says."""
 
 
 def tokens(name: str) -> list[str]:
@@ -131,7 +134,8 @@ def _contact_guess(
         else f"table {'comment ' + _short(table_comment) if table_comment else table}"
     )
     what = "relation" if relation and not kinds & CONTACT_PARTS else "name or phone"
-    return Guess(element, CONTEXT_CONFIDENCE, f"{what} of a contact ({where})")
+    part = next((g.element for g in (*by_comment, *by_name) if g.element in CONTACT_PARTS), None)
+    return Guess(element, CONTEXT_CONFIDENCE, f"{what} of a contact ({where})", part)
 
 
 def _short(text: str) -> str:
