@@ -443,3 +443,18 @@ def test_x28_a_legal_hold_keeps_the_tables_without_a_primary_key_it_covers(
     released = replace(hold, released_at=datetime(2026, 6, 1, tzinfo=UTC))
     via, _ = by_predicate(found, {"app": _Sql()}, [released], date(2026, 12, 7))
     assert set(via) == {"users", "login_log", "user_tag", "device_bind", "loans", "repay_log"}
+
+
+def test_x26_an_incident_traces_the_rows_of_a_table_without_a_primary_key_to_their_people(
+    services: Services,
+) -> None:
+    """A leaked login log is traced row by row to the person each row belongs to (PIPL
+    Art. 57): its rows are listed with their subject column, each under its rank."""
+    rights = services.rights
+    log = rights.data_map.dataset("login_log")
+    rows = list(rights.connectors["app"].scan(log))
+    assert [r.key for r in rows] == [f"#{n}" for n in range(1, 13)]
+    owners = sorted(str(r.values["user_id"]) for r in rows)
+    assert owners == ["u1"] * 3 + ["u2"] * 4 + ["u3"] * 5
+    repay = list(rights.connectors["app"].scan(rights.data_map.dataset("repay_log")))
+    assert sorted(int(r.values["loan_id"]) for r in repay) == [10, 10, 11, 20, 20, 21, 30, 30, 31]  # type: ignore[call-overload]
