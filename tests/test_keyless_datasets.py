@@ -310,12 +310,6 @@ def test_a_data_map_with_tables_without_a_primary_key_checks_clean() -> None:
             "cannot keep some rows and erase others",
         ),
         (
-            "login_log",
-            {"retention": {"rule": "loan_records", "since": "at_ts"}},
-            ("datasets", 1, "retention"),
-            "retention sweeper deletes expired rows by their key",
-        ),
-        (
             "device_bind",
             {"fields": [{"column": "phone", "element": "mobile_number", "erase": "mask"}]},
             ("datasets", 3, "fields", 0, "erase"),

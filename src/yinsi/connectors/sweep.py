@@ -72,6 +72,7 @@ from sqlalchemy.types import UserDefinedType
 from yinsi.connectors.sql import _escape
 from yinsi.connectors.sql_job import SqlStoreJob
 from yinsi.connectors.sql_values import NotOfType, coerce, coerce_all
+from yinsi.connectors.sweep_limit import limit_statement
 from yinsi.declaration.datamap import Store, Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
 from yinsi.lifecycle.retention import SweepAction, SweepPlan
@@ -98,12 +99,21 @@ class BatchResult:
     """The batch reached the end of the table: the dataset is swept."""
 
 
-Walk = Literal["keys", "pages"]
-"""How a dataset's batches advance: by primary key (any store), or by heap page
-(PostgreSQL deletes, :data:`PAGES`). A checkpoint records it; progress of one walk
+Walk = Literal["keys", "pages", "limit"]
+"""How a dataset's batches advance: by primary key (any store), by heap page
+(PostgreSQL deletes, :data:`PAGES`), or, for a table without a primary key, by the next
+N rows still to do (:data:`LIMIT`). A checkpoint records it; progress of one walk
 means nothing to the other."""
 KEYS: Walk = "keys"
 PAGES: Walk = "pages"
+LIMIT: Walk = "limit"
+"""A table no key names the rows of (:attr:`SweepPlan.primary_key` None): each batch acts
+on the first N rows that still need it — ``DELETE … LIMIT N`` on MariaDB, the rows of
+``ctid IN (SELECT ctid … LIMIT N)`` on PostgreSQL (a TID scan), of ``rowid IN (SELECT
+rowid … LIMIT N)`` on SQLite, the predicate checked again on each — a field erasure
+only rows with a field not yet empty (strategies ``null``/``delete`` only there), so
+every batch makes progress and the walk ends at the first batch short of N. Nothing to
+resume but the dataset's being done. PostgreSQL deletes take the page walk instead."""
 ROWS_PER_PAGE = 50
 """Rows per page assumed for a table PostgreSQL has not analysed yet (``reltuples`` -1)."""
 
@@ -151,7 +161,9 @@ class SqlSweeper(SqlStoreJob):
 
     def walk(self, plan: SweepPlan) -> Walk:
         """How :meth:`batch` walks this plan's table (what ``after`` and ``last`` mean)."""
-        return PAGES if self._heap(plan) is not None else KEYS
+        if self._heap(plan) is not None:
+            return PAGES
+        return LIMIT if plan.primary_key is None else KEYS
 
     def count(self, plan: SweepPlan) -> SweepCount:
         table = self._table(plan)
@@ -176,6 +188,8 @@ class SqlSweeper(SqlStoreJob):
         heap = self._heap(plan)
         if heap is not None:
             return self._page_batch(plan, heap, after, size)
+        if plan.primary_key is None:
+            return self._limit_batch(plan, size)
         table = self._table(plan)
         pk = table.c[plan.primary_key]
         scope: list[ColumnElement[bool]] = []
@@ -249,6 +263,17 @@ class SqlSweeper(SqlStoreJob):
             rows = conn.execute(sql_delete(table).where(*where)).rowcount
         return BatchResult(rows=rows, last=str(end - 1), done=done)
 
+    def _limit_batch(self, plan: SweepPlan, size: int) -> BatchResult:
+        """The first ``size`` rows still to do of a table without a primary key (:data:`LIMIT`)."""
+        table = self._table(plan)
+        doing = f"sweeping table {plan.table!r} (dataset {plan.dataset!r})"
+        with self._transaction(doing) as conn:
+            statement = limit_statement(
+                self.store, conn.dialect.name, table, plan, self._eligible(table, plan), size
+            )
+            rows = max(conn.execute(statement).rowcount, 0)
+        return BatchResult(rows=rows, last=None, done=rows < size)
+
     def _page(self, plan: SweepPlan, after: str) -> int:
         if not after.isdigit():
             raise ConnectorError(
@@ -280,8 +305,8 @@ class SqlSweeper(SqlStoreJob):
         if held:
             parts.append(not_(or_(false(), *held)))
         if plan.excluded:
-            pk = table.c[plan.primary_key]
-            parts.append(pk.not_in(coerce_all(pk, sorted(plan.excluded))))
+            kept = table.c[plan.excluded_by or plan.primary_key or ""]
+            parts.append(kept.not_in(coerce_all(kept, sorted(plan.excluded))))
         return and_(*parts)
 
     # -- field erasure ----------------------------------------------------------------
@@ -294,7 +319,7 @@ class SqlSweeper(SqlStoreJob):
         where: list[ColumnElement[bool]],
         hash_key: bytes,
     ) -> tuple[int, object]:
-        pk = table.c[plan.primary_key]
+        pk = table.c[plan.primary_key or ""]
         fields = plan.fields
         query = (
             sql_select(pk, *(table.c[f.name] for f in fields))
@@ -336,9 +361,11 @@ class SqlSweeper(SqlStoreJob):
     # -- tables -----------------------------------------------------------------------
 
     def _table(self, plan: SweepPlan) -> Table:
-        names = [plan.primary_key, plan.since, *(f.name for f in plan.fields)]
+        names = [plan.primary_key] if plan.primary_key else []
+        names += [plan.since, *(f.name for f in plan.fields)]
         names += [h.since for h in plan.holds if h.since]
-        check = "its primary_key, fields, holds and retention.since"
+        names += [plan.excluded_by] if plan.excluded_by else []
+        check = "its primary_key, fields, holds, subject or parent, and retention.since"
         return self._reflect(plan.table, plan.dataset, names, check)
 
     def _key(self, plan: SweepPlan, pk: Column[Any], key: str) -> object:

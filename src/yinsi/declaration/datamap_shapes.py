@@ -84,8 +84,9 @@ def keyless_shape(data_map: DataMap, index: int) -> list[Issue]:
     predicate on the subject. That predicate must be statable (a root found by
     ``user_id``, or a parent chain up to one, in the same store), and nothing may need to
     keep some of the person's rows while the others go (no holds on it, above or below
-    it, no retention sweep, no strategy that rewrites each value, no child found by its
-    key)."""
+    it, no strategy that rewrites each value, no child found by its key). A retention
+    sweep is allowed: it empties or deletes expired rows N at a time
+    (:data:`yinsi.connectors.sweep.LIMIT`)."""
     ds = data_map.datasets[index]
     if not ds.keyless:
         return []
@@ -99,14 +100,6 @@ def keyless_shape(data_map: DataMap, index: int) -> list[Issue]:
     if ds.holds:
         issues.append(
             Issue((*at, "holds"), f"{why}: it cannot keep some rows and erase others; {give}")
-        )
-    if ds.retention is not None:
-        issues.append(
-            Issue(
-                (*at, "retention"),
-                f"{why}: the retention sweeper deletes expired rows by their key; {give}, "
-                "or remove `retention`",
-            )
         )
     for j, f in enumerate(ds.fields):
         if f.erase not in NULLING:

@@ -64,7 +64,7 @@ def _table(t: TableDraft, draft: Draft, *, root: bool) -> list[str]:
         out += [
             f"  # no single-column primary or unique key ({_keys_of(facts.primary_key)}):",
             "  # yinsi reads, corrects and erases the person's rows by a predicate on them",
-            "  # (strategies null/delete only, no holds, no retention)",
+            "  # (strategies null/delete only, no holds)",
         ]
     out += [
         f"  - id: {t.dataset}",

@@ -14,6 +14,11 @@ hold keeps a row while its ``while`` condition is true, while its ``since`` colu
 empty (the relationship has not ended), or until the rule's minimum (else its period) has
 run from ``since``. Legal holds keep every row of their subject (or of their dataset):
 the adapter finds those rows with the rights walk and passes their keys as ``excluded``.
+
+A table no key names the rows of (a log table with no primary key) is swept all the
+same: its legally held rows are excluded by the value of the column linking them to
+their person (:attr:`SweepPlan.excluded_by`: the subject column, or the parent link),
+which the walk read with them.
 """
 
 from __future__ import annotations
@@ -56,7 +61,8 @@ class SweepPlan:
     dataset: str
     store: str
     table: str
-    primary_key: str
+    primary_key: str | None
+    """None: no key names the rows (the adapter walks them otherwise)."""
     rule: str
     rule_label: str
     period: str
@@ -70,7 +76,10 @@ class SweepPlan:
     """For :attr:`SweepAction.ERASE_FIELDS`: the fields and their strategies."""
     holds: tuple[HeldWhen, ...] = ()
     excluded: frozenset[str] = field(default_factory=frozenset)
-    """Keys (primary keys as text) kept by legal holds."""
+    """Values of :attr:`excluded_by` (as text) of the rows kept by legal holds."""
+    excluded_by: str = ""
+    """The column :attr:`excluded` lists values of: the primary key, or for a table
+    without one the column linking a row to its person (subject or parent link)."""
 
 
 class RetentionPlanError(ValueError):
@@ -106,7 +115,8 @@ def plan(
 ) -> list[SweepPlan]:
     """One plan per dataset with a ``retention`` reference, children before parents.
 
-    ``excluded``: per dataset id, the keys legal holds keep. Raises
+    ``excluded``: per dataset id, the keys legal holds keep (for a table without a
+    primary key, the values of its link column, :attr:`SweepPlan.excluded_by`). Raises
     :class:`RetentionPlanError` for a rule the declaration lacks or one without a period.
     """
     rules = {r.id: r for r in declaration.retention}
@@ -121,9 +131,11 @@ def plan(
                 f"dataset {ds.id!r}: retention rule {rule.id!r} has no period; give it one "
                 "in the declaration or name another rule"
             )
-        if ds.table is None or ds.primary_key is None:
+        link = ds.subject or ds.parent
+        if ds.table is None or (ds.primary_key is None and link is None):
             raise RetentionPlanError(
-                f"dataset {ds.id!r}: retention needs a SQL table with a primary key"
+                f"dataset {ds.id!r}: retention needs a SQL table with a primary key or a "
+                "link to its person (`subject` or `parent`)"
             )
         holds = tuple(
             _held_when(_rule(rules, h.rule, ds.id), h.since, h.while_, today) for h in ds.holds
@@ -143,6 +155,7 @@ def plan(
                 fields=tuple(ds.fields) if ds.erase == "fields" else (),
                 holds=holds,
                 excluded=frozenset((excluded or {}).get(ds.id, ())),
+                excluded_by=ds.primary_key or (link.column if link is not None else ""),
             )
         )
     return plans

@@ -270,8 +270,17 @@ class RetentionService:
         )
         for found in founds.values():
             for dataset, keys in found.held.items():
+                ds = self.data_map.dataset(dataset)
+                link = ds.subject or ds.parent
+                records = {r.key: r for r in found.records.get(dataset, [])}
                 for key, reasons in keys.items():
-                    if any(r.hold is not None for r in reasons):
+                    if not any(r.hold is not None for r in reasons):
+                        continue
+                    if ds.keyless and link is not None:  # no key: its link's value
+                        value = records[key].values.get(link.column) if key in records else None
+                        if value is not None:
+                            excluded.setdefault(dataset, set()).add(str(value))
+                    else:
                         excluded.setdefault(dataset, set()).add(key)
         return excluded
 

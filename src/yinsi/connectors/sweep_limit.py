@@ -1,0 +1,54 @@
+"""The statement of one batch of the limit walk (:data:`yinsi.connectors.sweep.LIMIT`):
+a retention sweep of a table no key names the rows of, N rows still to do at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, false, literal_column, or_
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select as sql_select
+from sqlalchemy import update as sql_update
+
+from yinsi.declaration.datamap import Strategy
+from yinsi.lifecycle.retention import SweepAction, SweepPlan
+from yinsi.rights.ports import ConnectorError
+
+__all__ = ["limit_statement"]
+
+
+def limit_statement(
+    store: str,
+    dialect: str,
+    table: Table,
+    plan: SweepPlan,
+    eligible: ColumnElement[bool],
+    size: int,
+) -> Any:
+    """``DELETE`` (or ``UPDATE … SET field = NULL``) of at most ``size`` rows meeting
+    ``eligible`` — and, for a field erasure, with a field not yet empty, so each batch
+    makes progress: ``… LIMIT N`` on MariaDB, ``ctid IN (SELECT ctid … LIMIT N)`` on
+    PostgreSQL (a TID scan), ``rowid IN (SELECT rowid … LIMIT N)`` on SQLite, the
+    predicate checked again on each row."""
+    where = [eligible]
+    columns = [table.c[f.name] for f in plan.fields]
+    deleting = plan.action is SweepAction.DELETE
+    if not deleting:
+        if not {f.erase for f in plan.fields} <= {Strategy.NULL, Strategy.DELETE}:
+            raise ConnectorError(
+                store,
+                f"dataset {plan.dataset!r} has no primary_key: its expired rows can only have "
+                "their fields emptied (`null`/`delete`), not rewritten one by one; give it a "
+                "primary_key",
+            )
+        where.append(or_(false(), *(c.is_not(None) for c in columns)))
+    statement: Any = sql_delete(table) if deleting else sql_update(table)
+    if dialect in ("mysql", "mariadb"):
+        statement = statement.where(*where).with_dialect_options(mysql_limit=size)
+    else:
+        row: ColumnElement[Any] = literal_column("ctid" if dialect == "postgresql" else "rowid")
+        picked = sql_select(row).where(*where).limit(size)
+        statement = statement.where(row.in_(picked.scalar_subquery()), *where)
+    if not deleting:
+        statement = statement.values({c.name: None for c in columns})
+    return statement
