@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import yaml
 
 from erasure_sets_fixtures import DECLARATION, app_database
+from yinsi.api.rights_models import StepOut
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import check_data_map
 from yinsi.rights.holds import LegalHold
@@ -195,6 +196,8 @@ def test_x28_a_deletion_erases_the_rows_of_tables_without_a_primary_key(
     assert erased["repay_log"].params[MATCH]["via"] == ["loans", "users"]
     counts = {name: erased[name].outcome["affected"] for name in erased}
     assert counts["login_log"] == 4 and counts["user_tag"] == 2
+    shown = StepOut.of(erased["login_log"])  # what GET …/requests/{id}/steps says
+    assert shown.by_predicate and shown.records == 4
     assert counts["device_bind"] == 2 and counts["repay_log"] == 3
     assert services.rights.run(second, actor="test").status is Status.COMPLETED
     steps = [s for s in services.rights.steps(second) if s.action is Action.ERASE]

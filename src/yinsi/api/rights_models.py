@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from yinsi.api.fields import Id, Name, SubjectId
 from yinsi.consent import Channel
 from yinsi.rights.plan import Action, Step, StepStatus
+from yinsi.rights.planner import MATCH
 from yinsi.rights.requests import Due, Refusal, RightsRequest, Status, Transition
 from yinsi.rights.verification import Method
 from yinsi.taxonomy import DeletionTrigger, RightKind
@@ -149,7 +150,16 @@ class StepOut(BaseModel):
     n: int
     action: Action
     dataset: str | None
-    records: int = Field(description="How many records the step acts on.")
+    records: int = Field(
+        description="How many records the step acts on: its keys; for a step matched by a "
+        "predicate on the person (`by_predicate`), the records it acted on once done (0 "
+        "before)."
+    )
+    by_predicate: bool = Field(
+        False,
+        description="The step matches the person's records by a predicate when it runs "
+        "(no keys listed): a table nothing can hold the rows of, or one without a primary key.",
+    )
     status: StepStatus
     attempts: int
     outcome: dict[str, Any]
@@ -162,13 +172,20 @@ class StepOut(BaseModel):
             n=s.n,
             action=s.action,
             dataset=s.dataset,
-            records=len(s.keys),
+            records=len(s.keys) if s.keys or MATCH not in s.params else _acted_on(s),
+            by_predicate=MATCH in s.params,
             status=s.status,
             attempts=s.attempts,
             outcome=dict(s.outcome),
             started_at=s.started_at,
             finished_at=s.finished_at,
         )
+
+
+def _acted_on(step: Step) -> int:
+    """What a step matched by predicate did, from its outcome (0 until it is done)."""
+    counts = [step.outcome.get(k) for k in ("affected", "records", "changed")]
+    return next((int(c) for c in counts if isinstance(c, int)), 0)
 
 
 class CodeSentOut(BaseModel):
