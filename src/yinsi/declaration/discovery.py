@@ -30,7 +30,7 @@ from yinsi.declaration.discovery_model import (
     TableFacts,
     ValueClassifier,
 )
-from yinsi.taxonomy.column_names import classify_column, tokens
+from yinsi.taxonomy.column_names import Guess, classify_column, tokens
 from yinsi.taxonomy.formats import Format, format_of
 
 MIN_CONFIDENCE = 0.5
@@ -118,14 +118,16 @@ def classify(
     """The element ``column`` holds, from its name, comment and sampled values; for an
     element whose values have no one format (a contact), the format of the part it holds
     (a contact's phone: ``phone_cn``), from its name or comment, else its values."""
-    guess = _classify(column, table, table_comment, values, by_value=by_value)
+    named = classify_column(column.name, column.comment, table=table, table_comment=table_comment)
+    value = None  # the values' best guess: (element, share, evidence)
+    if values is not None and by_value and column.family == "text" and column.samples:
+        value = next(iter(values(column.samples)), None)
+    guess = _classify(column.name, named[0] if named else None, value)
     if guess is None or guess.element not in CONTACTS:
         return guess
-    named = classify_column(column.name, column.comment, table=table, table_comment=table_comment)
     part = named[0].part if named else None
-    if part is None and values is not None and by_value and column.samples:
-        found = list(values(column.samples)) if column.family == "text" else []
-        part = found[0][0] if found and found[0][1] >= VALUE_SHARE else None
+    if part is None and value is not None and value[1] >= VALUE_SHARE:
+        part = value[0]
     fmt = format_of(part) if part is not None else Format.TEXT
     return guess if fmt is Format.TEXT else replace(guess, format=fmt.value)
 
@@ -135,42 +137,30 @@ CONTACTS = frozenset({"emergency_contacts", "common_contacts"})
 
 
 def _classify(
-    column: ColumnFacts,
-    table: str,
-    table_comment: str,
-    values: ValueClassifier | None,
-    *,
-    by_value: bool = True,
+    column: str, name: Guess | None, value: tuple[str, float, str] | None
 ) -> ColumnGuess | None:
-    named = classify_column(column.name, column.comment, table=table, table_comment=table_comment)
-    name = named[0] if named else None
-    value = None
-    if values is not None and by_value and column.family == "text" and column.samples:
-        results = list(values(column.samples))
-        value = results[0] if results else None
+    """The guess from the column's name and comment (``name``) and its values' (``value``)."""
     if value is not None and value[1] < VALUE_SHARE and (name is None or name.element != value[0]):
         value = None
     if name is None and value is None:
         return None
     if value is None:
         assert name is not None
-        return _guess(column.name, name.element, name.confidence, name.evidence)
+        return _guess(column, name.element, name.confidence, name.evidence)
     element, share, evidence = value
     if name is None:
-        return _guess(column.name, element, round(0.6 + 0.35 * share, 2), evidence)
+        return _guess(column, element, round(0.6 + 0.35 * share, 2), evidence)
     if name.element == element:
         confidence = round(max(name.confidence, 1 - (1 - name.confidence) * (1 - share)), 2)
-        return _guess(column.name, element, confidence, f"{name.evidence}; {evidence}")
+        return _guess(column, element, confidence, f"{name.evidence}; {evidence}")
     if name.confidence >= NAME_WINS:
         return _guess(
-            column.name,
+            column,
             name.element,
             name.confidence,
             f"{name.evidence} (values look like {element}: {evidence})",
         )
-    return _guess(
-        column.name, element, round(0.5 + 0.3 * share, 2), f"{evidence}; but {name.evidence}"
-    )
+    return _guess(column, element, round(0.5 + 0.3 * share, 2), f"{evidence}; but {name.evidence}")
 
 
 def _guess(column: str, element: str, confidence: float, evidence: str) -> ColumnGuess | None:
