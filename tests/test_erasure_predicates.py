@@ -30,8 +30,8 @@ from yinsi.declaration.datamap import DataMap
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.planner import MATCH
 from yinsi.rights.ports import Connector
+from yinsi.rights.predicates import by_predicate
 from yinsi.rights.requests import Status
-from yinsi.rights.walk import by_predicate
 from yinsi.services.rights_batch import run_many
 
 pytest_plugins = ["storage_fixtures"]

@@ -25,9 +25,9 @@ from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, StepStatus
 from yinsi.rights.planner import MATCH
 from yinsi.rights.ports import Connector
+from yinsi.rights.predicates import by_predicate
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import Method
-from yinsi.rights.walk import by_predicate
 from yinsi.services.consent import Engine
 from yinsi.services.datamap_check import check_map, dry_run
 from yinsi.services.rights_batch import run_many

@@ -16,7 +16,7 @@ from yinsi.declaration.datamap import DataMap, Dataset, walk_order
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.ports import Connector
 
-__all__ = ["by_predicate", "keyless_only", "legally_held", "may_hold", "predicate_chain"]
+__all__ = ["by_predicate", "legally_held", "may_hold", "predicate_chain", "walk_predicates"]
 
 
 def by_predicate(
@@ -68,9 +68,24 @@ def by_predicate(
     return via, unread
 
 
-def keyless_only(data_map: DataMap, via: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """The predicates of the tables no key names the rows of, out of ``via``."""
-    return {d: chain for d, chain in via.items() if data_map.dataset(d).keyless}
+def walk_predicates(
+    data_map: DataMap,
+    connectors: Mapping[str, Connector],
+    legal_holds: Sequence[LegalHold],
+    today: date,
+    *,
+    every: bool,
+) -> tuple[dict[str, list[str]], set[str]]:
+    """What a walk gives :attr:`~yinsi.rights.walk.Found.predicates`, and the datasets it
+    need not read. ``every`` (an erasure): :func:`by_predicate`. Otherwise only the
+    predicates of the tables without a key (the one way to erase them) and every dataset
+    read; nothing is computed for a map without such tables."""
+    if not every and not any(ds.keyless for ds in data_map.datasets):
+        return {}, set()
+    via, unread = by_predicate(data_map, connectors, legal_holds, today)
+    if every:
+        return via, unread
+    return {d: chain for d, chain in via.items() if data_map.dataset(d).keyless}, set()
 
 
 def legally_held(data_map: DataMap, legal_holds: Sequence[LegalHold], today: date) -> set[str]:

@@ -27,7 +27,7 @@ from yinsi.declaration.schema import RetentionRule
 from yinsi.rights.ancestors import keep_ancestors
 from yinsi.rights.holds import HoldKind, LegalHold, running_reason
 from yinsi.rights.ports import Connector, Record
-from yinsi.rights.predicates import by_predicate, keyless_only
+from yinsi.rights.predicates import walk_predicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +142,9 @@ def find(
     one way to erase them), and every dataset is read.
     """
     found = Found(identities={"user_id": [subject_id]})
-    via, unread = by_predicate(data_map, connectors, legal_holds, today)
-    found.predicates = via if predicates else keyless_only(data_map, via)
-    if not predicates:
-        unread = set()
+    found.predicates, unread = walk_predicates(
+        data_map, connectors, legal_holds, today, every=predicates
+    )
     with ExitStack() as sessions:
         opened: set[str] = set()
         for ds in walk_order(data_map):
@@ -234,14 +233,15 @@ def find_many(
     """
     founds = {s: Found(identities={"user_id": [s]}) for s in dict.fromkeys(subject_ids)}
     free: set[str] = set()  # subjects whose unread datasets are not read
-    via, unread = by_predicate(data_map, connectors, (), today)
+    via, unread = walk_predicates(data_map, connectors, (), today, every=predicates)
     for subject, found in founds.items():
         holds = legal_holds.get(subject, ())
         if any(h.active(today) for h in holds):  # keys, as find() would, and read whole
-            held, _ = by_predicate(data_map, connectors, holds, today)
-            found.predicates = held if predicates else keyless_only(data_map, held)
+            found.predicates, _ = walk_predicates(
+                data_map, connectors, holds, today, every=predicates
+            )
             continue
-        found.predicates = dict(via) if predicates else keyless_only(data_map, via)
+        found.predicates = dict(via)
         if predicates:
             free.add(subject)
     with ExitStack() as sessions:
