@@ -139,8 +139,9 @@ def _print(report: MapReport) -> None:
         for d in run.datasets:
             if not d.found:
                 continue
-            listed = "无主键，按主体条件匹配" if d.keyless else ", ".join(d.found)
-            erased = "无主键，按主体条件匹配" if d.keyless else ", ".join(d.erased)
+            by_predicate = "无主键，按主体条件匹配"
+            listed = by_predicate if d.keyless else ", ".join(d.found)
+            erased = by_predicate if d.keyless else ", ".join(d.erased)
             erased = f" {len(d.erased)} 条 [{erased}]" if d.erased or d.kept else ""
             out.print(
                 f"  {d.dataset}: 导出 {len(d.found)} 条 [{listed}]；删除请求时{d.how}{erased}",

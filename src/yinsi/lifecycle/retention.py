@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from yinsi.declaration.datamap import DataMap, MappedField, walk_order
+from yinsi.declaration.datamap import DataMap, Dataset, MappedField, walk_order
 from yinsi.declaration.schema import Declaration, Duration, RetentionRule
 
 
@@ -131,8 +131,7 @@ def plan(
                 f"dataset {ds.id!r}: retention rule {rule.id!r} has no period; give it one "
                 "in the declaration or name another rule"
             )
-        link = ds.subject or ds.parent
-        if ds.table is None or (ds.primary_key is None and link is None):
+        if ds.table is None or not excluded_by(ds):
             raise RetentionPlanError(
                 f"dataset {ds.id!r}: retention needs a SQL table with a primary key or a "
                 "link to its person (`subject` or `parent`)"
@@ -155,10 +154,17 @@ def plan(
                 fields=tuple(ds.fields) if ds.erase == "fields" else (),
                 holds=holds,
                 excluded=frozenset((excluded or {}).get(ds.id, ())),
-                excluded_by=ds.primary_key or (link.column if link is not None else ""),
+                excluded_by=excluded_by(ds),
             )
         )
     return plans
+
+
+def excluded_by(ds: Dataset) -> str:
+    """The column a sweep leaves legally held rows of ``ds`` out by: its primary key, or
+    for a table without one the column linking a row to its person ("" if none)."""
+    link = ds.subject or ds.parent
+    return ds.primary_key or (link.column if link is not None else "")
 
 
 def _rule(rules: Mapping[str, RetentionRule], rule_id: str, dataset: str) -> RetentionRule:

@@ -20,7 +20,7 @@ from yinsi.declaration.datamap import DataMap, Dataset, MappedField
 from yinsi.rights.requests import InvalidRequest
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 
-__all__ = ["AmbiguousColumns", "check_corrections", "columns_for", "fits"]
+__all__ = ["AmbiguousColumns", "check_corrections", "columns_for", "fits", "format_for"]
 
 
 class AmbiguousColumns(InvalidRequest):
@@ -31,11 +31,15 @@ class AmbiguousColumns(InvalidRequest):
     """What the person filing the request reads."""
 
 
+def format_for(field: MappedField) -> Format:
+    """The format of ``field``'s values: its ``format``, else its element's."""
+    return Format(field.format) if field.format else format_of(field.element)
+
+
 def fits(field: MappedField, value: str) -> bool:
-    """Whether ``value`` fits the format of ``field`` (its ``format``, else its element's)."""
-    fmt = Format(field.format) if field.format else format_of(field.element)
+    """Whether ``value`` fits the format of ``field`` (:func:`format_for`)."""
     try:
-        validate(fmt, value)
+        validate(format_for(field), value)
     except InvalidValue:
         return False
     return True
@@ -70,9 +74,8 @@ def check_corrections(data_map: DataMap, corrections: Mapping[str, str]) -> None
                 + ", ".join(sorted({f.element for _, f in held}))
             )
         if not any(fits(f, value) for f in columns):
-            fmt = Format(columns[0].format) if columns[0].format else format_of(element)
             try:
-                validate(fmt, value)
+                validate(format_for(columns[0]), value)
             except InvalidValue as exc:
                 raise InvalidRequest(f"{element}: {exc}") from exc
             raise InvalidRequest(f"{element}: the value fits no column holding it")

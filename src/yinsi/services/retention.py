@@ -49,7 +49,7 @@ from typing import Any
 from yinsi.connectors.sweep import KEYS, SqlSweeper, SweepCount, Walk
 from yinsi.declaration import Declaration
 from yinsi.declaration.datamap import DataMap
-from yinsi.lifecycle.retention import SweepPlan, next_batch_size, plan
+from yinsi.lifecycle.retention import SweepPlan, excluded_by, next_batch_size, plan
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.ports import Connector
 from yinsi.rights.walk import find_many
@@ -271,17 +271,14 @@ class RetentionService:
         for found in founds.values():
             for dataset, keys in found.held.items():
                 ds = self.data_map.dataset(dataset)
-                link = ds.subject or ds.parent
-                records = {r.key: r for r in found.records.get(dataset, [])}
+                column = excluded_by(ds)  # no key: the value of the row's link
+                rows = {r.key: r for r in found.records.get(dataset, [])} if ds.keyless else {}
                 for key, reasons in keys.items():
                     if not any(r.hold is not None for r in reasons):
                         continue
-                    if ds.keyless and link is not None:  # no key: its link's value
-                        value = records[key].values.get(link.column) if key in records else None
-                        if value is not None:
-                            excluded.setdefault(dataset, set()).add(str(value))
-                    else:
-                        excluded.setdefault(dataset, set()).add(key)
+                    value = rows[key].values.get(column) if ds.keyless else key
+                    if value is not None:
+                        excluded.setdefault(dataset, set()).add(str(value))
         return excluded
 
     def _audit(self, p: SweepPlan, rows: int) -> None:
