@@ -11,7 +11,7 @@ compared cell by cell.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -141,6 +141,31 @@ def data_map(copy: str) -> dict[str, object]:
     }
 
 
+def run_sql(url: str, statements: Iterable[str]) -> None:
+    """Run ``statements`` on the database at ``url``, in one transaction."""
+    db = sa.create_engine(url)
+    with db.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    db.dispose()
+
+
+def yinsi_beside(url: str, env: str, raw_map: Mapping[str, object], home: Path) -> Services:
+    """yinsi for the app database at ``url``: its own SQLite file in ``home`` with the
+    example declaration, and the data map ``raw_map`` (made on first use), whose store URL
+    is ``${env}``."""
+    yinsi_url = f"sqlite:///{home / 'yinsi.db'}"
+    path = home / "datamap.yaml"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        Engine.embedded(home / "yinsi.db").close()
+        with Services.open(yinsi_url, actor="test") as services:
+            services.consent.publish(DECLARATION)
+        path.write_text(yaml.safe_dump(dict(raw_map), allow_unicode=True), encoding="utf-8")
+    environ = {**os.environ, env: url}
+    return Services.open(yinsi_url, data_map=path, environ=environ, actor="test")
+
+
 def open_copy(
     url: str,
     copy: str,
@@ -149,19 +174,10 @@ def open_copy(
 ) -> Services:
     """yinsi for copy ``copy`` of the app database: its own SQLite file and data map
     (made on first use); ``wrapper`` wraps the ``app`` store's connector."""
-    home = folder / copy
-    yinsi_url = f"sqlite:///{home / 'yinsi.db'}"
-    path = home / "datamap.yaml"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        Engine.embedded(home / "yinsi.db").close()
-        with Services.open(yinsi_url, actor="test") as services:
-            services.consent.publish(DECLARATION)
-        path.write_text(yaml.safe_dump(data_map(copy), allow_unicode=True), encoding="utf-8")
-    environ = {**os.environ, ENV: url}
-    services = Services.open(yinsi_url, data_map=path, environ=environ, actor="test")
+    services = yinsi_beside(url, ENV, data_map(copy), folder / copy)
     if wrapper is not None:
         inner = services.connectors["app"]
+        environ = {**os.environ, ENV: url}
         services.connectors = Connectors(
             services.data_map, environ=environ, connectors={"app": wrapper(inner)}
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from erasure_sets_fixtures import app_database
+from erasure_sets_fixtures import app_database, run_sql
 from yinsi.connectors.factory import connect, referenced_columns
 from yinsi.declaration.datamap import DataMap
 
@@ -74,11 +74,7 @@ def _map() -> DataMap:
 @pytest.fixture(params=["postgresql", "mariadb", "sqlite"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with app_database(request.param, tmp_path) as made:
-        engine = sa.create_engine(made)
-        with engine.begin() as conn:
-            for statement in (*SCHEMA, *ROWS):
-                conn.execute(sa.text(statement))
-        engine.dispose()
+        run_sql(made, [*SCHEMA, *ROWS])
         yield made
 
 

@@ -6,7 +6,6 @@ through the parent chain for the repayment log — on SQLite, PostgreSQL and Mar
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from erasure_sets_fixtures import DECLARATION, app_database
+from erasure_sets_fixtures import app_database, run_sql, yinsi_beside
 from yinsi.api.rights_models import StepOut
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.datamap_checks import check_data_map
@@ -28,7 +27,6 @@ from yinsi.rights.ports import Connector
 from yinsi.rights.predicates import by_predicate
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import Method
-from yinsi.services.consent import Engine
 from yinsi.services.datamap_check import check_map, dry_run
 from yinsi.services.rights_batch import run_many
 from yinsi.services.root import Services
@@ -122,27 +120,14 @@ def data_map() -> dict[str, object]:
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with app_database(request.param, tmp_path) as url:
-        db = sa.create_engine(url)
-        with db.begin() as conn:
-            for statement in SCHEMA:
-                conn.execute(sa.text(statement))
-            for n, s in enumerate(SUBJECTS, start=1):
-                for statement in _rows(n, s):
-                    conn.execute(sa.text(statement))
-        db.dispose()
+        rows = [r for n, s in enumerate(SUBJECTS, start=1) for r in _rows(n, s)]
+        run_sql(url, [*SCHEMA, *rows])
         yield url
 
 
 @pytest.fixture
 def services(app: str, tmp_path: Path) -> Iterator[Services]:
-    yinsi_url = f"sqlite:///{tmp_path / 'yinsi.db'}"
-    Engine.embedded(tmp_path / "yinsi.db").close()
-    with Services.open(yinsi_url, actor="test") as s:
-        s.consent.publish(DECLARATION)
-    path = tmp_path / "datamap.yaml"
-    path.write_text(yaml.safe_dump(data_map(), allow_unicode=True), encoding="utf-8")
-    environ = {**os.environ, ENV: app}
-    with Services.open(yinsi_url, data_map=path, environ=environ, actor="test") as s:
+    with yinsi_beside(app, ENV, data_map(), tmp_path) as s:
         yield s
 
 

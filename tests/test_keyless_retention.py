@@ -5,18 +5,15 @@ under a legal hold are kept — on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import yaml
 
-from erasure_sets_fixtures import DECLARATION, app_database
+from erasure_sets_fixtures import app_database, run_sql, yinsi_beside
 from yinsi.rights.holds import LegalHold
-from yinsi.services.consent import Engine
 from yinsi.services.retention import RetentionService, stored_legal_holds
 from yinsi.services.root import Services
 
@@ -88,23 +85,13 @@ def _map() -> dict[str, object]:
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with app_database(request.param, tmp_path) as url:
-        db = sa.create_engine(url)
-        with db.begin() as conn:
-            for statement in (*SCHEMA, *_rows()):
-                conn.execute(sa.text(statement))
-        db.dispose()
+        run_sql(url, [*SCHEMA, *_rows()])
         yield url
 
 
 @pytest.fixture
 def services(app: str, tmp_path: Path) -> Iterator[Services]:
-    yinsi_url = f"sqlite:///{tmp_path / 'yinsi.db'}"
-    Engine.embedded(tmp_path / "yinsi.db").close()
-    with Services.open(yinsi_url, actor="test") as s:
-        s.consent.publish(DECLARATION)
-    path = tmp_path / "datamap.yaml"
-    path.write_text(yaml.safe_dump(_map(), allow_unicode=True), encoding="utf-8")
-    with Services.open(yinsi_url, data_map=path, environ={**os.environ, ENV: app}) as s:
+    with yinsi_beside(app, ENV, _map(), tmp_path) as s:
         yield s
 
 
