@@ -18,6 +18,7 @@ error message quotes one (engines hide bound parameters).
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -41,6 +42,8 @@ from yinsi.rights.ports import ConnectorError
 SAMPLE_ROWS = 200
 MAX_VALUE = 256
 """Longer values are cut to this many characters before the detectors see them."""
+MAX_DOCUMENT = 8192
+"""The same for a JSON document (an object or array), which is read key by key."""
 LARGE = 20
 """A table with more than LARGE × the sample size rows is sampled, not sorted at random."""
 _INT = re.compile(r"^-?\d{1,18}$")
@@ -59,7 +62,7 @@ _FAMILY: dict[SqlKind, str] = {
     SqlKind.TEXT: "text",
     SqlKind.UUID: "text",
     SqlKind.BINARY: "binary",
-    SqlKind.JSON: "other",
+    SqlKind.JSON: "json",
     SqlKind.OTHER: "other",
 }
 """Discovery's coarser view of :class:`SqlKind`: ``text`` columns are read by the value
@@ -140,6 +143,7 @@ class SqlIntrospector:
                 family(c["type"]),
                 (c.get("comment") or "").strip(),
                 samples.get(c["name"], ()),
+                bool(c.get("nullable", True)),
             )
             for c in columns
         )
@@ -322,10 +326,12 @@ def _shape(key: str, literal: str) -> tuple[str, str] | None:
 
 
 def _text(value: object) -> str:
+    if isinstance(value, dict | list):  # a JSON column's document, as JSON (not repr)
+        value = json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text[:MAX_VALUE]
+    return text[: MAX_DOCUMENT if text.startswith(("{", "[")) else MAX_VALUE]
 
 
 def _uuids(values: Sequence[str], *, as_uuid: bool) -> list[Any]:

@@ -35,7 +35,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    MetaData,
     Table,
     bindparam,
     case,
@@ -55,6 +54,7 @@ from yinsi.connectors.sql_erase import (
     untouched,
 )
 from yinsi.connectors.sql_errors import connect_error, statement_error
+from yinsi.connectors.sql_types import reflect
 from yinsi.connectors.sql_values import NotOfType, as_date, coerce, coerce_all
 from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
@@ -357,9 +357,9 @@ class SqlConnector(Connector):
         try:
             if shared is not None and untouched(shared):  # keep the session's first statement
                 with self._engine.connect() as conn:  # for its isolation level (sql_erase)
-                    return Table(name, MetaData(), autoload_with=conn)
+                    return reflect(name, conn)
             with self._transaction(f"reading the structure of table {name!r}") as conn:
-                return Table(name, MetaData(), autoload_with=conn)
+                return reflect(name, conn)
         except NoSuchTableError:
             raise ConnectorError(
                 self.store,

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import ClassVar, Self
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from yinsi.connectors.factory import _engine
 from yinsi.connectors.sql_errors import connect_error, statement_error
+from yinsi.connectors.sql_types import reflect
 from yinsi.connectors.urls import expand
 from yinsi.declaration.datamap import Store
 from yinsi.rights.ports import ConnectorError
@@ -55,7 +56,7 @@ class SqlStoreJob:
         if table is None:
             try:
                 with self._transaction(f"reading the structure of table {name!r}") as conn:
-                    table = Table(name, MetaData(), autoload_with=conn)
+                    table = reflect(name, conn)
             except NoSuchTableError:
                 raise ConnectorError(
                     self.store,

@@ -85,3 +85,15 @@ def unique_keys(inspector: Any, table: str) -> tuple[tuple[str, ...], ...]:
         if index.get("unique") and columns and None not in columns and not partial:
             keys.add(tuple(str(c) for c in columns))
     return tuple(sorted(k for k in keys if k))
+
+
+def reflect(name: str, conn: sa.Connection) -> sa.Table:
+    """Table ``name`` as the database describes it, for yinsi's statements: a JSON
+    column's ``None`` binds as SQL ``NULL`` (SQLAlchemy binds it as the JSON document
+    ``null`` otherwise, which a column ``IS NOT NULL`` still holds: an erased document
+    would look unerased and be counted again)."""
+    table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+    for column in table.columns:
+        if isinstance(column.type, sa.JSON):
+            column.type.none_as_null = True
+    return table

@@ -23,6 +23,7 @@ from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from yinsi.declaration.schema import Id, Model, Text
 from yinsi.taxonomy import RightKind
+from yinsi.taxonomy.formats import Format
 
 
 class Strategy(StrEnum):
@@ -94,7 +95,12 @@ class MappedField(Model):
     field: str | None = Field(None, description="Redis hash field.")
     element: Id
     erase: Strategy = Strategy.NULL
-    format: str | None = Field(None, description="Value format for corrections (see formats).")
+    format: Format | None = Field(
+        None,
+        description="The column's value format, for corrections when the element's own does "
+        "not tell it (a contact's phone: phone_cn); `json`: a JSON document holding the "
+        "element among other keys, which a correction never writes (a person corrects it).",
+    )
     encrypted: bool = Field(
         False,
         description="SQL only: the column holds FieldCipher tokens (yv1.<kid>.…) that "
@@ -120,6 +126,15 @@ class MappedField(Model):
     def _one_place(self) -> MappedField:
         if (self.column is None) == (self.field is None):
             raise ValueError("give exactly one of `column` (SQL) or `field` (Redis hash)")
+        return self
+
+    @model_validator(mode="after")
+    def _documents_emptied_whole(self) -> MappedField:
+        if self.format is Format.JSON and self.erase not in (Strategy.DELETE, Strategy.NULL):
+            raise ValueError(
+                f"`erase: {self.erase.value}` rewrites a value, but a `format: json` column "
+                "holds a whole document: erase it with `null` (or `delete`)"
+            )
         return self
 
     @model_validator(mode="after")

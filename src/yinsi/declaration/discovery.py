@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from yinsi.declaration.discovery_json import document_guess, document_leaves
 from yinsi.declaration.discovery_links import (
     FOUND,
     IDENTITIES,
@@ -103,7 +104,7 @@ def classify_table(
             column, table.name, table.comment, values, by_value=column.name not in skip
         )
         if guess is not None:
-            found.append(guess)
+            found.append(replace(guess, not_null=not column.nullable))
     return tuple(found)
 
 
@@ -117,7 +118,17 @@ def classify(
 ) -> ColumnGuess | None:
     """The element ``column`` holds, from its name, comment and sampled values; for an
     element whose values have no one format (a contact), the format of the part it holds
-    (a contact's phone: ``phone_cn``), from its name or comment, else its values."""
+    (a contact's phone: ``phone_cn``), from its name or comment, else its values. A column
+    of JSON documents is classified by the keys inside
+    (:func:`~.discovery_json.document_guess`)."""
+    if column.family in ("text", "json") and column.samples and by_value:
+        documents = document_leaves(column.samples)
+        if documents is not None:
+
+            def leaf(facts: ColumnFacts) -> ColumnGuess | None:
+                return classify(facts, table, table_comment, values)
+
+            return document_guess(column, documents, leaf)
     named = classify_column(column.name, column.comment, table=table, table_comment=table_comment)
     value = None  # the values' best guess: (element, share, evidence)
     if values is not None and by_value and column.family == "text" and column.samples:

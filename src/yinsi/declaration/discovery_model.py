@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-TYPE_FAMILIES = ("integer", "decimal", "text", "date", "binary", "other")
+TYPE_FAMILIES = ("integer", "decimal", "text", "json", "date", "binary", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,7 @@ class ColumnFacts:
     """One of :data:`TYPE_FAMILIES`."""
     comment: str = ""
     samples: tuple[str, ...] = field(default=(), repr=False)
+    nullable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ class ColumnGuess:
     format: str | None = None
     """The values' format when the element alone does not tell it (a contact's phone
     column: ``phone_cn``), so a correction knows which column a value is for."""
+    not_null: bool = False
+    """The column is NOT NULL: emptying it (``erase: null``) would be refused."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,9 +127,17 @@ def _fields(guesses: tuple[ColumnGuess, ...], kind: str) -> list[str]:
     for g in usable:
         name = _scalar(g.column) if kind == "column" else json.dumps(g.column, ensure_ascii=False)
         out.append(f"      # confidence {g.confidence:.2f}: {_comment(g.evidence)}")
+        if g.not_null:
+            out.append(NOT_NULL)
         fmt = f", format: {g.format}" if g.format else ""
         out.append(f"      - {{{kind}: {name}, element: {g.element}{fmt}}}")
     return out
+
+
+NOT_NULL = (
+    "      # NOT NULL: `erase: null` would be refused at every deletion; choose `anonymise`"
+    " or `keyed_hash` if the column holds them, or `erase: row` for the dataset"
+)
 
 
 def _held(guesses: tuple[ColumnGuess, ...]) -> str:

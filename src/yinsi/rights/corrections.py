@@ -9,7 +9,10 @@ only when the value fits its format (the field's ``format``, else the element's)
 several columns of a dataset fit, the one whose ``format`` the data map states takes it
 (the hash column states none); when that does not single one out, the request is
 refused before anything is written, naming the columns, so a person corrects them or the
-data map gives the value's column its ``format``.
+data map gives the value's column its ``format``. A dataset holding the element inside a
+JSON document (``format: json``: a ``profile`` column with an ``address`` key among
+others) is refused the same way: yinsi does not rewrite documents, and writing the other
+columns alone would leave the old value in the document.
 """
 
 from __future__ import annotations
@@ -20,15 +23,31 @@ from yinsi.declaration.datamap import DataMap, Dataset, MappedField
 from yinsi.rights.requests import InvalidRequest
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 
-__all__ = ["AmbiguousColumns", "check_corrections", "columns_for", "fits", "format_for"]
+__all__ = [
+    "AmbiguousColumns",
+    "InDocument",
+    "ManualCorrection",
+    "check_corrections",
+    "columns_for",
+    "fits",
+    "format_for",
+]
 
 
-class AmbiguousColumns(InvalidRequest):
-    """A dataset holds the element in several columns the value fits, and the data map
-    does not say which one it is for: a person corrects it."""
+class ManualCorrection(InvalidRequest):
+    """yinsi cannot tell how to write the new value: a person corrects it."""
 
     person_text = "该项个人信息需由工作人员核实后更正，请通过客服渠道办理。"
     """What the person filing the request reads."""
+
+
+class AmbiguousColumns(ManualCorrection):
+    """A dataset holds the element in several columns the value fits, and the data map
+    does not say which one it is for."""
+
+
+class InDocument(ManualCorrection):
+    """A dataset holds the element inside a JSON document (``format: json``)."""
 
 
 def format_for(field: MappedField) -> Format:
@@ -47,7 +66,14 @@ def fits(field: MappedField, value: str) -> bool:
 
 def columns_for(dataset: Dataset, element: str, value: str) -> list[MappedField]:
     """The fields of ``dataset`` a correction of ``element`` to ``value`` writes (maybe
-    none); raises :class:`InvalidRequest` when it cannot tell which (module docstring)."""
+    none); raises :class:`ManualCorrection` when it cannot tell which (module docstring)."""
+    documents = [f.name for f in dataset.fields if f.element == element and f.format is Format.JSON]
+    if documents:
+        raise InDocument(
+            f"{element}: dataset {dataset.id!r} holds it inside the JSON document in column "
+            f"{', '.join(documents)}, which yinsi does not rewrite; a person corrects it "
+            "(customer service)"
+        )
     taking = [f for f in dataset.fields if f.element == element and fits(f, value)]
     if len(taking) <= 1:
         return taking
@@ -73,6 +99,9 @@ def check_corrections(data_map: DataMap, corrections: Mapping[str, str]) -> None
                 f"no dataset holds {element!r}; elements that can be corrected: "
                 + ", ".join(sorted({f.element for _, f in held}))
             )
+        for ds in data_map.datasets:  # a document: refused whatever the value
+            if any(f.element == element and f.format is Format.JSON for f in ds.fields):
+                columns_for(ds, element, value)
         if not any(fits(f, value) for f in columns):
             try:
                 validate(format_for(columns[0]), value)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from yinsi.declaration.datamap import DataMap
@@ -53,16 +53,22 @@ class ProvisionEntry(Protocol):
 
 
 def plain(value: object) -> object:
-    """A JSON/CSV-safe form of a stored value (dates ISO, decimals as text, bytes hex)."""
-    if isinstance(value, datetime | date):
+    """A JSON/CSV-safe form of a stored value, whatever type the driver gave it: dates and
+    times ISO, decimals as text, bytes hex, a JSON column's document kept as a document,
+    anything else (a UUID, an IP address, an interval, a range) as its text."""
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
         return [plain(v) for v in value]
-    return value
+    return str(value)  # Decimal (exact), UUID, IPv4Address, timedelta, …
 
 
 def _why(declaration: Declaration) -> dict[str, tuple[list[str], list[str]]]:
@@ -221,7 +227,7 @@ def archive(
             for row in rows:
                 writer.writerow(
                     {
-                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
                         for k, v in row.items()
                     }
                 )

@@ -14,12 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from yinsi.connectors.inspect import (
+    LiveColumn,
     LiveTable,
     RedisInspector,
     SqlInspector,
     webhook_unreachable,
 )
-from yinsi.declaration.datamap import DataMap, Dataset
+from yinsi.declaration.datamap import DataMap, Dataset, Strategy
 from yinsi.declaration.errors import Issue
 from yinsi.rights.ports import Connector, ConnectorError
 
@@ -216,7 +217,29 @@ def _columns(
                     "FieldCipher tokens (text)",
                 )
             )
+        if live is not None and not live.nullable and ds.erase == "fields" and f.erase in EMPTYING:
+            issues.append(_not_null(at, j, f.erase, live, _unique(table, live.name)))
     return issues
+
+
+EMPTYING = frozenset({Strategy.NULL, Strategy.DELETE})
+"""Field strategies that leave the column NULL."""
+
+
+def _not_null(at: Path_, j: int, erase: Strategy, live: LiveColumn, unique: bool) -> Issue:
+    """A NOT NULL column a deletion would empty: the database refuses it at the first
+    deletion (SQLSTATE 23502), every time, so the map is refused before any request."""
+    choices = (
+        "`keyed_hash` (a 35-character pseudonym, distinct per value: the column is unique)"
+        if unique
+        else "`anonymise` (已匿名 in a text column) or `keyed_hash` (a 35-character pseudonym)"
+    )
+    return Issue(
+        (*at, "fields", j, "erase"),
+        f"column {live.name!r} is NOT NULL ({live.type}): `erase: {erase.value}` empties it, "
+        "which the database refuses at every deletion (SQLSTATE 23502); give the field "
+        f"{choices} if the column can hold it, or give the dataset `erase: row`",
+    )
 
 
 def _parent_link(

@@ -36,6 +36,9 @@ class Format(StrEnum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     ADDRESS = "address"
+    JSON = "json"
+    """A JSON document (``profile``, ``ext_info``) holding the element among other keys:
+    no value is written into it by a correction (:func:`validate` refuses every value)."""
 
     @property
     def label(self) -> str:
@@ -54,6 +57,7 @@ _LABELS = {
     Format.INTEGER: "整数",
     Format.DECIMAL: "数值",
     Format.ADDRESS: "地址",
+    Format.JSON: "JSON 文档",
 }
 
 ADDRESS_MAX = 200
@@ -298,6 +302,12 @@ def _address(s: str) -> str:
     return address
 
 
+def _document(s: str) -> str:
+    raise InvalidValue(
+        Format.JSON, "", "中的个人信息需由工作人员核实后更正，不能直接写入新值", "document"
+    )
+
+
 _VALIDATORS: dict[Format, Callable[[str], str]] = {
     Format.PHONE_CN: _phone,
     Format.BANK_CARD: _bank_card,
@@ -308,6 +318,7 @@ _VALIDATORS: dict[Format, Callable[[str], str]] = {
     Format.INTEGER: _integer,
     Format.DECIMAL: _decimal,
     Format.ADDRESS: _address,
+    Format.JSON: _document,
 }
 
 

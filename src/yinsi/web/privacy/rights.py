@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from yinsi.declaration import Declaration
 from yinsi.policy.lookup import Lookup
 from yinsi.policy.text import sentence
-from yinsi.rights.corrections import AmbiguousColumns
+from yinsi.rights.corrections import ManualCorrection
 from yinsi.rights.ports import ConnectorError
 from yinsi.rights.requests import InvalidRequest, RightsRequest, Status
 from yinsi.rights.verification import CodeLimited, VerificationFailed
@@ -208,7 +208,7 @@ def submit(
                 corrections={element: value.strip()} if chosen is RightKind.CORRECTION else None,
                 text=text.strip(),
             )
-        except AmbiguousColumns as exc:
+        except ManualCorrection as exc:
             error = exc.person_text
         except InvalidRequest as exc:
             cause = exc.__cause__
