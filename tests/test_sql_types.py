@@ -50,8 +50,9 @@ TYPES: list[tuple[sa.types.TypeEngine[object], SqlKind, str, str]] = [
     (postgresql.UUID(), SqlKind.UUID, "uuid", "text"),
     (sa.LargeBinary(), SqlKind.BINARY, "binary", "binary"),
     (postgresql.BYTEA(), SqlKind.BINARY, "binary", "binary"),
-    (sa.JSON(), SqlKind.JSON, "json", "other"),
-    (postgresql.JSONB(), SqlKind.JSON, "json", "other"),
+    (mysql.BINARY(16), SqlKind.BINARY, "binary", "binary"),  # was "other": a uid BINARY(16)
+    (sa.JSON(), SqlKind.JSON, "json", "json"),  # read key by key (discovery_json)
+    (postgresql.JSONB(), SqlKind.JSON, "json", "json"),
     (mysql.YEAR(), SqlKind.OTHER, "other", "other"),
     (postgresql.INET(), SqlKind.OTHER, "other", "other"),
     (sa.types.NullType(), SqlKind.OTHER, "other", "other"),

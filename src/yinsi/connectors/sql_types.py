@@ -52,7 +52,7 @@ _CLASSES: tuple[tuple[tuple[type[Any], ...], SqlKind], ...] = (
     ((sa.Time,), SqlKind.TIME),
     ((sa.Interval, postgresql.INTERVAL), SqlKind.INTERVAL),
     ((sa.Uuid,), SqlKind.UUID),
-    ((sa.LargeBinary,), SqlKind.BINARY),
+    ((sa.LargeBinary, sa.BINARY, sa.VARBINARY), SqlKind.BINARY),
     ((sa.String,), SqlKind.TEXT),
     ((sa.JSON,), SqlKind.JSON),
 )

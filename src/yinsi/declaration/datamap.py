@@ -51,8 +51,11 @@ EnvOrText = Annotated[
     Field(description="A literal value or ${ENV_VAR}, expanded when connecting."),
 ]
 
-_COLUMN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-Column = Annotated[str, StringConstraints(pattern=_COLUMN, max_length=64)]
+COLUMN_NAME = r"^[^\x00-\x1f\x7f`\"\\\s]([^\x00-\x1f\x7f`\"\\]*[^\x00-\x1f\x7f`\"\\\s])?$"
+"""A table or column name as the database spells it: any characters (``用户ID``,
+``客户信息``, ``mobileNo``) but control characters, quotes, backslashes and blanks at either
+end. Statements quote every name (SQLAlchemy), so no name can change a statement."""
+Column = Annotated[str, StringConstraints(pattern=COLUMN_NAME, max_length=64)]
 Identity = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),

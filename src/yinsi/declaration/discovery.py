@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from yinsi.declaration.discovery_json import document_guess, document_leaves
+from yinsi.declaration.discovery_json import CJK, document_guess, document_leaves
 from yinsi.declaration.discovery_links import (
     FOUND,
     IDENTITIES,
@@ -129,7 +129,8 @@ def classify(
                 return classify(facts, table, table_comment, values)
 
             return document_guess(column, documents, leaf)
-    named = classify_column(column.name, column.comment, table=table, table_comment=table_comment)
+    comment = column.comment or (column.name if CJK.search(column.name) else "")  # 手机号
+    named = classify_column(column.name, comment, table=table, table_comment=table_comment)
     value = None  # the values' best guess: (element, share, evidence)
     if values is not None and by_value and column.family == "text" and column.samples:
         value = next(iter(values(column.samples)), None)
@@ -258,11 +259,20 @@ def _one_store(
 
 
 def _dataset_ids(tables: Sequence[TableFacts]) -> dict[str, str]:
+    """Each table's dataset id, distinct: from its name (``t_user`` → ``t_user``), with its
+    store's when two stores have the name; a name with no Latin letter or digit
+    (``客户信息``) gives ``dataset``, numbered ``dataset_2``… when taken."""
     names = [t.name for t in tables]
     out: dict[str, str] = {}
+    taken: set[str] = set()
     for t in tables:
         base = _identifier(t.name if names.count(t.name) == 1 else f"{t.store}_{t.name}")
-        out[t.ref] = base
+        ident, n = base, 1
+        while ident in taken:
+            n += 1
+            ident = f"{base}_{n}"
+        taken.add(ident)
+        out[t.ref] = ident
     return out
 
 

@@ -22,11 +22,13 @@ from dataclasses import dataclass, replace
 from yinsi.declaration.discovery_model import ColumnFacts, ColumnGuess
 from yinsi.taxonomy.formats import Format
 
-__all__ = ["DOCUMENT_SHARE", "Documents", "document_guess", "document_leaves", "leaf_name"]
+__all__ = ["CJK", "DOCUMENT_SHARE", "Documents", "document_guess", "document_leaves", "leaf_name"]
 
 DOCUMENT_SHARE = 0.8
 """Share of a column's non-empty sampled values that must be JSON objects or arrays for
 the column to be read as documents."""
+CJK = re.compile(r"[\u4e00-\u9fff]")
+"""A name in Chinese (a key ``地址``, a column ``手机号``): read as a comment is."""
 MAX_PATHS = 200
 """Key paths kept per column at most (a document of free keys has no end of them)."""
 MAX_DEPTH = 8
@@ -107,7 +109,7 @@ def document_guess(
     name's. ``format: json`` either way."""
     found: list[tuple[str, ColumnGuess]] = []
     for path, leaves in documents.paths.items():
-        comment = path if _CJK.search(path) else ""
+        comment = path if CJK.search(path) else ""
         guess = classify(ColumnFacts(leaf_name(path), "text", comment, tuple(leaves)))
         if guess is not None:
             found.append((path, guess))
@@ -122,6 +124,3 @@ def document_guess(
     others = "，".join(f"{p} → {g.element} ({g.confidence:.2f})" for p, g in found[1:])
     evidence = f"{shown}键 {path}：{best.evidence}" + (f"；另含 {others}" if others else "")
     return replace(best, column=column.name, evidence=evidence, format=Format.JSON.value)
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")

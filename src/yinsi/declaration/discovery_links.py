@@ -150,21 +150,23 @@ def choose_root(
     links: Sequence[LinkGuess],
     guesses: Mapping[str, Sequence[ColumnGuess]],
 ) -> TableFacts | None:
-    """The table most linked to (directly or not) that holds identities."""
+    """The table most linked to (directly or not) that holds identities, among those no
+    other such table links down to (``客户信息.用户ID`` → ``t_user``: the table with the
+    name, phone and ID number hangs off the user table, which is the root even holding
+    fewer identities); if every one is below another (a cycle), among all of them."""
     children: dict[str, set[str]] = {}
     for link in links:
         children.setdefault(link.parent, set()).add(link.table)
-    best: tuple[float, str] | None = None
-    root = None
+    scored: list[tuple[float, str, TableFacts, set[str]]] = []
     for table in tables:
         below = _reach(table.ref, children)
         identities = {g.element for g in guesses.get(table.ref, ())} & IDENTITIES
         score = len(below) + 2 * len(identities) + (1 if stems(table.name) & SUBJECT_TABLES else 0)
-        if score == 0 or table.row_key is None:
-            continue
-        if best is None or (score, table.ref) > best:
-            best, root = (score, table.ref), table
-    return root
+        if score > 0 and table.row_key is not None:
+            scored.append((score, table.ref, table, below))
+    tops = [s for s in scored if not any(s[1] in other[3] for other in scored if other is not s)]
+    pool = tops or scored
+    return max(pool, key=lambda s: (s[0], s[1]))[2] if pool else None
 
 
 def _reach(start: str, children: Mapping[str, set[str]]) -> set[str]:

@@ -50,10 +50,12 @@ class TableFacts:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """Single-column keys: the primary key first, then unique columns."""
+        """Single-column keys: the primary key first, then unique columns; not a binary
+        one (``uid BINARY(16)``): no subject id or record key is written as its bytes."""
         found = [*self.primary_key[:1]] if len(self.primary_key) == 1 else []
         found += [u[0] for u in self.unique if len(u) == 1 and u[0] not in found]
-        return tuple(found)
+        binary = {c.name for c in self.columns if c.family == "binary"}
+        return tuple(k for k in found if k not in binary)
 
     @property
     def row_key(self) -> str | None:

@@ -11,12 +11,13 @@ import json
 import re
 from datetime import date
 
+from yinsi.declaration.datamap import COLUMN_NAME
 from yinsi.declaration.discovery import Draft, KeyDraft, TableDraft
 from yinsi.declaration.discovery_model import ColumnGuess
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_COLUMN = re.compile(COLUMN_NAME)
 
 
 def env_var(store: str) -> str:
