@@ -91,6 +91,15 @@ def found(text: str) -> list[tuple[str, str]]:
         ),
         # a complex with no building after it is not taken: it may be the next words
         ("北京市朝阳区建国路88号附近有家中心医院", "address", "北京市朝阳区建国路88号"),
+        # a named area before the town, a road named …道, a road's section (missed before)
+        (
+            "收货地址：广东省深圳市南山区科技园南区粤海街道高新南七道18号",
+            "address",
+            "广东省深圳市南山区科技园南区粤海街道高新南七道18号",
+        ),
+        ("天津市和平区南京道100号", "address", "天津市和平区南京道100号"),
+        ("成都市高新区天府大道北段1700号", "address", "成都市高新区天府大道北段1700号"),
+        ("成都市武侯区人民南路三段17号", "address", "成都市武侯区人民南路三段17号"),
     ],
 )
 def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str | None) -> None:
@@ -118,6 +127,7 @@ def test_each_kind_is_found_with_its_exact_span(text: str, kind: str, value: str
         "合计¥13812345678",
         "请升级到版本1.2.3.4",  # a version string
         "号码15412345678不存在",  # unallocated segment 154
+        "请到北京市朝阳区街道办事处办理",  # a town office, no street number
         "号码12012345678",
         f"证件号{ID[:17]}{'1' if ID[17] != '1' else '2'}校验失败",  # check character wrong
         f"卡号{CARD[:-1]}{(int(CARD[-1]) + 1) % 10}无效",  # Luhn fails

@@ -165,7 +165,9 @@ def _address_pattern() -> re.Pattern[str]:
     city = f"(?:(?:{city_names})市?|{_CJK}{{2,5}}?(?:自治州|地区|盟|市))"
     district = f"(?:{_CJK}{{1,6}}?(?:新区|区|县|旗|市))"
     town = f"(?:{_CJK}{{1,6}}?(?:街道|镇|乡))"
-    road = f"(?:[{_CJK[1:-1]}0-9]{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|村|里))"
+    # a named area between the district and the town or road: 科技园南区, 经济技术开发区
+    area = f"(?:{_CJK}{{1,6}}?(?:开发区|工业区|工业园|科技园|产业园|园区|片区|新城|南区|北区|东区|西区))"
+    road = f"(?:[{_CJK[1:-1]}0-9]{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|村|里|道))"
     unit = (
         f"(?:{_NUM}(?:号楼|号院|栋|幢|座|单元|楼|层|室|号)"
         r"|[A-Za-z0-9]+(?:[-－][A-Za-z0-9]+)*(?:栋|幢|座|区|楼|层|室)|[-－][0-9]+)"
@@ -185,7 +187,8 @@ def _address_pattern() -> re.Pattern[str]:
     names = [text for text, _ in PROVINCE_PREFIXES] + list(cities()) + list(districts())
     firsts = {name[0] for name in names}
     first = "(?=[" + "".join(sorted(firsts)) + "])"
-    street = f"{town}?{road}{_NUM}号{complex_}?{detail}"
+    section = "(?:[东南西北中一二三四五六七八九十0-9]{1,2}段)?"  # 天府大道北段, 人民南路三段
+    street = f"{area}?{town}?{road}{section}{_NUM}号{complex_}?{detail}"
     campus = f"{town}?{complex_}{unit}+"  # no street number: a district's complex, building
     return re.compile(f"{first}{head}(?:{district}?{street}|{district}{campus})")
 
