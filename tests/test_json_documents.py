@@ -49,13 +49,14 @@ ENV = "YINSI_TEST_JSON_DOCUMENTS_URL"
 SUBJECT = "00000000-0000-0000-0000-000000000001"
 SCHEMA = [
     'CREATE TABLE "Customer" ("customerId" uuid PRIMARY KEY, "mobileNo" varchar(11) NOT NULL, '
-    '"idCardNo" char(18), "profile" jsonb)',
+    '"idCardNo" char(18), "profile" jsonb, "backupPhones" text[])',
     'CREATE TABLE "DeviceLog" ("id" serial PRIMARY KEY, "customerId" uuid NOT NULL '
     'REFERENCES "Customer"("customerId"), "ipAddr" inet, "amount" numeric(12,2))',
     *(
         f"INSERT INTO \"Customer\" VALUES ('00000000-0000-0000-0000-00000000000{n}', "
         f"'1390000123{n}', '11010519491231002X', "
-        f'\'{{"address": "北京市朝阳区建国路{n}号", "13800138000": "x"}}\')'
+        f'\'{{"address": "北京市朝阳区建国路{n}号", "13800138000": "x"}}\', '
+        f"ARRAY['1370000000{n}', '1360000000{n}'])"
         for n in range(1, 6)
     ),
     'INSERT INTO "DeviceLog" ("customerId", "ipAddr", "amount") '
@@ -80,9 +81,12 @@ def test_a_column_of_json_documents_is_drafted_by_its_keys(app_db: str, tmp_path
     customer = next(d for d in load_data_map(path).datasets if d.table == "Customer")
     profile = next(f for f in customer.fields if f.column == "profile")
     assert (profile.element, profile.format) == ("address", "json")
-    assert "JSON 文档" in text and "键 address" in text
+    assert "JSON 文档或数组" in text and "键 address" in text and "各项" in text
     assert "13800138000" not in text + result.output  # a key that is a value: never shown
     assert "北京市朝阳区" not in text + result.output
+    phones = next(f for f in customer.fields if f.column == "backupPhones")  # text[]
+    assert (phones.element, phones.format) == ("mobile_number", "json")
+    assert "13700000001" not in text + result.output
     # mobileNo is NOT NULL: the draft says `null` would be refused
     assert "NOT NULL: `erase: null` would be refused" in text
 

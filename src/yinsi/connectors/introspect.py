@@ -70,7 +70,11 @@ detectors and compared by value overlap, ``integer`` ones compared as numbers.""
 
 
 def family(type_: Any) -> str:
-    """The family of a SQLAlchemy type: integer, decimal, text, date, binary or other."""
+    """The family of a SQLAlchemy type: integer, decimal, text, json, date, binary or
+    other. An array (PostgreSQL ``text[]``: a person's other phones) is read as a JSON
+    document is, item by item."""
+    if isinstance(type_, sa.ARRAY):
+        return "json"
     return _FAMILY[sql_kind(type_)]
 
 

@@ -113,7 +113,7 @@ def document_guess(
         guess = classify(ColumnFacts(leaf_name(path), "text", comment, tuple(leaves)))
         if guess is not None:
             found.append((path, guess))
-    shown = f"JSON 文档（{documents.sampled} 个非空值中 {documents.documents} 个）"
+    shown = f"JSON 文档或数组（{documents.sampled} 个非空值中 {documents.documents} 个）"
     if not found:
         named = classify(replace(column, samples=()))
         if named is None:
@@ -122,5 +122,6 @@ def document_guess(
     found.sort(key=lambda item: -item[1].confidence)
     path, best = found[0]
     others = "，".join(f"{p} → {g.element} ({g.confidence:.2f})" for p, g in found[1:])
-    evidence = f"{shown}键 {path}：{best.evidence}" + (f"；另含 {others}" if others else "")
+    where = "各项" if path == "[]" else f"键 {path}"  # an array of values: its items
+    evidence = f"{shown}{where}：{best.evidence}" + (f"；另含 {others}" if others else "")
     return replace(best, column=column.name, evidence=evidence, format=Format.JSON.value)
