@@ -3,6 +3,7 @@ by the overlap of their variable part with the root's columns (issue 17)."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def test_redis_keys_become_datasets_found_by_the_subjects_identities(
         ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
         device = f"dev-{rng.randrange(10**12):012d}"
         client.hset(f"{prefix}session:{person.uid}", mapping={"ip": ip, "device_id": device})
+        profile = json.dumps({"name": person.name, "tel": person.phone}, ensure_ascii=False)
+        client.set(f"{prefix}profile:{person.uid}", profile)  # a JSON document
         code = f"{rng.randrange(10**6):06d}"
         client.set(f"{prefix}otp:{person.phone}", code)
         secrets_written |= {ip, device, code, person.phone, person.name, person.id_number}
@@ -44,6 +47,9 @@ def test_redis_keys_become_datasets_found_by_the_subjects_identities(
         ("ip", "ip_address"),
         ("device_id", "device_id"),
     }
+    profile = keys[f"{prefix}profile:{{user_id}}"].fields[0]
+    assert (profile.field, profile.format) == ("value", "json")  # no correction writes into it
+    assert profile.element in ("name", "mobile_number")
     assert f"{prefix}otp:{{sjh}}" in keys
     root = data_map.datasets[0]
     assert root.provides == {"sjh": "sjh"}

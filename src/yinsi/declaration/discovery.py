@@ -349,7 +349,7 @@ def _key_drafts(
             if guess is not None:
                 what = f"key {keys.pattern}" if f.name == "value" else f"field name {f.name}"
                 because = guess.evidence.replace(f"column name {name}", what)
-                guesses.append(ColumnGuess(f.name, guess.element, guess.confidence, because))
+                guesses.append(replace(guess, column=f.name, evidence=because))  # + format
         dataset = _identifier(word or "keys")
         while dataset in taken:
             dataset += "_keys"
