@@ -166,6 +166,8 @@ class SqlSweeper(SqlStoreJob):
         return LIMIT if plan.primary_key is None else KEYS
 
     def count(self, plan: SweepPlan) -> SweepCount:
+        """The expired rows still to do: due, and held (kept by a hold or a legal hold).
+        Rows a sweep already emptied are neither (:meth:`_expired`)."""
         table = self._table(plan)
         expired = self._expired(table, plan)
         doing = f"counting expired rows of table {plan.table!r}"
@@ -286,8 +288,17 @@ class SqlSweeper(SqlStoreJob):
     # -- predicates -------------------------------------------------------------------
 
     def _expired(self, table: Table, plan: SweepPlan) -> ColumnElement[bool]:
+        """Rows past the period with something left to erase: a sweep that only empties
+        fields (``null``/``delete``) skips the rows whose fields are all empty already, so
+        a dry run after a sweep shows nothing due, and each batch makes progress (values
+        rewritten by another strategy cannot be told from the original in SQL)."""
         since = table.c[plan.since]
-        return since < _bound(since, plan.cutoff)
+        expired = since < _bound(since, plan.cutoff)
+        emptying = {f.erase for f in plan.fields} <= {Strategy.NULL, Strategy.DELETE}
+        if plan.action is SweepAction.DELETE or not plan.fields or not emptying:
+            return expired
+        left = or_(false(), *(table.c[f.name].is_not(None) for f in plan.fields))
+        return and_(expired, left)
 
     def _eligible(self, table: Table, plan: SweepPlan) -> ColumnElement[bool]:
         parts = [self._expired(table, plan)]

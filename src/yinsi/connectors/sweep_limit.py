@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, false, literal_column, or_
+from sqlalchemy import ColumnElement, Table, literal_column
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
@@ -26,22 +26,20 @@ def limit_statement(
     size: int,
 ) -> Any:
     """``DELETE`` (or ``UPDATE … SET field = NULL``) of at most ``size`` rows meeting
-    ``eligible`` — and, for a field erasure, with a field not yet empty, so each batch
-    makes progress: ``… LIMIT N`` on MariaDB, ``ctid IN (SELECT ctid … LIMIT N)`` on
+    ``eligible`` (for a field erasure, rows with a field not yet empty: each batch makes
+    progress, :meth:`~yinsi.connectors.sweep.SqlSweeper._expired`): ``… LIMIT N`` on MariaDB, ``ctid IN (SELECT ctid … LIMIT N)`` on
     PostgreSQL (a TID scan), ``rowid IN (SELECT rowid … LIMIT N)`` on SQLite, the
     predicate checked again on each row."""
     where = [eligible]
     columns = [table.c[f.name] for f in plan.fields]
     deleting = plan.action is SweepAction.DELETE
-    if not deleting:
-        if not {f.erase for f in plan.fields} <= {Strategy.NULL, Strategy.DELETE}:
-            raise ConnectorError(
-                store,
-                f"dataset {plan.dataset!r} has no primary_key: its expired rows can only have "
-                "their fields emptied (`null`/`delete`), not rewritten one by one; give it a "
-                "primary_key",
-            )
-        where.append(or_(false(), *(c.is_not(None) for c in columns)))
+    if not deleting and not {f.erase for f in plan.fields} <= {Strategy.NULL, Strategy.DELETE}:
+        raise ConnectorError(
+            store,
+            f"dataset {plan.dataset!r} has no primary_key: its expired rows can only have "
+            "their fields emptied (`null`/`delete`), not rewritten one by one; give it a "
+            "primary_key",
+        )
     statement: Any = sql_delete(table) if deleting else sql_update(table)
     if dialect in ("mysql", "mariadb"):
         statement = statement.where(*where).with_dialect_options(mysql_limit=size)
