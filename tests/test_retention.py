@@ -301,6 +301,11 @@ def test_x38_cli_plan_and_run(
     shown = runner.invoke(retention_cli.app, ["plan", *args])
     assert shown.exit_code == 0, shown.output
     assert "devices" in shown.output and "browse_only" in shown.output
+    # each dataset's line says what its sweep does, no more: rows deleted, or the fields'
+    # strategies (users: anonymise, mask/keyed_hash/generalise, null)
+    lines = {line.split(": ")[0].split()[-1]: line for line in shown.output.splitlines()}
+    assert "→ 删除" in lines["devices"]
+    assert "→ 匿名化、去标识化、清除字段" in lines["users"]
     assert stores.snapshot() == before
     done = runner.invoke(retention_cli.app, ["run", *args, "--batch", "4"])
     assert done.exit_code == 0, done.output

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from yinsi.cli.common import DbUrl, MapFile, err, fail, open_services, out
 
 if TYPE_CHECKING:
+    from yinsi.lifecycle.retention import SweepPlan
     from yinsi.services.retention import RetentionService
 
 app = typer.Typer(
@@ -33,7 +34,23 @@ Today = Annotated[
 ]
 Actor = Annotated[str, typer.Option(help="Who the audit log names for the sweep.")]
 
-_ACTION = {"delete": "删除", "erase_fields": "匿名化/去标识化"}
+_STRATEGY = {
+    "null": "清除字段",
+    "delete": "清除字段",
+    "anonymise": "匿名化",
+    "keyed_hash": "去标识化",
+    "mask": "去标识化",
+    "generalise": "去标识化",
+}
+"""What a field strategy does to a row, as the dry run says it."""
+
+
+def _action(plan: SweepPlan) -> str:
+    """``删除`` for rows deleted; for fields, what their strategies do (``清除字段``,
+    ``匿名化``, ``去标识化``, joined), never more than they do."""
+    if plan.action.value == "delete":
+        return "删除"
+    return "、".join(dict.fromkeys(_STRATEGY.get(f.erase.value, "处理") for f in plan.fields))
 
 
 def _day(text: str | None) -> date:
@@ -74,7 +91,7 @@ def plan_command(
         p = c.plan
         out.print(
             f"{p.rule}（{p.rule_label}，{p.period}） {p.dataset}: {p.since} 早于 "
-            f"{p.cutoff.isoformat()} → {_ACTION[p.action.value]} {c.count.due} 条，"
+            f"{p.cutoff.isoformat()} → {_action(p)} {c.count.due} 条，"
             f"依法或因冻结保留 {c.count.held} 条",
             markup=False,
         )
