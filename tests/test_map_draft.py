@@ -280,3 +280,23 @@ def test_x27_a_contact_table_is_drafted_with_each_column_s_format_so_a_correctio
     assert [f.column for f in columns_for(contacts, "emergency_contacts", "赵敏")] == ["lxr_xm"]
     phone = columns_for(contacts, "emergency_contacts", "13500000000")
     assert [f.column for f in phone] == ["lxr_dh"]
+
+
+def test_sqlite_columns_declared_without_a_type_are_read_by_their_values(tmp_path: Path) -> None:
+    """``CREATE TABLE t (id INTEGER PRIMARY KEY, c3, c4)``: SQLite columns with no type
+    hold anything; their sampled values are read as text (they were not read at all)."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE users (id INTEGER PRIMARY KEY, c3, c4)"))
+        for n in range(1, 21):
+            conn.execute(
+                sa.text("INSERT INTO users VALUES (:n, :phone, :mail)"),
+                {"n": n, "phone": f"1380000{n:04d}", "mail": f"u{n}@example.com"},
+            )
+    engine.dispose()
+    path = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(app, ["map", "draft", "--store", f"core={url}", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    users = next(d for d in load_data_map(path).datasets if d.table == "users")
+    assert {f.column: f.element for f in users.fields} == {"c3": "mobile_number", "c4": "email"}

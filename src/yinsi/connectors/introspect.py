@@ -75,6 +75,8 @@ def family(type_: Any) -> str:
     document is, item by item."""
     if isinstance(type_, sa.ARRAY):
         return "json"
+    if isinstance(type_, sa.types.NullType):  # SQLite: a column declared with no type
+        return "text"  # holds anything; its values are read as text
     return _FAMILY[sql_kind(type_)]
 
 
@@ -209,6 +211,8 @@ class SqlIntrospector:
         if known is None or column not in known.c:
             return None
         col = known.c[column]
+        if isinstance(col.type, sa.types.NullType):
+            return None  # no type: 1 and '1' are different values there, cannot tell
         kind = family(col.type)
         wanted: list[Any]
         if sql_kind(col.type) is SqlKind.UUID:
