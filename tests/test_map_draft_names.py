@@ -214,3 +214,25 @@ def test_a_table_named_with_a_wrapper_word_is_linked_by_its_noun() -> None:
     text = render(draft)
     assert "parent: {dataset: t_user_info, column: user_id}" in text
     assert "parent: {dataset: t_user_info, column: uid}" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "comment", "table", "table_comment", "element"),
+    [
+        ("peer_phone", "", "call_record", "", "call_records"),
+        ("callee_mobile", "", "t_call_log", "", "call_records"),
+        ("dh", "对方号码", "t_thjl", "通话记录", "call_records"),
+        ("other_mobile", "", "user_sms", "", "sms_records"),
+        # the subject's own phone: a code sent to it, the app's own log of texts, no record
+        ("phone", "", "sms_codes", "", "mobile_number"),
+        ("receiver_mobile", "", "sms_log", "短信发送记录", "mobile_number"),
+        ("peer_phone", "", "orders", "", "mobile_number"),
+    ],
+)
+def test_x27_the_other_party_of_a_call_or_text_is_the_record_not_the_subjects_phone(
+    name: str, comment: str, table: str, table_comment: str, element: str
+) -> None:
+    """A correction of the subject's phone writes every column holding mobile_number; a
+    call record's other party must not be one of them."""
+    guesses = classify_column(name, comment, table=table, table_comment=table_comment)
+    assert guesses and guesses[0].element == element

@@ -24,6 +24,10 @@ from yinsi.taxonomy.column_words import (
     NAME_RULES,
     NOT_PI_COMMENT,
     NOT_PI_SUFFIXES,
+    NOT_RECORD_TABLES,
+    OTHER_PARTY,
+    RECORD_COMMENTS,
+    RECORD_TABLES,
 )
 
 COMMENT_CONFIDENCE = 0.9
@@ -59,6 +63,9 @@ def classify_column(
     contact = _contact_guess(name, comment, by_comment, by_name, table, table_comment)
     if contact is not None:
         return [contact]
+    record = _record_guess(name, comment, by_comment, by_name, table, table_comment)
+    if record is not None:
+        return [record]
     guesses: dict[str, Guess] = {}
     if comment.strip() and not by_comment:  # a comment that does not confirm the name
         by_name = [Guess(g.element, round(g.confidence * 0.8, 2), g.evidence) for g in by_name]
@@ -136,6 +143,31 @@ def _contact_guess(
     what = "relation" if relation and not kinds & CONTACT_PARTS else "name or phone"
     part = next((g.element for g in (*by_comment, *by_name) if g.element in CONTACT_PARTS), None)
     return Guess(element, CONTEXT_CONFIDENCE, f"{what} of a contact ({where})", part)
+
+
+def _record_guess(
+    name: str,
+    comment: str,
+    by_comment: list[Guess],
+    by_name: list[Guess],
+    table: str,
+    table_comment: str,
+) -> Guess | None:
+    """The other party's phone or name in a call or text-message record
+    (``call_record.peer_phone``): the record's element, not the subject's own phone (a
+    correction of the subject's phone must never be written into the records)."""
+    parts = [g for g in (*by_comment, *by_name) if g.element in CONTACT_PARTS]
+    other = bool(set(tokens(name)) & OTHER_PARTY) or "对方" in comment
+    if not parts or not other:
+        return None
+    words = tokens(table)
+    found = [RECORD_TABLES[t] for t in words if t in RECORD_TABLES]
+    found += [e for word, e in RECORD_COMMENTS.items() if word in table_comment]
+    if not found or set(words) & NOT_RECORD_TABLES or "验证码" in table_comment:
+        return None
+    where = f"table comment {_short(table_comment)}" if table_comment else f"table {table}"
+    evidence = f"{parts[0].element} of the other party in a record ({where})"
+    return Guess(found[0], CONTEXT_CONFIDENCE, evidence, parts[0].element)
 
 
 def _short(text: str) -> str:

@@ -133,6 +133,28 @@ CONTACT_COLUMN = frozenset({"lxr", "jjlxr", "linkman", "emergency", "emer", "urg
 CONTACT_TABLE = CONTACT_COLUMN | {"contact", "contacts"}
 """Name tokens that make a table one of contacts (``user_contact``)."""
 CONTACT_PARTS = frozenset({"name", "mobile_number", "landline_number", "address"})
+RECORD_TABLES = {
+    "call": "call_records",
+    "calls": "call_records",
+    "calllog": "call_records",
+    "thjl": "call_records",
+    "tonghua": "call_records",
+    "sms": "sms_records",
+    "duanxin": "sms_records",
+    "dxjl": "sms_records",
+}
+"""Name tokens of a table of the subject's calls or text messages (``call_record``,
+``user_sms``): a phone or name in it is the other party's, part of the record."""
+NOT_RECORD_TABLES = frozenset({"code", "codes", "verify", "otp", "captcha", "yzm", "template"})
+"""…unless the table is one of codes sent to the subject's own phone (``sms_codes``)."""
+RECORD_COMMENTS = {"通话": "call_records", "短信": "sms_records"}
+"""The same, in a table's comment (``通话记录``, ``短信记录``)."""
+OTHER_PARTY = frozenset(
+    {"peer", "other", "opposite", "counterpart", "callee", "caller", "dfhm", "duifang"}
+)
+"""Name tokens of a column naming the other party of a call or message (``peer_phone``,
+``callee_mobile``; comment ``对方号码``): an app's own log of the texts it sent holds the
+subject's phone, which these do not name."""
 """What a contact's row holds of the contact: name, phone, address (and a relation)."""
 CONTACT_PART_TOKENS = frozenset(
     {
