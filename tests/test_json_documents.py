@@ -10,6 +10,8 @@ PostgreSQL schema: camelCase names in a schema of their own, ``uuid`` keys, ``js
 - An export holds ``uuid``, ``inet``, ``numeric`` and ``jsonb`` values (a copy crashed on
   an ``inet`` column).
 - ``map check --connect`` refuses a ``NOT NULL`` column a deletion would empty.
+- A correction the column cannot hold (longer than it, control characters) is refused
+  when filed (X27); it used to be approved, then fail its write and stay executing.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from yinsi.declaration.discovery_json import document_leaves
 from yinsi.declaration.discovery_model import ColumnFacts
 from yinsi.rights.corrections import InDocument
 from yinsi.rights.export import plain
-from yinsi.rights.requests import RightsRequest
+from yinsi.rights.ports import ConnectorError
+from yinsi.rights.requests import InvalidRequest, RightsRequest
 from yinsi.rights.verification import Method
 from yinsi.services.root import Services
 from yinsi.taxonomy.detectors.values import classify_values
+from yinsi.taxonomy.formats import InvalidValue
 
 pytest_plugins = ["services"]
 
@@ -49,7 +53,7 @@ ENV = "YINSI_TEST_JSON_DOCUMENTS_URL"
 SUBJECT = "00000000-0000-0000-0000-000000000001"
 SCHEMA = [
     'CREATE TABLE "Customer" ("customerId" uuid PRIMARY KEY, "mobileNo" varchar(11) NOT NULL, '
-    '"idCardNo" char(18), "profile" jsonb, "backupPhones" text[])',
+    '"idCardNo" char(18), "profile" jsonb, "backupPhones" text[], "employer" varchar(10))',
     'CREATE TABLE "DeviceLog" ("id" serial PRIMARY KEY, "customerId" uuid NOT NULL '
     'REFERENCES "Customer"("customerId"), "ipAddr" inet, "amount" numeric(12,2))',
     *(
@@ -185,6 +189,27 @@ def test_map_check_refuses_a_not_null_column_a_deletion_would_empty(
     assert "SQLSTATE 23502" in result.output and "anonymise" in result.output
 
 
+def test_x27_a_correction_its_column_cannot_hold_is_refused_when_filed(
+    app_db: str, tmp_path: Path
+) -> None:
+    services = yinsi_beside(app_db, ENV, _map(), tmp_path)
+    try:
+        with pytest.raises(InvalidRequest, match=r"'employer' has 12 characters.*at most 10") as e:
+            services.rights.submit(SUBJECT, "correction", corrections={"employer": "某" * 12})
+        assert isinstance(e.value.__cause__, InvalidValue)  # the privacy center shows it
+        for value in ("某某\x00公司", "某某\u202e公司"):
+            with pytest.raises(InvalidRequest, match="控制字符"):
+                services.rights.submit(SUBJECT, "correction", corrections={"employer": value})
+        fits = services.rights.submit(SUBJECT, "correction", corrections={"employer": "某" * 10})
+        assert fits.corrections == {"employer": "某" * 10}
+        customer = services.rights.data_map.dataset("customer")
+        connector = services.rights.connectors["app"]
+        with pytest.raises(ConnectorError, match="nothing was written"):  # the write checks too
+            connector.correct(customer, SUBJECT, "employer", "某" * 11)
+    finally:
+        services.close()
+
+
 def _map() -> dict[str, object]:
     return {
         "app": "xiaoying_kadai",
@@ -203,6 +228,7 @@ def _map() -> dict[str, object]:
                     {"column": "mobileNo", "element": "mobile_number", "erase": "anonymise"},
                     {"column": "idCardNo", "element": "id_number"},
                     {"column": "profile", "element": "address", "format": "json"},
+                    {"column": "employer", "element": "employer"},
                 ],
             },
             {

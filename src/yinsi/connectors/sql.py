@@ -407,12 +407,30 @@ class SqlConnector(Connector):
             )
         return table.c[name]
 
-    def _typed(self, column: Column[Any], dataset: Dataset, value: str) -> object:
-        """A corrected value as ``column`` takes it."""
+    def refuses(self, dataset: Dataset, name: str, value: str) -> str | None:
+        column = self._declared(self._table(dataset), dataset, name)
         try:
-            return coerce(column, value)
+            self._typed(column, dataset, value)
+        except ConnectorError as exc:
+            return str(exc)
+        return None
+
+    def _typed(self, column: Column[Any], dataset: Dataset, value: str) -> object:
+        """A corrected value as ``column`` takes it, refused (nothing written) when it is
+        not of the column's type or longer than the column."""
+        try:
+            new = coerce(column, value)
         except NotOfType as exc:
             raise ConnectorError(self.store, f"dataset {dataset.id!r}: {exc}") from None
+        width = getattr(column.type, "length", None)
+        if isinstance(new, str) and isinstance(width, int) and len(new) > width:
+            raise ConnectorError(
+                self.store,
+                f"dataset {dataset.id!r}: the new value of column {column.name!r} has "
+                f"{len(new)} characters, and the column ({column.type}) holds at most {width}; "
+                "nothing was written",
+            )
+        return new
 
     def _column(self, table: Table, dataset: Dataset, name: str) -> Column[Any]:
         if name not in table.c:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from yinsi.declaration.datamap import DataMap, Dataset, MappedField
+from yinsi.rights.ports import Connector, ConnectorError
 from yinsi.rights.requests import InvalidRequest
 from yinsi.taxonomy.formats import Format, InvalidValue, format_of, validate
 
@@ -28,6 +29,7 @@ __all__ = [
     "InDocument",
     "ManualCorrection",
     "check_corrections",
+    "check_stores",
     "columns_for",
     "fits",
     "format_for",
@@ -110,3 +112,26 @@ def check_corrections(data_map: DataMap, corrections: Mapping[str, str]) -> None
             raise InvalidRequest(f"{element}: the value fits no column holding it")
         for ds in data_map.datasets:
             columns_for(ds, element, value)
+
+
+def check_stores(
+    data_map: DataMap, connectors: Mapping[str, Connector], corrections: Mapping[str, str]
+) -> None:
+    """Each column a correction writes can take its new value, as its store tells
+    (:meth:`Connector.refuses`: longer than the column, not of its type), so such a
+    request is refused when filed rather than failing its write after approval. A store
+    that cannot be reached is not asked: the write itself checks again."""
+    for element, value in corrections.items():
+        for ds in data_map.datasets:
+            connector = connectors.get(ds.store)
+            for f in columns_for(ds, element, value) if connector is not None else []:
+                assert connector is not None
+                try:
+                    why = connector.refuses(ds, f.name, value.strip())
+                except ConnectorError:
+                    continue
+                if why is not None:
+                    shown = InvalidValue(
+                        format_for(f), "", "超出该项信息可保存的长度或格式，请检查后重试", "column"
+                    )
+                    raise InvalidRequest(f"{element}: {why}") from shown

@@ -162,6 +162,12 @@ class Connector(ABC):
     def correct(self, dataset: Dataset, key: str, name: str, value: str) -> int:
         """Set one field of one record; returns the number of records changed."""
 
+    def refuses(self, dataset: Dataset, name: str, value: str) -> str | None:
+        """Why field ``name`` of ``dataset`` cannot take ``value`` (a correction's new
+        value longer than its column, or not of its type), checked before a request is
+        filed; None when it can, or when the store cannot tell (the default)."""
+        return None
+
     @property
     def groups(self) -> bool:
         """Whether :meth:`session` makes the calls inside it one store transaction."""

@@ -28,7 +28,7 @@ from yinsi.declaration.datamap import DataMap
 from yinsi.delivery import Channel, Purpose
 from yinsi.rights.answers import due_of, remedy, summary
 from yinsi.rights.calendar import WorkingCalendar
-from yinsi.rights.corrections import check_corrections
+from yinsi.rights.corrections import check_corrections, check_stores
 from yinsi.rights.executor import Context, StepFailed, run
 from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action, Step, StepStatus
@@ -156,6 +156,7 @@ class RightsService:
         declaration = self.declaration
         if corrections:
             check_corrections(self.data_map, corrections)
+            check_stores(self.data_map, self.connectors, corrections)
         request = RightsRequest(
             id=f"req_{secrets.token_hex(8)}",
             app_id=self.data_map.app,

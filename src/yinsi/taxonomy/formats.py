@@ -61,6 +61,14 @@ _LABELS = {
 }
 
 ADDRESS_MAX = 200
+TEXT_MAX = 200
+"""Free text (an employer, an occupation) longer than this is refused: no column of a
+person's details holds more, and a longer value would fail the write instead."""
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+"""Control characters but tab and line breaks (NUL breaks a PostgreSQL write), zero-width and bidirectional marks
+(they make a value read otherwise than it is): never part of a person's details."""
 NAME_MIN, NAME_MAX = 2, 30
 MIDDLE_DOT = "·"
 """U+00B7, the separator of transliterated names (``买买提·艾力``)."""
@@ -271,6 +279,10 @@ def _name(s: str) -> str:
 
 
 def _text(s: str) -> str:
+    if len(s) > TEXT_MAX:
+        raise InvalidValue(
+            Format.TEXT, _conceal(s), f"共{len(s)}个字，超过{TEXT_MAX}个字的上限", "too_long"
+        )
     return s
 
 
@@ -336,6 +348,8 @@ def validate(fmt: Format | str, value: str, *, today: date | None = None) -> str
     s = value.strip()
     if not s:
         raise InvalidValue(fmt, "", "不能为空", "empty")
+    if _CONTROL.search(s):
+        raise InvalidValue(fmt, "", "含有控制字符或不可见字符，请重新输入", "characters")
     if fmt is Format.ID_NUMBER:
         return _id_number(s, today)
     return _VALIDATORS[fmt](s)
