@@ -300,3 +300,29 @@ def test_sqlite_columns_declared_without_a_type_are_read_by_their_values(tmp_pat
     assert result.exit_code == 0, result.output
     users = next(d for d in load_data_map(path).datasets if d.table == "users")
     assert {f.column: f.element for f in users.fields} == {"c3": "mobile_number", "c4": "email"}
+
+
+def test_postgresql_partitions_are_left_to_their_partitioned_table() -> None:
+    """``login_log`` partitioned by month: one dataset for it, none for each partition
+    (each would list the person's rows a second time in a copy)."""
+    from storage_fixtures import postgres_database  # loaded as a plugin by services
+
+    with postgres_database() as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            for statement in (
+                "CREATE TABLE users (id VARCHAR(20) PRIMARY KEY, mobile VARCHAR(11))",
+                "CREATE TABLE login_log (user_id VARCHAR(20) REFERENCES users(id), "
+                "ip VARCHAR(40), day DATE NOT NULL) PARTITION BY RANGE (day)",
+                "CREATE TABLE login_log_2026_11 PARTITION OF login_log "
+                "FOR VALUES FROM ('2026-11-01') TO ('2026-12-01')",
+                "INSERT INTO users SELECT 'u' || g, '1380000' || lpad(g::text, 4, '0') "
+                "FROM generate_series(1, 20) g",
+                "INSERT INTO login_log SELECT id, '10.0.0.1', '2026-11-02' FROM users",
+            ):
+                conn.execute(sa.text(statement))
+        engine.dispose()
+        result = CliRunner().invoke(app, ["map", "draft", "--store", f"core={url}"])
+    assert result.exit_code == 0, result.output
+    assert "table: login_log\n" in result.output
+    assert "login_log_2026_11" not in result.output

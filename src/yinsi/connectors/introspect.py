@@ -92,17 +92,32 @@ class SqlIntrospector:
         self._engine.dispose()
 
     def tables(self, sample_size: int = SAMPLE_ROWS) -> list[TableFacts]:
-        """Every table of the store's default schema, with up to ``sample_size`` rows sampled."""
+        """Every table of the store's default schema, with up to ``sample_size`` rows
+        sampled; not a PostgreSQL partition (``login_log_2026_11``): its partitioned table
+        holds its rows, and a dataset for each would list them twice."""
         try:
             inspector = sa.inspect(self._engine)
+            partitions = self._partitions()
             return [
                 self._table(inspector, name, sample_size)
                 for name in sorted(inspector.get_table_names())
+                if name not in partitions
             ]
         except SQLAlchemyError as exc:
             raise ConnectorError(
                 self.store, f"cannot read the schema: {driver_message(exc)}"
             ) from None
+
+    def _partitions(self) -> set[str]:
+        """PostgreSQL: the partitions among the default schema's tables."""
+        if self._engine.dialect.name != "postgresql":
+            return set()
+        query = (
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relispartition AND n.nspname = current_schema()"
+        )
+        with self._engine.connect() as conn:
+            return {str(name) for name in conn.execute(sa.text(query)).scalars()}
 
     def other_schemas(self) -> dict[str, int]:
         """PostgreSQL: the schemas besides the default one (``search_path``'s first) that
