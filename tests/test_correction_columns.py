@@ -15,7 +15,7 @@ import pytest
 from conftest import EXAMPLES
 from yinsi.declaration.datamap import DataMap
 from yinsi.declaration.loader import load
-from yinsi.rights.corrections import AmbiguousColumns, check_corrections
+from yinsi.rights.corrections import AmbiguousColumns, check_corrections, columns_for
 from yinsi.rights.plan import Action
 from yinsi.rights.planner import plan
 from yinsi.rights.ports import Record
@@ -93,3 +93,31 @@ def test_x27_the_column_whose_format_the_map_states_takes_the_value_not_its_hash
     data_map = _map(phone_format="phone_cn")
     check_corrections(data_map, {"emergency_contacts": "13912345678"})
     assert _columns(data_map, "13912345678") == ["contact_mobile"]
+
+
+def test_x27_a_relation_is_never_taken_for_a_contacts_name() -> None:
+    """配偶 fits a name's characters; written into the contact's name column it would
+    erase the name. A relation goes to the relation column, stated or not."""
+    data_map = DataMap.model_validate(
+        {
+            "app": "xiaoying_kadai",
+            "stores": [{"id": "app", "kind": "sql", "url": "${APP_URL}"}],
+            "datasets": [
+                {
+                    "id": "contacts",
+                    "label": "紧急联系人",
+                    "store": "app",
+                    "table": "contacts",
+                    "primary_key": "id",
+                    "subject": {"column": "user_id"},
+                    "fields": [
+                        {"column": "lxr_xm", "element": "emergency_contacts", "format": "name_cn"},
+                        {"column": "gx", "element": "emergency_contacts"},
+                    ],
+                }
+            ],
+        }
+    )
+    contacts = data_map.datasets[0]
+    assert [f.name for f in columns_for(contacts, "emergency_contacts", "配偶")] == ["gx"]
+    assert [f.name for f in columns_for(contacts, "emergency_contacts", "王小五")] == ["lxr_xm"]

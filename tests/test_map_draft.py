@@ -276,7 +276,8 @@ def test_x27_a_contact_table_is_drafted_with_each_column_s_format_so_a_correctio
     contacts = next(d for d in load_data_map(path).datasets if d.table == "user_contact")
     formats = {f.column: f.format for f in contacts.fields}
     assert formats["lxr_xm"] == "name_cn" and formats["lxr_dh"] == "phone_cn"
-    assert formats["gx"] is None  # a relation has no one format
+    assert formats["gx"] == "relation"  # 配偶, 朋友: never a name
+    assert [f.column for f in columns_for(contacts, "emergency_contacts", "配偶")] == ["gx"]
     assert [f.column for f in columns_for(contacts, "emergency_contacts", "赵敏")] == ["lxr_xm"]
     phone = columns_for(contacts, "emergency_contacts", "13500000000")
     assert [f.column for f in phone] == ["lxr_dh"]

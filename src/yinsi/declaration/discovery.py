@@ -140,7 +140,7 @@ def classify(
     part = named[0].part if named else None
     if part is None and value is not None and value[1] >= VALUE_SHARE:
         part = value[0]
-    fmt = format_of(part) if part is not None else Format.TEXT
+    fmt = Format.RELATION if part == "relation" else format_of(part) if part else Format.TEXT
     return guess if fmt is Format.TEXT else replace(guess, format=fmt.value)
 
 

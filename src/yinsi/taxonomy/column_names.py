@@ -142,6 +142,8 @@ def _contact_guess(
     )
     what = "relation" if relation and not kinds & CONTACT_PARTS else "name or phone"
     part = next((g.element for g in (*by_comment, *by_name) if g.element in CONTACT_PARTS), None)
+    if part is None and what == "relation":
+        part = "relation"  # drafted `format: relation`: a correction to 配偶 goes there
     return Guess(element, CONTEXT_CONFIDENCE, f"{what} of a contact ({where})", part)
 
 

@@ -36,9 +36,9 @@ class Format(StrEnum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     ADDRESS = "address"
+    RELATION = "relation"  # a contact's relation to the person: one of RELATIONS
     JSON = "json"
-    """A JSON document (``profile``, ``ext_info``) holding the element among other keys:
-    no value is written into it by a correction (:func:`validate` refuses every value)."""
+    """A JSON document holding the element among other keys: never written (refused)."""
 
     @property
     def label(self) -> str:
@@ -57,6 +57,7 @@ _LABELS = {
     Format.INTEGER: "整数",
     Format.DECIMAL: "数值",
     Format.ADDRESS: "地址",
+    Format.RELATION: "关系",
     Format.JSON: "JSON 文档",
 }
 
@@ -267,6 +268,8 @@ def _name(s: str) -> str:
         raise InvalidValue(
             Format.NAME_CN, _conceal(name), f"应为{NAME_MIN}至{NAME_MAX}个字", "length"
         )
+    if name in RELATIONS:  # 配偶 is how the contact relates, not what they are called
+        raise InvalidValue(Format.NAME_CN, "", f"“{name}”是关系称谓，不是姓名", "relation")
     parts = re.split(r"[· ]", name)
     if not all(part and part.isalpha() for part in parts):
         raise InvalidValue(
@@ -276,6 +279,20 @@ def _name(s: str) -> str:
             "characters",
         )
     return name
+
+
+RELATIONS = frozenset((
+    "配偶", "爱人", "丈夫", "妻子", "父母", "父亲", "母亲", "子女", "儿子", "女儿", "兄弟",
+    "姐妹", "兄弟姐妹", "兄妹", "姐弟", "祖父母", "爷爷", "奶奶", "外公", "外婆", "孙子女",
+    "亲属", "亲戚", "朋友", "同事", "同学", "室友", "邻居", "领导", "监护人", "本人", "其他", "其它",
+))  # fmt: skip
+"""How a contact relates to the person, as apps list it: a relation, never a name."""
+
+
+def _relation(s: str) -> str:
+    if s not in RELATIONS:
+        raise InvalidValue(Format.RELATION, "", "应为配偶、父母、子女、朋友等关系", "relation")
+    return s
 
 
 def _text(s: str) -> str:
@@ -330,6 +347,7 @@ _VALIDATORS: dict[Format, Callable[[str], str]] = {
     Format.INTEGER: _integer,
     Format.DECIMAL: _decimal,
     Format.ADDRESS: _address,
+    Format.RELATION: _relation,
     Format.JSON: _document,
 }
 
