@@ -309,9 +309,9 @@ def test_a_data_map_with_tables_without_a_primary_key_checks_clean() -> None:
             ("datasets", 3),
             "starts from the person's `user_id`",
         ),
-        (
+        (  # held rows above it: allowed when the parent has a key (test_keyless_held)
             "loans",
-            {"holds": [{"rule": "loan_records", "since": "note"}]},
+            {"holds": [{"rule": "loan_records", "since": "note"}], "primary_key": None},
             ("datasets", 5, "parent"),
             "rows of 'loans' above it may be held",
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -18,7 +19,7 @@ from yinsi.security.masking import (
     mask_name,
     mask_phone,
 )
-from yinsi.taxonomy.formats import Format, check_character, read_id_number
+from yinsi.taxonomy.formats import RELATIONS, Format, check_character, read_id_number
 from yinsi.taxonomy.regions import PROVINCES
 
 EXAMPLES = [
@@ -127,6 +128,8 @@ realistic = {
     Format.INTEGER: st.integers().map(str),
     Format.DECIMAL: st.decimals(allow_nan=False, allow_infinity=False).map(str),
     Format.TEXT: st.text(),
+    Format.RELATION: st.sampled_from(sorted(RELATIONS)),
+    Format.JSON: st.dictionaries(st.text(min_size=1), st.text()).map(json.dumps),
 }
 
 

@@ -55,7 +55,7 @@ TYPES: list[tuple[sa.types.TypeEngine[object], SqlKind, str, str]] = [
     (postgresql.JSONB(), SqlKind.JSON, "json", "json"),
     (mysql.YEAR(), SqlKind.OTHER, "other", "other"),
     (postgresql.INET(), SqlKind.OTHER, "other", "other"),
-    (sa.types.NullType(), SqlKind.OTHER, "other", "other"),
+    (sa.types.NullType(), SqlKind.OTHER, "other", "text"),  # SQLite, no type: its values read
 ]
 
 

@@ -83,10 +83,12 @@ def keyless_shape(data_map: DataMap, index: int) -> list[Issue]:
     yinsi names none of its rows, so it reads, corrects and erases a person's rows by a
     predicate on the subject. That predicate must be statable (a root found by
     ``user_id``, or a parent chain up to one, in the same store), and nothing may need to
-    keep some of the person's rows while the others go (no holds on it, above or below
-    it, no strategy that rewrites each value, no child found by its key). A retention
-    sweep is allowed: it empties or deletes expired rows N at a time
-    (:data:`yinsi.connectors.sweep.LIMIT`)."""
+    keep some of the person's rows while the others go (no holds on it or below it, no
+    strategy that rewrites each value, no child found by its key). Rows held above it are
+    allowed when its parent has a key: a deletion then erases its rows by their parent
+    rows' link values, keeping those of a held parent row
+    (:func:`yinsi.rights.planner._below_held`). A retention sweep is allowed: it empties
+    or deletes expired rows N at a time (:data:`yinsi.connectors.sweep.LIMIT`)."""
     ds = data_map.datasets[index]
     if not ds.keyless:
         return []
@@ -125,7 +127,7 @@ def _keyless_links(
     data_map: DataMap, ds: Dataset, at: tuple[str | int, ...], why: str, give: str
 ) -> list[Issue]:
     """The keyless dataset's place in the graph: its predicate statable, no held rows
-    above or below it, no child needing its keys."""
+    below it, none above it unless its parent has a key, no child needing its keys."""
     ids = {d.id: d for d in data_map.datasets}
     issues: list[Issue] = []
     chain: list[Dataset] = []  # parent first, up to the root
@@ -154,12 +156,15 @@ def _keyless_links(
             )
         )
     held = [d.id for d in chain if d.holds]
-    if held:
+    parent = chain[0] if chain else None
+    by_values = parent is not None and not parent.keyless and parent.store == ds.store
+    if held and not by_values:  # below held rows, its rows go by their parent's values
         issues.append(
             Issue(
                 (*at, "parent"),
                 f"{why}: rows of {held[0]!r} above it may be held (`holds`), and a held row "
-                f"keeps its {ds.id!r} rows; {give}",
+                f"keeps its {ds.id!r} rows, which yinsi then tells apart by the key of their "
+                f"parent row — {parent.id if parent else 'its parent'!r} has none; {give}",
             )
         )
     for child in data_map.datasets:

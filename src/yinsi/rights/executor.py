@@ -35,6 +35,7 @@ from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.rights.plan import Action, Step, StepStatus
 from yinsi.rights.planner import MATCH, subset
 from yinsi.rights.ports import Connector, ConnectorError
+from yinsi.rights.predicates import PARENT, by_link
 from yinsi.rights.requests import RightsRequest
 
 
@@ -245,7 +246,12 @@ def _execute(step: Step, ctx: Context) -> dict[str, Any]:
 
 def _predicate(step: Step, ctx: Context) -> tuple[list[Dataset], list[str]]:
     """A step's predicate on the subject (``params["match"]``): the parent chain, parent
-    first, and the subject ids."""
+    first, and the subject ids; or (:data:`~yinsi.rights.predicates.PARENT`) the parent
+    as a root matched by the link's values, and those values."""
     match = step.params[MATCH]
+    if PARENT in match:
+        assert step.dataset is not None
+        ds = ctx.data_map.dataset(step.dataset)
+        return [by_link(ctx.data_map, ds)], [str(v) for v in match["values"]]
     via = [ctx.data_map.dataset(str(d)) for d in match.get("via", [])]
     return via, [str(s) for s in match["user_id"]]

@@ -12,13 +12,14 @@ and requests for explanation are answered by a person (X32, X36).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from yinsi.declaration.datamap import DataMap, Dataset, walk_order
 from yinsi.declaration.schema import Declaration
 from yinsi.rights.corrections import columns_for
 from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
-from yinsi.rights.predicates import predicate_chain
+from yinsi.rights.predicates import PARENT, link_values, predicate_chain
 from yinsi.rights.requests import InvalidRequest, RightsRequest
 from yinsi.rights.walk import Found, HoldReason
 from yinsi.taxonomy import RightKind
@@ -114,19 +115,16 @@ def _erasure(
 ) -> list[tuple[Action, str | None, list[str], dict[str, object]]]:
     """Erase steps (children first), then one RESTRICT step for what holds keep.
 
-    A dataset in :attr:`Found.predicates` (nothing can hold its rows) gets one erase step
-    with its predicate (``params["match"]``) and no keys, whether the subject has rows
-    there or not: the step counts what it erased. A table no key names the rows of
-    (:attr:`~yinsi.declaration.datamap.Dataset.keyless`) is always there, unless a legal
-    hold keeps all its rows.
-
+    A dataset in :attr:`Found.predicates` (nothing can hold its rows; a table without a
+    key unless a legal hold keeps it) gets one erase step with its predicate
+    (``params["match"]``), no keys: the step counts what it erased. A table without a
+    key below rows that may be held goes by its parent rows' link values (:func:`_below_held`).
     Rows kept under legal retention have their elements restricted (store only); rows kept
-    by a running contract are not restricted (its processing goes on) and are listed in
-    ``deferred``, erased once the contract ends (:mod:`yinsi.services.rights_deferred`).
-    A restriction is per element, for every row of the subject: an element that a
-    deferred row also holds (a live loan beside a settled one kept by law) is not
-    restricted now, which would stop the contract's own processing, but ``postponed``
-    until no deferred row holds it any more (:func:`~yinsi.services.rights_deferred.run_deferred`).
+    by a running contract are not (its processing goes on) and are listed in ``deferred``,
+    erased once it ends (:mod:`yinsi.services.rights_deferred`). A restriction is per
+    element: one a deferred row also holds (a live loan beside a settled one kept by law)
+    is ``postponed`` until no deferred row holds it (it would stop the contract's
+    processing).
     """
     steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
     kept_reasons: list[HoldReason] = []
@@ -145,6 +143,13 @@ def _erasure(
                 steps.append((Action.ERASE, ds.id, [], {**params, MATCH: match}))
             continue
         keys = found.erasable(ds.id)
+        if ds.keyless and ds.parent is not None and found.records.get(ds.parent.dataset):
+            erase, reasons, by_law, entry = _below_held(data_map, ds, found, params)
+            steps, kept_reasons, deferred = steps + erase, kept_reasons + reasons, deferred + entry
+            held_elements = {f.element for f in (narrowed or ds).fields}
+            restricted |= held_elements if by_law else set()
+            contract |= held_elements if entry else set()
+            continue
         if ds.keyless and keys:  # the walk gives its predicate unless a hold keeps it all
             raise InvalidRequest(
                 f"dataset {ds.id!r} has no primary_key and no predicate to erase it by: "
@@ -185,6 +190,55 @@ def _erasure(
             restrict["postponed"] = sorted(postponed)
         steps.append((Action.RESTRICT, None, [], restrict))
     return steps
+
+
+def _below_held(
+    data_map: DataMap, ds: Dataset, found: Found, params: dict[str, object]
+) -> tuple[
+    list[tuple[Action, str | None, list[str], dict[str, object]]],
+    list[HoldReason],
+    bool,
+    list[dict[str, object]],
+]:
+    """A table without a key below rows that may be held: the erase step of the rows
+    whose parent row goes (by its link values, :data:`~yinsi.rights.predicates.PARENT`),
+    why the others are kept, whether the law keeps some (their elements restricted), and
+    the deferred entry (none or one) of those a running contract keeps, by value."""
+    assert ds.parent is not None
+    going, parked = _by_parent(data_map, ds, found)
+    steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
+    if going and not ds.erases_nothing:
+        by_values: dict[str, object] = {PARENT: ds.parent.dataset, "values": going}
+        steps.append((Action.ERASE, ds.id, [], {**params, MATCH: by_values}))
+    reasons = [replace(r, dataset=ds.id) for why in parked.values() for r in why]
+    by_law = any(r.kind is HoldKind.LEGAL_RETENTION for r in reasons)
+    on_contract = [
+        v for v, why in parked.items() if not any(r.kind is HoldKind.LEGAL_RETENTION for r in why)
+    ]
+    entry = [{"dataset": ds.id, "values": on_contract, **params}] if on_contract else []
+    return steps, reasons, by_law, entry
+
+
+def _by_parent(
+    data_map: DataMap, ds: Dataset, found: Found
+) -> tuple[list[str], dict[str, list[HoldReason]]]:
+    """A keyless dataset's rows by its parent's: the link values of the parent rows that
+    go, and of those kept with why — a held parent row keeps its children, and a row of
+    the dataset held itself (a legal hold naming it) keeps the value it links by."""
+    assert ds.parent is not None
+    parent = ds.parent.dataset
+    values = link_values(data_map, ds, found.records.get(parent, []))
+    kept: dict[str, list[HoldReason]] = {}
+    for key, reasons in found.held.get(parent, {}).items():
+        if key in values:
+            kept.setdefault(values[key], []).extend(reasons)
+    own = found.held.get(ds.id, {})
+    for record in found.records.get(ds.id, []):
+        value = record.values.get(ds.parent.column)
+        if record.key in own and value is not None:
+            mine = kept.setdefault(str(value), [])
+            mine.extend(r for r in own[record.key] if r not in mine)
+    return sorted({v for v in values.values() if v not in kept}), kept
 
 
 def _match(data_map: DataMap, ds: Dataset, found: Found) -> dict[str, list[str]]:

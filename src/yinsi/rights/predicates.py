@@ -12,11 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from yinsi.declaration.datamap import DataMap, Dataset, walk_order
+from yinsi.declaration.datamap import DataMap, Dataset, SubjectLink, walk_order
 from yinsi.rights.holds import LegalHold
-from yinsi.rights.ports import Connector
+from yinsi.rights.ports import Connector, Record
 
-__all__ = ["by_predicate", "legally_held", "may_hold", "predicate_chain", "walk_predicates"]
+__all__ = [
+    "PARENT",
+    "by_link",
+    "by_predicate",
+    "legally_held",
+    "link_values",
+    "may_hold",
+    "predicate_chain",
+    "walk_predicates",
+]
+
+PARENT = "parent"
+"""The predicate of a table without a key below rows that may be held (a repayment plan
+keyed ``(loan_id, period)`` under loans a contract keeps): ``{"parent": dataset,
+"values": […]}``, its rows whose link holds one of the values (the parent rows that go),
+never those of a held parent row."""
 
 
 def by_predicate(
@@ -134,3 +149,29 @@ def may_hold(data_map: DataMap) -> set[str]:
                     held.add(ds.parent.dataset)
         if len(held) == before:
             return held
+
+
+def by_link(data_map: DataMap, dataset: Dataset) -> Dataset:
+    """``dataset``'s parent as a root matched by the column ``dataset``'s link references,
+    so a predicate on it with values is ``link IN (:values)`` (:data:`PARENT`)."""
+    assert dataset.parent is not None
+    parent = data_map.dataset(dataset.parent.dataset)
+    column = dataset.parent.references or parent.primary_key
+    assert column is not None
+    return parent.model_copy(
+        update={
+            "id": f"{parent.id}.{column}",  # not the parent's: statements are cached by id
+            "subject": SubjectLink(column=column),
+            "parent": None,
+        }
+    )
+
+
+def link_values(data_map: DataMap, dataset: Dataset, records: Sequence[Record]) -> dict[str, str]:
+    """The value ``dataset``'s link holds for each parent record (by key), as text."""
+    assert dataset.parent is not None
+    parent = data_map.dataset(dataset.parent.dataset)
+    column = dataset.parent.references
+    if column is None or column == parent.primary_key:
+        return {r.key: r.key for r in records}
+    return {r.key: str(r.values[column]) for r in records if r.values.get(column) is not None}

@@ -156,6 +156,8 @@ _MASKS: dict[Format, Callable[[str], str]] = {
     Format.INTEGER: mask_number,
     Format.DECIMAL: mask_number,
     Format.TEXT: mask_text,
+    Format.RELATION: mask_text,
+    Format.JSON: mask_text,  # a document: its first and last character, stars between
 }
 
 

@@ -17,6 +17,7 @@ from yinsi.declaration.datamap import DataMap, Dataset
 from yinsi.rights.plan import Step, StepStatus
 from yinsi.rights.planner import MATCH, subset
 from yinsi.rights.ports import Connector, ConnectorError
+from yinsi.rights.predicates import PARENT, by_link
 
 __all__ = [
     "CHUNK",
@@ -239,11 +240,14 @@ def erase_where_many(
     counts: dict[tuple[str, int], int] = {}
     by_via: dict[tuple[str, ...], list[tuple[tuple[str, int], Step]]] = {}
     for member, step in members:
-        via = tuple(str(d) for d in step.params[MATCH].get("via", []))
+        match = step.params[MATCH]
+        via = ("=",) if PARENT in match else tuple(str(d) for d in match.get("via", []))
         by_via.setdefault(via, []).append((member, step))
     for via, group in by_via.items():
-        chain = [data_map.dataset(d) for d in via]
-        subjects = {m: [str(x) for x in step.params[MATCH]["user_id"]] for m, step in group}
+        # by its parent rows' link values (PARENT), or by the subject through the chain
+        chain = [by_link(data_map, ds)] if via == ("=",) else [data_map.dataset(d) for d in via]
+        named = "values" if via == ("=",) else "user_id"
+        subjects = {m: [str(x) for x in step.params[MATCH][named]] for m, step in group}
         every = list(dict.fromkeys(x for xs in subjects.values() for x in xs))
         outcome = connector.erase_where(ds, chain, every, hash_key=hash_key)
         by = outcome.by_subject or {}

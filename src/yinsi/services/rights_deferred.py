@@ -30,9 +30,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from yinsi.declaration.datamap import Dataset
 from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
 from yinsi.rights.planner import subset
+from yinsi.rights.predicates import by_link, link_values
 from yinsi.rights.requests import RightsRequest, Status
 from yinsi.rights.walk import Found, find
 from yinsi.services.rights_execution import RequestEffects
@@ -97,6 +99,12 @@ def _one(
         dataset = str(entry["dataset"])
         full = service.data_map.dataset(dataset)
         ds = subset(full, entry.get("elements")) or full
+        if "values" in entry:  # a table without a key, by its held parent rows' values
+            finished = done.setdefault(dataset, [])
+            left, kept_now = _by_values(service, ds, entry, found, finished, hash_key, run)
+            running |= left
+            to_restrict |= kept_now
+            continue
         present = {r.key for r in found.records.get(dataset, [])}
         held = found.held.get(dataset, {})
         finished = done.setdefault(dataset, [])
@@ -144,6 +152,49 @@ def _one(
     if run.finished:
         _tell(service, request, step, outcome, today, actor)
     return run
+
+
+def _by_values(
+    service: RightsService,
+    ds: Dataset,
+    entry: dict[str, Any],
+    found: Found,
+    finished: list[str],
+    hash_key: bytes,
+    run: DeferredRun,
+) -> tuple[set[str], set[str]]:
+    """A deferred entry of a table without a key (``values``: its held parent rows' link
+    values): the rows of each value whose parent's contract ended are erased by
+    predicate, or restricted if the law keeps the parent now; those still under contract
+    wait. Returns the elements still running and those to restrict now."""
+    assert ds.parent is not None
+    parent = ds.parent.dataset
+    values = link_values(service.data_map, ds, found.records.get(parent, []))
+    reasons: dict[str, list[Any]] = {}
+    for key, why in found.held.get(parent, {}).items():
+        if key in values:
+            reasons.setdefault(values[key], []).extend(why)
+    running: set[str] = set()
+    restrict: set[str] = set()
+    erase: list[str] = []
+    for value in (str(v) for v in entry["values"]):
+        if value in finished:
+            continue
+        why = reasons.get(value, [])
+        if any(r.kind is HoldKind.CONTRACT for r in why):
+            run.waiting[ds.id] = run.waiting.get(ds.id, 0) + 1
+            running.update(f.element for f in ds.fields)
+            continue
+        if why:  # kept by law now: store only
+            restrict.update(f.element for f in ds.fields)
+        else:  # the parent row goes (or went): its rows too
+            erase.append(value)
+        finished.append(value)
+    if erase:
+        via = [by_link(service.data_map, ds)]
+        erased = service.connectors[ds.store].erase_where(ds, via, erase, hash_key=hash_key)
+        run.erased[ds.id] = run.erased.get(ds.id, 0) + erased.affected
+    return running, restrict
 
 
 def _kept_by_law(service: RightsService, found: Found) -> set[str]:
