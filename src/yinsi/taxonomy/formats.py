@@ -269,7 +269,7 @@ def _name(s: str) -> str:
             Format.NAME_CN, _conceal(name), f"应为{NAME_MIN}至{NAME_MAX}个字", "length"
         )
     if name in RELATIONS:  # 配偶 is how the contact relates, not what they are called
-        raise InvalidValue(Format.NAME_CN, "", f"“{name}”是关系称谓，不是姓名", "relation")
+        raise InvalidValue(Format.NAME_CN, "", "是关系称谓（如配偶、父母），不是姓名", "relation")
     parts = re.split(r"[· ]", name)
     if not all(part and part.isalpha() for part in parts):
         raise InvalidValue(
