@@ -24,7 +24,12 @@ from yinsi.rights.walk import Found
 from yinsi.taxonomy import RightKind
 
 
-def _map(name_format: str | None = None, phone_format: str | None = None) -> DataMap:
+def _map(
+    name_format: str | None = None,
+    phone_format: str | None = None,
+    *,
+    columns: tuple[str, str] = ("contact_name", "contact_mobile"),
+) -> DataMap:
     def field(column: str, fmt: str | None) -> dict[str, Any]:
         return {"column": column, "element": "emergency_contacts", "format": fmt}
 
@@ -41,8 +46,8 @@ def _map(name_format: str | None = None, phone_format: str | None = None) -> Dat
                     "primary_key": "id",
                     "subject": {"column": "user_id"},
                     "fields": [
-                        field("contact_name", name_format),
-                        field("contact_mobile", phone_format),
+                        field(columns[0], name_format),
+                        field(columns[1], phone_format),
                     ],
                 }
             ],
@@ -98,26 +103,7 @@ def test_x27_the_column_whose_format_the_map_states_takes_the_value_not_its_hash
 def test_x27_a_relation_is_never_taken_for_a_contacts_name() -> None:
     """配偶 fits a name's characters; written into the contact's name column it would
     erase the name. A relation goes to the relation column, stated or not."""
-    data_map = DataMap.model_validate(
-        {
-            "app": "xiaoying_kadai",
-            "stores": [{"id": "app", "kind": "sql", "url": "${APP_URL}"}],
-            "datasets": [
-                {
-                    "id": "contacts",
-                    "label": "紧急联系人",
-                    "store": "app",
-                    "table": "contacts",
-                    "primary_key": "id",
-                    "subject": {"column": "user_id"},
-                    "fields": [
-                        {"column": "lxr_xm", "element": "emergency_contacts", "format": "name_cn"},
-                        {"column": "gx", "element": "emergency_contacts"},
-                    ],
-                }
-            ],
-        }
-    )
+    data_map = _map("name_cn", None, columns=("lxr_xm", "gx"))
     contacts = data_map.datasets[0]
     assert [f.name for f in columns_for(contacts, "emergency_contacts", "配偶")] == ["gx"]
     assert [f.name for f in columns_for(contacts, "emergency_contacts", "王小五")] == ["lxr_xm"]

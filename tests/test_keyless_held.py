@@ -31,6 +31,12 @@ def _keyless(bench: Bench) -> None:  # noqa: F811 - the fixture imported above
     bench.open(text.replace(keyed, "    table: repay_plan\n"))
 
 
+def _loan_no(snapshot: dict[str, list[tuple[object, ...]]], uid: int) -> object:
+    """The number of the one loan of borrower ``uid``."""
+    (loan,) = _keys_of(snapshot, uid)["loan"]
+    return _rows(snapshot, "loan")[loan][1]
+
+
 def _plan_rows(url: str, loan_no: object) -> list[tuple[object, ...]]:
     return [r for r in _rows(lender_schema.snapshot(url), "repay_plan").values() if r[1] == loan_no]
 
@@ -50,8 +56,7 @@ def test_x28_a_live_loans_plan_is_deferred_then_erased_by_the_loans_number(
     _keyless(bench)
     person = bench.lender.person("outstanding")
     before = lender_schema.snapshot(bench.lender.url)
-    mine = _keys_of(before, person.uid)
-    (loan_no,) = {_rows(before, "loan")[k][1] for k in mine["loan"]}
+    loan_no = _loan_no(before, person.uid)
     assert len(_plan_rows(bench.lender.url, loan_no)) == 3
 
     rid = _deleted(bench, person)
@@ -83,8 +88,7 @@ def test_x28_a_plan_goes_with_its_loan_and_stays_with_a_loan_the_law_keeps(
     _keyless(bench)
     person = bench.lender.person("outstanding")
     before = lender_schema.snapshot(bench.lender.url)
-    mine = _keys_of(before, person.uid)
-    (loan_no,) = {_rows(before, "loan")[k][1] for k in mine["loan"]}
+    loan_no = _loan_no(before, person.uid)
     bench.settle(str(loan_no), date(2019, 1, 1))  # settled over 5 years ago: nothing holds it
     rid = _deleted(bench, person)
     assert bench.rights.get(rid).status is Status.COMPLETED
@@ -98,8 +102,7 @@ def test_x28_a_plan_goes_with_its_loan_and_stays_with_a_loan_the_law_keeps(
     other = next(
         p for p in bench.lender.people if p.loan_status == "settled" and p.uid != person.uid
     )
-    kept = _keys_of(after, other.uid)
-    (kept_no,) = {_rows(after, "loan")[k][1] for k in kept["loan"]}
+    kept_no = _loan_no(after, other.uid)
     bench.settle(str(kept_no), date(2026, 5, 1))  # settled a month ago: the law keeps it
     rid = _deleted(bench, other)
     assert len(_plan_rows(bench.lender.url, kept_no)) == 3  # kept with its loan
@@ -118,8 +121,7 @@ def test_x28_a_batch_erases_the_plans_of_loans_that_go_in_one_statement(
     numbers = []
     requests = []
     for person in people:
-        (loan,) = _keys_of(before, person.uid)["loan"]
-        numbers.append(_rows(before, "loan")[loan][1])
+        numbers.append(_loan_no(before, person.uid))
         bench.settle(str(numbers[-1]), date(2019, 1, 1))  # nothing holds them any more
         request = bench.rights.submit(str(person.uid), "deletion", trigger="purpose_done")
         bench.rights.verify(request.id, person.id_number[-6:], method="id_suffix")
