@@ -29,6 +29,7 @@ from typing import Any
 from celery import Celery, Task
 from celery.schedules import crontab
 
+from yinsi.services.errors import is_unavailable, unavailable_errors
 from yinsi.services.jobs import (
     JOBS,
     PERIODIC,
@@ -121,6 +122,18 @@ def _register(app: Celery, settings: Settings, name: str) -> None:
         except LeaseLost as lost:
             log.warning("%s: %s", name, lost)
             raise self.retry(countdown=1.0, kwargs={**kwargs, _FAILURES: failures}) from None
+        except unavailable_errors() as lost:  # yinsi's own database: a lost connection…
+            if not is_unavailable(lost):
+                raise
+            wait = min(MAX_RETRY_DELAY_S, 2.0 * 2**failures) * random.uniform(0.9, 1.1)
+            log.warning(
+                "%s: yinsi's database is unavailable (%s); trying again in %.0f s",
+                name,
+                type(lost).__name__,
+                wait,
+            )  # the pool dropped the dead connections: the next attempt opens new ones
+            retried = {**kwargs, _FAILURES: failures + 1}
+            raise self.retry(countdown=wait, kwargs=retried) from None
         except StepsFailed as failed:
             if failures >= settings.jobs.run_retries:
                 log.error("%s: %s; no retries left (YINSI_JOBS__RUN_RETRIES)", name, failed)
