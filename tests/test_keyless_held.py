@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import lender_schema
-from test_hold_semantics import ENV, Bench, _deleted, _keys_of, _rows, bench  # noqa: F401
+from test_hold_semantics import APP, ENV, Bench, _deleted, _keys_of, _rows, bench  # noqa: F401
 from yinsi.declaration.datamap_checks import check_data_map
+from yinsi.rights.holds import LegalHold
 from yinsi.rights.plan import Action
 from yinsi.rights.planner import MATCH
 from yinsi.rights.predicates import PARENT
@@ -136,3 +137,33 @@ def test_x28_a_batch_erases_the_plans_of_loans_that_go_in_one_statement(
     after = lender_schema.snapshot(bench.lender.url)
     assert not [r for r in after["repay_plan"] if r[1] in numbers]
     assert len(after["repay_plan"]) == len(before["repay_plan"]) - 6
+
+
+def test_x28_the_deferred_run_keeps_the_plan_a_legal_hold_names_though_its_loan_goes(
+    bench: Bench,  # noqa: F811
+) -> None:
+    """A legal hold on the repayment plans, placed after the deletion, with loans erased
+    field by field (the loan row stays, so the hold does not keep it): when the loan may
+    go, the deferred run erases its fields but keeps its plan, as the deletion would."""
+    text = lender_schema.data_map_text(ENV)
+    keyed = "    table: repay_plan\n    primary_key: plan_id\n"
+    loans = "    parent: {dataset: applications, column: apply_id}\n    erase: row\n"
+    assert text.count(keyed) == 1 and text.count(loans) == 1
+    fields = loans.replace("erase: row", "erase: fields")
+    bench.open(text.replace(keyed, "    table: repay_plan\n").replace(loans, fields))
+    person = bench.lender.person("outstanding")
+    loan_no = _loan_no(lender_schema.snapshot(bench.lender.url), person.uid)
+    rid = _deleted(bench, person)
+    assert bench.services is not None
+    with bench.services.units() as uow:
+        since = datetime(2026, 6, 2, tzinfo=CHINA)
+        hold = LegalHold("lh1", APP, str(person.uid), "诉讼保全", since, "t", "repayments")
+        uow.holds.add(hold, actor="t")
+        uow.commit()
+    bench.settle(str(loan_no), date(2026, 7, 1))
+    bench.now[0] = datetime(2031, 7, 2, 10, 0, tzinfo=CHINA)
+    (done,) = bench.rights.run_deferred()
+    assert done.erased == {"loans": 1}  # the loan's fields go, its plan stays
+    assert len(_plan_rows(bench.lender.url, loan_no)) == 3
+    assert "transaction_records" in done.restricted
+    assert bench.rights.get(rid).status is Status.PARTIALLY_COMPLETED

@@ -205,7 +205,7 @@ def _below_held(
     why the others are kept, whether the law keeps some (their elements restricted), and
     the deferred entry (none or one) of those a running contract keeps, by value."""
     assert ds.parent is not None
-    going, parked = _by_parent(data_map, ds, found)
+    going, parked = by_parent(data_map, ds, found)
     steps: list[tuple[Action, str | None, list[str], dict[str, object]]] = []
     if going and not ds.erases_nothing:
         by_values: dict[str, object] = {PARENT: ds.parent.dataset, "values": going}
@@ -219,12 +219,14 @@ def _below_held(
     return steps, reasons, by_law, entry
 
 
-def _by_parent(
+def by_parent(
     data_map: DataMap, ds: Dataset, found: Found
 ) -> tuple[list[str], dict[str, list[HoldReason]]]:
     """A keyless dataset's rows by its parent's: the link values of the parent rows that
     go, and of those kept with why — a held parent row keeps its children, and a row of
-    the dataset held itself (a legal hold naming it) keeps the value it links by."""
+    the dataset held itself (a legal hold naming it) keeps the value it links by. The
+    deletion's plan and its deferred run (:mod:`yinsi.services.rights_deferred`) both
+    decide by it."""
     assert ds.parent is not None
     parent = ds.parent.dataset
     values = link_values(data_map, ds, found.records.get(parent, []))

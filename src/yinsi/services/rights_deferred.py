@@ -14,6 +14,9 @@ each row whose contract has ended:
   restricted in the consent ledger: store only (X28);
 - the row is gone (the app deleted it) → nothing to do.
 
+A table without a key is listed by its held parent rows' link values instead of keys, and
+decided value by value as its plan was (:func:`yinsi.rights.planner.by_parent`).
+
 Rows whose contract still runs stay deferred. The step's ``postponed`` elements (other rows
 of the subject are kept by law, but a deferred row holds the same elements, so restricting
 them would have stopped the contract) are restricted once no deferred row holds them any
@@ -30,11 +33,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from yinsi.declaration.datamap import Dataset
 from yinsi.rights.holds import HoldKind
 from yinsi.rights.plan import Action, Step
-from yinsi.rights.planner import subset
-from yinsi.rights.predicates import by_link, link_values
+from yinsi.rights.planner import by_parent, subset
+from yinsi.rights.predicates import by_link
 from yinsi.rights.requests import RightsRequest, Status
 from yinsi.rights.walk import Found, find
 from yinsi.services.rights_execution import RequestEffects
@@ -99,32 +101,38 @@ def _one(
         dataset = str(entry["dataset"])
         full = service.data_map.dataset(dataset)
         ds = subset(full, entry.get("elements")) or full
-        if "values" in entry:  # a table without a key, by its held parent rows' values
-            finished = done.setdefault(dataset, [])
-            left, kept_now = _by_values(service, ds, entry, found, finished, hash_key, run)
-            running |= left
-            to_restrict |= kept_now
-            continue
-        present = {r.key for r in found.records.get(dataset, [])}
-        held = found.held.get(dataset, {})
+        by_values = "values" in entry  # a table without a key: by its parent rows' values
+        if by_values:
+            items = [str(v) for v in entry["values"]]
+            _, held = by_parent(service.data_map, ds, found)  # as the plan decided
+            present = set(items)  # a value whose parent row went still names rows to erase
+        else:
+            items = [str(k) for k in entry["keys"]]
+            held = found.held.get(dataset, {})
+            present = {r.key for r in found.records.get(dataset, [])}
         finished = done.setdefault(dataset, [])
         erase: list[str] = []
-        for key in (str(k) for k in entry["keys"]):
-            if key in finished:
+        for item in items:
+            if item in finished:
                 continue
-            reasons = held.get(key, [])
+            reasons = held.get(item, [])
             if any(r.kind is HoldKind.CONTRACT for r in reasons):
                 run.waiting[dataset] = run.waiting.get(dataset, 0) + 1
                 running.update(f.element for f in ds.fields)
                 continue
-            if key in present and reasons:  # kept by law now: store only
+            if item in present and reasons:  # kept by law now: store only
                 to_restrict.update(f.element for f in ds.fields)
-            elif key in present:
-                erase.append(key)
-            finished.append(key)
+            elif item in present:
+                erase.append(item)
+            finished.append(item)
         if erase:
-            erased = service.connectors[ds.store].erase(
-                ds, erase, hash_key=hash_key, idempotency_key=f"{request.id}:{step.n}:deferred"
+            connector = service.connectors[ds.store]
+            erased = (
+                connector.erase_where(ds, [by_link(service.data_map, ds)], erase, hash_key=hash_key)
+                if by_values
+                else connector.erase(
+                    ds, erase, hash_key=hash_key, idempotency_key=f"{request.id}:{step.n}:deferred"
+                )
             )
             run.erased[dataset] = erased.affected
     settled = set(step.outcome.get("postponed_done", []))
@@ -152,49 +160,6 @@ def _one(
     if run.finished:
         _tell(service, request, step, outcome, today, actor)
     return run
-
-
-def _by_values(
-    service: RightsService,
-    ds: Dataset,
-    entry: dict[str, Any],
-    found: Found,
-    finished: list[str],
-    hash_key: bytes,
-    run: DeferredRun,
-) -> tuple[set[str], set[str]]:
-    """A deferred entry of a table without a key (``values``: its held parent rows' link
-    values): the rows of each value whose parent's contract ended are erased by
-    predicate, or restricted if the law keeps the parent now; those still under contract
-    wait. Returns the elements still running and those to restrict now."""
-    assert ds.parent is not None
-    parent = ds.parent.dataset
-    values = link_values(service.data_map, ds, found.records.get(parent, []))
-    reasons: dict[str, list[Any]] = {}
-    for key, why in found.held.get(parent, {}).items():
-        if key in values:
-            reasons.setdefault(values[key], []).extend(why)
-    running: set[str] = set()
-    restrict: set[str] = set()
-    erase: list[str] = []
-    for value in (str(v) for v in entry["values"]):
-        if value in finished:
-            continue
-        why = reasons.get(value, [])
-        if any(r.kind is HoldKind.CONTRACT for r in why):
-            run.waiting[ds.id] = run.waiting.get(ds.id, 0) + 1
-            running.update(f.element for f in ds.fields)
-            continue
-        if why:  # kept by law now: store only
-            restrict.update(f.element for f in ds.fields)
-        else:  # the parent row goes (or went): its rows too
-            erase.append(value)
-        finished.append(value)
-    if erase:
-        via = [by_link(service.data_map, ds)]
-        erased = service.connectors[ds.store].erase_where(ds, via, erase, hash_key=hash_key)
-        run.erased[ds.id] = run.erased.get(ds.id, 0) + erased.affected
-    return running, restrict
 
 
 def _kept_by_law(service: RightsService, found: Found) -> set[str]:
