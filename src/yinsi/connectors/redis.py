@@ -27,7 +27,7 @@ from redis.client import Pipeline
 
 from yinsi.connectors.sql_values import as_date
 from yinsi.connectors.urls import display_url
-from yinsi.declaration.datamap import Dataset, MappedField, Store, Strategy
+from yinsi.declaration.datamap import EMPTYING, Dataset, MappedField, Store
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
 from yinsi.lifecycle.incidents import key_values
 from yinsi.rights.ports import Connector, ConnectorError, EraseOutcome, HoldFacts, Record
@@ -288,7 +288,7 @@ class RedisConnector(Connector):
         return result[0]
 
     def _erased(self, dataset: Dataset, field: MappedField, old: str | None, key: bytes) -> object:
-        if field.erase in (Strategy.DELETE, Strategy.NULL):
+        if field.erase in EMPTYING:
             return None
         try:
             return apply(field.erase.value, old, element=field.element, key=key)

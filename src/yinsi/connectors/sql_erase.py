@@ -84,13 +84,10 @@ from sqlalchemy.types import NullType
 
 from yinsi.connectors.sql_types import SqlKind, sql_kind
 from yinsi.connectors.sql_values import coerce_all
-from yinsi.declaration.datamap import Dataset, Strategy
+from yinsi.declaration.datamap import EMPTYING, Dataset
 from yinsi.rights.ports import EraseOutcome
 
 __all__ = ["Cache", "CountsChanged", "erase_where", "in_values", "subject_filter", "untouched"]
-
-NULLING = frozenset({Strategy.DELETE, Strategy.NULL})
-"""Field strategies that only empty the value: one ``UPDATE … SET c = NULL`` does them."""
 
 FieldEraser = Callable[[Connection, Table, Dataset, ColumnElement[bool]], list[str]]
 """Applies the dataset's field strategies to the rows a clause selects; the changed keys."""
@@ -201,7 +198,7 @@ def erase_where(
     connector's statements, built once per dataset and form (no rebuild per call)."""
     unique = list(dict.fromkeys(subjects))
     single = unique[0] if len(unique) == 1 else None
-    nulling = dataset.erase == "fields" and all(f.erase in NULLING for f in dataset.fields)
+    nulling = dataset.erase == "fields" and all(f.erase in EMPTYING for f in dataset.fields)
     if dataset.erases_nothing:
         return EraseOutcome(0, by_subject={s: 0 for s in unique})
     form = "row" if dataset.erase == "row" else "null" if nulling else "fields"

@@ -294,8 +294,7 @@ class SqlSweeper(SqlStoreJob):
         rewritten by another strategy cannot be told from the original in SQL)."""
         since = table.c[plan.since]
         expired = since < _bound(since, plan.cutoff)
-        emptying = {f.erase for f in plan.fields} <= {Strategy.NULL, Strategy.DELETE}
-        if plan.action is SweepAction.DELETE or not plan.fields or not emptying:
+        if not plan.empties or not plan.fields:
             return expired
         left = or_(false(), *(table.c[f.name].is_not(None) for f in plan.fields))
         return and_(expired, left)

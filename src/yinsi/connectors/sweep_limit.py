@@ -10,7 +10,6 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 
-from yinsi.declaration.datamap import Strategy
 from yinsi.lifecycle.retention import SweepAction, SweepPlan
 from yinsi.rights.ports import ConnectorError
 
@@ -26,14 +25,14 @@ def limit_statement(
     size: int,
 ) -> Any:
     """``DELETE`` (or ``UPDATE … SET field = NULL``) of at most ``size`` rows meeting
-    ``eligible`` (for a field erasure, rows with a field not yet empty: each batch makes
-    progress, :meth:`~yinsi.connectors.sweep.SqlSweeper._expired`): ``… LIMIT N`` on MariaDB, ``ctid IN (SELECT ctid … LIMIT N)`` on
-    PostgreSQL (a TID scan), ``rowid IN (SELECT rowid … LIMIT N)`` on SQLite, the
-    predicate checked again on each row."""
-    where = [eligible]
+    ``eligible`` (for a field erasure, rows with a field not yet empty, so each batch makes
+    progress: :meth:`~yinsi.connectors.sweep.SqlSweeper._expired`): ``… LIMIT N`` on
+    MariaDB, ``ctid IN (SELECT ctid … LIMIT N)`` on PostgreSQL (a TID scan),
+    ``rowid IN (SELECT rowid … LIMIT N)`` on SQLite, the predicate checked again on each
+    row."""
     columns = [table.c[f.name] for f in plan.fields]
     deleting = plan.action is SweepAction.DELETE
-    if not deleting and not {f.erase for f in plan.fields} <= {Strategy.NULL, Strategy.DELETE}:
+    if not deleting and not plan.empties:
         raise ConnectorError(
             store,
             f"dataset {plan.dataset!r} has no primary_key: its expired rows can only have "
@@ -42,11 +41,11 @@ def limit_statement(
         )
     statement: Any = sql_delete(table) if deleting else sql_update(table)
     if dialect in ("mysql", "mariadb"):
-        statement = statement.where(*where).with_dialect_options(mysql_limit=size)
+        statement = statement.where(eligible).with_dialect_options(mysql_limit=size)
     else:
         row: ColumnElement[Any] = literal_column("ctid" if dialect == "postgresql" else "rowid")
-        picked = sql_select(row).where(*where).limit(size)
-        statement = statement.where(row.in_(picked.scalar_subquery()), *where)
+        picked = sql_select(row).where(eligible).limit(size)
+        statement = statement.where(row.in_(picked.scalar_subquery()), eligible)
     if not deleting:
         statement = statement.values({c.name: None for c in columns})
     return statement

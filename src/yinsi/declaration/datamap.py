@@ -45,6 +45,11 @@ class Strategy(StrEnum):
     """``已匿名`` for text, ``None`` for anything else (匿名化, PIPL Art. 73 (4))."""
 
 
+EMPTYING = frozenset({Strategy.DELETE, Strategy.NULL})
+"""Strategies that leave a field empty (``None``), rewriting nothing: one ``UPDATE … SET
+c = NULL`` does them, a row emptied so is told by its ``NULL``s, a document is erased whole."""
+
+
 EnvOrText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1),
@@ -133,7 +138,7 @@ class MappedField(Model):
 
     @model_validator(mode="after")
     def _documents_emptied_whole(self) -> MappedField:
-        if self.format is Format.JSON and self.erase not in (Strategy.DELETE, Strategy.NULL):
+        if self.format is Format.JSON and self.erase not in EMPTYING:
             raise ValueError(
                 f"`erase: {self.erase.value}` rewrites a value, but a `format: json` column "
                 "holds a whole document: erase it with `null` (or `delete`)"

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from yinsi.declaration.datamap import DataMap, Dataset, Strategy
+from yinsi.declaration.datamap import EMPTYING, DataMap, Dataset
 from yinsi.declaration.errors import Issue
 
 __all__ = ["hold_shape", "keyless_shape", "retention_shape"]
 
-NULLING = frozenset({Strategy.DELETE, Strategy.NULL})
 """Field strategies a statement applies to every matched row at once (the value emptied)."""
 
 
@@ -104,7 +103,7 @@ def keyless_shape(data_map: DataMap, index: int) -> list[Issue]:
             Issue((*at, "holds"), f"{why}: it cannot keep some rows and erase others; {give}")
         )
     for j, f in enumerate(ds.fields):
-        if f.erase not in NULLING:
+        if f.erase not in EMPTYING:
             issues.append(
                 Issue(
                     (*at, "fields", j, "erase"),

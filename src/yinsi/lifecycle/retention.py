@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from yinsi.declaration.datamap import DataMap, Dataset, MappedField, walk_order
+from yinsi.declaration.datamap import EMPTYING, DataMap, Dataset, MappedField, walk_order
 from yinsi.declaration.schema import Declaration, Duration, RetentionRule
 
 
@@ -80,6 +80,14 @@ class SweepPlan:
     excluded_by: str = ""
     """The column :attr:`excluded` lists values of: the primary key, or for a table
     without one the column linking a row to its person (subject or parent link)."""
+
+    @property
+    def empties(self) -> bool:
+        """A field erasure whose every strategy only empties (:data:`EMPTYING`): a row it
+        is done with holds ``NULL`` in every field."""
+        return self.action is SweepAction.ERASE_FIELDS and all(
+            f.erase in EMPTYING for f in self.fields
+        )
 
 
 class RetentionPlanError(ValueError):

@@ -20,7 +20,7 @@ from yinsi.connectors.inspect import (
     SqlInspector,
     webhook_unreachable,
 )
-from yinsi.declaration.datamap import DataMap, Dataset, Strategy
+from yinsi.declaration.datamap import EMPTYING, DataMap, Dataset, Strategy
 from yinsi.declaration.errors import Issue
 from yinsi.rights.ports import Connector, ConnectorError
 
@@ -220,10 +220,6 @@ def _columns(
         if live is not None and not live.nullable and ds.erase == "fields" and f.erase in EMPTYING:
             issues.append(_not_null(at, j, f.erase, live, _unique(table, live.name)))
     return issues
-
-
-EMPTYING = frozenset({Strategy.NULL, Strategy.DELETE})
-"""Field strategies that leave the column NULL."""
 
 
 def _not_null(at: Path_, j: int, erase: Strategy, live: LiveColumn, unique: bool) -> Issue:
