@@ -104,8 +104,13 @@ def beat_schedule(schedule: JobSchedule) -> dict[str, dict[str, Any]]:
     return entries
 
 
-def _retry_delay(settings: Settings, failures: int) -> float:
-    delay = settings.jobs.run_retry_delay_s * 2.0**failures
+UNAVAILABLE_RETRY_S = 2.0
+"""First wait before a job that lost yinsi's database connection runs again (doubling)."""
+
+
+def _retry_delay(first_s: float, failures: int) -> float:
+    """``first_s`` doubled per earlier failure, at most :data:`MAX_RETRY_DELAY_S`, jittered."""
+    delay = first_s * 2.0**failures
     return min(MAX_RETRY_DELAY_S, delay) * random.uniform(0.9, 1.1)  # jitter, not a secret
 
 
@@ -125,7 +130,7 @@ def _register(app: Celery, settings: Settings, name: str) -> None:
         except unavailable_errors() as lost:  # yinsi's own database: a lost connection…
             if not is_unavailable(lost):
                 raise
-            wait = min(MAX_RETRY_DELAY_S, 2.0 * 2**failures) * random.uniform(0.9, 1.1)
+            wait = _retry_delay(UNAVAILABLE_RETRY_S, failures)
             log.warning(
                 "%s: yinsi's database is unavailable (%s); trying again in %.0f s",
                 name,
@@ -138,7 +143,7 @@ def _register(app: Celery, settings: Settings, name: str) -> None:
             if failures >= settings.jobs.run_retries:
                 log.error("%s: %s; no retries left (YINSI_JOBS__RUN_RETRIES)", name, failed)
                 return {"request_id": failed.request_id, "status": "executing", "failed": True}
-            wait = _retry_delay(settings, failures)
+            wait = _retry_delay(settings.jobs.run_retry_delay_s, failures)
             log.warning("%s: %s; trying again in %.0f s", name, failed, wait)
             retried = {**kwargs, _FAILURES: failures + 1}
             raise self.retry(countdown=wait, kwargs=retried) from None
