@@ -43,6 +43,8 @@ class LiveColumn:
     ``binary``, ``json`` or ``other``."""
     nullable: bool
     comment: str | None = None
+    length: int | None = None
+    """The most characters a text column holds, when its type says (``VARCHAR(64)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,13 @@ class LiveTable:
     columns: Mapping[str, LiveColumn]
     primary_key: tuple[str, ...]
     unique: tuple[tuple[str, ...], ...] = ()
+    view: bool = False
+    """A view (a multi-tenant schema maps one app's rows through one, docs/datamap.md)."""
+    updatable: bool = True
+    """Whether the database lets a statement update its rows: a plain table, an updatable
+    view (no aggregate or ``DISTINCT``) or one with triggers."""
+    deletable: bool = True
+    """The same for deleting them (a view over one table, or with triggers)."""
 
 
 def kind_of(type_: sa.types.TypeEngine[Any]) -> str:
@@ -67,6 +76,7 @@ class SqlInspector:
         self._engine = sql_engine(store.id, expand(store.id, store.url, environ))
         self.shown = self._engine.url.render_as_string(hide_password=True)
         self._tables: set[str] | None = None
+        self._views: set[str] = set()
 
     def _fail(self, doing: str, exc: SQLAlchemyError) -> ConnectorError:
         return ConnectorError(self.store, f"{doing} {self.shown}: {driver_message(exc)}")
@@ -76,7 +86,8 @@ class SqlInspector:
         if self._tables is None:
             try:
                 found = sa.inspect(self._engine)
-                self._tables = set(found.get_table_names()) | set(found.get_view_names())
+                self._views = set(found.get_view_names())
+                self._tables = set(found.get_table_names()) | self._views
             except SQLAlchemyError as exc:
                 raise self._fail("cannot read the tables of", exc) from None
         return self._tables
@@ -93,14 +104,60 @@ class SqlInspector:
                     kind_of(c["type"]),
                     bool(c.get("nullable", True)),
                     c.get("comment"),
+                    _length(c["type"]),
                 )
                 for c in found.get_columns(name)
             }
             pk = tuple(found.get_pk_constraint(name).get("constrained_columns") or ())
             unique = unique_keys(found, name)
+            view = name in self._views
+            updatable, deletable = self._changeable(name) if view else (True, True)
         except SQLAlchemyError as exc:
             raise self._fail(f"cannot read table {name!r} of", exc) from None
-        return LiveTable(name, columns, pk, unique)
+        return LiveTable(name, columns, pk, unique, view, updatable, deletable)
+
+    def _changeable(self, view: str) -> tuple[bool, bool]:
+        """Whether the database updates, and deletes, rows through ``view``: PostgreSQL's
+        own test (auto-updatable, or triggers), MySQL's ``IS_UPDATABLE`` and a ``DELETE``
+        it explains (a join view updates but never deletes), and on SQLite ``INSTEAD OF``
+        triggers (its views are read-only)."""
+        dialect = self._engine.dialect.name
+        quoted = self._engine.dialect.identifier_preparer.quote(view)
+        with self._engine.connect() as conn:
+            if dialect == "postgresql":
+                mask = conn.execute(
+                    sa.text("SELECT pg_relation_is_updatable(CAST(:name AS regclass), true)"),
+                    {"name": quoted},
+                ).scalar_one()
+                return bool(mask & 4), bool(mask & 16)  # 1 << CMD_UPDATE, 1 << CMD_DELETE
+            if dialect in ("mysql", "mariadb"):
+                updatable = conn.execute(
+                    sa.text(
+                        "SELECT IS_UPDATABLE = 'YES' FROM information_schema.VIEWS "
+                        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :name"
+                    ),
+                    {"name": view},
+                ).scalar()
+                try:
+                    conn.exec_driver_sql(f"EXPLAIN DELETE FROM {quoted} WHERE 1 = 0").all()
+                except SQLAlchemyError:
+                    return bool(updatable), False
+                return bool(updatable), bool(updatable)
+            if dialect == "sqlite":
+                triggers = [
+                    str(sql).upper()
+                    for (sql,) in conn.execute(
+                        sa.text(
+                            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :name"
+                        ),
+                        {"name": view},
+                    )
+                ]
+                return (
+                    any("INSTEAD OF UPDATE" in t for t in triggers),
+                    any("INSTEAD OF DELETE" in t for t in triggers),
+                )
+        return True, True  # not known: the first statement through it says
 
     def condition_error(self, table: str, condition: str) -> str | None:
         """Why the database refuses ``condition`` on ``table`` (None: it compiles). Reads
@@ -117,6 +174,11 @@ class SqlInspector:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def _length(type_: sa.types.TypeEngine[Any]) -> int | None:
+    length = getattr(type_, "length", None) if isinstance(type_, sa.types.String) else None
+    return length if isinstance(length, int) and length > 0 else None
 
 
 def _type_name(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> str:

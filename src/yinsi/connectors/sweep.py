@@ -56,10 +56,8 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     false,
     func,
-    literal_column,
     not_,
     or_,
     text,
@@ -67,8 +65,8 @@ from sqlalchemy import (
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
-from sqlalchemy.types import UserDefinedType
 
+from yinsi.connectors.pg_relations import page_before, page_from, pages_of, relation
 from yinsi.connectors.sql import _escape
 from yinsi.connectors.sql_job import SqlStoreJob
 from yinsi.connectors.sql_values import NotOfType, coerce, coerce_all
@@ -114,17 +112,6 @@ rowid … LIMIT N)`` on SQLite, the predicate checked again on each — a field 
 only rows with a field not yet empty (strategies ``null``/``delete`` only there), so
 every batch makes progress and the walk ends at the first batch short of N. Nothing to
 resume but the dataset's being done. PostgreSQL deletes take the page walk instead."""
-ROWS_PER_PAGE = 50
-"""Rows per page assumed for a table PostgreSQL has not analysed yet (``reltuples`` -1)."""
-
-
-class _Tid(UserDefinedType[str]):
-    """PostgreSQL's ``tid`` (a row's page and slot in the heap), which SQLAlchemy lacks."""
-
-    cache_ok = True
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return "tid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +136,7 @@ class SqlSweeper(SqlStoreJob):
         super().__init__(store, engine, owned=owned)
         self._pages = pages
         self._heaps: dict[str, _Heap | None] = {}
+        self._relations: dict[str, tuple[str, float, str]] = {}
 
     @classmethod
     def connect(
@@ -220,21 +208,20 @@ class SqlSweeper(SqlStoreJob):
         if not (self._pages and plan.action is SweepAction.DELETE and self._postgres):
             return None
         if plan.table not in self._heaps:
-            table = self._table(plan)
-            name = self._engine.dialect.identifier_preparer.format_table(table)
-            doing = f"reading the size of table {plan.table!r}"
-            with self._transaction(doing) as conn:
-                kind, tuples, pages = conn.execute(
-                    text(
-                        "SELECT relkind, reltuples, relpages FROM pg_class "
-                        "WHERE oid = CAST(:name AS regclass)"
-                    ),
-                    {"name": name},
-                ).one()
-            per_page = tuples / pages if tuples > 0 and pages > 0 else ROWS_PER_PAGE
+            kind, name, per_page = self._relation(plan)
             # Only a plain table has one heap: not a partitioned table, a view or a foreign one.
             self._heaps[plan.table] = _Heap(name, max(1.0, per_page)) if kind == "r" else None
         return self._heaps[plan.table]
+
+    def _relation(self, plan: SweepPlan) -> tuple[str, str, float]:
+        """PostgreSQL's kind of the plan's relation (``r`` a table, ``p`` a partitioned
+        one, ``v`` a view, ``f`` a foreign table…), its quoted name and rows per page."""
+        if plan.table not in self._relations:
+            name = self._engine.dialect.identifier_preparer.format_table(self._table(plan))
+            with self._transaction(f"reading the size of table {plan.table!r}") as conn:
+                self._relations[plan.table] = (*relation(conn, name), name)
+        kind, per_page, name = self._relations[plan.table]
+        return kind, name, per_page
 
     @property
     def _postgres(self) -> bool:
@@ -250,31 +237,31 @@ class SqlSweeper(SqlStoreJob):
         end = first + ceil(size / heap.rows_per_page)
         doing = f"sweeping table {plan.table!r} (dataset {plan.dataset!r})"
         with self._transaction(doing) as conn:
-            pages = conn.execute(
-                text(
-                    "SELECT pg_relation_size(CAST(:name AS regclass)) "
-                    "/ current_setting('block_size')::int"
-                ),
-                {"name": heap.name},
-            ).scalar_one()
-            done = end >= pages
-            ctid = literal_column("ctid", _Tid())
-            where = [ctid >= cast(f"({first},0)", _Tid()), self._eligible(table, plan)]
+            done = end >= pages_of(conn, heap.name)
+            where = [page_from(first), self._eligible(table, plan)]
             if not done:
-                where.append(ctid < cast(f"({end},0)", _Tid()))
+                where.append(page_before(end))
             rows = conn.execute(sql_delete(table).where(*where)).rowcount
         return BatchResult(rows=rows, last=str(end - 1), done=done)
 
     def _limit_batch(self, plan: SweepPlan, size: int) -> BatchResult:
         """The first ``size`` rows still to do of a table without a primary key (:data:`LIMIT`)."""
         table = self._table(plan)
+        # A PostgreSQL view or foreign table has no ctid to pick N rows by (nor DELETE …
+        # LIMIT): its expired rows go in one statement.
+        whole = self._postgres and self._relation(plan)[0] not in ("r", "p")
         doing = f"sweeping table {plan.table!r} (dataset {plan.dataset!r})"
         with self._transaction(doing) as conn:
             statement = limit_statement(
-                self.store, conn.dialect.name, table, plan, self._eligible(table, plan), size
+                self.store,
+                conn.dialect.name,
+                table,
+                plan,
+                self._eligible(table, plan),
+                None if whole else size,
             )
             rows = max(conn.execute(statement).rowcount, 0)
-        return BatchResult(rows=rows, last=None, done=rows < size)
+        return BatchResult(rows=rows, last=None, done=whole or rows < size)
 
     def _page(self, plan: SweepPlan, after: str) -> int:
         if not after.isdigit():

@@ -22,14 +22,14 @@ def limit_statement(
     table: Table,
     plan: SweepPlan,
     eligible: ColumnElement[bool],
-    size: int,
+    size: int | None,
 ) -> Any:
     """``DELETE`` (or ``UPDATE … SET field = NULL``) of at most ``size`` rows meeting
     ``eligible`` (for a field erasure, rows with a field not yet empty, so each batch makes
     progress: :meth:`~yinsi.connectors.sweep.SqlSweeper._expired`): ``… LIMIT N`` on
     MariaDB, ``ctid IN (SELECT ctid … LIMIT N)`` on PostgreSQL (a TID scan),
     ``rowid IN (SELECT rowid … LIMIT N)`` on SQLite, the predicate checked again on each
-    row."""
+    row; ``size`` None: every such row (a relation with neither, e.g. a view)."""
     columns = [table.c[f.name] for f in plan.fields]
     deleting = plan.action is SweepAction.DELETE
     if not deleting and not plan.empties:
@@ -40,7 +40,9 @@ def limit_statement(
             "primary_key",
         )
     statement: Any = sql_delete(table) if deleting else sql_update(table)
-    if dialect in ("mysql", "mariadb"):
+    if size is None:
+        statement = statement.where(eligible)
+    elif dialect in ("mysql", "mariadb"):
         statement = statement.where(eligible).with_dialect_options(mysql_limit=size)
     else:
         row: ColumnElement[Any] = literal_column("ctid" if dialect == "postgresql" else "rowid")

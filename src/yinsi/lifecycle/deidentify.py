@@ -34,6 +34,8 @@ from yinsi.taxonomy.regions import PROVINCES, province_of
 
 ANONYMISED = "已匿名"
 TOKEN_PREFIX = "h1:"
+TOKEN_LENGTH = len(TOKEN_PREFIX) + 32
+"""Characters of a ``keyed_hash`` pseudonym (``h1:`` + 32 hex digits)."""
 MIN_KEY_BYTES = 16
 MAX_AGE = 150
 _TOKEN = re.compile(r"h1:[0-9a-f]{32}")
@@ -113,7 +115,7 @@ def _keyed_hash(value: object, element: str | None, key: bytes | None) -> object
         with contextlib.suppress(InvalidValue):
             canonical = validate(format_of(element), value)
     digest = hmac.new(secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
-    return TOKEN_PREFIX + digest[:32]
+    return TOKEN_PREFIX + digest[: TOKEN_LENGTH - len(TOKEN_PREFIX)]
 
 
 def _age_band(age: int, element: str | None) -> str:

@@ -22,6 +22,7 @@ from yinsi.connectors.inspect import (
 )
 from yinsi.declaration.datamap import EMPTYING, DataMap, Dataset, Strategy
 from yinsi.declaration.errors import Issue
+from yinsi.lifecycle.deidentify import ANONYMISED, TOKEN_LENGTH
 from yinsi.rights.ports import Connector, ConnectorError
 
 Path_ = tuple[str | int, ...]
@@ -184,16 +185,22 @@ def _columns(
                     "must be a DATE or TIMESTAMP column",
                 )
             )
-    if ds.primary_key in table.columns and not _unique(table, ds.primary_key):
+    cannot = [
+        *(["update"] if not table.updatable else []),
+        *(["delete"] if ds.erase == "row" and not table.deletable else []),
+    ]
+    if cannot:
         issues.append(
             Issue(
-                (*at, "primary_key"),
-                f"column {ds.primary_key!r} is neither the primary key of table "
-                f"{table.name!r} ({', '.join(table.primary_key) or 'none'}) nor unique: "
-                "erasing one record by it may touch several rows",
-                "warning",
+                (*at, "table"),
+                f"table {table.name!r} is a view the database cannot {' or '.join(cannot)} rows "
+                "through (no INSTEAD OF trigger either): every deletion, correction and sweep "
+                "through it would fail; map the table itself, or make the view updatable (one "
+                "table, no join, aggregate or DISTINCT) or give it triggers",
             )
         )
+    if ds.primary_key and ds.primary_key in table.columns and not _unique(table, ds.primary_key):
+        issues.append(Issue((*at, "primary_key"), _not_unique(table, ds.primary_key), "warning"))
     if ds.keyless and len(table.primary_key) == 1:
         issues.append(
             Issue(
@@ -217,9 +224,54 @@ def _columns(
                     "FieldCipher tokens (text)",
                 )
             )
-        if live is not None and not live.nullable and ds.erase == "fields" and f.erase in EMPTYING:
+        if live is None or ds.erase != "fields":
+            continue
+        if not live.nullable and f.erase in EMPTYING:
             issues.append(_not_null(at, j, f.erase, live, _unique(table, live.name)))
+        unfit = _unfit(f.erase, live)
+        if unfit:
+            issues.append(Issue((*at, "fields", j, "erase"), unfit))
     return issues
+
+
+def _not_unique(table: LiveTable, column: str) -> str:
+    if table.view:
+        return (
+            f"table {table.name!r} is a view, for which the database states no key: make sure "
+            f"column {column!r} names one row of it (the key of the table under it), else "
+            "erasing one record by it may touch several rows"
+        )
+    return (
+        f"column {column!r} is neither the primary key of table {table.name!r} "
+        f"({', '.join(table.primary_key) or 'none'}) nor unique: erasing one record by it "
+        "may touch several rows"
+    )
+
+
+def _unfit(erase: Strategy, live: LiveColumn) -> str | None:
+    """Why the value ``erase`` writes cannot go into the column (None: it can); the
+    database would refuse it at every deletion (SQLSTATE 22001), all of the store's
+    erasure rolled back."""
+    text = live.kind in ("text", "other")
+    if erase is Strategy.KEYED_HASH and not text:
+        return (
+            f"column {live.name!r} is {live.type}: `keyed_hash` writes a {TOKEN_LENGTH}-character "
+            "text pseudonym; use `null` (or `erase: row`)"
+        )
+    needed = {Strategy.KEYED_HASH: TOKEN_LENGTH, Strategy.ANONYMISE: len(ANONYMISED)}.get(erase)
+    if needed is not None and text and live.length is not None and live.length < needed:
+        return (
+            f"column {live.name!r} is {live.type}: `{erase.value}` writes {needed} characters, "
+            f"more than its {live.length}, which the database refuses at every deletion "
+            "(SQLSTATE 22001); use `null` or `mask`, or widen the column"
+        )
+    if erase is Strategy.ANONYMISE and not text and not live.nullable:
+        return (
+            f"column {live.name!r} is NOT NULL ({live.type}): `anonymise` empties a value that "
+            "is not text, which the database refuses at every deletion (SQLSTATE 23502); use "
+            "`mask` or `generalise` if they fit, or give the dataset `erase: row`"
+        )
+    return None
 
 
 def _not_null(at: Path_, j: int, erase: Strategy, live: LiveColumn, unique: bool) -> Issue:
