@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
 from erasure_sets_fixtures import app_database, run_sql, yinsi_beside
+from yinsi.cli.app import app
 from yinsi.rights.requests import Status
 from yinsi.rights.verification import Method
 from yinsi.services.datamap_check import check_map
@@ -317,3 +319,16 @@ def test_map_check_refuses_a_sqlite_view_without_triggers(tmp_path: Path) -> Non
     )
     problems = check_map(path, connect=True, environ={ENV: url}).errors
     assert not any("is a view" in str(p) for p in problems)
+
+
+def test_map_draft_says_when_tables_look_shared_by_several_apps(
+    tenant_db: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(
+        app, ["map", "draft", "--store", f"core={tenant_db}", "-o", str(path)]
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "Several apps seem to share these tables: tenant_id" in text, result.output
+    assert "core.loans, core.login_log, core.users" in text
+    assert '"Several apps in one\n# database"' in text

@@ -18,6 +18,11 @@ from yinsi.declaration.discovery_model import ColumnGuess
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _COLUMN = re.compile(COLUMN_NAME)
+_TENANT = re.compile(
+    r"^(tenant|org|organi[sz]ation|merchant|mch|partner|platform|corp|app|saas|租户|机构|商户)"
+    r"(_?(id|code|no|编号|代码|号))?$",
+    re.IGNORECASE,
+)
 
 
 def env_var(store: str) -> str:
@@ -31,6 +36,7 @@ def render(draft: Draft, *, today: date | None = None) -> str:
         "# Every element and link is a guess: its confidence and evidence are in the comment",
         "# above it. Review each one, set erase strategies, holds and retention, then check it",
         "# with `yinsi map check`. No sampled value is written in this file.",
+        *_shared(draft),
         f"app: {_scalar(draft.app)}",
         f"identities: [{', '.join(['user_id', *sorted(draft.provides)])}]",
         "stores:",
@@ -145,6 +151,28 @@ def _held(guesses: tuple[ColumnGuess, ...]) -> str:
     """``mobile → mobile_number (0.99), name → name (0.75)``: what a left-out table or key
     holds, for the comments after the datasets."""
     return ", ".join(f"{g.column} → {g.element} ({g.confidence:.2f})" for g in guesses)
+
+
+def _shared(draft: Draft) -> list[str]:
+    """A note when tables look shared by several apps (a tenant column in a composite
+    primary key, ``(tenant_id, user_id)``): a person's id is then unique only within a
+    tenant, and a map of the tables would match other tenants' people."""
+    tables = [t.table for t in (*draft.datasets, *draft.keyless, *draft.unlinked)]
+    shared = {
+        c for t in tables if len(t.primary_key) > 1 for c in t.primary_key if _TENANT.match(c)
+    }
+    if not shared:
+        return []
+    holding = sorted(t.ref for t in tables if any(c.name in shared for c in t.columns))
+    return [
+        "#",
+        f"# Several apps seem to share these tables: {_comment(', '.join(sorted(shared)))} is part of",
+        "# a composite primary key, so a person's id is unique only within one of them, and a",
+        "# map naming the tables would find other apps' people too. Map one view per table",
+        "# keeping this app's rows (WHERE tenant = '…' WITH CHECK OPTION), by hand from this",
+        "# draft's guesses (a view states no key): docs/datamap.md, \"Several apps in one",
+        f'# database". Tables with the column: {_comment(", ".join(holding))}.',
+    ]
 
 
 def _unlinked(draft: Draft) -> list[str]:
