@@ -274,7 +274,7 @@ def test_map_check_refuses_a_view_the_database_cannot_change_and_values_columns_
             "fields": [
                 {"column": "id_no", "element": "id_number", "erase": "keyed_hash"},
                 {"column": "age", "element": "age", "erase": "anonymise"},
-                {"column": "nick", "element": "nickname", "erase": "anonymise"},
+                {"column": "nick", "element": "name", "erase": "anonymise"},
             ],
         }
     )

@@ -70,7 +70,7 @@ from yinsi.connectors.pg_relations import page_before, page_from, pages_of, rela
 from yinsi.connectors.sql import _escape
 from yinsi.connectors.sql_job import SqlStoreJob
 from yinsi.connectors.sql_values import NotOfType, coerce, coerce_all
-from yinsi.connectors.sweep_limit import limit_statement
+from yinsi.connectors.sweep_limit import limit_statement, still_to_erase
 from yinsi.declaration.datamap import Store, Strategy
 from yinsi.lifecycle.deidentify import DeidentificationError, apply
 from yinsi.lifecycle.retention import SweepAction, SweepPlan
@@ -275,16 +275,19 @@ class SqlSweeper(SqlStoreJob):
     # -- predicates -------------------------------------------------------------------
 
     def _expired(self, table: Table, plan: SweepPlan) -> ColumnElement[bool]:
-        """Rows past the period with something left to erase: a sweep that only empties
-        fields (``null``/``delete``) skips the rows whose fields are all empty already, so
-        a dry run after a sweep shows nothing due, and each batch makes progress (values
-        rewritten by another strategy cannot be told from the original in SQL)."""
+        """Rows past the period with something left to erase: a field erasure skips the
+        rows whose every field already holds what its strategy writes (empty, the
+        ``keyed_hash`` pseudonym, 已匿名), so a dry run after a sweep shows nothing due and
+        each batch makes progress. A ``mask`` or ``generalise`` output cannot be told from
+        an original value in SQL: a plan with one counts its rows again."""
         since = table.c[plan.since]
         expired = since < _bound(since, plan.cutoff)
-        if not plan.empties or not plan.fields:
+        if plan.action is not SweepAction.ERASE_FIELDS or not plan.fields:
             return expired
-        left = or_(false(), *(table.c[f.name].is_not(None) for f in plan.fields))
-        return and_(expired, left)
+        left = [still_to_erase(table.c[f.name], f.erase) for f in plan.fields]
+        if any(part is None for part in left):
+            return expired
+        return and_(expired, or_(false(), *(part for part in left if part is not None)))
 
     def _eligible(self, table: Table, plan: SweepPlan) -> ColumnElement[bool]:
         parts = [self._expired(table, plan)]

@@ -1,19 +1,22 @@
 """The statement of one batch of the limit walk (:data:`yinsi.connectors.sweep.LIMIT`):
-a retention sweep of a table no key names the rows of, N rows still to do at a time."""
+a retention sweep of a table no key names the rows of, N rows still to do at a time; and
+what is still to do in a row (:func:`still_to_erase`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, literal_column
+from sqlalchemy import Column, ColumnElement, String, Table, and_, func, literal_column, not_
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
 
+from yinsi.declaration.datamap import EMPTYING, Strategy
+from yinsi.lifecycle.deidentify import ANONYMISED, TOKEN_LENGTH, TOKEN_PREFIX
 from yinsi.lifecycle.retention import SweepAction, SweepPlan
 from yinsi.rights.ports import ConnectorError
 
-__all__ = ["limit_statement"]
+__all__ = ["limit_statement", "still_to_erase"]
 
 
 def limit_statement(
@@ -51,3 +54,19 @@ def limit_statement(
     if not deleting:
         statement = statement.values({c.name: None for c in columns})
     return statement
+
+
+def still_to_erase(column: Column[Any], strategy: Strategy) -> ColumnElement[bool] | None:
+    """The column's value is not yet what ``strategy`` writes (None: SQL cannot tell)."""
+    if strategy in EMPTYING or (strategy is Strategy.ANONYMISE and not _text(column)):
+        return column.is_not(None)
+    if strategy is Strategy.KEYED_HASH:
+        token = and_(column.like(f"{TOKEN_PREFIX}%"), func.length(column) == TOKEN_LENGTH)
+        return and_(column.is_not(None), not_(token))
+    if strategy is Strategy.ANONYMISE:
+        return and_(column.is_not(None), column != ANONYMISED)
+    return None
+
+
+def _text(column: Column[Any]) -> bool:
+    return isinstance(column.type, String)
