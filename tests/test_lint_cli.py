@@ -140,3 +140,17 @@ def test_a_refinement_is_reported_within_the_finding_it_refines(tmp_path: Path) 
     assert "waived (separate-consent): 原政策如此" in line
     alone = runner.invoke(app, ["lint", "--rule", "consent-mechanism", str(path)])
     assert alone.stdout.count("[consent-mechanism]") == 1
+
+
+def test_validate_counts_the_warnings_it_prints() -> None:
+    """A refinement merged into the finding it refines (``consent-mechanism`` beside
+    ``separate-consent``) is one printed line; the summary counted it twice."""
+    root = Path(__file__).resolve().parent.parent
+    for name in ("wolai-shuke.yaml", "xiaoying-kadai.yaml"):
+        result = runner.invoke(app, ["validate", str(root / "examples" / "declarations" / name)])
+        printed = sum(": warning: " in line for line in result.output.splitlines())
+        summary = result.output.strip().splitlines()[-1]
+        said = int(summary.rsplit(", ", 1)[1].split()[0]) if "warning" in summary else 0
+        assert said == printed, summary
+        lint = runner.invoke(app, ["lint", str(root / "examples" / "declarations" / name)])
+        assert f"{printed} warning" in lint.output.strip().splitlines()[-1]

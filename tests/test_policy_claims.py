@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from yinsi.declaration import loads
+from yinsi.declaration.lint.run import lint
 from yinsi.policy import DOCS, explain, render
 
 Dump = Callable[[dict[str, Any]], str]
@@ -205,10 +206,22 @@ def test_no_age_of_zero(base: dict[str, Any], dump: Dump) -> None:
 
 
 def test_a_zero_period_is_not_kept_for_zero_days(base: dict[str, Any], dump: Dump) -> None:
-    base["retention"][0].update(period="0d", bound="exactly")
+    base["retention"][0].update(period="0d", bound="exactly", starts="collection")
     text = _all_docs(base, dump)
     assert "保存0日" not in text and "0日" not in text
     assert "不保存" in text
+
+
+def test_x38_a_zero_period_from_a_later_event_is_kept_until_it(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    """``period: 0d, starts: account_cancellation``: kept while the account lives, then
+    deleted — never "不保存" (a registration's phone number is kept)."""
+    base["retention"][0].update(period="0d", bound="at_most")  # starts: account_cancellation
+    text = _all_docs(base, dump)
+    assert "不保存" not in text and "0日" not in text
+    assert "保存至您注销账户时，期限届满后删除或匿名化处理" in text
+    assert "保存至注销账户之日" in text  # the retention table's period cell
 
 
 @pytest.mark.parametrize(
@@ -244,3 +257,43 @@ def test_the_restriction_sentence_is_not_repeated_after_a_declared_effect(
     assert text.count("停止除存储和采取必要的安全保护措施之外的处理") == 2  # 4.x once, 5.2 once
     assert "用户死亡的，其近亲属" not in text
     assert "已故用户的近亲属为了自身的合法、正当利益" in text
+
+
+def test_x18_only_the_elements_marked_sourced_are_said_to_come_from_a_third_party(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    """A scenario that collects from the person and from a data service: the policy's
+    indirect-collection section never says that what the person typed in came from the
+    data service. With no element marked ``sourced`` it names none (and lint asks for
+    the marks); with marks, only those."""
+    registration = base["scenarios"][0]
+    registration.update(
+        methods=["user_input", "data_service_query"], source="经您授权向征信机构查询"
+    )
+    text = render(loads(dump(base)), "policy", "md")
+    item = next(
+        line for line in text.splitlines() if line.startswith("1. **注册与登录**：获取方式")
+    )
+    assert (
+        item
+        == "1. **注册与登录**：获取方式为经授权向依法设立的数据服务机构查询。经您授权向征信机构查询。"
+    )
+    assert "source-elements" in {i.rule for i in lint(loads(dump(base)))}
+    registration["elements"] = ["mobile_number", {"id": "id_number", "sourced": True}]
+    text = render(loads(dump(base)), "policy", "md")
+    item = next(
+        line for line in text.splitlines() if line.startswith("1. **注册与登录**：获取方式")
+    )
+    assert "涉及的个人信息：身份证号码" in item and "手机号码" not in item
+    assert "source-elements" not in {i.rule for i in lint(loads(dump(base)))}
+
+
+def test_x38_a_rule_for_pi_not_kept_asks_for_no_period_or_end_action(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    base["retention"].append({"id": "face", "label": "人脸图像", "not_retained": True})
+    rules = {(i.rule, i.path[:2]) for i in lint(loads(dump(base)))}
+    assert ("retention-period", ("retention", 1)) not in rules
+    assert not any(
+        rule == "retention-end-action" and path == ("retention", 1) for rule, path in rules
+    )

@@ -197,12 +197,14 @@ def validate(
     limits = yaml_limits()
     for path in files:
         loaded = read_file(path, checks=(lint_checks,), limits=limits)
-        _print_problems(labelled(loaded.problems))
-        if loaded.declaration is None or (strict and loaded.warnings):
+        shown = labelled(loaded.problems)  # refinements merged, as `yinsi lint` counts them
+        _print_problems(shown)
+        warnings = [p for p in shown if p.severity == "warning"]
+        errors = len(shown) - len(warnings)
+        if loaded.declaration is None or (strict and warnings):
             failed = True
             err.print(
-                f"✗ {path}: {_count(len(loaded.errors), 'error')}, "
-                f"{_count(len(loaded.warnings), 'warning')}",
+                f"✗ {path}: {_count(errors, 'error')}, {_count(len(warnings), 'warning')}",
                 markup=False,
             )
         else:
@@ -210,7 +212,7 @@ def validate(
             out.print(
                 f"✓ {path}: {d.policy.title} v{d.policy.version} — "
                 f"{len(d.scenarios)} scenarios, {len(d.sdks)} SDKs, {len(d.recipients)} recipients"
-                + (f", {_count(len(loaded.warnings), 'warning')}" if loaded.warnings else ""),
+                + (f", {_count(len(warnings), 'warning')}" if warnings else ""),
                 markup=False,
             )
     if failed:

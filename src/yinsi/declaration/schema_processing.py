@@ -154,6 +154,11 @@ class ElementUse(Model):
     id: Id
     required: bool = True
     note: str = ""
+    sourced: bool = Field(
+        False,
+        description="Obtained from the scenario's third-party `source` (X18): in a scenario "
+        "that also collects directly, the policy names only these as obtained indirectly.",
+    )
 
 
 def _element_use(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from yinsi.declaration.schema import RetentionRule
 from yinsi.policy.text import clause
-from yinsi.taxonomy import RetentionBound
+from yinsi.taxonomy import RetentionBound, RetentionStart
 
 __all__ = ["period_cell", "period_phrase", "retention_phrase"]
 
@@ -36,6 +36,9 @@ def period_phrase(rule: RetentionRule) -> str:
     period = rule.period
     if period is None:
         return clause(rule.basis)
+    if _until_start(rule):
+        assert rule.starts is not None
+        return f"保存至{rule.starts.event}时"
     if period.amount == 0:
         return NOT_RETAINED
     if rule.bound is RetentionBound.AT_MOST:
@@ -56,6 +59,9 @@ def period_cell(rule: RetentionRule) -> str:
     period = rule.period
     if period is None:
         return digest
+    if _until_start(rule):
+        assert rule.starts is not None
+        return "，".join(filter(None, [digest, f"保存至{rule.starts.label}"]))
     if period.amount == 0:
         return NOT_RETAINED
     cell = f"最长不超过{period.label}" if rule.bound is RetentionBound.AT_MOST else period.label
@@ -71,7 +77,9 @@ def retention_phrase(rule: RetentionRule | None) -> str:
     """
     if rule is None:
         return f"在{NECESSARY}内保存，期限届满后删除或匿名化处理"
-    if rule.not_retained or (rule.period is not None and rule.period.amount == 0):
+    if rule.not_retained or (
+        rule.period is not None and rule.period.amount == 0 and not _until_start(rule)
+    ):
         return period_phrase(rule)
     parts = [period_phrase(rule)]
     if rule.then is not None:
@@ -80,3 +88,11 @@ def retention_phrase(rule: RetentionRule | None) -> str:
     if rule.minimum is not None:
         phrase += f"（法律、行政法规规定的最短保存期限为{rule.minimum.label}）"
     return phrase
+
+
+def _until_start(rule: RetentionRule) -> bool:
+    """A zero period from a later event (``period: 0d, starts: account_cancellation``):
+    the PI is kept until that event, then the rule's ``then`` — not "不保存", which a
+    zero period from collection is."""
+    zero = rule.period is not None and rule.period.amount == 0
+    return zero and rule.starts is not None and rule.starts is not RetentionStart.COLLECTION

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yinsi.declaration.schema import CallLimit, PermissionUse, Scenario
+from yinsi.declaration.schema import CallLimit, ElementUse, PermissionUse, Scenario
 from yinsi.declaration.view import covering_separate_consent
 from yinsi.policy.lookup import Lookup
 from yinsi.policy.phrases import PERMISSION_WHEN, provision_clause
@@ -319,9 +319,21 @@ def source_views(look: Lookup) -> list[SourceView]:
         out.append(
             SourceView(
                 name=said(s.name, f"{path}.name"),
-                elements=Statement(look.element_uses(s.elements), [f"{path}.elements"]),
+                elements=Statement(look.element_uses(sourced(s)), [f"{path}.elements"]),
                 methods=said(methods, f"{path}.methods"),
                 source=said(sentence(s.source), f"{path}.source"),
             )
         )
     return out
+
+
+def sourced(scenario: Scenario) -> list[ElementUse]:
+    """The scenario's elements obtained from its third-party source: those marked
+    ``sourced``; when none is, all of them unless the scenario also collects from the
+    person (``user_input``, ``automatic``…): then none is named, as the policy never says
+    that what the person typed in came from a data service (lint ``source-elements`` asks
+    for the marks)."""
+    marked = [u for u in scenario.elements if u.sourced]
+    if marked or any(m not in INDIRECT for m in scenario.methods):
+        return marked
+    return list(scenario.elements)

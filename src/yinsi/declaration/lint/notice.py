@@ -10,11 +10,25 @@ from collections.abc import Iterator
 from yinsi.declaration.check_context import CheckContext
 from yinsi.declaration.errors import Issue, Path
 from yinsi.declaration.lint.registry import NDSR, PIPL, Citation, Example, rule
-from yinsi.taxonomy import LegalBasis, RecipientKind, RightKind
+from yinsi.taxonomy import (
+    CollectionMethod,
+    LegalBasis,
+    RecipientKind,
+    RetentionBound,
+    RightKind,
+)
 
 __all__ = ["ART21_RIGHTS", "RULES", "STATUTORY_RIGHTS"]
 
 _ART21 = NDSR(21, item=4)
+_INDIRECT = frozenset(
+    {
+        CollectionMethod.DATA_SERVICE_QUERY,
+        CollectionMethod.PARTNER,
+        CollectionMethod.ACCOUNT_AUTHORISATION,
+    }
+)
+"""Ways of obtaining PI from a third party (as :data:`yinsi.policy.scenarios.INDIRECT`)."""
 
 STATUTORY_RIGHTS: dict[RightKind, tuple[Citation, ...]] = {
     RightKind.ACCESS: (PIPL(45), _ART21),
@@ -121,7 +135,7 @@ def retention_missing(ctx: CheckContext) -> Iterator[Issue]:
 )
 def retention_period(ctx: CheckContext) -> Iterator[Issue]:
     for i, r in enumerate(ctx.d.retention):
-        if r.period is None:
+        if r.period is None and not r.not_retained:  # not kept: there is no period
             how = " (its basis says how it is determined)" if r.basis else ""
             yield Issue(
                 ("retention", i, "period"),
@@ -146,12 +160,78 @@ def retention_period(ctx: CheckContext) -> Iterator[Issue]:
 )
 def retention_end_action(ctx: CheckContext) -> Iterator[Issue]:
     for i, r in enumerate(ctx.d.retention):
-        if r.then is None:
+        if r.then is None and not r.not_retained:  # not kept: no period ends
             yield Issue(
                 ("retention", i),
                 f"retention rule {r.label} does not say what happens when the period ends "
                 "(网络数据安全管理条例 Art. 21 (3)), so the policy says nothing about it — "
                 "state `then:`",
+            )
+
+
+@rule(
+    "retention-below-minimum",
+    "warning",
+    title="A retention maximum shorter than the legal minimum it names",
+    cites=(PIPL(19),),
+    explanation="PI is kept for the shortest time the purpose needs unless a law or "
+    "administrative regulation sets another period (PIPL Art. 19). A rule kept “at most” "
+    "for less than the legal minimum it names (`minimum`) makes the policy promise both "
+    "(“最长不超过3年（法律、行政法规规定的最短保存期限为5年）”): one of them is broken.",
+    fix="Make `period` at least `minimum`, or correct `minimum`.",
+    failing=Example(
+        "retention: [{id: account, label: 账户信息, period: 3y, bound: at_most, minimum: 5y, "
+        "then: delete}]",
+        replaces=("retention",),
+    ),
+    passing=Example(""),
+)
+def retention_below_minimum(ctx: CheckContext) -> Iterator[Issue]:
+    for i, r in enumerate(ctx.d.retention):
+        if r.period is None or r.minimum is None or r.bound is not RetentionBound.AT_MOST:
+            continue
+        if r.period.approx_days < r.minimum.approx_days:
+            yield Issue(
+                ("retention", i, "period"),
+                f"retention rule {r.label} is kept at most {r.period.label}, less than the "
+                f"legal minimum of {r.minimum.label} it names (PIPL Art. 19): the policy "
+                "would promise both",
+            )
+
+
+_SOURCED = (
+    "scenarios: [{id: signup, methods: [user_input, partner], "
+    "source: 经您授权从合作的人力资源服务机构获取, elements: [mobile_number, "
+)
+
+
+@rule(
+    "source-elements",
+    "warning",
+    title="A scenario that collects both directly and from a third party does not say "
+    "which PI comes from the third party",
+    cites=(PIPL(17, item=2), Citation("GB/T 35273-2020", section="§5.4")),
+    explanation="The policy tells the kinds of PI processed and how each is obtained "
+    "(PIPL Art. 17 (2)); PI obtained indirectly is named with its source (GB/T 35273-2020 "
+    "§5.4). In a scenario that collects from the person (`user_input`, `automatic`…) and "
+    "from a third party (`data_service_query`, `partner`, `account_authorisation`, or "
+    "`source`), the policy can name as obtained from the third party only the elements "
+    "marked `sourced: true`; with none marked it names none.",
+    fix="Mark the elements obtained from the source: `- {id: occupation, sourced: true}`.",
+    failing=Example(_SOURCED + "occupation]}]"),
+    passing=Example(_SOURCED + "{id: occupation, sourced: true}]}]"),
+)
+def source_elements(ctx: CheckContext) -> Iterator[Issue]:
+    for i, s in enumerate(ctx.d.scenarios):
+        indirect = _INDIRECT.intersection(s.methods) or s.source.strip()
+        direct = [m for m in s.methods if m not in _INDIRECT]
+        if indirect and direct and s.elements and not any(u.sourced for u in s.elements):
+            yield Issue(
+                ("scenarios", i, "elements"),
+                f"{s.name}: collected both from the person and from a third party, but no "
+                "element is marked `sourced: true`, so the policy cannot say which PI comes "
+                "from the third party (PIPL Art. 17 (2); GB/T 35273-2020 §5.4)",
+                subject=s.id,
             )
 
 
@@ -304,6 +384,8 @@ RULES = (
     retention_missing,
     retention_period,
     retention_end_action,
+    retention_below_minimum,
+    source_elements,
     recipient_identity,
     change_notice,
     policy_dates,
