@@ -209,7 +209,7 @@ def test_x03_element_collected_in_one_more_scenario_is_material() -> None:
     change = found(changes, "scenarios", "registration", "elements.name")
     assert change.material and len(changes) == 1
     assert change.old is None
-    assert change.new == {"id": "name", "required": True, "note": ""}
+    assert change.new == {"id": "name", "required": True, "note": "", "sourced": False}
 
 
 def test_x03_sensitive_element_newly_collected_says_so() -> None:

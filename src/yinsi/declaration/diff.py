@@ -25,31 +25,41 @@ material
     optional element or permission made required, a new scenario or collection method;
     a sensitive element says so, PIPL Arts. 28-29); *why* (a purpose added, Art. 14);
     *how long* (a period longer or no longer stated, a maximum made a fixed period, a
-    start moved later — from collection to account cancellation —, a weaker end action,
-    a minimum added, Art. 19); *who receives it* (a recipient, SDK or H5 page added,
-    or receiving more elements or for more purposes, a provider or method changed,
-    cross-border transfer or public disclosure, Arts. 23, 25, 38-39); or it narrows the
-    user's *choice* (a weaker consent kind — written > separate > general and permission
-    prompt > deemed and opt-out, guardian apart —, a consent item no longer asked by a
-    scenario, a harsher or reworded effect of refusing, consent asked less often, fewer
-    ways to withdraw, Arts. 14-16). Also material, as the seeds promise: the handler
-    (X03 B, Art. 22), the service model (X03 A), a right or its exercise narrowed (a
-    right, channel, self-service path or deletion trigger removed, a deadline longer,
-    hedged or promising less — 处理完成 → 答复 —, a precondition, fee or refusal ground
-    added: X03 C, W19), a contact or complaint channel, the PI protection officer or
-    the responsible department changed, a slower reply (X03 D, Art. 52), a high-risk
-    impact assessment (X03 E), a new version no longer waiting for acceptance (W19,
-    X02), an automated decision (Art. 24); and any change of a field or section the
-    table does not know.
+    start moved later — from collection to account cancellation — or no longer stated,
+    a weaker end action, a minimum added, Art. 19); *who receives it* (a recipient, SDK
+    or H5 page added, or receiving more elements or for more purposes, another party
+    named as recipient, SDK provider or joint handler, a method changed, a new source of
+    indirectly obtained PI, cross-border transfer or public disclosure, Arts. 20-21, 23,
+    25, 38-39); or it narrows the user's *choice* (a weaker consent kind — written >
+    separate > general and permission prompt > deemed and opt-out, guardian apart —, a
+    consent item no longer asked by a scenario, a harsher or reworded effect of refusing,
+    consent asked less often, fewer ways to withdraw, Arts. 14-16). Also material, as
+    the seeds promise: the handler (X03 B, Art. 22), the service model (X03 A), a right
+    or its exercise narrowed (a right, channel, self-service path or deletion trigger
+    removed, a deadline longer, hedged or promising less — 处理完成 → 答复 —, a
+    precondition, fee or refusal ground added, free of charge no longer promised: X03 C,
+    W19), a security measure removed or reworded beyond wording (Art. 51), a contact or
+    complaint channel, the PI protection officer or the responsible department changed,
+    a slower reply (X03 D, Art. 52), a high-risk impact assessment (X03 E), a new
+    version no longer waiting for acceptance (W19, X02), an automated decision (Art.
+    24); and any change of a field or section the table does not know.
 editorial
-    everything else: wording (names, labels, notes, descriptions), the policy's version
-    and dates, less processing (elements, permissions, purposes, scenarios, recipients
-    removed, required made optional), shorter deadlines and retention, stronger
-    consent, new rights and channels to exercise them.
+    everything else: wording (labels, notes, descriptions; a party's name spelled
+    otherwise), the policy's version and dates, less processing (elements, permissions,
+    purposes, scenarios, recipients or sources removed, required made optional), shorter
+    deadlines and retention, stronger consent, new rights and channels to exercise them.
 
 Free text that states an effect on the user (the effect of refusing, a recipient's
 processing method, an SDK's function) cannot be ranked by a machine, so any change of
-it is material; free text that only names or describes is wording.
+it is material; free text that only describes is wording. Names of parties, lists of
+sources and lists of promises are read a little further (:mod:`.diff_effects_text`):
+the same party's name with ``有限公司`` added, a source list that only shrinks or a
+measure that only loses a comma are wording; another party, a new source, a measure
+removed or hedged are not.
+
+The text report (:func:`format_text`) counts once a change listed in two sections — a
+purpose new to the declaration and new to its scenario (:mod:`.diff_repeats`) — and
+shows long values from a little before their first difference.
 """
 
 from __future__ import annotations

@@ -174,11 +174,32 @@ def later_start(change: Change, ctx: DiffContext) -> str | None:
     """The event retention counts from: only a move to collection (the earliest) is not material.
 
     Other events (purpose done, account cancelled, last activity …) have no order that
-    holds for every user, so any other move may keep PI longer.
+    holds for every user, so any other move may keep PI longer. A start no longer stated
+    is not a later one: the policy then says nothing of when the period runs (it renders
+    "最长不超过6个月" without "自…起"), so the detail says that instead.
     """
     if change.old is None or change.new == "collection":
         return None
+    if change.new is None:
+        return f"不再说明起算点 start no longer stated: {arrow(change)}"
     return arrow(change)
+
+
+FEE: Mapping[Json, tuple[int, str]] = {
+    True: (0, "承诺免费 free"),
+    None: (1, "未说明 not stated"),
+    False: (2, "可能收费 a fee"),
+}
+"""``rights.items[].free`` as :mod:`.diff_find` reports it: ``None`` where the item does
+not write it, which renders neither the free-of-charge promise nor a fee."""
+
+
+def fee_added(change: Change, ctx: DiffContext) -> str | None:
+    """A right's fee: material when free of charge is no longer promised, or a fee is added."""
+    old, new = FEE.get(change.old), FEE.get(change.new)
+    if old is None or new is None:
+        return arrow(change)
+    return f"{old[1]} → {new[1]}" if new[0] > old[0] else None
 
 
 # ---------------------------------------------------------------- lists

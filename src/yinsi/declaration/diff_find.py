@@ -63,7 +63,8 @@ def find(ctx: DiffContext) -> Iterator[Found]:
     yield from _entities("pi_inventory", _dumps(o.pi_inventory), _dumps(n.pi_inventory))
     yield from _entities("app_permissions", _app_permissions(o), _app_permissions(n))
     yield from _singleton("published_elsewhere", o.published_elsewhere, n.published_elsewhere)
-    yield from _entities("rights", _dumps(o.rights.items), _dumps(n.rights.items), "items")
+    unstated = _writes_free(o) and _writes_free(n)
+    yield from _entities("rights", _rights(o, unstated), _rights(n, unstated), "items")
     yield from _entities(
         "rights",
         _dumps(o.rights.refusal_grounds),
@@ -206,6 +207,29 @@ def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:
 def _dumps(items: Sequence[BaseModel]) -> dict[str, Json]:
     dumps = [item.model_dump(mode="json") for item in items]
     return {dump["id"]: dump for dump in dumps}
+
+
+def _writes_free(d: Declaration) -> bool:
+    """Whether ``d`` writes ``free`` on any right (else every right takes the default)."""
+    return any("free" in r.model_fields_set for r in d.rights.items)
+
+
+def _rights(d: Declaration, unstated: bool) -> dict[str, Json]:
+    """The rights by id; with ``unstated``, ``free`` is None where a right does not write it.
+
+    The policy promises "对于您合理的请求，我们原则上不收取费用" only when every right writes
+    ``free: true`` (:mod:`yinsi.policy.rights_chapter`), so dropping the line from one
+    right withdraws the promise though ``free`` is still true by default. Whether a right
+    writes it is compared only when both declarations write it somewhere: a declaration
+    that writes it nowhere left every fee to the default, and one read back from its own
+    JSON or YAML dump (which writes every default) must not differ from it.
+    """
+    out = _dumps(d.rights.items)
+    if unstated:
+        for item in d.rights.items:
+            if "free" not in item.model_fields_set:
+                out[item.id]["free"] = None
+    return out
 
 
 def _app_permissions(d: Declaration) -> dict[str, Json]:

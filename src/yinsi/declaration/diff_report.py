@@ -8,6 +8,12 @@ from dataclasses import asdict
 from typing import Any
 
 from yinsi.declaration.diff_model import SECTIONS, Change, Json
+from yinsi.declaration.diff_repeats import place, repeats
+
+LIMIT = 72
+"""The width a value is clipped to in the text report."""
+CONTEXT = 16
+"""How much of what two long values share is shown before their first difference."""
 
 
 def to_json(changes: list[Change]) -> dict[str, Any]:
@@ -31,17 +37,25 @@ def to_json(changes: list[Change]) -> dict[str, Any]:
 
 
 def format_text(changes: list[Change]) -> str:
-    """A report for people: a summary line, then the changes grouped by section."""
+    """A report for people: a summary line, then the changes grouped by section.
+
+    A line that repeats others (a new purpose, also listed under the scenario that now
+    pursues it: :mod:`.diff_repeats`) is shown, says so, and is not counted again.
+    """
     if not changes:
         return "no changes (无变更)"
-    material = sum(c.material for c in changes)
+    repeated = repeats(changes)
+    counted = [c for i, c in enumerate(changes) if i not in repeated]
+    material = sum(c.material for c in counted)
     lines = [
-        f"{len(changes)} change{'s' if len(changes) != 1 else ''}, {material} material"
+        f"{len(counted)} change{'s' if len(counted) != 1 else ''}, {material} material"
         + (" — prominent notice and fresh consent needed (X03)" if material else "")
     ]
     for section in section_order(changes):
         lines += ["", SECTIONS.get(section, section)]
-        lines += [_format_line(c) for c in changes if c.section == section]
+        lines += [
+            _format_line(c, repeated.get(i)) for i, c in enumerate(changes) if c.section == section
+        ]
     return "\n".join(lines)
 
 
@@ -51,7 +65,7 @@ def section_order(changes: list[Change]) -> list[str]:
     return [s for s in SECTIONS if s in present] + sorted(present - set(SECTIONS))
 
 
-def _format_line(change: Change) -> str:
+def _format_line(change: Change, repeats_line: Change | None = None) -> str:
     sign = {"added": "+", "removed": "-", "changed": "~"}[change.kind]
     if change.kind == "changed":
         where = (
@@ -59,24 +73,55 @@ def _format_line(change: Change) -> str:
             if (change.field or "").split(".")[0] == change.key
             else (f"{change.key} {change.field}")
         )
-        what = f"{where}: {_show(change.old)} → {_show(change.new)}"
+        old, new = _show_pair(change.old, change.new)
+        what = f"{where}: {old} → {new}"
     else:
         what = f"{change.key}: {_show(change.new if change.kind == 'added' else change.old)}"
     verdict = "! material" if change.material else "editorial"
-    return f"  {sign} {what}\n      {verdict} — {change.reason}"
+    once = (
+        f"（同一变更，已计入{place(repeats_line)}；不重复计数 same change as "
+        f"{repeats_line.section} {repeats_line.key}: counted once）"
+        if repeats_line
+        else ""
+    )
+    return f"  {sign} {what}\n      {verdict} — {change.reason}{once}"
 
 
-def _show(value: Json, limit: int = 72) -> str:
+def _show(value: Json, limit: int = LIMIT) -> str:
     """A short rendering: an entity by its name or label, anything else as compact JSON."""
+    return _clip(_full(value), limit)
+
+
+def _full(value: Json) -> str:
     if value is None:
         return "—"
     if isinstance(value, dict):
         for name in ("name", "label", "text", "value", "id"):
             if isinstance(value.get(name), str):
-                return _clip(value[name], limit)
+                return str(value[name])
     if isinstance(value, str):
-        return _clip(value, limit)
-    return _clip(json.dumps(value, ensure_ascii=False), limit)
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _show_pair(old: Json, new: Json, limit: int = LIMIT) -> tuple[str, str]:
+    """Both sides of a change, short, and showing where they differ.
+
+    Clipped from their start, two long values that share a beginning (a change log with
+    one entry added, a list of measures with the last one reworded) would read the same;
+    when the first difference lies beyond the first half of ``limit``, both are shown from
+    a little before it instead, with ``…`` for what is left out.
+    """
+    a, b = _full(old), _full(new)
+    if len(a) <= limit and len(b) <= limit:
+        return a, b
+    same = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    if same <= limit // 2:
+        return _clip(a, limit), _clip(b, limit)
+    start = same - CONTEXT
+    return _clip("…" + a[start:], limit), _clip("…" + b[start:], limit)
 
 
 def _clip(text: str, limit: int) -> str:

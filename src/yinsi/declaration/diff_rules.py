@@ -8,7 +8,8 @@ seed's promise. To judge a new field, add one line to its part; a field without 
 is judged material (:data:`UNKNOWN`), so a field added to the schema is never waved
 through. The table is kept one entry a line (``fmt: off``) so that it reads as a table.
 :class:`Rule` and :class:`Part` are in :mod:`.diff_rule_types`; the lines for minors,
-joint handlers, onward transfers, switches and the change log in :mod:`.diff_rules_parties`.
+joint handlers, onward transfers, switches and the change log in :mod:`.diff_rules_parties`;
+those for names, sources, promises and fees, read beyond wording, in :mod:`.diff_rules_text`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from yinsi.declaration import diff_effects as fx
 from yinsi.declaration import diff_effects_inventory as inv
 from yinsi.declaration import diff_effects_refs as refs
+from yinsi.declaration import diff_rules_text as text
 from yinsi.declaration.diff_effects import Effect
 from yinsi.declaration.diff_find import DiffContext, compare
 from yinsi.declaration.diff_model import Change, Json
@@ -115,6 +117,7 @@ SCENARIO: Mapping[str, Rule] = {
     "elements.*": R(refs.element_added, "新增收集个人信息 (new PI element collected, PIPL Art. 14)"),
     "elements.*.required": R(fx.became(True), "可选个人信息改为必填 (optional PI made required, PIPL Art. 16)"),
     "elements.*.note": WORDING,
+    "elements.*.sourced": R(fx.became(True), "改为从第三方间接获取该个人信息 (PI now obtained from the scenario's third-party source, X18)"),
     "legal_basis": LEGAL_BASIS,
     "consents": R(refs.consents_dropped, "场景不再征得所需同意 (a consent the scenario asked for is no longer asked, PIPL Arts. 14, 29)"),
     "permissions": R(fx.gained, "新增调用系统权限 (new device permission requested, GB/T 41391-2022)"),
@@ -131,14 +134,14 @@ SCENARIO: Mapping[str, Rule] = {
     "recipients": RECIPIENTS,
     "on_refusal": R(fx.changed_text, "拒绝的后果变更，可能更严 (effect of refusing changed: may be harsher, PIPL Art. 16)"),
     "automated_decision": R(fx.became(True), "新增自动化决策 (new automated decision-making, PIPL Art. 24)"),
-    "source": R(fx.stated_text, "新增或变更间接获取来源 (PI obtained from a new source)"),
+    "source": text.SOURCE,
     "likelihood": R(fx.ranked(LIKELIHOOD), "由“可能需要收集”改为“需要收集” (PI will be collected, not may, PIPL Art. 17)"),
     "not_stated": UNSTATED,
 }
 
 RECIPIENT: Mapping[str, Rule] = {
     "kind": R(fx.ranked(RECIPIENT_KIND), "接收方可处理的范围扩大 (recipient may do more with the PI, PIPL Arts. 21, 23, 25)"),
-    "name": WORDING,
+    "name": text.RECIPIENT_NAME,
     "is_category": R(fx.became(True), "接收方不再具名 (recipient no longer named, PIPL Art. 23)"),
     "contact": R(fx.cleared_text, "不再提供接收方联系方式 (recipient's contact withdrawn, PIPL Art. 23)"),
     "purposes": PURPOSE,
@@ -160,7 +163,7 @@ RECIPIENT: Mapping[str, Rule] = {
 SDK: Mapping[str, Rule] = {
     "name": WORDING,
     "function": R(fx.changed_text, "第三方SDK功能变更 (SDK's function changed, PIPL Art. 14)"),
-    "provider": R(fx.changed_text, "第三方SDK提供方变更 (SDK from another provider, PIPL Art. 23)"),
+    "provider": text.SDK_PROVIDER,
     "role": R(fx.ranked(SDK_ROLE), "SDK提供方可自行处理的范围扩大 (SDK provider may do more with the PI, PIPL Arts. 20, 21, 23)"),
     "elements": MORE_PI,
     "link": WORDING,
@@ -199,7 +202,7 @@ CONSENT: Mapping[str, Rule] = {
     "asked": R(fx.ranked(ASKED), "征求同意的频次或时机减少 (consent asked less often)"),
     "switch": SWITCH,
     "term": WORDING,  # the policy's word for the kind; the kind is judged above
-    "withdraw_via": R(fx.lost, "撤回同意的途径减少 (fewer ways to withdraw, PIPL Art. 15)"),
+    "withdraw_via": text.promises("撤回同意的途径减少 (fewer ways to withdraw, PIPL Art. 15)"),
     "on_refusal": R(fx.changed_text, "拒绝或撤回的后果变更，可能更严 (effect of refusing changed: may be harsher, PIPL Arts. 15-16)"),
 }
 
@@ -208,7 +211,7 @@ RETENTION: Mapping[str, Rule] = {
     "basis": WORDING,
     "period": R(fx.longer, "保存期限延长或取消 (retention lengthened or removed, PIPL Art. 19)"),
     "bound": R(fx.ranked(BOUND), "由“最长不超过”改为固定保存期限 (a maximum became a fixed period, PIPL Art. 19)"),
-    "starts": R(fx.later_start, "保存期限起算点推后 (retention counted from a later event, PIPL Art. 19)"),
+    "starts": R(fx.later_start, "保存期限起算点推后或不再说明 (retention counted from a later event, or from one no longer stated, PIPL Art. 19)"),
     "then": R(fx.ranked(END_ACTION), "期限届满后的处理减弱 (weaker action at the end, PIPL Art. 47)"),
     "minimum": R(fx.minimum_longer, "新增或延长最短保存期限 (kept at least longer, PIPL Art. 47)"),
     "elements": R(inv.retention_elements, "保存期限规则适用于更多个人信息 (more PI kept under this rule, PIPL Art. 19)"),
@@ -227,8 +230,8 @@ RIGHT: Mapping[str, Rule] = {
     "deadline.verb": R(fx.ranked(VERB), "期限内承诺的事项减弱 (less promised within the deadline, e.g. 处理完成 → 答复: X03 C, W19)"),
     "deadline.target_verb": R(fx.ranked(VERB), "期限内承诺的事项减弱 (less promised within the deadline, e.g. 处理完成 → 答复: X03 C, W19)"),
     "deadline.qualifier": R(fx.ranked(QUALIFIER), "处理期限附加保留 (deadline hedged, e.g. 原则上: X03 C, W19)"),
-    "free": R(fx.left(True), "行使权利开始收费 (a fee added: X03 C, W19)"),
-    "preconditions": R(fx.gained, "新增行使权利的条件 (precondition added: X03 C, W19; 网络数据安全管理条例 Art. 23)"),
+    "free": text.FEE,
+    "preconditions": text.PRECONDITIONS,
     "triggers": R(fx.lost, "删除情形减少 (fewer deletion triggers: X03 C, W19, PIPL Art. 47)"),
     "restrict_when_retention_required": R(fx.became(True), "保存期限内限制行使权利 (right restricted while retention runs: X03 C, W19)"),
     "effect": R(fx.reworded_promise, "行使权利的效果变更或不再说明 (effect of exercising the right changed: X03 C, W19)"),
@@ -254,11 +257,11 @@ POLICY: Mapping[str, Rule] = {
     "precedence": WORDING,
     "effective_on_acceptance": ACCEPTANCE,
     "changes_need_consent": ACCEPTANCE,
-    "change_commitments": R(fx.lost, "关于政策变更的承诺减少 (fewer promises about changes: W19, PIPL Art. 14)"),
+    "change_commitments": text.promises("关于政策变更的承诺减少 (fewer promises about changes: W19, PIPL Art. 14)"),
     "drafted_under": WORDING,
     "continued_use_as_acceptance": R(fx.became(True), "继续使用视为接受变更 (continued use deemed acceptance of changes: PIPL Art. 14)"),
     "on_decline": R(fx.ranked(ON_DECLINE), "拒绝新版本的后果更严 (harsher effect of declining a new version: X02, W19)"),
-    "notice_methods": R(fx.lost, "变更通知方式减少 (fewer ways of notice, PIPL Art. 17)"),
+    "notice_methods": text.promises("变更通知方式减少 (fewer ways of notice, PIPL Art. 17)"),
     "material_change_notice": R(fx.reworded_promise, "重大变更提示方式变更 (notice of material changes changed: X03)"),
     "high_risk_impact_assessment": R(fx.became(True), "影响评估发现高风险 (high-risk impact assessment: X03 E)"),
     "signature_required": R(fx.left(True), "不再要求签署确认 (acceptance no longer signed: X41)"),
@@ -325,7 +328,7 @@ TABLE: Mapping[str, Part] = {
             "elements": R(inv.inventory_elements, "列明处理此前未处理的个人信息 (PI not processed before, PIPL Art. 14)"),
             "purposes": PURPOSE,
             "methods": R(fx.gained, "新增收集方式 (new collection method, PIPL Art. 14)"),
-            "source": R(fx.stated_text, "新增或变更间接获取来源 (PI obtained from a new source)"),
+            "source": text.SOURCE,
             "note": WORDING,
         },
     ),
@@ -379,11 +382,11 @@ TABLE: Mapping[str, Part] = {
         "on_service_end": R(fx.ranked(END_ACTION), "停止运营后的处理减弱 (weaker action when the service ends, PIPL Art. 47)"),
     }),
     "security": Part(UNKNOWN, UNKNOWN, {
-        "measures": R(fx.lost, "安全措施减少 (fewer security measures, PIPL Art. 51)"),
+        "measures": text.MEASURES,
         "lead": R(fx.reworded_promise, "安全保护措施的总体承诺变更 (lead-in promise on security changed, PIPL Art. 51)"),
     }),
     "incident": Part(UNKNOWN, UNKNOWN, {
-        "notify_via": R(fx.lost, "安全事件告知方式减少 (fewer ways to tell users of incidents, PIPL Art. 57)"),
+        "notify_via": text.promises("安全事件告知方式减少 (fewer ways to tell users of incidents, PIPL Art. 57)"),
         "public_notice_when_impractical": R(fx.left(True), "不再承诺公告 (no public notice promised, PIPL Art. 57)"),
         "report_to_regulator": R(fx.left(True), "不再承诺向监管部门报告 (no report to the regulator promised, PIPL Art. 57)"),
         "contacts": R(fx.lost, "安全事件联系渠道减少 (fewer incident contacts, PIPL Art. 57)"),

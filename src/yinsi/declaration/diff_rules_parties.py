@@ -12,6 +12,7 @@ from yinsi.declaration import diff_effects as fx
 from yinsi.declaration import diff_effects_parties as parties
 from yinsi.declaration import diff_effects_refs as refs
 from yinsi.declaration.diff_rule_types import WORDING, Part, R, Rule
+from yinsi.declaration.diff_rules_text import JOINT_HANDLER_NAME
 
 __all__ = ["JOINT_HANDLERS", "MINORS", "ONWARD", "SWITCH"]
 
@@ -42,7 +43,7 @@ JOINT_HANDLERS = Part(
     R(fx.always, "新增共同处理者 (new joint handler, PIPL Art. 20)"),
     R(fx.never, "", "删除共同处理者 (joint handler removed)"),
     {
-        "name": WORDING,
+        "name": JOINT_HANDLER_NAME,
         "contact": R(fx.cleared_text, "不再提供共同处理者的联系方式 (joint handler's contact withdrawn, PIPL Arts. 17, 20)"),
         "scenarios": R(fx.gained, "更多业务功能由共同处理者参与 (joint processing in more functions, PIPL Art. 20)"),
         "purposes": R(fx.gained, "新增处理目的 (new purpose, PIPL Art. 14)"),
