@@ -170,7 +170,7 @@ def test_an_sdk_listing_no_elements_is_not_said_to_collect_none(
     text = render(loads(dump(base)), "policy", "md")
     row = next(line for line in text.splitlines() if line.startswith("| 示例推送SDK"))
     assert row == (
-        "| 示例推送SDK | 消息推送 | — | 示例推送技术有限公司 | <https://push.example.com/privacy> | — |"
+        "| 示例推送SDK | 消息推送 | — | 示例推送技术有限公司（受托处理者） | <https://push.example.com/privacy> | — |"
     )
     assert "不收集个人信息" not in text and "您的同意" not in row
 
@@ -297,3 +297,55 @@ def test_x38_a_rule_for_pi_not_kept_asks_for_no_period_or_end_action(
     assert not any(
         rule == "retention-end-action" and path == ("retention", 1) for rule, path in rules
     )
+
+
+def test_x21_an_entrusted_processor_is_said_to_be_entrusted_not_provided_with_pi(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    """A scenario's collector (受托人, PIPL Art. 21) processes the PI for us: "委托…处理",
+    never "向…提供" (a provision, Art. 23). Names with a 、 inside their brackets are
+    joined by 、."""
+    base["recipients"][0]["name"] = "合作资金方（商业银行、消费金融公司）"
+    base["recipients"].append(
+        {
+            "id": "collector",
+            "kind": "entrusted_processor",
+            "name": "委托催收机构",
+            "purposes": ["post_loan_management"],
+            "elements": ["mobile_number"],
+            "delete_on_end": True,
+        }
+    )
+    base["recipients"].append(
+        {
+            "id": "bureau",
+            "kind": "other_handler",
+            "name": "百行征信有限公司",
+            "contact": "0755-00000000",
+            "purposes": ["credit_assessment"],
+            "elements": ["mobile_number"],
+            "consent": "affiliate_sharing",
+        }
+    )
+    base["scenarios"][0]["recipients"] = ["group_affiliate", "collector", "bureau"]
+    text = render(loads(dump(base)), "policy", "md")
+    assert "向委托催收机构提供" not in text
+    assert "委托委托催收机构处理相关个人信息" in text
+    assert "向合作资金方（商业银行、消费金融公司）、百行征信有限公司提供相关个人信息" in text
+    assert "- **委托处理与对外提供**：为实现上述目的，" in text
+    base["scenarios"][0]["recipients"] = ["collector"]
+    assert "- **委托处理**：为实现上述目的，我们委托委托催收机构处理" in render(
+        loads(dump(base)), "policy", "md"
+    )
+
+
+def test_x20_a_scenario_on_a_contract_that_also_asks_consent_does_not_say_none_is_needed(
+    base: dict[str, Any], dump: Dump
+) -> None:
+    base["scenarios"][0]["legal_basis"] = "contract"
+    text = render(loads(dump(base)), "policy", "md")
+    assert "除另行征得您同意的处理外，该项处理无需取得您的同意。" in text
+    base["scenarios"][0]["consents"] = []
+    base["scenarios"][0]["elements"] = ["mobile_number"]
+    text = render(loads(dump(base)), "policy", "md")
+    assert "依据《个人信息保护法》第十三条，该项处理无需取得您的同意。" in text

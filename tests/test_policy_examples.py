@@ -60,7 +60,7 @@ XIAOYING_AFFILIATES = [
     "鼎越数科（深圳）信息技术有限公司",
     "深圳数镜科技有限责任公司",
 ]
-SDK_HEADER = ["名称", "功能", "收集的个人信息", "提供方", "链接", "触发的同意"]
+SDK_HEADER = ["名称", "功能", "处理目的", "收集的个人信息", "提供方", "链接", "触发的同意"]
 
 MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -223,7 +223,7 @@ def test_x20_policy_lists_every_sdk_and_h5_link() -> None:
     md = rendered(XIAOYING, "policy", "md")
     rows = table_with(md, SDK_HEADER)
     assert len(rows) == len(XIAOYING_SDKS) == 23
-    assert sorted((r[0], r[3]) for r in rows) == sorted(XIAOYING_SDKS)
+    assert sorted((r[0], r[4]) for r in rows) == sorted(XIAOYING_SDKS)
     h5 = table_with(md, ["第三方名称", "域名", "可能收集的个人信息"])
     assert [r[0] for r in h5] == XIAOYING_H5
     assert all(r[1] and r[2] for r in h5)
@@ -290,9 +290,9 @@ def test_w12_sdk_table_names_gating_consent() -> None:
     assert len(rows) == 17
     for row, sdk in zip(rows, d.sdks, strict=True):
         if sdk.consent:
-            assert consents[sdk.consent] in row[5], sdk.name
+            assert consents[sdk.consent] in row[6], sdk.name
         else:
             # No PI, no gate: "无需同意" would be a legal conclusion (issue 13).
-            assert not sdk.elements and row[5] == "—", sdk.name
+            assert not sdk.elements and row[6] == "—", sdk.name
     # Not promised by the seed for every SDK, so not rendered (issue 13 review).
     assert "在您作出同意前不会被调用" not in rendered(WOLAI, "policy", "md")

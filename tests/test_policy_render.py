@@ -194,6 +194,28 @@ def test_sdk_table_has_the_required_columns_and_platform_note(minimal: Declarati
     assert "| 示例加固 | 应用安全加固 | — | 示例安全有限公司 | — | — |" in md
 
 
+def test_x20_an_sdks_declared_purposes_and_note_are_published(data: dict[str, Any]) -> None:
+    """PIPL Art. 23 tells the purpose: an SDK's ``purposes`` get their own column (only
+    when some SDK declares them) and its ``note`` is published below the table, named
+    with its function when two SDKs share a name."""
+    data["sdks"][1]["purposes"] = ["anti_fraud"]
+    data["sdks"][1]["note"] = "不会自启动或关联启动"
+    data["sdks"][1]["role"] = "other_handler"
+    data["sdks"][2]["name"] = data["sdks"][1]["name"]
+    data["sdks"][2]["note"] = "仅在App启动时运行"
+    md = render(build(data), "policy", "md")
+    assert "| 名称 | 功能 | 处理目的 | 收集的个人信息 | 提供方 | 链接 | 触发的同意 |" in md
+    assert "| 示例定位SDK | 定位与反欺诈（仅Android） | 反欺诈与风险控制 | 精确位置信息" in md
+    assert "- 示例定位SDK（定位与反欺诈（仅Android））：不会自启动或关联启动。" in md
+    assert "- 示例定位SDK（应用安全加固）：仅在App启动时运行。" in md
+    sharing = render(build(data), "sharing-list", "md")
+    assert (
+        "| 第三方SDK（其他个人信息处理者） | 定位与反欺诈（仅Android）（反欺诈与风险控制） |"
+        in sharing
+    )
+    assert "| 示例地图有限公司（其他个人信息处理者） |" in md
+
+
 def test_an_sdk_collects_nothing_only_when_the_declaration_says_so(data: dict[str, Any]) -> None:
     data["sdks"][2]["elements"] = []
     md = render(build(data), "policy", "md")
@@ -309,3 +331,21 @@ def test_policy_package_never_imports_the_cli() -> None:
     package = Path(yinsi.policy.__file__).parent
     for module in package.glob("*.py"):
         assert "yinsi.cli" not in module.read_text(encoding="utf-8"), module.name
+
+
+def test_w10_the_collected_list_lists_the_apps_permissions_not_tied_to_a_scenario(
+    data: dict[str, Any],
+) -> None:
+    data["app_permissions"] = [
+        {
+            "permission": "camera",
+            "purpose": "拍摄并上传身份证照片",
+            "when": "on_use",
+            "required": False,
+        },
+        {"permission": "storage"},
+    ]
+    listed = render(build(data), "collected-list", "md")
+    section = listed.split("、设备权限", 1)[1].split("\n## ", 1)[0]
+    assert "我们会申请调用以下设备权限，其使用目的如下：" in section
+    assert "拍摄并上传身份证照片" in section and "存储" in section

@@ -72,7 +72,7 @@ COMMITMENTS: dict[str, list[str]] = {
         "极光推送SDK",
         "深圳市和讯华谷信息技术有限公司",
         "| 阿里云OSS |",
-        "| 梆梆加固 | 移动应用安全加固 | 不收集个人信息 |",
+        "| 梆梆加固 | 移动应用安全加固 | 应用安全加固 | 不收集个人信息 |",
         "集团内部风控Wedefend SDK",
     ],
     # （二）1: cookies, similar technologies and third-party pages.

@@ -70,9 +70,9 @@ COMMITMENTS: dict[str, list[str]] = {
     ],
     # 2.2.4 F: the SDK table, with the PI each row lists.
     "sdks": [
-        "| com.yingzt.lib | 数据分析SDK | IMEI |",
+        "| com.yingzt.lib | 数据分析SDK | 运营统计与分析 | IMEI |",
         "七牛云存储SDK",
-        "| 爱加密 | 移动应用安全加固 | 不收集个人信息 |",
+        "| 爱加密 | 移动应用安全加固 | 应用安全加固 | 不收集个人信息 |",
         "每日互动股份有限公司（个推）",
         "https://docs.getui.com/privacy/",
     ],

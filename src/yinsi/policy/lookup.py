@@ -8,6 +8,7 @@ turns an entity's id into its declaration path (``scenarios[3]``) for provenance
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,5 +138,8 @@ class Lookup:
         return "、".join(self.channel(i) for i in ids)
 
     def recipient_names(self, ids: Iterable[str]) -> str:
-        """Recipient names contain 、 themselves, so they are separated by ；."""
-        return "；".join(self.recipients[i].name if i in self.recipients else i for i in ids)
+        """Names joined by 、, or by ； when a name has a 、 of its own outside brackets
+        (合作资金方（商业银行、消费金融公司） is one name: its 、 is inside them)."""
+        names = [self.recipients[i].name if i in self.recipients else i for i in ids]
+        bare = (re.sub(r"（[^（）]*）|\([^()]*\)", "", n) for n in names)
+        return ("；" if any("、" in n for n in bare) else "、").join(names)

@@ -2,26 +2,51 @@
 
 Each sentence is written only from a field the declaration states; without
 ``policy.minors`` the chapter keeps what ``policy.minimum_age`` says and the law.
+
+Who the users are decides how a sentence reads, never whether a promise is added:
+
+- an adults-only app (``minimum_age`` 18 or more written) closes every function to
+  minors, so it lists none as closed (that would say the others are open);
+- where children under 14 are not among the users (``under_14: not_served``, or a
+  written ``minimum_age`` of 14 or more), PI of theirs found later was collected, not
+  "collected without a guardian's consent": there is no consent to obtain;
+- :attr:`MinorsChapter.children_may_be_served` tells the template whether the law on
+  processing their PI (PIPL Art. 31) concerns this app at all.
 """
 
 from __future__ import annotations
 
 from yinsi.declaration.schema import Declaration, Minors
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.provenance import Statement, fixed, merged, said
+from yinsi.policy.provenance import Statement, fixed, merged, said, stated
 from yinsi.policy.text import clause, link, quoted, sentence
 from yinsi.taxonomy import RetentionAction
 
-__all__ = ["minors_statements"]
+__all__ = ["MinorsChapter", "minors_statements"]
 
 PATH = "policy.minors"
-ADULT = 18
+ADULT = 18  # 民法典 Art. 17
+CHILD = 14  # PIPL Arts. 28, 31
 
 _FOUND: dict[RetentionAction, str] = {
     RetentionAction.DELETE: "删除相关个人信息",
     RetentionAction.ANONYMISE: "对相关个人信息进行匿名化处理",
     RetentionAction.DELETE_OR_ANONYMISE: "删除相关个人信息或对其进行匿名化处理",
 }
+
+
+class MinorsChapter(list[Statement]):
+    """The sentences of chapter 7 that ``policy.minors`` states, in order, and whether
+    children under 14 are among the app's users as the declaration says."""
+
+    children_may_be_served: bool
+    """False when ``under_14: not_served`` or a written ``minimum_age`` of 14 or more
+    refuses them; True otherwise (also when the declaration is silent on age: the law on
+    their PI, PIPL Arts. 28 and 31, is then said as before)."""
+
+    def __init__(self, statements: list[Statement], *, children_may_be_served: bool) -> None:
+        super().__init__(statements)
+        self.children_may_be_served = children_may_be_served
 
 
 def _under_14(m: Minors, look: Lookup) -> Statement:
@@ -89,33 +114,51 @@ def _closed(m: Minors, look: Lookup) -> Statement:
     return merged([lead, merged(names, "、"), "。"])
 
 
-def _found(m: Minors, adults_only: bool) -> Statement:
+def _found(m: Minors, adults_only: bool, served: bool) -> Statement:
+    """What the declaration says it does with a minor's PI it finds it holds.
+
+    Adults only: any minor's PI. Children under 14 not served: any of theirs (no
+    guardian's consent is ever asked, so "without one" would imply it sometimes is).
+    Otherwise: a child's PI collected without the guardian's consent (PIPL Art. 31).
+    """
     if m.found_later is None:
         return Statement("")
+    why: list[str] = []
     if adults_only:
         lead = "如我们发现收集了未成年人的个人信息，我们将"
+        why = ["policy.minimum_age"]
+    elif not served:
+        lead = "如我们发现收集了不满十四周岁未成年人的个人信息，我们将"
+        why = [f"{PATH}.under_14" if m.under_14 == "not_served" else "policy.minimum_age"]
     else:
         lead = "如我们发现在未事先取得父母或者其他监护人同意的情况下收集了不满十四周岁未成年人的个人信息，我们将"
     return fixed(
         f"{lead}{_FOUND[m.found_later]}。",
         f"minors.found_later.{m.found_later.value}",
         f"{PATH}.found_later",
-        *(["policy.minimum_age"] if adults_only else []),
+        *why,
         kind="commitment",
     )
 
 
-def minors_statements(d: Declaration, look: Lookup) -> list[Statement]:
+def minors_statements(d: Declaration, look: Lookup) -> MinorsChapter:
     """The sentences of chapter 7 that ``policy.minors`` states, in order."""
-    m = d.policy.minors
+    p = d.policy
+    m = p.minors
+    age = p.minimum_age if stated(p, "minimum_age") else None
+    adults_only = age is not None and age >= ADULT
+    under_14 = m.under_14 if m is not None else None
+    served = under_14 == "guardian_consent" or (
+        under_14 != "not_served" and (age is None or age < CHILD)
+    )
     if m is None:
-        return []
-    adults_only = "minimum_age" in d.policy.model_fields_set and d.policy.minimum_age >= ADULT
+        return MinorsChapter([], children_may_be_served=served)
     parts = [
         _under_14(m, look),
         _rules(m),
-        _closed(m, look),
-        _found(m, adults_only),
+        # Adults only: every function is closed to minors; a list would open the rest.
+        Statement("") if adults_only else _closed(m, look),
+        _found(m, adults_only, served),
         said(sentence(m.note), f"{PATH}.note"),
     ]
-    return [p for p in parts if p]
+    return MinorsChapter([x for x in parts if x], children_may_be_served=served)

@@ -147,7 +147,7 @@ CHANNEL_PURPOSES: dict[str, str] = {
 
 DECLINE: dict[DeclineMode, str] = {
     DeclineMode.BROWSE_ONLY: (
-        "您不同意更新后的政策的，我们仍将按照您已同意的版本处理您的个人信息，并向您提供仅浏览模式，"
+        "您不同意更新后的政策的，我们仍将向您提供仅浏览模式，"
         "但您可能无法使用本平台产品和/或服务的完整功能。"
     ),
     DeclineMode.PREVIOUS_VERSION: (
@@ -155,6 +155,9 @@ DECLINE: dict[DeclineMode, str] = {
     ),
     DeclineMode.STOP_SERVICE: "您不同意更新后的政策的，有权停止使用本平台的产品和/或服务。",
 }
+"""What declining a new version means, one sentence per ``policy.on_decline``: each says
+its own promise only. Browse-only does not say the accepted version goes on being
+applied (that is ``previous_version``'s promise, and ``on_decline`` takes one value)."""
 
 # PIPL Art. 30: the impact on the person of processing sensitive PI, by category.
 IMPACT: dict[str, str] = {

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from yinsi.declaration.schema import CallLimit, ElementUse, PermissionUse, Scenario
 from yinsi.declaration.view import covering_separate_consent
 from yinsi.policy.lookup import Lookup
-from yinsi.policy.phrases import PERMISSION_WHEN, provision_clause
+from yinsi.policy.phrases import PERMISSION_WHEN, PROVIDE, provision_clause
 from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.retention import retention_phrase
 from yinsi.policy.statements import consent_label, retention_sources
 from yinsi.policy.text import clause, join, quoted, sentence
-from yinsi.taxonomy import CollectionMethod, FunctionKind, LegalBasis, Likelihood
+from yinsi.taxonomy import CollectionMethod, FunctionKind, LegalBasis, Likelihood, RecipientKind
 
 __all__ = [
     "PermissionRow",
@@ -61,6 +61,11 @@ class ScenarioView:
     permissions: list[Statement]
     source: Statement
     recipients: Statement
+    recipients_heading: Statement
+    also_consented: bool
+    """Some of the scenario's processing asks consent though its basis is another: its
+    separate consents, a recipient provided with PI on consent."""
+    """对外提供, 委托处理, or 委托处理与对外提供: what the recipients sentence says."""
     automated_decision: Statement
     retention: Statement
     on_refusal: Statement
@@ -185,26 +190,47 @@ def _necessity(scenario: Scenario, path: str, look: Lookup) -> Statement:
 
 
 def _recipients(scenario: Scenario, path: str, look: Lookup) -> Statement:
-    """ "我们会向X提供相关个人信息，可能会向Y提供相关个人信息": each recipient in its own
-    declared modality (会 / 可能会), grouped in the order the scenario lists them."""
+    """ "我们会向X提供相关个人信息，可能会委托Y处理相关个人信息": each recipient in its own
+    declared modality (会 / 可能会), an entrusted processor as entrusted (PIPL Art. 21: it
+    processes for us, it is not provided with the PI), grouped in the order the scenario
+    lists them."""
     if not scenario.recipients:
         return NOTHING
-    groups: dict[Likelihood | None, list[str]] = {}
+    groups: dict[tuple[Likelihood | None, bool], list[str]] = {}
     for rid in scenario.recipients:
         found = look.recipients.get(rid)
-        groups.setdefault(getattr(found, "likelihood", None), []).append(rid)
+        entrusted = getattr(found, "kind", None) is RecipientKind.ENTRUSTED_PROCESSOR
+        groups.setdefault((getattr(found, "likelihood", None), entrusted), []).append(rid)
     sources = [f"{path}.recipients"]
     sources += [
         look.path("recipients", rid, "likelihood")
-        for likelihood, ids in groups.items()
+        for (likelihood, _), ids in groups.items()
         if likelihood is not None
         for rid in ids
     ]
     clauses = [
-        provision_clause(likelihood, look.recipient_names(ids)).removeprefix("我们" if n else "")
-        for n, (likelihood, ids) in enumerate(groups.items())
+        _provision(likelihood, entrusted, look.recipient_names(ids)).removeprefix(
+            "我们" if n else ""
+        )
+        for n, ((likelihood, entrusted), ids) in enumerate(groups.items())
     ]
     return said("，".join(clauses), *sources, kind="fact")
+
+
+def _recipients_heading(scenario: Scenario, look: Lookup) -> str:
+    kinds = {
+        getattr(look.recipients.get(rid), "kind", None) is RecipientKind.ENTRUSTED_PROCESSOR
+        for rid in scenario.recipients
+    }
+    return {frozenset({True}): "委托处理", frozenset({True, False}): "委托处理与对外提供"}.get(
+        frozenset(kinds), "对外提供"
+    )
+
+
+def _provision(likelihood: Likelihood | None, entrusted: bool, names: str) -> str:
+    if entrusted:
+        return f"我们{PROVIDE[likelihood]}委托{names}处理相关个人信息"
+    return provision_clause(likelihood, names)
 
 
 def _sensitive(scenario: Scenario, path: str, look: Lookup) -> dict[str, Statement]:
@@ -262,6 +288,12 @@ def scenario_view(scenario: Scenario, number: str, look: Lookup) -> ScenarioView
         ],
         source=said(sentence(scenario.source), f"{path}.source"),
         recipients=_recipients(scenario, path, look),
+        recipients_heading=said(_recipients_heading(scenario, look), f"{path}.recipients"),
+        also_consented=bool(scenario.consents)
+        or any(
+            getattr(look.recipients.get(rid), "legal_basis", None) is LegalBasis.CONSENT
+            for rid in scenario.recipients
+        ),
         automated_decision=said("自动化决策", f"{path}.automated_decision")
         if scenario.automated_decision
         else NOTHING,

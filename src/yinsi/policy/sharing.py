@@ -11,7 +11,8 @@ no contact, an SDK whose elements are not listed shows none, and "no SDK", "no H
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from yinsi.declaration.schema import Recipient, Sdk
 from yinsi.policy.lookup import Lookup
@@ -85,6 +86,13 @@ class SdkView:
     link: Statement
     consent: Statement
     purposes: Statement
+    """The declared purposes (PIPL Art. 23: the purpose is told), or nothing."""
+    note: Statement = NOTHING
+    """What the policy says besides, published below the SDK table."""
+    called: Statement = NOTHING
+    """How that note names the SDK: its name, with its function where two SDKs share it."""
+    role: Statement = NOTHING
+    """What the provider is in law, as declared: （受托处理者） and so on."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +291,20 @@ def _sdk_elements(sdk: Sdk, path: str, look: Lookup) -> Statement:
     return elements
 
 
+_ROLES = {
+    "entrusted_processor": "受托处理者",
+    "other_handler": "其他个人信息处理者",
+    "joint_handler": "共同处理者",
+}
+
+
+def _role(sdk: Sdk, path: str) -> Statement:
+    """What the provider is in law, as declared (PIPL Arts. 20, 21, 23), or nothing."""
+    if sdk.role is None:
+        return NOTHING
+    return said(f"（{_ROLES[sdk.role]}）", f"{path}.role", kind="fact")
+
+
 def sdk_view(sdk: Sdk, look: Lookup) -> SdkView:
     path = look.path("sdks", sdk.id)
     platforms = set(sdk.platforms)
@@ -299,11 +321,11 @@ def sdk_view(sdk: Sdk, look: Lookup) -> SdkView:
         function=function,
         elements=_sdk_elements(sdk, path, look),
         provider=said(sdk.provider, f"{path}.provider"),
+        role=_role(sdk, path),
         link=Statement(link(str(sdk.link)), [f"{path}.link"]) if sdk.link else NOTHING,
         consent=_sdk_consent(sdk, path, look),
-        purposes=said(look.purposes(sdk.purposes), f"{path}.purposes")
-        if sdk.purposes
-        else function,
+        purposes=said(look.purposes(sdk.purposes), f"{path}.purposes") if sdk.purposes else NOTHING,
+        note=said(clause(sdk.note), f"{path}.note") if sdk.note.strip() else NOTHING,
     )
 
 
@@ -349,6 +371,11 @@ def sharing_view(look: Lookup) -> SharingView:
         default = view.consented if r.legal_basis is LegalBasis.CONSENT else view.statutory
         groups.get(r.kind, default).append(recipient_view(r, look))
     view.sdks.extend(sdk_view(s, look) for s in d.sdks)
+    names = Counter(s.name for s in d.sdks)
+    view.sdks[:] = [
+        replace(v, called=merged([v.name, "（", v.function, "）"]) if names[s.name] > 1 else v.name)
+        for v, s in zip(view.sdks, d.sdks, strict=True)
+    ]
     for h in d.h5_links:
         path = look.path("h5_links", h.id)
         elements = look.elements(h.elements) if h.elements else Md("")

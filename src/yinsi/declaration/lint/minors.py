@@ -28,8 +28,9 @@ def cited(issues: Iterator[Issue]) -> Iterator[Issue]:
 def serves_children(ctx: CheckContext) -> bool:
     """The declaration says children under 14 may use the app."""
     p = ctx.d.policy
-    if p.minors is not None and p.minors.under_14 == "guardian_consent":
-        return True
+    under_14 = p.minors.under_14 if p.minors is not None else None
+    if under_14 is not None:
+        return under_14 == "guardian_consent"
     return "minimum_age" in p.model_fields_set and p.minimum_age < CHILD
 
 
@@ -147,4 +148,80 @@ def minors_rules(ctx: CheckContext) -> Iterator[Issue]:
         )
 
 
-RULES = (minors_reference, minors_guardian_consent, minors_rules)
+@rule(
+    "minors-not-served",
+    "warning",
+    title="Children under 14 are said not to be served, yet admitted or given a guardian's consent",
+    cites=(PIPL(17, para=1), PIPL(31)),
+    explanation="`minors.under_14: not_served` says the app refuses children under 14. A "
+    "written `minimum_age` under 14 admits them, and `minors.guardian_consent` names the "
+    "consent through which a guardian agrees to processing their PI (PIPL Art. 31): "
+    "either says they are served. The policy tells truly and accurately (PIPL Art. 17 "
+    "para. 1); yinsi renders `not_served` and does not render the guardian's consent.",
+    fix="If children under 14 are not served, leave `minimum_age` out or write 14 or more, "
+    "and remove `minors.guardian_consent`; if they are, write `under_14: guardian_consent`.",
+    failing=Example(
+        "policy: {minimum_age: 0, minors: {under_14: not_served, guardian_consent: guardian}}\n"
+        "consents: [{id: guardian, label: 监护人同意, kind: guardian}]\n"
+        "scenarios: [{id: signup, consents: [policy, guardian]}]"
+    ),
+    passing=Example("policy: {minimum_age: 14, minors: {under_14: not_served}}"),
+)
+def minors_not_served(ctx: CheckContext) -> Iterator[Issue]:
+    p = ctx.d.policy
+    m = p.minors
+    if m is None or m.under_14 != "not_served":
+        return
+    if "minimum_age" in p.model_fields_set and p.minimum_age < CHILD:
+        yield Issue(
+            ("policy", "minimum_age"),
+            f"children under 14 are said not to be served (minors.under_14), but "
+            f"minimum_age {p.minimum_age} admits them (PIPL Art. 17 para. 1, Art. 31)",
+        )
+    if m.guardian_consent is not None:
+        yield Issue(
+            (*PATH, "guardian_consent"),
+            "children under 14 are said not to be served, yet the consent through which a "
+            "guardian agrees to processing their PI is named; it is not rendered "
+            "(PIPL Art. 17 para. 1, Art. 31)",
+        )
+
+
+@rule(
+    "minors-closed-adults-only",
+    "warning",
+    title="Functions are closed to minors in an app closed to all minors",
+    cites=(PIPL(17, para=1),),
+    explanation="With a written `minimum_age` of 18 or more no function is open to "
+    "minors; a policy that lists some as closed to them (`minors.closed_features`) tells "
+    "the reader the others are open, which is not true (PIPL Art. 17 para. 1: truly, "
+    "accurately, in clear language). yinsi does not render the list in an adults-only "
+    "app; the age says it.",
+    fix="Remove `minors.closed_features`; or, if minors from 14 may use the app except "
+    "those functions, write that age (`minimum_age: 14`, `minors.under_14: not_served`).",
+    failing=Example("policy: {minimum_age: 18, minors: {closed_features: [signup]}}"),
+    passing=Example(
+        "policy: {minimum_age: 14, minors: {under_14: not_served, closed_features: [signup]}}"
+    ),
+)
+def minors_closed_adults_only(ctx: CheckContext) -> Iterator[Issue]:
+    p = ctx.d.policy
+    m = p.minors
+    if m is None or not m.closed_features:
+        return
+    if "minimum_age" in p.model_fields_set and p.minimum_age >= ADULT:
+        yield Issue(
+            (*PATH, "closed_features"),
+            f"minimum_age {p.minimum_age} already closes every function to minors; listing "
+            "some as closed would say the others are open, so the list is not rendered "
+            "(PIPL Art. 17 para. 1)",
+        )
+
+
+RULES = (
+    minors_reference,
+    minors_guardian_consent,
+    minors_rules,
+    minors_not_served,
+    minors_closed_adults_only,
+)
