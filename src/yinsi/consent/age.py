@@ -41,7 +41,8 @@ CHILD_AGE = 14
 # English details of the problem codes of :func:`yinsi.taxonomy.formats.read_id_number`.
 _DETAILS = {
     "characters": "must be 17 digits followed by a digit or X",
-    "region": "the region code does not start with a province code (GB/T 2260)",
+    "region": "the region code starts with no province's code (GB/T 2260), nor with 81, 82 "
+    "or 83 (the residence permit of a Hong Kong, Macau or Taiwan resident)",
     "birth_date": "the birth date (digits 7-14) is not valid",
     "check_digit": "the check digit does not match (GB 11643-1999, ISO 7064 MOD 11-2); "
     "ask the user to enter the number again",

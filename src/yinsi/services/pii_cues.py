@@ -7,6 +7,14 @@ A cell or value is taken only when it passes the checks a column's sampled value
 (:func:`~yinsi.taxonomy.detectors.text.is_name`: a known surname and one or two more, not a
 common word; a real date not after today). Each function gives findings with their offsets
 in the text it was given; :func:`merged` keeps those no detector's finding overlaps.
+
+A header or key names a person when :func:`~yinsi.taxonomy.column_names.classify_column`
+says so, and also when it is a role's name followed by ``Name`` (``contactName``,
+``spouse_name``, ``accountName``, ``userName``: a handle there is PI too), a role noun
+alone (``cardHolder``, ``borrower``, ``lxr``) or a Chinese role (``借款人``, ``联系人2``,
+``紧急联系人（配偶）``, ``配偶``, ``户主``). JSON string literals with ``\\u`` escapes met in
+text that is not read as JSON (a log line's body, a broken JSON Lines line) are decoded and
+read too (:func:`escaped_findings`).
 """
 
 from __future__ import annotations
@@ -15,15 +23,17 @@ import csv
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
-from yinsi.taxonomy.column_names import classify_column
+from yinsi.taxonomy.column_names import classify_column, tokens
 from yinsi.taxonomy.detectors import KINDS, Finding, detect
 from yinsi.taxonomy.detectors.text import BARE_DATE, date_valid, is_name
 
 __all__ = [
     "cell_finding",
+    "escaped_findings",
     "header_kinds",
+    "json_strings",
     "key_finding",
     "labelled_findings",
     "merged",
@@ -39,6 +49,24 @@ _BY_HEADER = {
     "birth_date": "birth_date",
 }
 """Elements a header names (``classify_column``) → the detector kind its cells are read as."""
+_ROLES = frozenset({
+    "contact", "linkman", "emergency", "spouse", "mate", "holder", "cardholder", "account",
+    "acct", "cust", "customer", "client", "user", "member", "real", "true", "full", "person",
+    "borrower", "applicant", "guarantor", "surety", "payer", "payee", "consignee", "recipient",
+    "receiver", "sender", "buyer", "owner", "father", "mother", "parent", "relative", "kin",
+    "family", "guardian", "beneficiary", "insured", "driver", "student", "employee", "staff",
+    "operator", "handler",
+})  # fmt: skip
+"""Words before ``Name`` that make the header a person's name (``spouseName``)."""
+_ROLE_NOUNS = frozenset({
+    "holder", "cardholder", "borrower", "applicant", "guarantor", "surety", "spouse", "payee",
+    "payer", "consignee", "recipient", "beneficiary", "insured", "policyholder", "linkman",
+    "contact", "guardian", "lxr", "jjlxr", "jkr", "sqr", "dbr", "bzr", "skr", "ckr",
+})  # fmt: skip
+"""Last words of a header that hold a person's name alone (``cardHolder``, pinyin ``lxr``)."""
+_CN_ROLE = re.compile("[\u4e00-\u9fa5]{0,6}(?:人|配偶|户主|父亲|母亲|子女|亲属|客户|用户)")
+_CN_NOT_ROLE = frozenset({"个人", "他人", "别人", "本人", "成人", "机器人"})
+_CN_TRIM = re.compile(r"[（(][^）)]*[）)]|[0-9一二三四五\s:：_-]+$")
 
 
 def merged(findings: Sequence[Finding], extra: Sequence[Finding]) -> list[Finding]:
@@ -65,9 +93,23 @@ def header_kinds(header: Sequence[object], kinds: Collection[str] | None = None)
         text = str(title or "").strip()
         guesses = classify_column(text, text) if 0 < len(text) <= 40 else []
         kind = _BY_HEADER.get(guesses[0].element) if guesses else None
+        if kind is None and 0 < len(text) <= 40 and _names_a_person(text):
+            kind = "person_name"
         if kind is not None and (kinds is None or kind in kinds):
             out[i] = kind
     return out
+
+
+def _names_a_person(title: str) -> bool:
+    """A header naming a person by a role (``contactName``, ``cardHolder``, ``借款人``)."""
+    words = [t for t in tokens(title) if not t.isdigit()]
+    if words:
+        last = words[-1]
+        if last in _ROLE_NOUNS or (len(last) <= 8 and last.endswith("xm")):  # pinyin 姓名
+            return True
+        return last == "name" and not _ROLES.isdisjoint(words[:-1])
+    role = _CN_TRIM.sub("", title).strip()
+    return role not in _CN_NOT_ROLE and _CN_ROLE.fullmatch(role) is not None
 
 
 def cell_finding(kind: str, cell: str, offset: int) -> Finding | None:
@@ -87,9 +129,11 @@ def cell_finding(kind: str, cell: str, offset: int) -> Finding | None:
 
 _LABELLED = re.compile(
     r"""(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,40})["']?\s*[:=]\s*["']?"""
-    r"""(?P<value>[^\s"',;，；:=&}\]]{2,20})"""
+    r"""(?P<value>[^\s"',;，；:=&}\]]{2,20})(?![^\s"',;，；:=&}\]])(?!\s*[:=])"""
 )
-"""``key=value``, ``key: value`` and ``"key": "value"`` in logs, JSON and query strings."""
+"""``key=value``, ``key: value`` and ``"key": "value"`` in logs, JSON and query strings;
+every pair of a line (``a=1&b=2``, ``a=1 b=2``, ``a=1, b=2``). A value is read whole and is
+no key of its own: in ``verify: name=李娜`` the pair is ``name=李娜``, not ``verify: name``."""
 
 
 def key_finding(
@@ -108,6 +152,21 @@ def key_finding(
     return None if kind is None else cell_finding(kind, value, offset)
 
 
+def json_strings(value: object, root: str) -> Iterator[tuple[str, str, str]]:
+    """Every string in a parsed JSON value, in order, with its path (``$.users[0].name``)
+    and its key (``name``; a list's items have the list's). Walked with a stack, not
+    recursion, however deep the value is nested."""
+    stack: list[tuple[str, str, object]] = [(root, "", value)]
+    while stack:
+        where, key, value = stack.pop()
+        if isinstance(value, str):
+            yield where, key, value
+        elif isinstance(value, dict):
+            stack += reversed([(f"{where}.{k}", str(k), item) for k, item in value.items()])
+        elif isinstance(value, list):
+            stack += reversed([(f"{where}[{i}]", key, item) for i, item in enumerate(value)])
+
+
 def labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
     """Findings of the values whose key names a person's name or date of birth."""
     known: dict[str, str | None] = {}
@@ -117,6 +176,53 @@ def labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]
         if finding is not None:
             found.append(finding)
     return found
+
+
+_LITERAL = re.compile(r'"(?P<body>(?:[^"\\\n]|\\.)*)(?:"|$)', re.MULTILINE)
+"""A JSON string literal, or one cut off at the end of its line."""
+_LITERAL_KEY = re.compile(r'"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,40})"\s*:\s*$')
+_ESCAPE = re.compile(r"\\u(?P<hex>[0-9A-Fa-f]{4})|\\(?P<char>.)|(?P<plain>[^\\])", re.DOTALL)
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def escaped_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
+    """Findings in the JSON string literals of ``text`` that hold ``\\u`` escapes (text
+    that was not read as JSON: a log line's body, a broken line of JSON Lines), by their
+    offsets in ``text``: each literal decoded, read by the detectors and by its key
+    (``"xm": "\\u5f20\\u4e09"``), each finding placed on the escapes it came from."""
+    known: dict[str, str | None] = {}
+    found: list[Finding] = []
+    for m in _LITERAL.finditer(text):
+        if "\\u" not in m.group("body"):
+            continue
+        value, starts, ends = _unescaped(m.group("body"), m.start("body"))
+        findings = detect(value, kinds)
+        key = _LITERAL_KEY.search(text, max(0, m.start() - 48), m.start())
+        if key is not None and not findings:
+            by_key = key_finding(key.group("key"), value, 0, kinds, known)
+            findings = [by_key] if by_key is not None else []
+        found += [
+            Finding(f.kind, f.element, starts[f.start], ends[f.end - 1], f.confidence)
+            for f in findings
+        ]
+    return found
+
+
+def _unescaped(body: str, offset: int) -> tuple[str, list[int], list[int]]:
+    """A literal's text decoded, with each character's start and end in the text."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for piece in _ESCAPE.finditer(body):
+        if piece.group("hex") is not None:
+            chars.append(chr(int(piece.group("hex"), 16)))
+        elif piece.group("char") is not None:
+            chars.append(_ESCAPED.get(piece.group("char"), piece.group("char")))
+        else:
+            chars.append(piece.group("plain"))
+        starts.append(offset + piece.start())
+        ends.append(offset + piece.end())
+    return "".join(chars), starts, ends
 
 
 def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> list[Finding]:

@@ -8,7 +8,9 @@ number) is reported as skipped, since PI in it is not looked for; a file that ca
 read is reported with the reason, and the scan goes on. Text
 is read as UTF-8, else GB18030 (UTF-16 when it opens with its byte-order mark, as Excel
 saves 'Unicode text'); JSON with ``\\u`` escapes is read string by string and
-placed by path (``$.users[0].name``), since its raw text hides the Chinese it holds.
+placed by path (``$.users[0].name``), since its raw text hides the Chinese it holds; JSON
+Lines line by line, a line that is not JSON (cut off, say) read as text, its escaped
+literals decoded. JSON nested deeper than the parser goes is read as text the same way.
 
 A table (CSV, TSV, a workbook's sheet) whose first row is a header says what its columns
 hold: a cell under ``客户姓名`` or ``出生日期`` is read as a name or a date of birth when
@@ -44,7 +46,9 @@ from yinsi.security.masking import (
 )
 from yinsi.services.pii_cues import (
     cell_finding,
+    escaped_findings,
     header_kinds,
+    json_strings,
     key_finding,
     labelled_findings,
     merged,
@@ -255,34 +259,33 @@ def _scan_document(path: Path, kinds: Collection[str] | None) -> list[Hit]:
     return hits
 
 
-def _strings(value: object, where: str) -> Iterator[tuple[str, str]]:
-    """Every string in a parsed JSON value with its path (``$.users[0].name``)."""
-    if isinstance(value, str):
-        yield where, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, f"{where}[{i}]")
-
-
 def _scan_json(text: str, lines: bool, kinds: Collection[str] | None) -> list[Hit] | None:
     """Hits in the strings of a JSON document (or of each line of JSON Lines), placed by
-    path: escaped text (``\\u5f20``) is read as what it says. None if it is not JSON."""
-    try:
-        documents = (
-            [(f"{n}:$", json.loads(line)) for n, line in enumerate(text.splitlines(), 1) if line]
-            if lines
-            else [("$", json.loads(text))]
-        )
-    except ValueError:
+    path: escaped text (``\\u5f20``) is read as what it says. None if it is not JSON (or
+    nested deeper than the parser goes); the lines of JSON Lines that are not JSON are
+    read as text, placed ``LINE:COL``."""
+    documents: list[tuple[str, object]] = []
+    rest: list[str] = []  # the lines that are not JSON, the others left empty
+    for n, line in enumerate(text.split("\n") if lines else [text], 1):
+        try:
+            documents.append((f"{n}:$" if lines else "$", json.loads(line)))
+            rest.append("")
+        except (ValueError, RecursionError):
+            rest.append(line)
+    if not documents:
         return None
+    hits = _json_hits(documents, kinds)
+    if lines and any(line.strip() for line in rest):
+        hits += _text_hits("\n".join(rest), "", kinds)
+        hits.sort(key=lambda hit: int(hit.where.split(":", 1)[0]))
+    return hits
+
+
+def _json_hits(documents: list[tuple[str, object]], kinds: Collection[str] | None) -> list[Hit]:
     hits: list[Hit] = []
     known: dict[str, str | None] = {}
     for root, document in documents:
-        for where, value in _strings(document, root):
-            key = re.sub(r"\[[0-9]+\]$", "", where).rsplit(".", 1)[-1]  # users[0].realName
+        for where, key, value in json_strings(document, root):
             hits += _value_hits(value, where, kinds, key_finding(key, value, 0, kinds, known))
     return hits
 
@@ -294,11 +297,19 @@ def _scan_text_file(path: Path, kinds: Collection[str] | None) -> list[Hit]:
         hits = _scan_json(text, suffix != ".json", kinds)
         if hits is not None:
             return hits
+    return _text_hits(text, suffix, kinds)
+
+
+def _text_hits(text: str, suffix: str, kinds: Collection[str] | None) -> list[Hit]:
+    """A text's hits with the cues its structure gives: a table's header, keys, and
+    values percent-encoded or in escaped JSON literals."""
     delimiter = _TABLES.get(suffix)
     extra = table_findings(text, delimiter, kinds) if delimiter else []
     extra += labelled_findings(text, kinds)
     if "%" in text:
         extra += encoded_findings(text, kinds)
+    if "\\u" in text:
+        extra += escaped_findings(text, kinds)
     return scan_text(text, kinds, extra)
 
 
@@ -342,6 +353,8 @@ def scan_file(path: Path, kinds: Collection[str] | None = None) -> FileReport:
         report.error = str(exc)
     except PermissionError:
         report.error = "没有读取权限"
+    except RecursionError:  # a structure nested thousands deep: read by no tool we use
+        report.error = "嵌套过深，无法读取"
     except OSError as exc:
         report.error = f"无法读取（{exc.strerror or type(exc).__name__}）"
     except Exception as exc:  # openpyxl and xlrd raise many types for a damaged workbook

@@ -2,6 +2,10 @@
 
 Used to check the region code of a resident ID number (its first two digits) and to find
 the first administrative level of a written address (``广东省深圳市…`` → ``广东省``).
+The residence permits of Hong Kong, Macau and Taiwan residents (港澳台居民居住证, issued
+since 2018) carry an ID number of the same form whose region code is 810000, 820000 or
+830000: 81 and 82 are Hong Kong's and Macau's own codes, 83 is added for Taiwan's
+residents (:data:`PROVINCES` holds it; :data:`PROVINCE_PREFIXES` names Taiwan once).
 """
 
 from __future__ import annotations
@@ -57,22 +61,32 @@ PROVINCES: MappingProxyType[str, Province] = MappingProxyType(
             Province("71", "台湾省", "台湾"),
             Province("81", "香港特别行政区", "香港"),
             Province("82", "澳门特别行政区", "澳门"),
+            # 830000: the region code of a Taiwan resident's residence permit (GB 11643 form)
+            Province("83", "台湾省", "台湾"),
         )
     }
 )
-"""Province-level divisions by code."""
+"""Province-level divisions by the first two digits of an ID number's region code."""
+
+DIVISIONS = frozenset(code for code in PROVINCES if code != "83")
+"""GB/T 2260's own province-level codes: a first-generation ID number's or a USCC's."""
 
 MUNICIPALITIES = frozenset({"11", "12", "31", "50", "81", "82"})
 """Codes of the divisions with no prefecture level: a district follows the name directly."""
 
-# Every way an address may begin with a province, longest first so that ``广西壮族自治区``
-# wins over ``广西`` and ``黑龙江省`` over ``黑龙江``.
-PROVINCE_PREFIXES: tuple[tuple[str, Province], ...] = tuple(
-    sorted(
-        ((text, p) for p in PROVINCES.values() for text in (p.name, p.short)),
-        key=lambda item: -len(item[0]),
-    )
-)
+
+def _prefixes() -> tuple[tuple[str, Province], ...]:
+    """Every way an address may begin with a province, longest first so that
+    ``广西壮族自治区`` wins over ``广西`` and ``黑龙江省`` over ``黑龙江``; each name once, with
+    its first division (台湾省 is 71's, not 83's)."""
+    first: dict[str, Province] = {}
+    for p in PROVINCES.values():
+        for text in (p.name, p.short):
+            first.setdefault(text, p)
+    return tuple(sorted(first.items(), key=lambda item: -len(item[0])))
+
+
+PROVINCE_PREFIXES: tuple[tuple[str, Province], ...] = _prefixes()
 
 
 def province_of(address: str) -> Province | None:

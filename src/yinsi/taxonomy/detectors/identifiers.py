@@ -7,7 +7,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from yinsi.taxonomy.detectors.context import CLOSE, OPEN, Hit, before, cue, has_cue
+from yinsi.taxonomy.detectors.context import CLOSE, OPEN, Hit, before, cue, has_cue, narrow
 
 # Ordinary passports: E + 8 digits, or E + a letter (not I/O) + 7 digits for the newer
 # e-passports; G + 8 digits for the older ones. Exit-entry permits for Hong Kong and
@@ -31,6 +31,7 @@ _DOCUMENT_CUES = {
 
 
 def documents(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _DOCUMENTS.finditer(text):
         kind = m.lastgroup or "passport"
         confidence = 0.95 if has_cue(text, m.start(), _DOCUMENT_CUES[kind], 16) else 0.7
@@ -50,6 +51,7 @@ _PLATE = re.compile(
 
 
 def plates(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _PLATE.finditer(text):
         tail = m.group("tail")
         if len(tail) == 5 and sum(c.isdigit() for c in tail) < 3:
@@ -68,9 +70,32 @@ _IPV4 = re.compile(
     r"(?<![0-9A-Za-z.])" + rf"(?:{_OCTET}\.){{3}}{_OCTET}" + r"(?![0-9A-Za-z]|\.[0-9])"
 )
 _IPV6 = re.compile(
-    r"(?<![0-9A-Za-z:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{3,39}(?![0-9A-Za-z:])"
+    r"(?<![0-9A-Za-z:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{3,39}"
+    r"(?![0-9A-Za-z:]|\.[0-9])"
 )
-_VERSION_CUE = cue(r"版本|升级|version|build|ver\.?|v\s?$")
+# An IPv6 address written with an IPv4 address as its last 32 bits (``::ffff:1.2.3.4``,
+# the IPv4-mapped form a dual-stack server logs): reported whole, as the IPv4 address it is.
+_IPV6_HEAD = re.compile(r"(?<![0-9A-Za-z:.])[0-9A-Fa-f:]{2,30}:$")
+_VERSION_CUE = cue(r"版本|升级|version|build|(?<![a-z])ver\.?|(?<![a-z])v\s?$")
+# A version, not an address: after a product and a slash (``Chrome/120.0.0.0`` in a user
+# agent; not ``http://``), after a software word (``sdk 2.1.0.8``, ``APP 5.2.1.1``), or as
+# the value of a key naming a version (``"osVersion": "12.0.0.180"``, ``sdk_ver=``).
+_VERSION_BEFORE = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9_.-]*/"
+    r"|(?<![A-Za-z])(?:sdk|app|apk|os|ios|android|harmonyos|emui|miui|rom|firmware|kernel"
+    r"|固件|系统|客户端|插件|内核)\s?v?)$",
+    re.IGNORECASE,
+)
+_KEY = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_-]{0,40})[\"']?\s*[:=]\s*[\"']?$")
+_VERSION_WORDS = frozenset({"version", "ver", "sdk", "build", "rom", "fw", "firmware", "os"})
+# Well-known public DNS resolvers: a network's configuration, never a person's address.
+_PUBLIC_RESOLVERS = frozenset(
+    {
+        "1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4", "9.9.9.9", "114.114.114.114",
+        "114.114.115.115", "119.29.29.29", "180.76.76.76", "223.5.5.5", "223.6.6.6",
+        "208.67.222.222", "208.67.220.220",
+    }
+)  # fmt: skip
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
@@ -78,21 +103,66 @@ _EMAIL = re.compile(
 
 
 def macs(text: str) -> Iterator[Hit]:
+    """A MAC address; not all zeros or all ones, nor 02:00:00:00:00:00, the fixed one
+    Android (6 and later) and iOS give every app that asks for it."""
+    text = narrow(text)
     for m in _MAC.finditer(text):
         hexdigits = re.sub(r"[^0-9A-Fa-f]", "", m.group()).lower()
-        if hexdigits not in ("000000000000", "ffffffffffff"):
+        if hexdigits not in ("000000000000", "ffffffffffff", "020000000000"):
             yield ("mac", m.start(), m.end(), 0.95)
 
 
+def _a_version(text: str, start: int) -> bool:
+    """The dotted quad at ``start`` is a version number (:data:`_VERSION_BEFORE`)."""
+    return bool(
+        _VERSION_CUE.search(before(text, start, 8))
+        or _VERSION_BEFORE.search(before(text, start, 24))
+        or _version_key(before(text, start, 48))
+    )
+
+
+def _version_key(head: str) -> bool:
+    """``head`` ends with a key (``osVersion":"``, ``sdk_ver=``) with a word naming a version."""
+    m = _KEY.search(head)
+    if m is None:
+        return False
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", m.group("key")).lower()
+    return "version" in words or not _VERSION_WORDS.isdisjoint(re.split(r"[^a-z]+", words))
+
+
 def ipv4s(text: str) -> Iterator[Hit]:
+    """An IPv4 address; not 0.*, 127.*, 255.*, a network's x.0.0.0, a public DNS resolver
+    or a version number; with the IPv6 head of an IPv4-mapped address."""
+    text = narrow(text)
     for m in _IPV4.finditer(text):
-        first = m.group().split(".", 1)[0]
-        if first in ("0", "127", "255") or _VERSION_CUE.search(before(text, m.start(), 8)):
+        value, start = m.group(), m.start()
+        if (
+            value.split(".", 1)[0] in ("0", "127", "255")
+            or value.endswith(".0.0.0")
+            or value in _PUBLIC_RESOLVERS
+            or _a_version(text, start)
+        ):
             continue
-        yield ("ipv4", m.start(), m.end(), 0.9)
+        head = (
+            _IPV6_HEAD.search(text, max(0, start - 30), start)
+            if text[start - 1 : start] == ":"
+            else None
+        )
+        if head is not None and _an_ipv6(head.group() + value):
+            start = head.start()
+        yield ("ipv4", start, m.end(), 0.9)
+
+
+def _an_ipv6(value: str) -> bool:
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def ipv6s(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _IPV6.finditer(text):
         try:
             address = ipaddress.IPv6Address(m.group())
@@ -103,6 +173,7 @@ def ipv6s(text: str) -> Iterator[Hit]:
 
 
 def emails(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _EMAIL.finditer(text):
         local = m.group().split("@", 1)[0]
         if ".." not in local and not local.endswith("."):
@@ -123,6 +194,7 @@ _WECHAT = re.compile(
 def messaging_ids(text: str) -> Iterator[Hit]:
     """A QQ number (5 to 11 digits) or a WeChat id (6 to 20 letters, digits, ``_`` or
     ``-``, starting with a letter) right after its name."""
+    text = narrow(text)
     for m in _QQ.finditer(text):
         yield ("qq", m.start("id"), m.end("id"), 0.9)
     for m in _WECHAT.finditer(text):

@@ -19,15 +19,16 @@ from yinsi.taxonomy.detectors.context import (
     cue,
     has_cue,
     looks_like_other_number,
+    narrow,
 )
 from yinsi.taxonomy.detectors.resources import bank_bins, mobile_segments
 from yinsi.taxonomy.formats import InvalidValue, luhn_valid, read_id_number
-from yinsi.taxonomy.regions import PROVINCES
+from yinsi.taxonomy.regions import DIVISIONS
 
 _DIGIT_RUN = re.compile(
     OPEN
     + r"(?:\d{6}(?P<sep>[ -])\d{8}(?P=sep)\d{3}[0-9Xx]"  # an ID number as written: 6-8-4
-    + r"|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{17}[Xx]|\d{15,19})"
+    + r"|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?|\d{6}[ -]\d{13}|\d{17}[Xx]|\d{15,19})"
     + CLOSE
 )
 _ID_CUE = cue(r"身份证|证件|公民身份|ID\s*(?:card|no)|sfz")
@@ -40,7 +41,7 @@ _IMEI_TACS = frozenset(
 
 def id15_valid(digits: str) -> bool:
     """A first-generation (15-digit) ID number: province code and a 19YYMMDD birth date."""
-    if digits[:2] not in PROVINCES:
+    if digits[:2] not in DIVISIONS:
         return False
     try:
         date(1900 + int(digits[6:8]), int(digits[8:10]), int(digits[10:12]))
@@ -58,9 +59,14 @@ def id18_valid(text: str) -> bool:
     return number.birth.year >= 1900
 
 
+# Debit cards issued before UnionPay's 62 prefix and still in use, 19 digits: ICBC's 9558
+# (牡丹灵通卡) and ABC's 95599 (金穗借记卡).
+_LEGACY_BINS = ("9558", "95599")
+
+
 def bin_known(digits: str) -> bool:
     prefixes = bank_bins()
-    return any(digits[:n] in prefixes for n in range(1, 7))
+    return any(digits[:n] in prefixes for n in range(1, 7)) or digits.startswith(_LEGACY_BINS)
 
 
 def card_valid(digits: str) -> bool:
@@ -95,6 +101,7 @@ def _digit_run(text: str, m: re.Match[str]) -> Hit | None:
 
 
 def digit_runs(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _DIGIT_RUN.finditer(text):
         hit = _digit_run(text, m)
         if hit is not None:
@@ -111,13 +118,14 @@ _USCC = re.compile(OPEN + r"[1-9ANY][1-59][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}" + CLO
 
 def uscc_valid(code: str) -> bool:
     """The GB 32100-2015 check character (MOD 31) and a province-level region code."""
-    if len(code) != 18 or any(c not in _USCC_VALUE for c in code) or code[2:4] not in PROVINCES:
+    if len(code) != 18 or any(c not in _USCC_VALUE for c in code) or code[2:4] not in DIVISIONS:
         return False
     total = sum(_USCC_VALUE[c] * w for c, w in zip(code, _USCC_WEIGHTS, strict=False))
     return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
 
 
 def uscc(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _USCC.finditer(text):
         if uscc_valid(m.group()) and not looks_like_other_number(text, m.start(), m.end()):
             yield ("uscc", m.start(), m.end(), 0.97)
@@ -125,16 +133,22 @@ def uscc(text: str) -> Iterator[Hit]:
 
 # --- phone numbers ---------------------------------------------------------------------
 
+# A mobile number: 3-4-4 with spaces or dashes (or dots, both places), after +86, 0086,
+# (+86) or a bare 86 (an SMS gateway's ``to=8613812345678``).
 _MOBILE = re.compile(
     r"(?<![0-9A-Za-z+])(?<![0-9]\.)"
-    r"(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + CLOSE
+    r"(?:(?P<code>(?:\+|00)86[ -]?|\(\+?86\)[ -]?)|(?P<bare>86[ -]?))?"
+    r"1[3-9][0-9](?:(?:[ -]?[0-9]{4}){2}|\.[0-9]{4}\.[0-9]{4})" + CLOSE
 )
+_AREA = r"(?:[(（]0[0-9]{2,3}[)）]|0[0-9]{2,3})[ -]?"
+# Area code and local number, the local number whole (``0731-84822319``) or split 3-4 or
+# 4-4 (``(021)6432 1188``, ``0731 8482 2319``): not inside a longer run of digit groups.
 _LANDLINE = re.compile(
-    OPEN + r"(?:\(0[0-9]{2,3}\)|0[0-9]{2,3})[ -]?[2-9][0-9]{6,7}"
-    r"(?:\s?(?:转|分机|-|ext\.?|x|#)\s?[0-9]{1,5})?" + CLOSE,
+    OPEN + rf"(?:{_AREA}[2-9][0-9]{{6,7}}"
+    rf"|(?<![0-9][ -]){_AREA}[2-9][0-9]{{2,3}}[ -][0-9]{{4}}(?! [0-9]))"
+    r"(?P<ext>\s?(?:转|分机|-|ext\.?|x|#)\s?[0-9]{1,5})?" + CLOSE,
     re.IGNORECASE,
 )
-_EXTENSION = re.compile(r"\s?(?:转|分机|-|ext\.?|x|#)\s?[0-9]{1,5}$", re.IGNORECASE)
 
 
 def mobile_valid(number: str) -> bool:
@@ -144,11 +158,13 @@ def mobile_valid(number: str) -> bool:
 
 
 def mobiles(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _MOBILE.finditer(text):
         digits = re.sub(r"[^0-9]", "", m.group())
         national = digits[-11:]
         if mobile_valid(national) and not looks_like_other_number(text, m.start(), m.end()):
-            yield ("mobile", m.start(), m.end(), 0.97 if len(digits) == 11 else 0.99)
+            confidence = 0.9 if m.group("bare") else 0.99 if m.group("code") else 0.97
+            yield ("mobile", m.start(), m.end(), confidence)
 
 
 def landline_valid(number: str) -> bool:
@@ -159,8 +175,9 @@ def landline_valid(number: str) -> bool:
 
 
 def landlines(text: str) -> Iterator[Hit]:
+    text = narrow(text)
     for m in _LANDLINE.finditer(text):
-        main = _EXTENSION.sub("", m.group())
+        main = text[m.start() : m.start("ext")] if m.group("ext") else m.group()
         if landline_valid(re.sub(r"[^0-9]", "", main)) and not looks_like_other_number(
             text, m.start(), m.end()
         ):

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
+from yinsi.taxonomy.detectors.context import narrow
 from yinsi.taxonomy.detectors.finding import KINDS
 from yinsi.taxonomy.detectors.scanner import detect
 from yinsi.taxonomy.detectors.text import BARE_DATE, date_valid, is_address, is_name
@@ -52,7 +53,8 @@ def _bare_kind(value: str) -> str | None:
     if is_address(value):
         return "address"
     # A date alone, or at midnight (a DATETIME column holding dates): a time of day
-    # makes it an event (created_at), not a birth.
+    # makes it an event (created_at), not a birth. Full-width digits read as ASCII.
+    value = narrow(value)
     day, _, time = value.partition(" ") if " " in value else value.partition("T")
     m = BARE_DATE.fullmatch(day) if time.rstrip("Z") in ("", "00:00:00", "00:00") else None
     if m is not None and date_valid(m) and int(m.group("y")) in _BIRTH_YEARS:
