@@ -349,3 +349,9 @@ def test_x20_a_scenario_on_a_contract_that_also_asks_consent_does_not_say_none_i
     base["scenarios"][0]["elements"] = ["mobile_number"]
     text = render(loads(dump(base)), "policy", "md")
     assert "依据《个人信息保护法》第十三条，该项处理无需取得您的同意。" in text
+
+
+def test_x38_a_period_from_the_loans_settlement_says_so(base: dict[str, Any], dump: Dump) -> None:
+    base["retention"][0].update(period="5y", bound="at_most", starts="loan_settled")
+    text = render(loads(dump(base)), "policy", "md")
+    assert "最长不超过您的借款结清后5年" in text and "借款结清之日" in text

@@ -205,6 +205,9 @@ class RetentionStart(_Labelled):
     ACCOUNT_CANCELLATION = "account_cancellation", "注销账户之日"
     RELATIONSHIP_END = "relationship_end", "业务关系结束之日"
     TRANSACTION_END = "transaction_end", "交易结束之日"
+    LOAN_SETTLED = "loan_settled", "借款结清之日"
+    """A lender's usual start: records kept five years after the loan is settled
+    (反洗钱法: after the business relationship ends)."""
     PURPOSE_DONE = "purpose_done", "处理目的实现之日"
     LAST_ACTIVITY = "last_activity", "最后一次使用之日"
 
@@ -219,6 +222,7 @@ _START_EVENT: dict[RetentionStart, str] = {
     RetentionStart.ACCOUNT_CANCELLATION: "您注销账户",
     RetentionStart.RELATIONSHIP_END: "业务关系结束",
     RetentionStart.TRANSACTION_END: "交易结束",
+    RetentionStart.LOAN_SETTLED: "您的借款结清",
     RetentionStart.PURPOSE_DONE: "处理目的实现",
     RetentionStart.LAST_ACTIVITY: "您最后一次使用",
 }
