@@ -126,6 +126,48 @@ def recipient_pi_placeholder(ctx: CheckContext) -> Iterator[Issue]:
                 )
 
 
+_UNCOLLECTED = (
+    "recipients: [{id: collector, kind: entrusted_processor, name: 示例催收服务有限公司, "
+    "purposes: [post_loan_management], delete_on_end: true, elements: [mobile_number"
+)
+
+
+@rule(
+    "recipient-uncollected",
+    "warning",
+    title="A recipient receives sensitive PI the policy never says it collects",
+    cites=(PIPL(17, item=2), PIPL(29)),
+    explanation="The policy tells the kinds of PI processed and how they are collected "
+    "(PIPL Art. 17 (2)); sensitive PI is processed only with the person told of its "
+    "necessity and with a separate consent (Arts. 29, 30). A recipient receiving sensitive "
+    "PI (通讯录, 精确位置) that no scenario, tracking entry or inventory item collects is "
+    "provided PI the person was never told about, and no scenario's consent covers. "
+    "Financial records (财产信息: transactions, credit information) are left out: the "
+    "service itself produces them.",
+    fix="Declare the scenario that collects it (with its separate consent), or take it out "
+    "of the recipient's elements.",
+    failing=Example(_UNCOLLECTED + ", precise_location]}]"),
+    passing=Example(_UNCOLLECTED + "]}]"),
+)
+def recipient_uncollected(ctx: CheckContext) -> Iterator[Issue]:
+    d = ctx.d
+    collected = {u.id for s in d.scenarios for u in s.elements}
+    collected |= {e for t in d.tracking for e in t.elements}
+    collected |= {e for item in d.pi_inventory for e in item.elements}
+    for i, r in enumerate(d.recipients):
+        for j, eid in enumerate(r.elements):
+            element = ctx.tax.elements.get(eid)
+            produced = element is not None and element.category == "property"
+            if eid not in collected and not produced and ctx.tax.needs_separate_consent(eid):
+                yield Issue(
+                    ("recipients", i, "elements", j),
+                    f"{r.name} receives {ctx.tax.elements[eid].label} ({eid}), sensitive PI "
+                    "no scenario, tracking entry or inventory item collects: the person is "
+                    "never told it is collected (PIPL Arts. 17 (2), 29)",
+                    subject=r.id,
+                )
+
+
 _SDK = (
     "consents: [{id: push, label: 消息推送, kind: general}]\n"
     "sdks: [{id: push_sdk, name: 示例推送SDK, function: 消息推送, provider: "
@@ -159,4 +201,10 @@ def sdk_role(ctx: CheckContext) -> Iterator[Issue]:
             )
 
 
-RULES = (entrusted_deletion, cross_border_undeclared, recipient_pi_placeholder, sdk_role)
+RULES = (
+    entrusted_deletion,
+    cross_border_undeclared,
+    recipient_pi_placeholder,
+    recipient_uncollected,
+    sdk_role,
+)
