@@ -14,6 +14,8 @@ name_cn        ``张*``, ``欧阳**``        the surname (two characters for a c
 email          ``z***@example.com``      first character of the local part + ``***``
 address        ``北京市朝阳区****``       province, city, district; the rest hidden
 date           ``1990-**-**``            the year
+device id      ``4600*******7890``       first 4 + last 4; a UUID's dashes stay
+coordinates    ``39.******,116.******``  whole degrees (about 100 km); decimals hidden
 integer/dec.   ``***``                   nothing (not even the order of magnitude)
 text           ``我****好``               first and last character (all for ≤ 3)
 =============  ========================  =============================================
@@ -138,6 +140,22 @@ def mask_date(value: str) -> str:
     if len(text) >= 4 and text[:4].isascii() and text[:4].isdigit():
         return text[:4] + re.sub(r"[0-9]", STAR, text[4:])
     return mask_text(text)
+
+
+def mask_device_id(value: str) -> str:
+    """``460011234567890`` → ``4600*******7890``: the first 4 and last 4 characters (an
+    IMSI's country and operator, as a phone's last 4), a UUID's dashes kept; a value of 8
+    characters or fewer, all stars."""
+    text = value.strip()
+    if len(text) <= 8:
+        return STAR * len(text)
+    return text[:4] + re.sub(r"[^-]", STAR, text[4:-4]) + text[-4:]
+
+
+def mask_coordinates(value: str) -> str:
+    """``39.916527,116.397128`` → ``39.******,116.******``: whole degrees stay (a region of
+    about 100 km), every decimal is hidden; separators, ``°`` and ``N``/``E`` stay."""
+    return re.sub(r"(?<=[.．])[0-9*]+", lambda m: STAR * len(m.group()), value.strip())
 
 
 def mask_number(value: str) -> str:

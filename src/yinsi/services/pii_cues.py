@@ -12,9 +12,12 @@ A header or key names a person when :func:`~yinsi.taxonomy.column_names.classify
 says so, and also when it is a role's name followed by ``Name`` (``contactName``,
 ``spouse_name``, ``accountName``, ``userName``: a handle there is PI too), a role noun
 alone (``cardHolder``, ``borrower``, ``lxr``) or a Chinese role (``借款人``, ``联系人2``,
-``紧急联系人（配偶）``, ``配偶``, ``户主``). JSON string literals with ``\\u`` escapes met in
-text that is not read as JSON (a log line's body, a broken JSON Lines line) are decoded and
-read too (:func:`escaped_findings`).
+``紧急联系人（配偶）``, ``配偶``, ``户主``). A key or header naming a device identifier
+(``imsi``, ``androidId``) takes a value of its shape; two naming a latitude and a longitude
+(``lat``/``lng``, ``纬度``/``经度``, also JSON numbers) take a pair with 4 decimals, where
+free text with no cue needs 5 (:mod:`~yinsi.taxonomy.detectors.locations`). JSON string
+literals with ``\\u`` escapes met in text that is not read as JSON (a log line's body, a
+broken JSON Lines line) are decoded and read too (:func:`escaped_findings`).
 """
 
 from __future__ import annotations
@@ -27,12 +30,17 @@ from collections.abc import Collection, Iterator, Sequence
 
 from yinsi.taxonomy.column_names import classify_column, tokens
 from yinsi.taxonomy.detectors import KINDS, Finding, detect
+from yinsi.taxonomy.detectors.devices import DEVICE_KINDS, device_id_valid
+from yinsi.taxonomy.detectors.locations import axis, names_a_place, pair_valid
 from yinsi.taxonomy.detectors.text import BARE_DATE, date_valid, is_name
 
 __all__ = [
     "cell_finding",
+    "coordinate_columns",
+    "coordinate_findings",
     "escaped_findings",
     "header_kinds",
+    "json_coordinates",
     "json_strings",
     "key_finding",
     "labelled_findings",
@@ -47,8 +55,10 @@ _BY_HEADER = {
     "emergency_contacts": "person_name",
     "common_contacts": "person_name",
     "birth_date": "birth_date",
+    **{kind: kind for kind in DEVICE_KINDS},
 }
-"""Elements a header names (``classify_column``) → the detector kind its cells are read as."""
+"""Elements a header names (``classify_column``) → the detector kind its cells are read as
+(each device identifier's element has the id of its kind)."""
 _ROLES = frozenset({
     "contact", "linkman", "emergency", "spouse", "mate", "holder", "cardholder", "account",
     "acct", "cust", "customer", "client", "user", "member", "real", "true", "full", "person",
@@ -114,10 +124,13 @@ def _names_a_person(title: str) -> bool:
 
 def cell_finding(kind: str, cell: str, offset: int) -> Finding | None:
     """A finding for ``cell`` (at ``offset``) under a header of ``kind``, if its value is
-    one: a name with a known surname, or a real date not after today."""
+    one: a name with a known surname, a real date not after today, a device identifier's
+    shape (:func:`~yinsi.taxonomy.detectors.devices.device_id_valid`)."""
     value = cell.strip()
     if kind == "person_name":
         found = is_name(value)
+    elif kind in DEVICE_KINDS:
+        found = device_id_valid(kind, value)
     else:
         m = BARE_DATE.fullmatch(value)
         found = m is not None and date_valid(m)
@@ -165,6 +178,79 @@ def json_strings(value: object, root: str) -> Iterator[tuple[str, str, str]]:
             stack += reversed([(f"{where}.{k}", str(k), item) for k, item in value.items()])
         elif isinstance(value, list):
             stack += reversed([(f"{where}[{i}]", key, item) for i, item in enumerate(value)])
+
+
+def coordinate_columns(header: Sequence[object], kinds: Collection[str] | None) -> list[int]:
+    """The columns of a table whose header names a latitude and a longitude (``lat``,
+    ``lng``; ``纬度``, ``经度``), latitude first; empty unless it names both."""
+    axes: dict[str, int] = {}
+    if kinds is None or "gps" in kinds:
+        for i, title in enumerate(header):
+            named = axis(str(title or "").strip()[:40])
+            if named is not None:
+                axes.setdefault(named, i)
+    return [axes["lat"], axes["lng"]] if len(axes) == 2 else []
+
+
+def coordinate_findings(cells: Sequence[tuple[str, int]]) -> list[Finding]:
+    """Findings for two cells or values, each (text, offset), that a header or a key names
+    a latitude and a longitude, if they are a pair in mainland China."""
+    values = [(text.strip(), offset + text.find(text.strip())) for text, offset in cells]
+    if len(values) != 2 or not pair_valid(values[0][0], values[1][0]):
+        return []
+    return [Finding("gps", KINDS["gps"], at, at + len(v), 0.9) for v, at in values]
+
+
+_PAIR_TEXT = re.compile(r"\s*([0-9.]+)\s*[,，;\s]\s*([0-9.]+)\s*")
+
+
+def _as_text(value: object) -> str:
+    """A JSON number or string as text; anything else as nothing."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return ""
+    return value.strip() if isinstance(value, str) else repr(value)
+
+
+def _pair_of(value: object) -> list[str]:
+    """The two numbers of a pair held in one value: ``[116.3971, 39.9165]``, ``"116.3971,
+    39.9165"`` (not a string the detectors find a pair in alone: it is read as a string)."""
+    if isinstance(value, list) and len(value) == 2:
+        return [_as_text(item) for item in value]
+    m = _PAIR_TEXT.fullmatch(value) if isinstance(value, str) else None
+    return list(m.groups()) if m and not detect(m.string, ("gps",)) else []
+
+
+def json_coordinates(
+    value: object, root: str, kinds: Collection[str] | None
+) -> Iterator[tuple[str, str, Finding]]:
+    """Each GPS coordinate in a parsed JSON value, as text with its path and its finding
+    (the whole text): two members of one object named a latitude and a longitude
+    (``{"lat": 39.916527, "lng": 116.397128}``, numbers or strings), or both in one value
+    under a key naming a place (``"location": [116.397128, 39.916527]``, placed at the
+    key). Walked with a stack, not recursion."""
+    if kinds is not None and "gps" not in kinds:
+        return
+    stack: list[tuple[str, str, object]] = [(root, "", value)]
+    while stack:
+        where, key, value = stack.pop()
+        pair = _pair_of(value) if names_a_place(key) else []
+        if len(pair) == 2 and pair_valid(pair[0], pair[1]):
+            yield _gps(where, ",".join(pair))
+        elif isinstance(value, dict):
+            axes: dict[str, tuple[str, str]] = {}
+            for k, item in value.items():
+                named, text = axis(str(k)), _as_text(item)
+                if named is not None and text:
+                    axes.setdefault(named, (f"{where}.{k}", text))
+            if len(axes) == 2 and pair_valid(axes["lat"][1], axes["lng"][1]):
+                yield from (_gps(*axes["lat"]), _gps(*axes["lng"]))
+            stack += reversed([(f"{where}.{k}", str(k), item) for k, item in value.items()])
+        elif isinstance(value, list):
+            stack += reversed([(f"{where}[{i}]", key, item) for i, item in enumerate(value)])
+
+
+def _gps(where: str, text: str) -> tuple[str, str, Finding]:
+    return where, text, Finding("gps", KINDS["gps"], 0, len(text), 0.9)
 
 
 def labelled_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
@@ -227,18 +313,20 @@ def _unescaped(body: str, offset: int) -> tuple[str, list[int], list[int]]:
 
 def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> list[Finding]:
     """Findings of a CSV or TSV's cells, by their offsets in ``text``: under a header that
-    names what they hold (its first row), and names that open a cell (``李雷来电``: a cell
-    starts as a sentence does, which a comma in running text does not). A row spread over
-    lines (a quoted line break) is left to the scan of the whole text."""
+    names what they hold (its first row; a latitude and a longitude, as a pair), and names
+    that open a cell (``李雷来电``: a cell starts as a sentence does, which a comma in
+    running text does not). A row spread over lines (a quoted line break) is left to the
+    scan of the whole text."""
     lines = text.splitlines(keepends=True)
     starts = [0]
     for text_line in lines:
         starts.append(starts[-1] + len(text_line))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        columns = header_kinds(next(reader), kinds)
+        header = next(reader)
     except (StopIteration, csv.Error):
         return []
+    columns, place = header_kinds(header, kinds), coordinate_columns(header, kinds)
     names = kinds is None or "person_name" in kinds
     found: list[Finding] = []
     last = reader.line_num
@@ -247,6 +335,7 @@ def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> 
             line, last, single = reader.line_num - 1, reader.line_num, reader.line_num == last + 1
             raw = lines[line] if single and line < len(lines) else ""
             at = 0
+            pair: list[tuple[str, int]] = []
             for i, cell in enumerate(row):
                 # the cell's text after the previous cell's (a quoted cell with an escaped ""
                 # is not found as read: it is left to the scan of the whole text)
@@ -256,6 +345,8 @@ def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> 
                 if not raw or offset < 0 or not cell.strip():
                     continue
                 base = starts[line] + offset
+                if i in place:
+                    pair.append((cell, base))
                 kind = columns.get(i)
                 by_header = cell_finding(kind, cell, base) if kind is not None else None
                 if by_header is not None:
@@ -265,6 +356,7 @@ def table_findings(text: str, delimiter: str, kinds: Collection[str] | None) -> 
                         Finding(f.kind, f.element, base + f.start, base + f.end, f.confidence)
                         for f in detect(cell, ("person_name",))
                     ]
+            found += coordinate_findings(pair)
     except csv.Error:
         pass  # a malformed row ends the table: what was read is kept
     return found

@@ -5,12 +5,12 @@ Every value found is reported by kind and place with a masked snippet; no full v
 leaves this module. Folders are walked in name order, skipping hidden entries; a binary
 file met in a folder (an image, a PDF, an archive: by a NUL byte or its format's magic
 number) is reported as skipped, since PI in it is not looked for; a file that cannot be
-read is reported with the reason, and the scan goes on. Text
-is read as UTF-8, else GB18030 (UTF-16 when it opens with its byte-order mark, as Excel
-saves 'Unicode text'); JSON with ``\\u`` escapes is read string by string and
-placed by path (``$.users[0].name``), since its raw text hides the Chinese it holds; JSON
-Lines line by line, a line that is not JSON (cut off, say) read as text, its escaped
-literals decoded. JSON nested deeper than the parser goes is read as text the same way.
+read is reported with the reason, and the scan goes on. Text is read as UTF-8, else
+GB18030 (UTF-16 when it opens with its byte-order mark, as Excel saves 'Unicode text');
+JSON with ``\\u`` escapes is read string by string (and latitude-longitude pairs among its
+numbers), placed by path (``$.users[0].name``), since its raw text hides the Chinese it
+holds; JSON Lines line by line, a line that is not JSON (cut off, say) read as text, its
+escaped literals decoded. JSON nested deeper than the parser goes is read as text the same way.
 
 A table (CSV, TSV, a workbook's sheet) whose first row is a header says what its columns
 hold: a cell under ``客户姓名`` or ``出生日期`` is read as a name or a date of birth when
@@ -37,7 +37,9 @@ from pathlib import Path
 from yinsi.security.masking import (
     mask_address,
     mask_bank_card,
+    mask_coordinates,
     mask_date,
+    mask_device_id,
     mask_email,
     mask_id_number,
     mask_name,
@@ -48,6 +50,7 @@ from yinsi.services.pii_cues import (
     cell_finding,
     escaped_findings,
     header_kinds,
+    json_coordinates,
     json_strings,
     key_finding,
     labelled_findings,
@@ -56,7 +59,7 @@ from yinsi.services.pii_cues import (
 )
 from yinsi.services.pii_documents import DocumentError, docx_parts
 from yinsi.services.pii_encoded import encoded_findings
-from yinsi.taxonomy.detectors import Finding, detect
+from yinsi.taxonomy.detectors import DEVICE_KINDS, Finding, detect
 
 SNIPPET_CONTEXT = 8
 """Characters of (masked) context shown on each side of a value."""
@@ -69,6 +72,8 @@ _MASKS: dict[str, Callable[[str], str]] = {
     "person_name": mask_name,
     "address": mask_address,
     "birth_date": mask_date,
+    "gps": mask_coordinates,
+    **dict.fromkeys(DEVICE_KINDS, mask_device_id),
 }
 _ENCODINGS = ("utf-8-sig", "gb18030")
 _WORKBOOKS = (".xlsx", ".xlsm")
@@ -287,6 +292,8 @@ def _json_hits(documents: list[tuple[str, object]], kinds: Collection[str] | Non
     for root, document in documents:
         for where, key, value in json_strings(document, root):
             hits += _value_hits(value, where, kinds, key_finding(key, value, 0, kinds, known))
+        for where, value, gps in json_coordinates(document, root, kinds):
+            hits += _value_hits(value, where, kinds, gps)
     return hits
 
 

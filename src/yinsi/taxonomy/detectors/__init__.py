@@ -8,8 +8,9 @@ dictionaries it needs ship in ``data/`` and nothing is downloaded.
 
 from __future__ import annotations
 
+from yinsi.taxonomy.detectors.devices import DEVICE_KINDS
 from yinsi.taxonomy.detectors.finding import KINDS, Finding
 from yinsi.taxonomy.detectors.scanner import detect
 from yinsi.taxonomy.detectors.values import LABELS, classify_values
 
-__all__ = ["KINDS", "LABELS", "Finding", "classify_values", "detect"]
+__all__ = ["DEVICE_KINDS", "KINDS", "LABELS", "Finding", "classify_values", "detect"]

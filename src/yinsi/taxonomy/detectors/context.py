@@ -44,6 +44,7 @@ _UNIT_AFTER = re.compile(r"\s*(?:元|块|万|亿|%|‰|美元|rmb|RMB|CNY)")
 # read as their ASCII forms, one character for one, so every offset stays the same.
 _WIDE = re.compile("[０-９Ａ-Ｚａ-ｚ＋－．＠＿]+")
 _WIDE_TO_ASCII = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_ASCII_LOWER = {c: c + 32 for c in range(0x41, 0x5B)}
 
 
 @lru_cache(maxsize=2)
@@ -53,6 +54,23 @@ def narrow(text: str) -> str:
     if _WIDE.search(text) is None:
         return text
     return _WIDE.sub(lambda m: m.group().translate(_WIDE_TO_ASCII), text)
+
+
+@lru_cache(maxsize=2)
+def lowered(text: str) -> str:
+    """``text`` in lower case, the same length (ASCII letters only when ``str.lower`` would
+    change a length): a fast case-blind search for the words a detector starts at."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def word_start(text: str, at: int) -> bool:
+    """A key's word can start at ``at``: a CJK one anywhere, an ASCII one not inside an
+    ASCII word, unless at a camelCase hump (``simImsi``); ``_``, ``.``, ``-`` end a word."""
+    prev, first = (text[at - 1] if at else " "), text[at]
+    if not first.isascii() or not (prev.isascii() and prev.isalnum()):
+        return True
+    return prev.islower() and first.isupper()
 
 
 def before(text: str, start: int, width: int = 12) -> str:

@@ -34,6 +34,13 @@ KINDS: MappingProxyType[str, str] = MappingProxyType(
         "taiwan_permit": "other_id_number",
         "plate": "vehicle_info",
         "imei": "imei",
+        "meid": "meid",
+        "imsi": "imsi",
+        "iccid": "iccid",
+        "android_id": "android_id",
+        "idfa": "idfa",
+        "idfv": "idfv",
+        "oaid": "oaid",
         "mac": "mac_address",
         "ipv4": "ip_address",
         "ipv6": "ip_address",
@@ -43,6 +50,7 @@ KINDS: MappingProxyType[str, str] = MappingProxyType(
         "birth_date": "birth_date",
         "person_name": "name",
         "address": "address",
+        "gps": "precise_location",
     }
 )
 """Every detector kind and the taxonomy element it is evidence for.
@@ -51,7 +59,8 @@ A landline is evidence for ``landline_number`` (固定电话号码), a passport 
 for ``other_id_number`` (其他证件号码: never ``id_number``, whose label says 身份证号码), a
 USCC for ``business_licence`` (the catalogue has no element of its own for it), a plate
 for ``vehicle_info``, a QQ number or a WeChat id for ``third_party_account_id``
-(第三方平台账号标识)."""
+(第三方平台账号标识), a pair of GPS coordinates for ``precise_location`` (精确位置信息,
+sensitive); each device identifier for the element of the same id."""
 
 KIND_NAMES: MappingProxyType[str, str] = MappingProxyType(
     {
@@ -65,6 +74,13 @@ KIND_NAMES: MappingProxyType[str, str] = MappingProxyType(
         "taiwan_permit": "台湾通行证",
         "plate": "车牌号码",
         "imei": "IMEI",
+        "meid": "MEID",
+        "imsi": "IMSI",
+        "iccid": "ICCID",
+        "android_id": "Android ID",
+        "idfa": "IDFA",
+        "idfv": "IDFV",
+        "oaid": "OAID",
         "mac": "MAC地址",
         "ipv4": "IPv4地址",
         "ipv6": "IPv6地址",
@@ -74,6 +90,7 @@ KIND_NAMES: MappingProxyType[str, str] = MappingProxyType(
         "birth_date": "出生日期",
         "person_name": "姓名",
         "address": "地址",
+        "gps": "GPS经纬度",
     }
 )
 """Every detector kind's short Chinese name, as ``yinsi scan`` prints it (one for each of

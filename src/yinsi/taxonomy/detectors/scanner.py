@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator
 
-from yinsi.taxonomy.detectors import identifiers, numbers, text
+from yinsi.taxonomy.detectors import devices, identifiers, locations, numbers, text
 from yinsi.taxonomy.detectors.context import Hit
 from yinsi.taxonomy.detectors.finding import KINDS, Finding
 
@@ -14,6 +14,7 @@ _Detector = Callable[[str], Iterator[Hit]]
 # Each detector and the kinds it may report, most specific first: where two findings
 # overlap, the higher confidence wins, then the longer span, then this order.
 _DETECTORS: tuple[tuple[_Detector, frozenset[str]], ...] = (
+    (devices.device_ids, frozenset(devices.DEVICE_KINDS)),
     (numbers.digit_runs, frozenset({"id_number", "bank_card", "imei"})),
     (numbers.uscc, frozenset({"uscc"})),
     (numbers.mobiles, frozenset({"mobile"})),
@@ -25,6 +26,8 @@ _DETECTORS: tuple[tuple[_Detector, frozenset[str]], ...] = (
     (identifiers.ipv6s, frozenset({"ipv6"})),
     (identifiers.emails, frozenset({"email"})),
     (identifiers.messaging_ids, frozenset({"qq", "wechat"})),
+    (locations.coordinates, frozenset({"gps"})),
+    (devices.bare_imsis, frozenset({"imsi"})),
     (text.birth_dates, frozenset({"birth_date"})),
     (text.names, frozenset({"person_name"})),
     (text.addresses, frozenset({"address"})),

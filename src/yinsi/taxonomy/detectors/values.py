@@ -28,6 +28,13 @@ LABELS = {
     "taiwan_permit": "台湾通行证号码",
     "plate": "机动车号牌",
     "imei": "有效的 IMEI（Luhn 校验通过）",
+    "meid": "MEID（14 位十六进制）",
+    "imsi": "中国运营商的 IMSI（460 开头）",
+    "iccid": "中国的 SIM 卡 ICCID（8986 开头）",
+    "android_id": "Android ID（16 位十六进制）",
+    "idfa": "IDFA",
+    "idfv": "IDFV",
+    "oaid": "OAID",
     "mac": "MAC 地址",
     "ipv4": "IPv4 地址",
     "ipv6": "IPv6 地址",
@@ -37,6 +44,7 @@ LABELS = {
     "birth_date": "可能为出生日期的日期（1900 年至今）",
     "person_name": "以常见姓氏开头的中文姓名",
     "address": "写到门牌号的地址",
+    "gps": "中国境内的经纬度坐标",
 }
 """What a value of each kind is, in Chinese, for the evidence of a classification."""
 
