@@ -19,7 +19,7 @@ from yinsi.policy.provenance import Statement, at, fixed, merged, said, stated
 from yinsi.policy.retention import retention_phrase
 from yinsi.policy.statements import consent_label, retention_sources
 from yinsi.policy.text import clause, join, quoted, sentence
-from yinsi.taxonomy import CollectionMethod, FunctionKind, LegalBasis, Likelihood, RecipientKind
+from yinsi.taxonomy import FunctionKind, LegalBasis, Likelihood, RecipientKind
 
 __all__ = [
     "PermissionRow",
@@ -30,11 +30,6 @@ __all__ = [
     "source_views",
 ]
 
-INDIRECT = {
-    CollectionMethod.PARTNER,
-    CollectionMethod.DATA_SERVICE_QUERY,
-    CollectionMethod.ACCOUNT_AUTHORISATION,
-}
 NOTHING = Statement("")
 
 
@@ -342,10 +337,10 @@ def permission_rows(look: Lookup) -> list[PermissionRow]:
 def source_views(look: Lookup) -> list[SourceView]:
     out = []
     for s in look.declaration.scenarios:
-        if not (s.source or INDIRECT.intersection(s.methods)):
+        if not (s.source or any(m.indirect for m in s.methods)):
             continue
         path = look.path("scenarios", s.id)
-        methods = "、".join(m.label for m in s.methods if m in INDIRECT) or "、".join(
+        methods = "、".join(m.label for m in s.methods if m.indirect) or "、".join(
             m.label for m in s.methods
         )  # empty when `methods: not_stated`: nothing is said about how
         out.append(
@@ -366,6 +361,6 @@ def sourced(scenario: Scenario) -> list[ElementUse]:
     that what the person typed in came from a data service (lint ``source-elements`` asks
     for the marks)."""
     marked = [u for u in scenario.elements if u.sourced]
-    if marked or any(m not in INDIRECT for m in scenario.methods):
+    if marked or any(not m.indirect for m in scenario.methods):
         return marked
     return list(scenario.elements)

@@ -282,16 +282,29 @@ def escaped_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
         if "\\u" not in m.group("body"):
             continue
         value, starts, ends = _unescaped(m.group("body"), m.start("body"))
-        findings = detect(value, kinds)
         key = _LITERAL_KEY.search(text, max(0, m.start() - 48), m.start())
-        if key is not None and not findings:
-            by_key = key_finding(key.group("key"), value, 0, kinds, known)
-            findings = [by_key] if by_key is not None else []
-        found += [
-            Finding(f.kind, f.element, starts[f.start], ends[f.end - 1], f.confidence)
-            for f in findings
-        ]
+        found += decoded_findings(value, starts, ends, key and key.group("key"), kinds, known)
     return found
+
+
+def decoded_findings(
+    value: str,
+    starts: list[int],
+    ends: list[int],
+    key: str | None,
+    kinds: Collection[str] | None,
+    known: dict[str, str | None],
+) -> list[Finding]:
+    """Findings in a value decoded from escapes (``\\u``, ``%XX``), read by the detectors
+    or else by its ``key``, each placed on the escapes it came from (``starts[i]`` and
+    ``ends[i]``: where decoded character ``i`` starts and ends in the text)."""
+    findings = detect(value, kinds)
+    if key is not None and not findings:
+        by_key = key_finding(key, value, 0, kinds, known)
+        findings = [by_key] if by_key is not None else []
+    return [
+        Finding(f.kind, f.element, starts[f.start], ends[f.end - 1], f.confidence) for f in findings
+    ]
 
 
 def _unescaped(body: str, offset: int) -> tuple[str, list[int], list[int]]:

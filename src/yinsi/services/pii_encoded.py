@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from yinsi.services.pii_cues import key_finding
-from yinsi.taxonomy.detectors import Finding, detect
+from yinsi.services.pii_cues import decoded_findings
+from yinsi.taxonomy.detectors import Finding
 
 __all__ = ["encoded_findings"]
 
@@ -46,15 +46,8 @@ def encoded_findings(text: str, kinds: Collection[str] | None) -> list[Finding]:
         if decoded is None:
             continue
         value, starts, ends = decoded
-        findings = detect(value, kinds)
         key = _KEY.search(text, max(0, start - 42), start)
-        if key is not None and not findings:
-            by_key = key_finding(key.group("key"), value, 0, kinds, known)
-            findings = [by_key] if by_key is not None else []
-        found += [
-            Finding(f.kind, f.element, starts[f.start], ends[f.end - 1], f.confidence)
-            for f in findings
-        ]
+        found += decoded_findings(value, starts, ends, key and key.group("key"), kinds, known)
     return found
 
 

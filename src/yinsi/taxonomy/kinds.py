@@ -152,6 +152,20 @@ class CollectionMethod(_Labelled):
     DATA_SERVICE_QUERY = "data_service_query", "经授权向依法设立的数据服务机构查询"
     CUSTOMER_SERVICE = "customer_service", "通过客服渠道提供"
 
+    @property
+    def indirect(self) -> bool:
+        """The PI comes from a third party, not from the person or their device (X18)."""
+        return self in _INDIRECT_METHODS
+
+
+_INDIRECT_METHODS = frozenset(
+    {
+        CollectionMethod.PARTNER,
+        CollectionMethod.DATA_SERVICE_QUERY,
+        CollectionMethod.ACCOUNT_AUTHORISATION,
+    }
+)
+
 
 class Platform(_Labelled):
     ANDROID = "android", "Android"

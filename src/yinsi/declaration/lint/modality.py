@@ -21,7 +21,7 @@ from yinsi.declaration.lint.consent import needs_separate_consent
 from yinsi.declaration.lint.registry import NDSR, PIPL, Citation, Example, rule
 from yinsi.declaration.schema import ConsentItem, Recipient
 from yinsi.declaration.view import consents_by_id, covers_separately, sdk_gates
-from yinsi.taxonomy import CollectionMethod, ConsentKind, LegalBasis, RecipientKind
+from yinsi.taxonomy import ConsentKind, LegalBasis, RecipientKind
 
 __all__ = ["CREDIT_QUERY_ELEMENTS", "CREDIT_REPORTING_PURPOSE", "RULES"]
 
@@ -30,13 +30,6 @@ CREDIT_QUERY_ELEMENTS = frozenset({"credit_report"})
 CREDIT_REPORTING_PURPOSE = "credit_reporting"
 """The purpose of providing credit information to a credit database (Arts. 15, 29)."""
 
-_INDIRECT = frozenset(
-    {
-        CollectionMethod.DATA_SERVICE_QUERY,
-        CollectionMethod.PARTNER,
-        CollectionMethod.ACCOUNT_AUTHORISATION,
-    }
-)
 _WEAK = {
     ConsentKind.DEEMED: "a deemed consent (视为同意)",
     ConsentKind.PERMISSION_PROMPT: "an operating-system permission prompt (系统权限授权)",
@@ -181,7 +174,7 @@ def credit_written_consent(ctx: CheckContext) -> Iterator[Issue]:
     d, by_id = ctx.d, consents_by_id(ctx.d)
     for i, s in enumerate(d.scenarios):
         # A third-party source stated in words (`source`) is an indirect collection too.
-        indirect = _INDIRECT.intersection(s.methods) or s.source.strip()
+        indirect = any(m.indirect for m in s.methods) or s.source.strip()
         if s.legal_basis is not LegalBasis.CONSENT or not indirect:
             continue
         for j, use in enumerate(s.elements):

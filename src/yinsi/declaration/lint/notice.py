@@ -11,7 +11,6 @@ from yinsi.declaration.check_context import CheckContext
 from yinsi.declaration.errors import Issue, Path
 from yinsi.declaration.lint.registry import NDSR, PIPL, Citation, Example, rule
 from yinsi.taxonomy import (
-    CollectionMethod,
     LegalBasis,
     RecipientKind,
     RetentionBound,
@@ -21,14 +20,6 @@ from yinsi.taxonomy import (
 __all__ = ["ART21_RIGHTS", "RULES", "STATUTORY_RIGHTS"]
 
 _ART21 = NDSR(21, item=4)
-_INDIRECT = frozenset(
-    {
-        CollectionMethod.DATA_SERVICE_QUERY,
-        CollectionMethod.PARTNER,
-        CollectionMethod.ACCOUNT_AUTHORISATION,
-    }
-)
-"""Ways of obtaining PI from a third party (as :data:`yinsi.policy.scenarios.INDIRECT`)."""
 
 STATUTORY_RIGHTS: dict[RightKind, tuple[Citation, ...]] = {
     RightKind.ACCESS: (PIPL(45), _ART21),
@@ -223,8 +214,8 @@ _SOURCED = (
 )
 def source_elements(ctx: CheckContext) -> Iterator[Issue]:
     for i, s in enumerate(ctx.d.scenarios):
-        indirect = _INDIRECT.intersection(s.methods) or s.source.strip()
-        direct = [m for m in s.methods if m not in _INDIRECT]
+        indirect = any(m.indirect for m in s.methods) or s.source.strip()
+        direct = [m for m in s.methods if not m.indirect]
         if indirect and direct and s.elements and not any(u.sourced for u in s.elements):
             yield Issue(
                 ("scenarios", i, "elements"),
